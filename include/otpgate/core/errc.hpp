@@ -1,0 +1,53 @@
+// One error vocabulary for otpgate. Adapters map hiredis/curl/OpenSSL failures onto these once;
+// the HTTP edge (src/api/errors.cpp) maps each to a status and a public code.
+#pragma once
+
+#include <boost/outcome/result.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace otpgate {
+
+enum class errc {
+  ok = 0,
+  // Request validation
+  invalid_argument = 1,  // a field is missing, has the wrong type or an invalid value
+  unauthenticated,       // no API key or an unknown one
+  permission_denied,     // key lacks the role or the brand
+  not_found,             // unknown verification id
+  // Verification lifecycle
+  code_invalid,          // wrong code, attempts remain
+  verification_failed,   // wrong code, last attempt used
+  verification_expired,  // past expires_at
+  not_pending,           // approved, failed, cancelled, send_failed
+  resend_too_soon,       // inside the resend cooldown
+  send_limit_reached,    // max sends used
+  phone_blocked,         // the phone is locked for this brand
+  phone_not_allowed,     // country or line type outside the brand's policy
+  idempotency_conflict,  // same Idempotency-Key, different body
+  sms_delivery_failed,   // no gateway accepted the SMS
+  // Infrastructure
+  store_unavailable,     // Redis not connected
+  store_timeout,         // Redis did not answer within the command deadline
+  store_protocol,        // Redis answered something the adapter did not expect
+  gateway_error,         // one gateway refused or failed an SMS
+  internal,              // a bug: never shown to callers beyond "internal error"
+};
+
+const boost::system::error_category& otpgate_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), otpgate_category()};
+}
+
+// Boost 1.74 has no boost::system::result; Boost.Outcome's result is the same idea.
+template <class T>
+using result = boost::outcome_v2::result<T, boost::system::error_code>;
+
+inline auto success() { return boost::outcome_v2::success(); }
+
+}  // namespace otpgate
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<otpgate::errc> : std::true_type {};
+}  // namespace boost::system

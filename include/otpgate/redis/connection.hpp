@@ -1,0 +1,70 @@
+// One asynchronous Redis connection (hiredis 0.14) driven by an Asio io_context. One per io
+// thread; all member functions must be called on that thread.
+//
+// Guarantees:
+//  - command() never blocks and never hangs: it completes with errc::store_unavailable at once
+//    while disconnected, and with errc::store_timeout when Redis does not answer within
+//    Config::command_timeout (the connection is then dropped and re-established).
+//  - After a disconnect, it reconnects with exponential backoff (Config::reconnect_min..max).
+//  - eval() uses EVALSHA and falls back to EVAL (which re-caches the script) on NOSCRIPT.
+#pragma once
+
+#include "otpgate/core/errc.hpp"
+#include "otpgate/redis/reply.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace otpgate::redis {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  unsigned short port = 6379;
+  std::string password;  // empty: no AUTH
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{1000};
+  std::chrono::milliseconds reconnect_min{50};
+  std::chrono::milliseconds reconnect_max{2000};
+};
+
+// A Lua script with its SHA-1 computed once.
+struct Script {
+  explicit Script(std::string source);
+  std::string source;
+  std::string sha1;  // lower-case hex
+};
+
+class Connection {
+ public:
+  Connection(boost::asio::io_context& ioc, Config config);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts connecting (and reconnecting whenever the link drops) until stop().
+  void start();
+  // Disconnects; pending commands complete with errc::store_unavailable.
+  void stop();
+  // True while a connection is established and usable.
+  bool connected() const;
+
+  // Sends one command. Redis error replies are returned as Reply{kind::error}, not as errors;
+  // errors are reserved for "no answer" (store_unavailable, store_timeout, store_protocol).
+  boost::asio::awaitable<result<Reply>> command(std::vector<std::string> args);
+
+  // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT.
+  boost::asio::awaitable<result<Reply>> eval(const Script& script,
+                                             const std::vector<std::string>& keys,
+                                             const std::vector<std::string>& args);
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace otpgate::redis
