@@ -1,0 +1,132 @@
+// Command path of detail::link: submit, reply matching, per-command deadlines, stop.
+//
+// hiredis 0.14 has no command timeout. Replies arrive in request order, so pending_ mirrors
+// hiredis' callback queue and one timer tracks the oldest deadline. A command past its
+// deadline means Redis (or the path to it) is stuck: its caller gets store_timeout and the
+// connection is replaced, because a late reply on the old one would be matched to the wrong
+// command and everything queued behind it is stuck as well.
+#include "link.hpp"
+
+#include "otpgate/util/log.hpp"
+#include "reply_copy.hpp"
+
+#include <hiredis/async.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <new>
+#include <utility>
+
+namespace otpgate::redis::detail {
+
+link::link(boost::asio::io_context& ioc, Config config)
+    : ioc_(ioc),
+      config_(std::move(config)),
+      backoff_(config_.reconnect_min),
+      resolver_(ioc),
+      connect_timer_(ioc),
+      reconnect_timer_(ioc),
+      command_timer_(ioc) {}
+
+link::~link() { stop(); }
+
+void link::start() {
+  if (state_ != state::idle && state_ != state::stopped) return;
+  backoff_ = config_.reconnect_min;
+  do_connect();
+}
+
+void link::stop() {
+  if (state_ == state::stopped) return;
+  state_ = state::stopped;
+  ++attempt_;
+  // Cancel everything so the io_context can run out of work.
+  resolver_.cancel();
+  connect_timer_.cancel();
+  reconnect_timer_.cancel();
+  command_timer_.cancel();
+  command_timer_armed_ = false;
+  fail_all(errc::store_unavailable);
+  free_context();
+}
+
+void link::submit(const std::vector<std::string>& args, completion done) {
+  if (args.empty()) return done(errc::invalid_argument);
+  if (state_ != state::ready || ctx_ == nullptr) return done(errc::store_unavailable);
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  const std::uint64_t id = ++next_id_;
+  // The id travels as privdata: no pointer that could dangle once the context is gone.
+  void* privdata = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+  if (redisAsyncCommandArgv(ctx_, &link::reply_cb, privdata, static_cast<int>(args.size()),
+                            argv.data(), lens.data()) != REDIS_OK)
+    return done(errc::store_unavailable);
+  pending_.push_back({id, clock::now() + config_.command_timeout, std::move(done)});
+  arm_command_timer();
+}
+
+void link::on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r) {
+  // A context we dropped, or a command already failed (timeout, stop): nobody waits for it.
+  if (ac != ctx_ || pending_.empty() || pending_.front().id != id) return;
+  auto done = std::move(pending_.front().done);
+  pending_.pop_front();
+  // NULL: hiredis is tearing the connection down; on_disconnected follows.
+  result<Reply> out = errc::store_unavailable;
+  if (r != nullptr) {
+    try {
+      out = copy_reply(*r);
+    } catch (const std::bad_alloc&) {
+      out = errc::internal;
+    }
+  }
+  done(std::move(out));
+}
+
+// Lazily re-armed: popping a command does not touch the timer; when it fires it re-arms for
+// the new oldest deadline. Saves a cancel per reply under load.
+void link::arm_command_timer() {
+  if (command_timer_armed_ || pending_.empty()) return;
+  command_timer_armed_ = true;
+  command_timer_.expires_at(pending_.front().deadline);
+  command_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+    auto self = w.lock();
+    // Aborted only by stop(), which already cleared the flag.
+    if (ec || !self) return;
+    self->command_timer_armed_ = false;
+    self->on_command_timer();
+  });
+}
+
+void link::on_command_timer() {
+  if (pending_.empty()) return;
+  if (pending_.front().deadline > clock::now()) return arm_command_timer();
+  auto done = std::move(pending_.front().done);
+  pending_.pop_front();
+  done(errc::store_timeout);
+  log::write(log::level::warn, "redis command timed out, reconnecting",
+             {{"host", config_.host}, {"port", config_.port}});
+  drop_and_reconnect();  // the rest are stuck behind it: they get store_unavailable
+}
+
+void link::fail_all(errc e) {
+  // Completions only post, but swap first so no completion can observe a half-cleared queue.
+  auto victims = std::exchange(pending_, {});
+  for (auto& p : victims) p.done(e);
+}
+
+void link::reply_cb(redisAsyncContext* ac, void* reply, void* privdata) {
+  auto* self = static_cast<link*>(ac->data);
+  const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(privdata));
+  try {
+    self->on_reply(ac, id, static_cast<redisReply*>(reply));
+  } catch (...) {  // never unwind through hiredis' C frames
+  }
+}
+
+}  // namespace otpgate::redis::detail

@@ -1,0 +1,93 @@
+// The state machine behind redis::Connection: one hiredis async context at a time, its
+// (re)connection with backoff, and the FIFO of commands waiting for replies with deadlines.
+// Single-threaded: every member runs on the io_context's thread.
+#pragma once
+
+#include "otpgate/core/errc.hpp"
+#include "otpgate/redis/connection.hpp"
+#include "otpgate/redis/reply.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct redisAsyncContext;
+struct redisReply;
+
+namespace otpgate::redis::detail {
+
+class link : public std::enable_shared_from_this<link> {
+ public:
+  // Called exactly once per submitted command. Must not run user code inline: the function
+  // built by connection.cpp posts the result to the waiting coroutine's executor.
+  using completion = std::function<void(result<Reply>)>;
+
+  link(boost::asio::io_context& ioc, Config config);
+  ~link();
+  link(const link&) = delete;
+  link& operator=(const link&) = delete;
+
+  void start();
+  void stop();
+  bool ready() const { return state_ == state::ready; }
+  // Sends args, or fails at once with store_unavailable when not ready.
+  void submit(const std::vector<std::string>& args, completion done);
+
+ private:
+  enum class state { idle, connecting, authenticating, ready, backoff, stopped };
+  using clock = std::chrono::steady_clock;
+  struct pending {
+    std::uint64_t id;
+    clock::time_point deadline;
+    completion done;
+  };
+
+  // Connecting (link_connect.cpp).
+  void do_connect();
+  void do_resolve();
+  void do_hiredis_connect(const std::string& ip);
+  void arm_connect_timer();
+  void on_connected(const redisAsyncContext* ac, int status);
+  void on_disconnected(const redisAsyncContext* ac);
+  void send_auth();
+  void on_auth_reply(redisAsyncContext* ac, redisReply* r);
+  void become_ready();
+  void schedule_reconnect();
+  void drop_and_reconnect();
+  void free_context();
+
+  // Commands (link.cpp).
+  void on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r);
+  void arm_command_timer();
+  void on_command_timer();
+  void fail_all(errc e);
+
+  static void connect_cb(const redisAsyncContext* ac, int status);
+  static void disconnect_cb(const redisAsyncContext* ac, int status);
+  static void reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
+  static void auth_cb(redisAsyncContext* ac, void* reply, void* privdata);
+
+  boost::asio::io_context& ioc_;
+  const Config config_;
+  state state_ = state::idle;
+  redisAsyncContext* ctx_ = nullptr;  // owned: freed by free_context() or by hiredis itself
+  std::uint64_t attempt_ = 0;         // bumped per connect attempt; stale timer handlers bail
+  std::chrono::milliseconds backoff_;
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::steady_timer connect_timer_;
+  boost::asio::steady_timer reconnect_timer_;
+  boost::asio::steady_timer command_timer_;
+  bool command_timer_armed_ = false;
+  std::deque<pending> pending_;  // same order as hiredis' reply callbacks
+  std::uint64_t next_id_ = 0;
+};
+
+}  // namespace otpgate::redis::detail

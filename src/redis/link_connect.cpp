@@ -1,0 +1,176 @@
+// Connection lifecycle of detail::link: resolve, non-blocking connect, AUTH, backoff.
+//
+// hiredis 0.14 rules this file relies on:
+//  - The connect callback runs outside REDIS_IN_CALLBACK, and after a failed connect hiredis
+//    frees the context itself; so neither connect nor disconnect callbacks may free it.
+//  - redisAsyncFree() from a reply callback is deferred until the callback returns.
+//  - redisAsyncFree() runs every queued reply callback with a NULL reply, then the cleanup
+//    hook, then (if it had connected) the disconnect callback, all synchronously.
+#include "link.hpp"
+
+#include "asio_adapter.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <hiredis/async.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace otpgate::redis::detail {
+namespace {
+
+nlohmann::json where(const Config& c) { return {{"host", c.host}, {"port", c.port}}; }
+
+}  // namespace
+
+void link::do_connect() {
+  ++attempt_;
+  state_ = state::connecting;
+  arm_connect_timer();
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(config_.host, ec);
+  if (!ec) return do_hiredis_connect(address.to_string());
+  do_resolve();  // hiredis would call getaddrinfo() and block the io thread
+}
+
+void link::do_resolve() {
+  resolver_.async_resolve(
+      config_.host, std::to_string(config_.port),
+      [w = weak_from_this(), attempt = attempt_](boost::system::error_code ec,
+                                                 boost::asio::ip::tcp::resolver::results_type rs) {
+        auto self = w.lock();
+        if (!self || self->attempt_ != attempt || self->state_ != state::connecting) return;
+        if (ec || rs.empty()) {
+          log::write(log::level::warn, "redis resolve failed", where(self->config_));
+          return self->schedule_reconnect();
+        }
+        self->do_hiredis_connect(rs.begin()->endpoint().address().to_string());
+      });
+}
+
+void link::do_hiredis_connect(const std::string& ip) {
+  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), config_.port);
+  if (ac == nullptr || ac->err != 0) {
+    // Loopback refusals are often reported synchronously by the non-blocking connect(2).
+    if (ac != nullptr) redisAsyncFree(ac);
+    return schedule_reconnect();
+  }
+  // Hooks first: redisAsyncSetConnectCallback calls addWrite immediately.
+  if (attach_asio(ac, ioc_)) {
+    redisAsyncFree(ac);
+    return schedule_reconnect();
+  }
+  ac->data = this;
+  ctx_ = ac;
+  redisAsyncSetConnectCallback(ac, &link::connect_cb);
+  redisAsyncSetDisconnectCallback(ac, &link::disconnect_cb);
+}
+
+// Covers resolve, TCP connect and AUTH: a peer that accepts but never answers is a failure.
+void link::arm_connect_timer() {
+  connect_timer_.expires_after(config_.connect_timeout);
+  connect_timer_.async_wait(
+      [w = weak_from_this(), attempt = attempt_](boost::system::error_code ec) {
+        auto self = w.lock();
+        if (ec || !self || self->attempt_ != attempt) return;
+        if (self->state_ != state::connecting && self->state_ != state::authenticating) return;
+        log::write(log::level::warn, "redis connect timed out", where(self->config_));
+        self->resolver_.cancel();
+        self->drop_and_reconnect();
+      });
+}
+
+void link::on_connected(const redisAsyncContext* ac, int status) {
+  if (ac != ctx_) return;
+  if (status != REDIS_OK) {
+    ctx_ = nullptr;  // hiredis frees it right after this callback
+    return schedule_reconnect();
+  }
+  if (config_.password.empty()) return become_ready();
+  state_ = state::authenticating;
+  send_auth();
+}
+
+void link::send_auth() {
+  const char* argv[] = {"AUTH", config_.password.data()};
+  const size_t lens[] = {4, config_.password.size()};
+  if (redisAsyncCommandArgv(ctx_, &link::auth_cb, nullptr, 2, argv, lens) == REDIS_OK) return;
+  // Freeing here would pull the context from under hiredis' connect handling.
+  boost::asio::post(ioc_, [w = weak_from_this(), attempt = attempt_] {
+    auto self = w.lock();
+    if (self && self->attempt_ == attempt && self->state_ == state::authenticating)
+      self->drop_and_reconnect();
+  });
+}
+
+void link::on_auth_reply(redisAsyncContext* ac, redisReply* r) {
+  // NULL: the context is being freed; on_disconnected or our own drop handles the state.
+  if (ac != ctx_ || r == nullptr || state_ != state::authenticating) return;
+  if (r->type != REDIS_REPLY_ERROR) return become_ready();
+  log::write(log::level::error, "redis AUTH refused", where(config_));
+  drop_and_reconnect();  // inside a reply callback: hiredis defers the free
+}
+
+void link::become_ready() {
+  state_ = state::ready;
+  backoff_ = config_.reconnect_min;
+  connect_timer_.cancel();
+  log::write(log::level::info, "redis connected", where(config_));
+}
+
+void link::on_disconnected(const redisAsyncContext* ac) {
+  if (ac != ctx_) return;  // a context we dropped on purpose
+  ctx_ = nullptr;          // hiredis is freeing it
+  log::write(log::level::warn, "redis connection lost", where(config_));
+  fail_all(errc::store_unavailable);
+  schedule_reconnect();
+}
+
+void link::schedule_reconnect() {
+  if (state_ == state::stopped) return;
+  state_ = state::backoff;
+  connect_timer_.cancel();
+  reconnect_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, config_.reconnect_max);
+  reconnect_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+    auto self = w.lock();
+    if (!ec && self && self->state_ == state::backoff) self->do_connect();
+  });
+}
+
+void link::drop_and_reconnect() {
+  fail_all(errc::store_unavailable);
+  free_context();
+  schedule_reconnect();
+}
+
+void link::free_context() {
+  // Clear ctx_ first: the NULL-reply and disconnect callbacks fired from inside
+  // redisAsyncFree compare against it and must see a context we no longer own.
+  if (auto* ac = std::exchange(ctx_, nullptr)) redisAsyncFree(ac);
+}
+
+void link::connect_cb(const redisAsyncContext* ac, int status) {
+  try {
+    static_cast<link*>(ac->data)->on_connected(ac, status);
+  } catch (...) {  // never unwind through hiredis' C frames
+  }
+}
+
+void link::disconnect_cb(const redisAsyncContext* ac, int) {
+  try {
+    static_cast<link*>(ac->data)->on_disconnected(ac);
+  } catch (...) {
+  }
+}
+
+void link::auth_cb(redisAsyncContext* ac, void* reply, void*) {
+  try {
+    static_cast<link*>(ac->data)->on_auth_reply(ac, static_cast<redisReply*>(reply));
+  } catch (...) {
+  }
+}
+
+}  // namespace otpgate::redis::detail
