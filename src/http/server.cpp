@@ -1,0 +1,204 @@
+// Listeners, io threads and graceful shutdown. One io_context and one SO_REUSEPORT acceptor per
+// thread: the kernel spreads connections over the acceptors and each connection then lives on one
+// thread end to end, so the request path takes no locks. Beast stays in session.cpp.
+#include "otpgate/http/server.hpp"
+
+#include "otpgate/util/log.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+namespace otpgate::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using detail::worker;
+
+namespace detail {
+
+void worker::begin_shutdown() {
+  if (stopping) return;
+  stopping = true;
+  boost::system::error_code ec;
+  if (acceptor) acceptor->close(ec);
+  // Copy: closing never unregisters synchronously, but do not iterate a set others may touch.
+  const std::vector<connection_control*> live(connections.begin(), connections.end());
+  for (auto* c : live) c->close_if_idle();
+  if (connections.empty()) return finish();
+  grace_timer.emplace(ioc, config.shutdown_grace);
+  grace_timer->async_wait([this](boost::system::error_code wait_ec) {
+    if (wait_ec || finished) return;
+    force_close_all();
+  });
+}
+
+void worker::force_close_all() {
+  const std::vector<connection_control*> live(connections.begin(), connections.end());
+  if (!live.empty())
+    log::write(log::level::warn, "http shutdown grace expired",
+               {{"open_connections", live.size()}});
+  for (auto* c : live) c->close_now();
+  // Let the aborted operations complete (sessions unregister), then stop regardless: a handler
+  // stuck on a dependency must not keep the process alive past the grace period.
+  asio::post(ioc, [this] { finish(); });
+}
+
+void worker::on_connection_closed() {
+  if (finished) return;
+  if (stopping && connections.empty()) finish();
+}
+
+void worker::finish() {
+  if (grace_timer) grace_timer->cancel();
+  // Explicit stop: per-thread adapters (a Redis connection's reader loop) keep the context busy
+  // forever, so running out of work never happens by itself.
+  ioc.stop();
+}
+
+}  // namespace detail
+
+namespace {
+
+asio::awaitable<void> accept_loop(worker& w) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await w.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (w.stopping || ec == asio::error::operation_aborted) co_return;
+      // EMFILE and friends: back off instead of spinning on a failing accept.
+      log::write(log::level::error, "http accept failed", {{"error", ec.message()}});
+      asio::steady_timer pause(w.ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);  // small JSON answers: do not wait for Nagle
+    asio::co_spawn(w.ioc, detail::serve_connection(std::move(socket), w), [](std::exception_ptr e) {
+      if (e) log::write(log::level::error, "http session escaped exception");
+    });
+  }
+}
+
+std::string describe(const asio::ip::address& a, unsigned short port) {
+  return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port)
+                   : a.to_string() + ":" + std::to_string(port);
+}
+
+tcp::acceptor open_acceptor(asio::io_context& ioc, const asio::ip::address& addr,
+                            unsigned short port) {
+  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  const tcp::endpoint ep(addr, port);
+  tcp::acceptor acceptor(ioc);
+  boost::system::error_code ec;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.set_option(reuse_port(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::system_error(ec, "cannot listen on " + describe(addr, port));
+  return acceptor;
+}
+
+}  // namespace
+
+struct Server::impl {
+  ServerConfig config;
+  HandlerFactory factory;
+  std::vector<std::unique_ptr<worker>> workers;
+  unsigned short port = 0;
+  std::atomic<bool> stop_requested{false};
+
+  void run_worker(unsigned i) {
+    worker& w = *workers[i];
+    w.handler = factory(w.ioc, i);
+    asio::co_spawn(w.ioc, accept_loop(w), [](std::exception_ptr e) {
+      if (e) log::write(log::level::error, "http accept loop escaped exception");
+    });
+    // stop() may have run before this thread started; begin_shutdown is idempotent.
+    if (stop_requested.load()) asio::post(w.ioc, [&w] { w.begin_shutdown(); });
+    for (;;) {
+      try {
+        w.ioc.run();
+        break;
+      } catch (const std::exception& e) {
+        // Thrown by someone else's completion handler; the server's own coroutines catch theirs.
+        log::write(log::level::error, "exception escaped into the io loop", {{"error", e.what()}});
+      }
+    }
+    w.finished = true;
+  }
+};
+
+Server::Server(ServerConfig config, HandlerFactory factory) : impl_(std::make_unique<impl>()) {
+  impl_->config = std::move(config);
+  if (impl_->config.threads == 0) impl_->config.threads = 1;
+  impl_->factory = std::move(factory);
+}
+
+Server::~Server() = default;
+
+void Server::bind() {
+  if (!impl_->workers.empty()) return;
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(impl_->config.address, ec);
+  if (ec) throw std::system_error(ec, "invalid listen address '" + impl_->config.address + "'");
+  std::vector<std::unique_ptr<worker>> workers;
+  unsigned short port = impl_->config.port;
+  for (unsigned i = 0; i < impl_->config.threads; ++i) {
+    auto w = std::make_unique<worker>(impl_->config);
+    w->acceptor.emplace(open_acceptor(w->ioc, addr, port));
+    // Port 0: the first bind picks the port, the other threads join it via SO_REUSEPORT.
+    if (i == 0) port = w->acceptor->local_endpoint().port();
+    workers.push_back(std::move(w));
+  }
+  impl_->port = port;
+  impl_->workers = std::move(workers);
+}
+
+unsigned short Server::port() const { return impl_->port; }
+
+asio::io_context& Server::context(unsigned i) {
+  if (i >= impl_->workers.size()) throw std::out_of_range("no io thread " + std::to_string(i));
+  return impl_->workers[i]->ioc;
+}
+
+void Server::run() {
+  bind();
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  auto body = [&](unsigned i) {
+    try {
+      impl_->run_worker(i);
+    } catch (...) {  // the HandlerFactory threw: take the whole server down
+      {
+        std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+      }
+      stop();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < impl_->workers.size(); ++i) threads.emplace_back(body, i);
+  body(0);
+  for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+void Server::stop() {
+  impl_->stop_requested.store(true);
+  for (auto& w : impl_->workers) asio::post(w->ioc, [wp = w.get()] { wp->begin_shutdown(); });
+}
+
+}  // namespace otpgate::http

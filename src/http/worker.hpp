@@ -1,0 +1,61 @@
+// Private to src/http: the per-thread state of the server. Every member is touched only from the
+// worker's own io thread (Server::stop() reaches it through asio::post), so nothing is locked.
+#pragma once
+
+#include "otpgate/http/message.hpp"
+#include "otpgate/http/server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <optional>
+#include <unordered_set>
+
+namespace otpgate::http::detail {
+
+// What shutdown needs from a live connection (implemented by the session in session.cpp).
+class connection_control {
+ public:
+  // Closes the connection unless a request is being read, handled or answered.
+  virtual void close_if_idle() = 0;
+  // Closes the connection whatever it is doing (shutdown_grace ran out).
+  virtual void close_now() = 0;
+
+ protected:
+  ~connection_control() = default;
+};
+
+struct worker {
+  explicit worker(const ServerConfig& c) : config(c) {}
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  const ServerConfig& config;
+  // Declared before ioc so it outlives it: ~io_context destroys suspended session frames, whose
+  // destructors unregister here.
+  std::unordered_set<connection_control*> connections;
+  bool stopping = false;  // stop() reached this thread: no new connections, no keep-alive
+  bool finished = false;  // ioc.run() returned; late unregistrations must not touch ioc
+  boost::asio::io_context ioc{1};
+  // Declared after ioc so adapters the handler owns (sockets, timers) die before their context.
+  Handler handler;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor;
+  std::optional<boost::asio::steady_timer> grace_timer;
+
+  // Graceful shutdown, on the io thread: close the acceptor and idle connections, give the busy
+  // ones shutdown_grace, then stop the io_context.
+  void begin_shutdown();
+  // A session ended (called from its destructor).
+  void on_connection_closed();
+
+ private:
+  void force_close_all();
+  void finish();
+};
+
+// Serves one accepted connection until it closes; never throws.
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, worker& w);
+
+}  // namespace otpgate::http::detail
