@@ -39,6 +39,11 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), otpgate_category()};
 }
 
+// The otpgate errc behind an error code; errc::internal for codes of any other category.
+inline errc to_errc(const boost::system::error_code& ec) noexcept {
+  return ec.category() == otpgate_category() ? static_cast<errc>(ec.value()) : errc::internal;
+}
+
 // Boost 1.74 has no boost::system::result; Boost.Outcome's result is the same idea.
 template <class T>
 using result = boost::outcome_v2::result<T, boost::system::error_code>;

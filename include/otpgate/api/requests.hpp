@@ -1,0 +1,44 @@
+// Parsing and validation of request bodies into commands: every rule that decides a 400, in one
+// place, without I/O. Unknown fields are rejected.
+#pragma once
+
+#include "otpgate/http/message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace otpgate::api {
+
+struct CreateRequest {
+  std::string phone_number;
+  std::string locale;
+  std::string brand;          // only with "*" keys
+  std::string client_ip;
+  nlohmann::json order;       // null or a validated object
+  nlohmann::json metadata;    // null or a validated object
+};
+
+struct CheckRequest {
+  std::string code;  // 4–10 letters or digits
+};
+
+// Either the parsed value or the 4xx response to send.
+template <class T>
+using Parsed = std::variant<T, http::Response>;
+
+// Checks Content-Type (415) and parses a JSON object body (400 naming the problem). An empty
+// body is allowed only when allow_empty (then an empty object results).
+Parsed<nlohmann::json> parse_json_object(const http::Request& req, bool allow_empty);
+
+Parsed<CreateRequest> parse_create(const nlohmann::json& body);
+Parsed<CheckRequest> parse_check(const nlohmann::json& body);
+// Bodies of resend and cancel: empty or {}.
+std::optional<http::Response> reject_fields(const nlohmann::json& body);
+
+// Idempotency-Key: 1–255 visible ASCII characters.
+bool valid_idempotency_key(std::string_view key);
+
+}  // namespace otpgate::api

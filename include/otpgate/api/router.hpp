@@ -1,0 +1,36 @@
+// The HTTP edge of otpgate: routes a request, authenticates its key, parses it into a command,
+// calls one service and renders the answer. Thin: no Redis, gateway or template calls here.
+#pragma once
+
+#include "otpgate/app/verification_service.hpp"
+#include "otpgate/core/api_keys.hpp"
+#include "otpgate/http/message.hpp"
+
+namespace otpgate::api {
+
+struct ApiContext {
+  const ApiKeyRegistry& keys;
+  const BrandCatalog& brands;
+  VerificationService& service;
+  const Clock& clock;
+};
+
+class Router {
+ public:
+  explicit Router(ApiContext ctx) : ctx_(ctx) {}
+  // Never throws; every failure becomes an error response.
+  task<http::Response> handle(http::Request& req);
+
+ private:
+  task<http::Response> create(http::Request& req, const ApiKey& key);
+  task<http::Response> on_verification(http::Request& req, const ApiKey& key,
+                                       std::string_view id, std::string_view action);
+  http::Response render(const Answer& a, unsigned success_status) const;
+
+  ApiContext ctx_;
+};
+
+// The verification as returned to callers: masked phone, never the code or its MAC.
+nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms);
+
+}  // namespace otpgate::api

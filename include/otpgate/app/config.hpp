@@ -1,0 +1,43 @@
+// Start-up configuration: the environment, the brand files and the API keys file, parsed once
+// into immutable values. Every problem throws ConfigError with a message a person can act on
+// (file, field, reason); main prints it and exits non-zero.
+#pragma once
+
+#include "otpgate/core/api_keys.hpp"
+#include "otpgate/core/brand.hpp"
+#include "otpgate/gateways/registry.hpp"
+#include "otpgate/http/server.hpp"
+#include "otpgate/redis/connection.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace otpgate {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct AppConfig {
+  http::ServerConfig server;         // OTPGATE_LISTEN, OTPGATE_THREADS, OTPGATE_*_TIMEOUT_MS
+  redis::Config redis;               // OTPGATE_REDIS (host:port), OTPGATE_REDIS_PASSWORD
+  Secret<std::string> secret;        // OTPGATE_SECRET or OTPGATE_SECRET_FILE
+  std::string brands_dir = "brands";
+  std::string templates_dir = "templates";
+  std::string api_keys_file = "config/api-keys.json";
+  gateways::GatewaySettings gateways;  // OTPGATE_SMS_OUTBOX
+  std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
+  std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
+};
+
+// Reads the OTPGATE_* environment variables (see docs/configuration.md).
+AppConfig config_from_env();
+
+// Loads brands/<id>/brand.json for every folder in brands_dir, validates each against
+// brands_dir/schema.json, and attaches templates (templates_dir/<locale>/verification.txt,
+// overridden by brands_dir/<id>/templates/<locale>/verification.txt).
+BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir);
+
+ApiKeyRegistry load_api_keys(const std::string& file, const BrandCatalog& brands);
+
+}  // namespace otpgate

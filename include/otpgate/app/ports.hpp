@@ -1,0 +1,108 @@
+// Asynchronous ports of the verification service: the store (Redis), SMS gateways and the event
+// sink. Implementations run on the calling io thread and never block it.
+#pragma once
+
+#include "otpgate/core/brand.hpp"
+#include "otpgate/core/errc.hpp"
+#include "otpgate/core/events.hpp"
+#include "otpgate/core/types.hpp"
+#include "otpgate/core/verification.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace otpgate {
+
+template <class T>
+using task = boost::asio::awaitable<T>;
+
+struct NewVerification {
+  VerificationRecord record;
+  std::string tag;                      // the phone's hash tag
+  std::string idempotency_key;          // "" when the request had none (already a MAC)
+  std::string request_fingerprint;      // MAC of the request body, for idempotent replays
+  std::int64_t retention_ms = 86'400'000;  // how long a finished record stays readable
+};
+
+struct CreateOutcome {
+  enum class kind { created, replayed, idempotency_conflict, blocked } what = kind::created;
+  VerificationRecord record;       // created or replayed record
+  std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
+};
+
+struct CheckOutcome {
+  CheckResult result = CheckResult::wrong;
+  VerificationRecord record;
+  bool blocked = false;             // the phone is locked: nothing was evaluated
+  std::int64_t lock_ms = 0;         // > 0: this check locked the phone for that long
+  std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
+};
+
+struct ResendOutcome {
+  ResendResult result = ResendResult::sent;
+  VerificationRecord record;
+  std::int64_t retry_after_ms = 0;
+};
+
+struct CancelOutcome {
+  CancelResult result = CancelResult::cancelled;
+  VerificationRecord record;
+};
+
+class VerificationStore {
+ public:
+  virtual ~VerificationStore() = default;
+  virtual task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) = 0;
+  // nullopt: no such verification (never existed or its record expired).
+  virtual task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) = 0;
+  // Operations on an existing verification take the caller's brand ("*" for any brand) and
+  // answer errc::not_found for another brand's verification, without changing it.
+  virtual task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
+                                           const std::string& mac, std::int64_t now_ms) = 0;
+  virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
+                                             std::int64_t now_ms) = 0;
+  virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
+                                             std::int64_t now_ms) = 0;
+  // Records a gateway's answer; a refused first send turns the verification send_failed.
+  virtual task<result<VerificationRecord>> record_delivery(const VerificationId& id,
+                                                           const std::string& brand,
+                                                           const std::string& gateway,
+                                                           bool accepted, bool first_send,
+                                                           std::int64_t now_ms) = 0;
+  // Marks a pending record past its expiry as expired; true if this call made the change.
+  virtual task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) = 0;
+  // Whether the store can serve requests now (for /readyz).
+  virtual bool ready() const = 0;
+};
+
+struct SmsMessage {
+  std::string to;  // E.164
+  std::string sender_id;
+  Secret<std::string> text;  // holds the code
+  std::string brand;
+  std::string verification_id;
+};
+
+struct SendReceipt {
+  std::string gateway;
+  std::string message_id;
+};
+
+class SmsGateway {
+ public:
+  virtual ~SmsGateway() = default;
+  virtual const std::string& name() const = 0;
+  virtual task<result<SendReceipt>> send(const SmsMessage& message) = 0;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Never fails the caller: a lost event is logged, the request goes on.
+  virtual void publish(const Event& e) = 0;
+};
+
+}  // namespace otpgate

@@ -1,0 +1,38 @@
+// The Lua scripts that make every state change one atomic Redis call. Each mirrors a rule of
+// core/verification.hpp; tests/integration/store_rules_test.cpp runs both on the same cases.
+#pragma once
+
+#include <string_view>
+
+namespace otpgate::scripts {
+
+// KEYS: record, idempotency, lock.  ARGV: now, record_ttl_ms, idem_fingerprint ("" = none),
+// idem_ttl_ms, new_id, field, value, ...
+// -> {"created"} | {"replay", id} | {"idem_conflict"} | {"blocked", pttl}
+extern const std::string_view create;
+
+// Every script on an existing verification takes the caller's brand (or "*") as ARGV[1] and
+// answers {"not_found"} for another brand's verification, without touching it.
+
+// KEYS: record, failures, lock, lock_level.
+// ARGV: brand, now, mac (the lock policy is read from the record)
+// -> {"not_found"} | {"blocked", pttl} | {result, lock_ms, fields...}
+//    result: approved | wrong | failed | expired | not_pending
+extern const std::string_view check;
+
+// KEYS: record. ARGV: brand, now -> {"not_found"} | {result, retry_after_ms, fields...}
+//    result: sent | too_soon | limit_reached | expired | not_pending
+extern const std::string_view resend;
+
+// KEYS: record. ARGV: brand, now -> {"not_found"} | {result, 0, fields...}
+//    result: cancelled | expired | not_pending
+extern const std::string_view cancel;
+
+// KEYS: record. ARGV: brand, now, gateway, accepted (1/0), first_send (1/0)
+// -> {"not_found"} | {"ok", 0, fields...}
+extern const std::string_view delivery;
+
+// KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
+extern const std::string_view expire;
+
+}  // namespace otpgate::scripts

@@ -1,0 +1,61 @@
+// VerificationStore and EventSink on Redis: every state change one EVALSHA on the phone's hash
+// slot; events appended to a capped per-brand stream.
+#pragma once
+
+#include "otpgate/app/ports.hpp"
+#include "otpgate/redis/connection.hpp"
+
+#include <string>
+
+namespace otpgate {
+
+// Key layout (all keys of one phone share the hash tag {tag}; see docs/redis.md).
+struct RedisKeys {
+  static std::string record(const VerificationId& id);
+  static std::string record(std::string_view tag, std::string_view id);
+  static std::string idempotency(std::string_view tag, std::string_view key_mac);
+  static std::string failures(std::string_view tag);
+  static std::string lock(std::string_view tag);
+  static std::string lock_level(std::string_view tag);
+  static std::string events(std::string_view brand);
+};
+
+class RedisStore final : public VerificationStore {
+ public:
+  explicit RedisStore(redis::Connection& conn);
+  task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
+  task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
+                                   const std::string& mac, std::int64_t now_ms) override;
+  task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
+                                     std::int64_t now_ms) override;
+  task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
+                                     std::int64_t now_ms) override;
+  task<result<VerificationRecord>> record_delivery(const VerificationId& id,
+                                                   const std::string& brand,
+                                                   const std::string& gateway, bool accepted,
+                                                   bool first_send, std::int64_t now_ms) override;
+  task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
+  bool ready() const override;
+
+ private:
+  redis::Connection& conn_;
+};
+
+class RedisEventSink final : public EventSink {
+ public:
+  // Each brand's stream keeps about max_len entries (XADD MAXLEN ~).
+  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len);
+  void publish(const Event& e) override;
+
+ private:
+  boost::asio::io_context& ioc_;
+  redis::Connection& conn_;
+  std::size_t max_len_;
+};
+
+// Decoding helpers, exposed for tests.
+std::vector<std::string> record_to_fields(const VerificationRecord& r);
+result<VerificationRecord> record_from_reply(const redis::Reply& flat_pairs);
+
+}  // namespace otpgate

@@ -1,0 +1,69 @@
+// A brand's validated, immutable configuration: parsed once at start-up from
+// brands/<brand>/brand.json (checked against brands/schema.json) and its templates.
+#pragma once
+
+#include "otpgate/core/code.hpp"
+#include "otpgate/core/templates.hpp"
+#include "otpgate/core/types.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace otpgate {
+
+using std::chrono::milliseconds;
+
+struct CodePolicy {
+  CodeFormat format;                   // length 6, digits
+  milliseconds ttl{300'000};           // code valid for 5 minutes
+  int max_attempts = 5;                // checks per verification
+  int max_sends = 3;                   // first send plus resends
+  milliseconds resend_cooldown{30'000};
+};
+
+// Failed checks per phone and brand, across verifications. After max_failed_checks within
+// window the phone is locked for duration, doubling with each further lock up to max_duration.
+struct LockPolicy {
+  int max_failed_checks = 10;
+  milliseconds window{3'600'000};
+  milliseconds duration{900'000};
+  milliseconds max_duration{86'400'000};
+};
+
+struct Brand {
+  BrandId id;
+  std::string display_name;
+  std::string sender_id;
+  std::vector<std::string> locales;  // first is not special; default_locale is
+  std::string default_locale;
+  CodePolicy code;
+  LockPolicy lock;
+  std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
+  std::vector<std::string> gateways;           // failover order
+  bool psd2_dynamic_linking = false;
+  std::string webotp_domain;     // empty: no WebOTP line
+  std::string android_app_hash;  // empty: none
+  // "verification" template per locale, brand file overriding the global default.
+  std::map<std::string, Template> templates;
+
+  bool country_allowed(std::string_view iso2) const;
+  // The template for the first locale candidate that has one (see locale_candidates); the
+  // chosen locale is written to chosen_locale.
+  const Template* template_for(std::string_view locale, std::string& chosen_locale) const;
+};
+
+// All brands by id, immutable after start-up.
+using BrandCatalog = std::map<std::string, Brand, std::less<>>;
+
+// Parses a brand.json document already validated against the schema. Throws
+// std::invalid_argument with "field: reason" for rules the schema cannot express
+// (default_locale must be one of locales, ...).
+Brand brand_from_json(const BrandId& id, const nlohmann::json& doc);
+
+}  // namespace otpgate

@@ -1,0 +1,37 @@
+// Events: one per state change, the raw material of analytics and the audit trail. They carry
+// masked phones only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace otpgate {
+
+enum class EventType {
+  created, sent, resent, send_failed, checked_right, checked_wrong, approved, failed, expired,
+  cancelled, locked
+};
+
+std::string_view to_string(EventType t);
+
+struct Event {
+  EventType type = EventType::created;
+  std::string brand;
+  std::string verification_id;
+  std::string phone_masked;
+  std::string country;
+  std::string gateway;   // for sent / resent / send_failed
+  int attempt = 0;       // check attempt number (1-based) for checked_* / approved / failed
+  int send = 0;          // send number (1-based) for sent / resent
+  std::int64_t at_ms = 0;
+  std::string locale;
+  std::string metadata_json;  // the create request's metadata, echoed
+};
+
+// Flat field/value pairs as written to the Redis stream (XADD ... field value ...).
+std::vector<std::pair<std::string, std::string>> event_fields(const Event& e);
+
+}  // namespace otpgate

@@ -1,0 +1,72 @@
+// Strong types for values that must not be mixed up, and a wrapper for secrets that cannot be
+// logged or printed by accident.
+#pragma once
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace otpgate {
+
+// A value that must never reach a log line, an error message or a response by accident: it has
+// no operator<<, no implicit conversion, and reveal() makes every read greppable.
+template <class T>
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(T value) : value_(std::move(value)) {}
+  const T& reveal() const { return value_; }
+
+ private:
+  T value_{};
+};
+
+// A brand's id: lower-case [a-z0-9-], 2–32 chars, as its folder name under brands/.
+class BrandId {
+ public:
+  static std::optional<BrandId> parse(std::string_view text);
+  const std::string& str() const { return value_; }
+  auto operator<=>(const BrandId&) const = default;
+
+ private:
+  explicit BrandId(std::string v) : value_(std::move(v)) {}
+  std::string value_;
+};
+
+// An E.164 number ("+" and 8–15 digits, no leading zero after "+"), checked by libphonenumber
+// for validity before construction (see crypto/phone_parser.hpp); this type only guards format.
+class PhoneNumber {
+ public:
+  static std::optional<PhoneNumber> parse_e164(std::string_view text);
+  const std::string& e164() const { return value_; }
+  // "+49170****567": country code and leading digits kept, middle masked, last 3 kept.
+  std::string masked() const;
+  auto operator<=>(const PhoneNumber&) const = default;
+
+ private:
+  explicit PhoneNumber(std::string v) : value_(std::move(v)) {}
+  std::string value_;
+};
+
+// "vf_" + 10-char phone tag + 26 random base32 chars. The tag is the Redis hash tag of every key
+// of the phone, so an id is routed to its Redis slot without a lookup.
+class VerificationId {
+ public:
+  static constexpr std::size_t tag_length = 10;
+  static std::optional<VerificationId> parse(std::string_view text);
+  static VerificationId make(std::string_view tag, std::string_view random_part);
+  const std::string& str() const { return value_; }
+  std::string_view tag() const { return std::string_view(value_).substr(3, tag_length); }
+  auto operator<=>(const VerificationId&) const = default;
+
+ private:
+  explicit VerificationId(std::string v) : value_(std::move(v)) {}
+  std::string value_;
+};
+
+// A one-time code as sent to the phone. Only ever held briefly, never stored or logged.
+using OtpCode = Secret<std::string>;
+
+}  // namespace otpgate

@@ -1,0 +1,71 @@
+// The verification state machine: pending -> approved | failed | expired | cancelled |
+// send_failed. These pure functions are the rules; the Redis store runs the same rules inside
+// one Lua script per state change (src/app/scripts/*.lua), and tests/integration checks that
+// both agree on the same scenarios.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace otpgate {
+
+enum class Status { pending, approved, failed, expired, cancelled, send_failed };
+
+std::string_view to_string(Status s);
+std::optional<Status> status_from_string(std::string_view s);
+
+// A verification as stored (never the code; only its MAC).
+struct VerificationRecord {
+  std::string id;
+  std::string brand;
+  std::string phone;    // E.164, only inside the expiring record
+  std::string country;  // ISO 3166-1 alpha-2
+  std::string locale;   // the locale the SMS was rendered in
+  Status status = Status::pending;
+  std::string code_mac;
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+  std::int64_t finished_ms = 0;  // when it left pending; 0 while pending
+  int attempts_used = 0;
+  int max_attempts = 0;
+  int sends = 0;
+  int max_sends = 0;
+  std::int64_t resend_cooldown_ms = 0;
+  std::int64_t last_send_ms = 0;
+  std::string delivery_status;  // queued, accepted, failed
+  std::string gateway;
+  // The brand's lock policy when the verification was created, so a check (one script call)
+  // needs nothing but the record.
+  int lock_max_failed = 0;
+  std::int64_t lock_window_ms = 0;
+  std::int64_t lock_ms = 0;
+  std::int64_t lock_max_ms = 0;
+  std::string order_json;     // "" or the order object as JSON
+  std::string metadata_json;  // "" or the metadata object as JSON
+};
+
+// The status a reader should see at `now`: a pending record past expires_ms is expired.
+Status effective_status(const VerificationRecord& r, std::int64_t now_ms);
+int attempts_left(const VerificationRecord& r);
+int sends_left(const VerificationRecord& r);
+std::int64_t resend_available_ms(const VerificationRecord& r);
+
+enum class CheckResult { approved, wrong, failed, expired, not_pending };
+
+// Applies one check to r (mutating it) and says what happened. code_matches must come from a
+// constant-time comparison of MACs. A wrong code always consumes an attempt; the attempt that
+// exhausts max_attempts turns the verification failed.
+CheckResult apply_check(VerificationRecord& r, bool code_matches, std::int64_t now_ms);
+
+enum class ResendResult { sent, too_soon, limit_reached, expired, not_pending };
+
+// Applies a resend: counts a send and restarts the cooldown, never touching attempts or the
+// code. retry_after_ms is set for too_soon.
+ResendResult apply_resend(VerificationRecord& r, std::int64_t now_ms, std::int64_t& retry_after_ms);
+
+enum class CancelResult { cancelled, expired, not_pending };
+CancelResult apply_cancel(VerificationRecord& r, std::int64_t now_ms);
+
+}  // namespace otpgate

@@ -1,0 +1,35 @@
+// OpenSSL implementations of the core's Random and Keyring ports, and hashing helpers.
+#pragma once
+
+#include "otpgate/core/ports.hpp"
+#include "otpgate/core/types.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace otpgate::crypto {
+
+class OpensslRandom final : public Random {
+ public:
+  // RAND_bytes; aborts the process if the CSPRNG fails (never fall back to weak randomness).
+  void fill(std::span<std::uint8_t> out) override;
+};
+
+// Per-purpose keys derived once from the server secret with HMAC-SHA256(secret, label), so the
+// secret itself is used for nothing else.
+class OpensslKeyring final : public Keyring {
+ public:
+  explicit OpensslKeyring(const Secret<std::string>& server_secret);
+  Digest mac(KeyPurpose purpose, std::string_view data) const override;
+
+ private:
+  std::array<Secret<Digest>, 4> keys_;
+};
+
+Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data);
+std::string sha256_hex(std::string_view data);
+// CRYPTO_memcmp: time depends only on the length.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace otpgate::crypto

@@ -1,0 +1,157 @@
+#include "otpgate/api/requests.hpp"
+
+#include "otpgate/api/errors.hpp"
+#include "otpgate/core/templates.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace otpgate::api {
+namespace {
+
+using json = nlohmann::json;
+
+std::optional<http::Response> unknown_field(const json& body, const std::set<std::string>& known) {
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (!known.count(it.key()))
+      return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  return std::nullopt;
+}
+
+std::optional<http::Response> optional_string(const json& body, const char* field,
+                                              std::size_t max_len, std::string& out) {
+  if (!body.contains(field)) return std::nullopt;
+  if (!body[field].is_string())
+    return invalid_argument(field, std::string("Field '") + field + "' must be a string.");
+  out = body[field].get<std::string>();
+  if (out.empty() || out.size() > max_len)
+    return invalid_argument(field, std::string("Field '") + field + "' must have 1 to " +
+                                       std::to_string(max_len) + " characters.");
+  return std::nullopt;
+}
+
+bool valid_ip(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool is_amount(const std::string& s) {
+  // A decimal string with at most 2 fraction digits: "49.99", "100". Strings, not numbers, so
+  // no floating-point rounding ever touches money.
+  const auto dot = s.find('.');
+  const std::string whole = s.substr(0, dot);
+  const std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  auto digits = [](const std::string& d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return !whole.empty() && whole.size() <= 12 && digits(whole) && digits(frac) &&
+         frac.size() <= 2 && (dot == std::string::npos || !frac.empty());
+}
+
+std::optional<http::Response> check_order(const json& order) {
+  if (!order.is_object()) return invalid_argument("order", "Field 'order' must be an object.");
+  if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"})) return bad;
+  std::string v;
+  if (auto bad = optional_string(order, "id", 64, v)) return bad;
+  if (auto bad = optional_string(order, "payee", 70, v)) return bad;
+  if (order.contains("amount") &&
+      (!order["amount"].is_string() || !is_amount(order["amount"].get<std::string>())))
+    return invalid_argument("order.amount",
+                            "Field 'order.amount' must be a decimal string such as \"49.99\".");
+  if (order.contains("currency")) {
+    const auto& c = order["currency"];
+    if (!c.is_string() || c.get<std::string>().size() != 3 ||
+        !std::all_of(c.get<std::string>().begin(), c.get<std::string>().end(),
+                     [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+      return invalid_argument("order.currency",
+                              "Field 'order.currency' must be an ISO 4217 code such as \"EUR\".");
+  }
+  return std::nullopt;
+}
+
+std::optional<http::Response> check_metadata(const json& md) {
+  if (!md.is_object() || md.size() > 10)
+    return invalid_argument("metadata", "Field 'metadata' must be an object of up to 10 strings.");
+  for (auto it = md.begin(); it != md.end(); ++it) {
+    if (it.key().empty() || it.key().size() > 40 || !it.value().is_string() ||
+        it.value().get<std::string>().size() > 256)
+      return invalid_argument("metadata",
+                              "Each metadata entry needs a key of 1 to 40 characters and a "
+                              "string value of at most 256 characters.");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
+  if (req.body.empty() && allow_empty) return json::object();
+  const auto ct = req.header("content-type");
+  std::string type = ct ? std::string(ct->substr(0, ct->find(';'))) : std::string();
+  type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
+  std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+  if (type != "application/json") {
+    http::Response r;
+    r.status = 415;
+    r.body = http::error_body(415, "UNSUPPORTED_MEDIA_TYPE",
+                              "Content-Type must be application/json.");
+    return r;
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return invalid_argument("body", "The body is not valid JSON.");
+  if (!body.is_object()) return invalid_argument("body", "The body must be a JSON object.");
+  return body;
+}
+
+Parsed<CreateRequest> parse_create(const json& body) {
+  if (auto bad = unknown_field(body, {"phone_number", "locale", "order", "client_ip", "metadata",
+                                      "brand"}))
+    return *bad;
+  CreateRequest c;
+  if (!body.contains("phone_number"))
+    return invalid_argument("phone_number", "Field 'phone_number' is required.");
+  if (auto bad = optional_string(body, "phone_number", 16, c.phone_number)) return *bad;
+  if (auto bad = optional_string(body, "locale", 35, c.locale)) return *bad;
+  if (!c.locale.empty() && !is_bcp47(c.locale))
+    return invalid_argument("locale", "Field 'locale' must be a BCP 47 tag such as \"de-AT\".");
+  if (auto bad = optional_string(body, "brand", 32, c.brand)) return *bad;
+  if (auto bad = optional_string(body, "client_ip", 45, c.client_ip)) return *bad;
+  if (!c.client_ip.empty() && !valid_ip(c.client_ip))
+    return invalid_argument("client_ip", "Field 'client_ip' must be an IPv4 or IPv6 address.");
+  if (body.contains("order")) {
+    if (auto bad = check_order(body["order"])) return *bad;
+    c.order = body["order"];
+  }
+  if (body.contains("metadata")) {
+    if (auto bad = check_metadata(body["metadata"])) return *bad;
+    c.metadata = body["metadata"];
+  }
+  return c;
+}
+
+Parsed<CheckRequest> parse_check(const json& body) {
+  if (auto bad = unknown_field(body, {"code"})) return *bad;
+  if (!body.contains("code") || !body["code"].is_string())
+    return invalid_argument("code", "Field 'code' is required and must be a string.");
+  CheckRequest c{body["code"].get<std::string>()};
+  const bool alnum = std::all_of(c.code.begin(), c.code.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0;
+  });
+  if (c.code.size() < 4 || c.code.size() > 10 || !alnum)
+    return invalid_argument("code", "Field 'code' must be 4 to 10 letters or digits.");
+  return c;
+}
+
+std::optional<http::Response> reject_fields(const json& body) {
+  return unknown_field(body, {});
+}
+
+bool valid_idempotency_key(std::string_view key) {
+  return !key.empty() && key.size() <= 255 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+}  // namespace otpgate::api

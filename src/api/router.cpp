@@ -1,0 +1,156 @@
+#include "otpgate/api/router.hpp"
+
+#include "otpgate/api/errors.hpp"
+#include "otpgate/api/requests.hpp"
+#include "otpgate/crypto/openssl.hpp"
+#include "otpgate/crypto/phone_parser.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace otpgate::api {
+namespace {
+
+constexpr std::string_view prefix = "/v1/verifications";
+
+const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys) {
+  const auto auth = req.header("authorization");
+  if (!auth || auth->size() < 8 || auth->substr(0, 7) != "Bearer ") return nullptr;
+  return keys.find(crypto::sha256_hex(auth->substr(7)));
+}
+
+http::Response json_response(unsigned status, const nlohmann::json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+http::Response method_not_allowed() {
+  http::Response r;
+  r.status = 405;
+  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
+  return r;
+}
+
+http::Response route_not_found() {
+  return error_response(errc::not_found, "No such route.");
+}
+
+}  // namespace
+
+http::Response Router::render(const Answer& a, unsigned success_status) const {
+  const std::int64_t now = ctx_.clock.now_ms();
+  if (a.error == errc::ok) return json_response(success_status, verification_json(*a.record, now));
+  nlohmann::json details = nlohmann::json::object();
+  if (a.attempts_left >= 0) details["attempts_left"] = a.attempts_left;
+  if (a.record && a.error != errc::not_found)
+    details["verification"] = verification_json(*a.record, now);
+  http::Response r = error_response(a.error, {}, details);
+  if (a.retry_after_ms > 0) set_retry_after(r, a.retry_after_ms);
+  return r;
+}
+
+task<http::Response> Router::handle(http::Request& req) {
+  const std::string& path = req.path;
+  if (path == "/healthz" || path == "/readyz") {
+    if (req.method != "GET" && req.method != "HEAD") co_return method_not_allowed();
+    if (path == "/readyz" && !ctx_.service.ready())
+      co_return error_response(errc::store_unavailable, "Redis is not reachable.");
+    co_return json_response(200, {{"status", "ok"}});
+  }
+  if (path.compare(0, prefix.size(), prefix) != 0) co_return route_not_found();
+
+  const ApiKey* key = authenticate(req, ctx_.keys);
+  if (!key) co_return error_response(errc::unauthenticated);
+  if (!key->has_role(Role::shop) && !key->has_role(Role::support))
+    co_return error_response(errc::permission_denied,
+                             "Verifications need an API key with the shop or support role.");
+
+  const std::string_view rest = std::string_view(path).substr(prefix.size());
+  if (rest.empty()) {
+    if (req.method != "POST") co_return method_not_allowed();
+    http::Response r = co_await create(req, *key);
+    r.log_route = prefix;
+    co_return r;
+  }
+  if (rest[0] != '/') co_return route_not_found();
+  const std::string_view tail = rest.substr(1);
+  const auto slash = tail.find('/');
+  const std::string_view id = tail.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? "" : tail.substr(slash + 1);
+  http::Response r = co_await on_verification(req, *key, id, action);
+  r.log_route = std::string(prefix) + "/{id}" + (action.empty() ? "" : "/" + std::string(action));
+  co_return r;
+}
+
+task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
+  auto body = parse_json_object(req, false);
+  if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
+  auto parsed = parse_create(std::get<nlohmann::json>(body));
+  if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
+  auto& c = std::get<CreateRequest>(parsed);
+
+  const std::string brand_id = key.brand == "*" ? c.brand : key.brand;
+  if (brand_id.empty())
+    co_return invalid_argument("brand", "Field 'brand' is required with an all-brands key.");
+  if (!c.brand.empty() && c.brand != brand_id)
+    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
+  const auto brand = ctx_.brands.find(brand_id);
+  if (brand == ctx_.brands.end()) co_return invalid_argument("brand", "Unknown brand.");
+
+  const auto phone = crypto::parse_phone(c.phone_number);
+  if (!phone)
+    co_return invalid_argument("phone_number",
+                               "Field 'phone_number' must be a valid E.164 number such as "
+                               "+4915112345678.");
+  const auto idem = req.header("idempotency-key");
+  if (idem && !valid_idempotency_key(*idem))
+    co_return invalid_argument("Idempotency-Key",
+                               "Header Idempotency-Key must be 1 to 255 visible ASCII characters.");
+
+  CreateCommand cmd{.brand = &brand->second,
+                    .phone = phone->number,
+                    .country = phone->country,
+                    .locale = c.locale,
+                    .order_json = c.order.is_null() ? "" : c.order.dump(),
+                    .metadata_json = c.metadata.is_null() ? "" : c.metadata.dump(),
+                    .idempotency_key = idem ? std::string(*idem) : std::string(),
+                    .body = req.body};
+  const Answer a = co_await ctx_.service.create(cmd);
+  http::Response r = render(a, a.replayed ? 200 : 201);
+  if (a.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  r.log_phone_masked = phone->number.masked();
+  co_return r;
+}
+
+task<http::Response> Router::on_verification(http::Request& req, const ApiKey& key,
+                                             std::string_view id_text, std::string_view action) {
+  const auto id = VerificationId::parse(id_text);
+  if (!id) co_return error_response(errc::not_found, "No such verification.");
+  const std::string& brand = key.brand;
+  if (action.empty()) {
+    if (req.method != "GET") co_return method_not_allowed();
+    const Answer a = co_await ctx_.service.get(*id, brand);
+    co_return render(a, 200);
+  }
+  if (req.method != "POST") co_return method_not_allowed();
+  const bool is_check = action == "check";
+  if (!is_check && action != "resend" && action != "cancel") co_return route_not_found();
+  auto body = parse_json_object(req, !is_check);
+  if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
+  const auto& json = std::get<nlohmann::json>(body);
+  if (is_check) {
+    auto parsed = parse_check(json);
+    if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
+    const std::string code = std::get<CheckRequest>(parsed).code;
+    const Answer a = co_await ctx_.service.check(*id, brand, code);
+    co_return render(a, 200);
+  }
+  if (auto bad = reject_fields(json)) co_return std::move(*bad);
+  Answer a;
+  if (action == "resend") a = co_await ctx_.service.resend(*id, brand);
+  else a = co_await ctx_.service.cancel(*id, brand);
+  co_return render(a, 200);
+}
+
+}  // namespace otpgate::api

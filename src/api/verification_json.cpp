@@ -1,0 +1,50 @@
+#include "otpgate/api/router.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+namespace otpgate::api {
+namespace {
+
+std::string rfc3339(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+nlohmann::json object_or_null(const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+}  // namespace
+
+nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
+  const auto phone = PhoneNumber::parse_e164(r.phone);
+  const Status status = effective_status(r, now_ms);
+  nlohmann::json j = {
+      {"id", r.id},
+      {"brand", r.brand},
+      {"status", to_string(status)},
+      {"phone_number", phone ? phone->masked() : std::string()},
+      {"locale", r.locale},
+      {"created_at", rfc3339(r.created_ms)},
+      {"expires_at", rfc3339(r.expires_ms)},
+      {"resend_available_at", rfc3339(resend_available_ms(r))},
+      {"attempts_left", status == Status::pending ? attempts_left(r) : 0},
+      {"sends_left", status == Status::pending ? sends_left(r) : 0},
+      {"delivery", {{"status", r.delivery_status}, {"gateway", r.gateway}}},
+      {"order", object_or_null(r.order_json)},
+      {"metadata", object_or_null(r.metadata_json)},
+  };
+  return j;
+}
+
+}  // namespace otpgate::api

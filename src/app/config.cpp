@@ -1,0 +1,174 @@
+#include "otpgate/app/config.hpp"
+
+#include "otpgate/core/json_schema.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace otpgate {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+long long env_number(const char* name, long long fallback, long long min, long long max) {
+  const std::string v = env_or(name, "");
+  if (v.empty()) return fallback;
+  try {
+    std::size_t used = 0;
+    const long long n = std::stoll(v, &used);
+    if (used == v.size() && n >= min && n <= max) return n;
+  } catch (const std::exception&) {
+  }
+  throw ConfigError(std::string(name) + ": must be a whole number from " + std::to_string(min) +
+                    " to " + std::to_string(max) + ", got '" + v + "'");
+}
+
+std::pair<std::string, unsigned short> host_port(const char* name, const std::string& value) {
+  // "host:port" or "[v6]:port".
+  const auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw ConfigError(std::string(name) + ": must be host:port, got '" + value + "'");
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    const int port = std::stoi(value.substr(colon + 1));
+    if (port >= 0 && port <= 65535) return {host, static_cast<unsigned short>(port)};
+  } catch (const std::exception&) {
+  }
+  throw ConfigError(std::string(name) + ": invalid port in '" + value + "'");
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw ConfigError(p.string() + ": cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+json read_json(const fs::path& p) {
+  json j = json::parse(read_file(p), nullptr, false);
+  if (j.is_discarded()) throw ConfigError(p.string() + ": is not valid JSON");
+  return j;
+}
+
+Secret<std::string> load_secret() {
+  std::string s = env_or("OTPGATE_SECRET", "");
+  const std::string file = env_or("OTPGATE_SECRET_FILE", "");
+  if (s.empty() && !file.empty()) {
+    s = read_file(file);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  }
+  if (s.size() < 32)
+    throw ConfigError(
+        "OTPGATE_SECRET or OTPGATE_SECRET_FILE: a server secret of at least 32 characters is "
+        "required (e.g. 64 hex digits from `openssl rand -hex 32`)");
+  return Secret<std::string>(std::move(s));
+}
+
+std::map<std::string, Template> load_templates(const fs::path& root, const std::string& where) {
+  std::map<std::string, Template> out;
+  if (!fs::is_directory(root)) return out;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    const fs::path file = dir.path() / "verification.txt";
+    if (!dir.is_directory() || !fs::exists(file)) continue;
+    std::string text = read_file(file);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    std::string error;
+    auto t = Template::parse(text, error);
+    if (!t) throw ConfigError(file.string() + ": " + error + " (" + where + ")");
+    out.insert_or_assign(dir.path().filename().string(), std::move(*t));
+  }
+  return out;
+}
+
+}  // namespace
+
+AppConfig config_from_env() {
+  AppConfig c;
+  auto [host, port] = host_port("OTPGATE_LISTEN", env_or("OTPGATE_LISTEN", "127.0.0.1:8080"));
+  c.server.address = host;
+  c.server.port = port;
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  c.server.threads = static_cast<unsigned>(env_number("OTPGATE_THREADS", cores, 1, 256));
+  c.server.read_timeout = milliseconds(env_number("OTPGATE_READ_TIMEOUT_MS", 10'000, 50, 600'000));
+  c.server.idle_timeout = milliseconds(env_number("OTPGATE_IDLE_TIMEOUT_MS", 30'000, 50, 3'600'000));
+  c.server.shutdown_grace =
+      milliseconds(env_number("OTPGATE_SHUTDOWN_GRACE_MS", 10'000, 0, 600'000));
+  auto [rhost, rport] = host_port("OTPGATE_REDIS", env_or("OTPGATE_REDIS", "127.0.0.1:6379"));
+  c.redis.host = rhost;
+  c.redis.port = rport;
+  c.redis.password = env_or("OTPGATE_REDIS_PASSWORD", "");
+  c.redis.command_timeout =
+      milliseconds(env_number("OTPGATE_REDIS_TIMEOUT_MS", 1000, 10, 60'000));
+  c.secret = load_secret();
+  c.brands_dir = env_or("OTPGATE_BRANDS_DIR", c.brands_dir);
+  c.templates_dir = env_or("OTPGATE_TEMPLATES_DIR", c.templates_dir);
+  c.api_keys_file = env_or("OTPGATE_API_KEYS_FILE", c.api_keys_file);
+  c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
+  c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;
+  c.events_max_len = static_cast<std::size_t>(
+      env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
+  return c;
+}
+
+BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir) {
+  const fs::path root(brands_dir);
+  const json schema = read_json(root / "schema.json");
+  const auto defaults = load_templates(fs::path(templates_dir), "default templates");
+  BrandCatalog out;
+  if (!fs::is_directory(root)) throw ConfigError(brands_dir + ": is not a directory");
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory()) continue;
+    const fs::path file = dir.path() / "brand.json";
+    const std::string name = dir.path().filename().string();
+    const auto id = BrandId::parse(name);
+    if (!id)
+      throw ConfigError(dir.path().string() + ": brand folder names must be 2-32 characters of "
+                                              "a-z, 0-9 and '-'");
+    const json doc = read_json(file);
+    if (auto bad = validate_against_schema(schema, doc))
+      throw ConfigError(file.string() + ": field " + bad->pointer + " " + bad->reason);
+    try {
+      Brand b = brand_from_json(*id, doc);
+      b.templates = defaults;
+      for (auto& [locale, t] : load_templates(dir.path() / "templates", "brand " + name))
+        b.templates.insert_or_assign(locale, std::move(t));
+      std::string chosen;
+      if (!b.template_for(b.default_locale, chosen))
+        throw std::invalid_argument("/default_locale: no verification template for it or \"en\"");
+      for (const auto& g : b.gateways)
+        if (!gateways::factories().count(g))
+          throw std::invalid_argument("/gateways: unknown gateway " + g);
+      out.emplace(name, std::move(b));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(file.string() + ": field " + e.what());
+    }
+  }
+  if (out.empty()) throw ConfigError(brands_dir + ": no brand folders with a brand.json");
+  return out;
+}
+
+ApiKeyRegistry load_api_keys(const std::string& file, const BrandCatalog& brands) {
+  std::vector<std::string> names;
+  for (const auto& [id, b] : brands) names.push_back(id);
+  try {
+    return ApiKeyRegistry::from_json(read_json(file), names);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(file + ": field " + e.what());
+  }
+}
+
+}  // namespace otpgate

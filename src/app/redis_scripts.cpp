@@ -1,0 +1,126 @@
+#include "otpgate/app/redis_scripts.hpp"
+
+namespace otpgate::scripts {
+
+// Shared prelude: a constant-time comparison (no early exit on the first differing byte) and
+// the guard every transition starts with. Statuses and field names match VerificationRecord:
+//   st status, mac code MAC, ex expires, fin finished, au attempts used, ma max attempts,
+//   sn sends, ms max sends, cd cooldown, ls last send, dst delivery status, gw gateway.
+#define OTPGATE_LUA_PRELUDE                                                            \
+  "local function ct_equal(a, b)\n"                                                  \
+  "  if type(a) ~= 'string' or #a ~= #b then return false end\n"                     \
+  "  local diff = 0\n"                                                               \
+  "  for i = 1, #a do diff = bit.bor(diff, bit.bxor(a:byte(i), b:byte(i))) end\n"     \
+  "  return diff == 0\n"                                                             \
+  "end\n"                                                                            \
+  "local function guard(r, now)\n"                                                   \
+  "  local st = redis.call('HGET', r, 'st')\n"                                        \
+  "  if st ~= 'pending' then return 'not_pending' end\n"                             \
+  "  if now >= tonumber(redis.call('HGET', r, 'ex')) then\n"                         \
+  "    redis.call('HSET', r, 'st', 'expired', 'fin', now)\n"                         \
+  "    return 'expired'\n"                                                           \
+  "  end\n"                                                                          \
+  "  return nil\n"                                                                   \
+  "end\n"                                                                            \
+  "local function owned(r, brand)\n"                                                 \
+  "  local b = redis.call('HGET', r, 'b')\n"                                         \
+  "  return b and (brand == '*' or b == brand)\n"                                    \
+  "end\n"
+
+const std::string_view create =
+    "local now = tonumber(ARGV[1])\n"
+    "local lock_ttl = redis.call('PTTL', KEYS[3])\n"
+    "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
+    "if ARGV[3] ~= '' then\n"
+    "  local prior = redis.call('HMGET', KEYS[2], 'fp', 'id')\n"
+    "  if prior[1] then\n"
+    "    if prior[1] ~= ARGV[3] then return {'idem_conflict'} end\n"
+    "    return {'replay', prior[2]}\n"
+    "  end\n"
+    "  redis.call('HSET', KEYS[2], 'fp', ARGV[3], 'id', ARGV[5])\n"
+    "  redis.call('PEXPIRE', KEYS[2], ARGV[4])\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end\n"
+    "local fields = {}\n"
+    "for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
+    "redis.call('HSET', KEYS[1], unpack(fields))\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "return {'created'}\n";
+
+const std::string_view check = OTPGATE_LUA_PRELUDE
+    "local r = KEYS[1]\n"
+    "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
+    "local lock_ttl = redis.call('PTTL', KEYS[3])\n"
+    "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
+    "local now = tonumber(ARGV[2])\n"
+    "local stop = guard(r, now)\n"
+    "if stop then return {stop, 0, redis.call('HGETALL', r)} end\n"
+    "local used = redis.call('HINCRBY', r, 'au', 1)\n"
+    "if ct_equal(redis.call('HGET', r, 'mac'), ARGV[3]) then\n"
+    "  redis.call('HSET', r, 'st', 'approved', 'fin', now)\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "  return {'approved', 0, redis.call('HGETALL', r)}\n"
+    "end\n"
+    // A wrong code also counts against the phone across verifications; at the threshold the
+    // phone is locked, each further lock twice as long (up to max_lock_ms).
+    "local locked = 0\n"
+    "local lk = redis.call('HMGET', r, 'lkn', 'lkw', 'lkd', 'lkm')\n"
+    "local fails = redis.call('INCR', KEYS[2])\n"
+    "if fails == 1 then redis.call('PEXPIRE', KEYS[2], lk[2]) end\n"
+    "if fails >= tonumber(lk[1]) then\n"
+    "  local level = redis.call('INCR', KEYS[4])\n"
+    "  redis.call('PEXPIRE', KEYS[4], lk[4])\n"
+    "  locked = math.min(tonumber(lk[3]) * 2 ^ (level - 1), tonumber(lk[4]))\n"
+    "  redis.call('SET', KEYS[3], now, 'PX', locked)\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "end\n"
+    "if used >= tonumber(redis.call('HGET', r, 'ma')) then\n"
+    "  redis.call('HSET', r, 'st', 'failed', 'fin', now)\n"
+    "  return {'failed', locked, redis.call('HGETALL', r)}\n"
+    "end\n"
+    "return {'wrong', locked, redis.call('HGETALL', r)}\n";
+
+const std::string_view resend = OTPGATE_LUA_PRELUDE
+    "local r = KEYS[1]\n"
+    "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
+    "local now = tonumber(ARGV[2])\n"
+    "local stop = guard(r, now)\n"
+    "if stop then return {stop, 0, redis.call('HGETALL', r)} end\n"
+    "local v = redis.call('HMGET', r, 'sn', 'ms', 'ls', 'cd')\n"
+    "if tonumber(v[1]) >= tonumber(v[2]) then\n"
+    "  return {'limit_reached', 0, redis.call('HGETALL', r)}\n"
+    "end\n"
+    "local available = tonumber(v[3]) + tonumber(v[4])\n"
+    "if now < available then return {'too_soon', available - now, redis.call('HGETALL', r)} end\n"
+    "redis.call('HINCRBY', r, 'sn', 1)\n"
+    "redis.call('HSET', r, 'ls', now)\n"
+    "return {'sent', 0, redis.call('HGETALL', r)}\n";
+
+const std::string_view cancel = OTPGATE_LUA_PRELUDE
+    "local r = KEYS[1]\n"
+    "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
+    "local now = tonumber(ARGV[2])\n"
+    "local stop = guard(r, now)\n"
+    "if stop then return {stop, 0, redis.call('HGETALL', r)} end\n"
+    "redis.call('HSET', r, 'st', 'cancelled', 'fin', now)\n"
+    "return {'cancelled', 0, redis.call('HGETALL', r)}\n";
+
+const std::string_view delivery = OTPGATE_LUA_PRELUDE
+    "local r = KEYS[1]\n"
+    "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
+    "local accepted = ARGV[4] == '1'\n"
+    "redis.call('HSET', r, 'gw', ARGV[3], 'dst', accepted and 'accepted' or 'failed')\n"
+    "if not accepted and ARGV[5] == '1' and redis.call('HGET', r, 'st') == 'pending' then\n"
+    "  redis.call('HSET', r, 'st', 'send_failed', 'fin', ARGV[2])\n"
+    "end\n"
+    "return {'ok', 0, redis.call('HGETALL', r)}\n";
+
+const std::string_view expire =
+    "local v = redis.call('HMGET', KEYS[1], 'st', 'ex')\n"
+    "if v[1] == 'pending' and tonumber(ARGV[1]) >= tonumber(v[2]) then\n"
+    "  redis.call('HSET', KEYS[1], 'st', 'expired', 'fin', ARGV[1])\n"
+    "  return 1\n"
+    "end\n"
+    "return 0\n";
+
+}  // namespace otpgate::scripts

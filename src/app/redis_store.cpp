@@ -1,0 +1,308 @@
+#include "otpgate/app/redis_store.hpp"
+
+#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <map>
+
+namespace otpgate {
+namespace {
+
+using redis::Reply;
+
+const redis::Script& script(std::string_view source) {
+  // One Script (with its SHA-1) per source text, computed on first use. Sources are static, so
+  // their addresses are stable keys; function-local statics are thread-safe to initialise.
+  static const redis::Script create_s{std::string(scripts::create)};
+  static const redis::Script check_s{std::string(scripts::check)};
+  static const redis::Script resend_s{std::string(scripts::resend)};
+  static const redis::Script cancel_s{std::string(scripts::cancel)};
+  static const redis::Script delivery_s{std::string(scripts::delivery)};
+  static const redis::Script expire_s{std::string(scripts::expire)};
+  if (source.data() == scripts::create.data()) return create_s;
+  if (source.data() == scripts::check.data()) return check_s;
+  if (source.data() == scripts::resend.data()) return resend_s;
+  if (source.data() == scripts::cancel.data()) return cancel_s;
+  if (source.data() == scripts::delivery.data()) return delivery_s;
+  return expire_s;
+}
+
+std::int64_t to_int(const std::string& s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+// A script reply of the shape {result, number, {field, value, ...}}.
+struct Tagged {
+  std::string tag;
+  std::int64_t number = 0;
+  const Reply* fields = nullptr;
+};
+
+result<Tagged> tagged(const Reply& r) {
+  if (r.is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.empty() ||
+      r.elements[0].type != Reply::kind::string)
+    return errc::store_protocol;
+  Tagged t{r.elements[0].str};
+  if (r.elements.size() > 1) {
+    const Reply& n = r.elements[1];
+    t.number = n.type == Reply::kind::integer ? n.integer : to_int(n.str);
+  }
+  if (r.elements.size() > 2) t.fields = &r.elements[2];
+  return t;
+}
+
+result<VerificationRecord> fields_of(const Tagged& t) {
+  if (!t.fields) return errc::store_protocol;
+  return record_from_reply(*t.fields);
+}
+
+template <class Enum>
+std::optional<Enum> lookup(const std::map<std::string, Enum, std::less<>>& m,
+                           std::string_view key) {
+  auto it = m.find(key);
+  return it == m.end() ? std::nullopt : std::optional<Enum>(it->second);
+}
+
+}  // namespace
+
+std::string RedisKeys::record(const VerificationId& id) { return record(id.tag(), id.str()); }
+std::string RedisKeys::record(std::string_view tag, std::string_view id) {
+  return "otp:{" + std::string(tag) + "}:v:" + std::string(id);
+}
+std::string RedisKeys::idempotency(std::string_view tag, std::string_view key_mac) {
+  return "otp:{" + std::string(tag) + "}:idem:" + std::string(key_mac);
+}
+std::string RedisKeys::failures(std::string_view tag) {
+  return "otp:{" + std::string(tag) + "}:fails";
+}
+std::string RedisKeys::lock(std::string_view tag) { return "otp:{" + std::string(tag) + "}:lock"; }
+std::string RedisKeys::lock_level(std::string_view tag) {
+  return "otp:{" + std::string(tag) + "}:locklvl";
+}
+std::string RedisKeys::events(std::string_view brand) {
+  return "otp:events:" + std::string(brand);
+}
+
+std::vector<std::string> record_to_fields(const VerificationRecord& r) {
+  return {"id", r.id, "b", r.brand, "p", r.phone, "cc", r.country, "lc", r.locale,
+          "st", std::string(to_string(r.status)), "mac", r.code_mac,
+          "cr", std::to_string(r.created_ms), "ex", std::to_string(r.expires_ms),
+          "fin", std::to_string(r.finished_ms), "au", std::to_string(r.attempts_used),
+          "ma", std::to_string(r.max_attempts), "sn", std::to_string(r.sends),
+          "ms", std::to_string(r.max_sends), "cd", std::to_string(r.resend_cooldown_ms),
+          "ls", std::to_string(r.last_send_ms), "dst", r.delivery_status, "gw", r.gateway,
+          "lkn", std::to_string(r.lock_max_failed), "lkw", std::to_string(r.lock_window_ms),
+          "lkd", std::to_string(r.lock_ms), "lkm", std::to_string(r.lock_max_ms),
+          "ord", r.order_json, "md", r.metadata_json};
+}
+
+result<VerificationRecord> record_from_reply(const Reply& flat) {
+  if (flat.type != Reply::kind::array || flat.elements.size() % 2 != 0 || flat.elements.empty())
+    return errc::store_protocol;
+  VerificationRecord r;
+  std::string status;
+  const std::map<std::string, std::string*, std::less<>> strings = {
+      {"id", &r.id}, {"b", &r.brand}, {"p", &r.phone}, {"cc", &r.country}, {"lc", &r.locale},
+      {"st", &status}, {"mac", &r.code_mac}, {"dst", &r.delivery_status}, {"gw", &r.gateway},
+      {"ord", &r.order_json}, {"md", &r.metadata_json}};
+  const std::map<std::string, std::int64_t*, std::less<>> numbers = {
+      {"cr", &r.created_ms}, {"ex", &r.expires_ms}, {"fin", &r.finished_ms},
+      {"cd", &r.resend_cooldown_ms}, {"ls", &r.last_send_ms}, {"lkw", &r.lock_window_ms},
+      {"lkd", &r.lock_ms}, {"lkm", &r.lock_max_ms}};
+  const std::map<std::string, int*, std::less<>> small = {
+      {"au", &r.attempts_used}, {"ma", &r.max_attempts}, {"sn", &r.sends}, {"ms", &r.max_sends},
+      {"lkn", &r.lock_max_failed}};
+  for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
+    const std::string& k = flat.elements[i].str;
+    const std::string& v = flat.elements[i + 1].str;
+    if (auto s = lookup(strings, k)) **s = v;
+    else if (auto n = lookup(numbers, k)) **n = to_int(v);
+    else if (auto m = lookup(small, k)) **m = static_cast<int>(to_int(v));
+  }
+  const auto st = status_from_string(status);
+  if (!st || r.id.empty()) return errc::store_protocol;
+  r.status = *st;
+  return r;
+}
+
+RedisStore::RedisStore(redis::Connection& conn) : conn_(conn) {}
+
+bool RedisStore::ready() const { return conn_.connected(); }
+
+task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::int64_t now_ms) {
+  const auto& rec = v.record;
+  std::vector<std::string> args = {std::to_string(now_ms),
+                                   std::to_string(rec.expires_ms - now_ms + v.retention_ms),
+                                   v.request_fingerprint, std::to_string(v.retention_ms), rec.id};
+  for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
+  const std::string idem_key = RedisKeys::idempotency(
+      v.tag, v.idempotency_key.empty() ? std::string("none") : v.idempotency_key);
+  // Named vectors, not braced temporaries, in co_await expressions: g++ 12 miscompiles
+  // initializer lists inside coroutine suspension expressions ("array used as initializer").
+  const std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idem_key,
+                                         RedisKeys::lock(v.tag)};
+  auto reply = co_await conn_.eval(script(scripts::create), keys, args);
+  if (!reply) co_return reply.error();
+  auto t = tagged(reply.value());
+  if (!t) co_return t.error();
+  CreateOutcome out;
+  if (t.value().tag == "created") {
+    out.record = rec;
+  } else if (t.value().tag == "blocked") {
+    out.what = CreateOutcome::kind::blocked;
+    out.retry_after_ms = t.value().number;
+  } else if (t.value().tag == "idem_conflict") {
+    out.what = CreateOutcome::kind::idempotency_conflict;
+  } else if (t.value().tag == "replay") {
+    out.what = CreateOutcome::kind::replayed;
+    const auto id = VerificationId::parse(reply.value().elements.at(1).str);
+    if (!id) co_return errc::store_protocol;
+    auto prior = co_await get(*id);
+    if (!prior) co_return prior.error();
+    if (!prior.value()) co_return errc::not_found;  // the first record already expired
+    out.record = std::move(*prior.value());
+  } else {
+    co_return errc::store_protocol;
+  }
+  co_return out;
+}
+
+task<result<std::optional<VerificationRecord>>> RedisStore::get(const VerificationId& id) {
+  std::vector<std::string> cmd = {"HGETALL", RedisKeys::record(id)};
+  auto reply = co_await conn_.command(std::move(cmd));
+  if (!reply) co_return reply.error();
+  if (reply.value().type == Reply::kind::array && reply.value().elements.empty())
+    co_return std::optional<VerificationRecord>();
+  auto rec = record_from_reply(reply.value());
+  if (!rec) co_return rec.error();
+  co_return std::optional<VerificationRecord>(std::move(rec.value()));
+}
+
+task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std::string& brand,
+                                             const std::string& mac, std::int64_t now_ms) {
+  const std::string tag(id.tag());
+  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
+                                         RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac};
+  auto reply = co_await conn_.eval(script(scripts::check), keys, args);
+  if (!reply) co_return reply.error();
+  auto t = tagged(reply.value());
+  if (!t) co_return t.error();
+  static const std::map<std::string, CheckResult, std::less<>> results = {
+      {"approved", CheckResult::approved}, {"wrong", CheckResult::wrong},
+      {"failed", CheckResult::failed}, {"expired", CheckResult::expired},
+      {"not_pending", CheckResult::not_pending}};
+  if (t.value().tag == "not_found") co_return errc::not_found;
+  CheckOutcome out;
+  if (t.value().tag == "blocked") {
+    out.blocked = true;
+    out.retry_after_ms = t.value().number;
+    co_return out;
+  }
+  const auto r = lookup(results, t.value().tag);
+  auto rec = fields_of(t.value());
+  if (!r || !rec) co_return errc::store_protocol;
+  out.result = *r;
+  out.lock_ms = t.value().number;
+  out.record = std::move(rec.value());
+  co_return out;
+}
+
+task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
+                                               std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
+  auto reply = co_await conn_.eval(script(scripts::resend), keys, args);
+  if (!reply) co_return reply.error();
+  auto t = tagged(reply.value());
+  if (!t) co_return t.error();
+  if (t.value().tag == "not_found") co_return errc::not_found;
+  static const std::map<std::string, ResendResult, std::less<>> results = {
+      {"sent", ResendResult::sent}, {"too_soon", ResendResult::too_soon},
+      {"limit_reached", ResendResult::limit_reached}, {"expired", ResendResult::expired},
+      {"not_pending", ResendResult::not_pending}};
+  const auto r = lookup(results, t.value().tag);
+  auto rec = fields_of(t.value());
+  if (!r || !rec) co_return errc::store_protocol;
+  co_return ResendOutcome{*r, std::move(rec.value()), t.value().number};
+}
+
+task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,
+                                               std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
+  auto reply = co_await conn_.eval(script(scripts::cancel), keys, args);
+  if (!reply) co_return reply.error();
+  auto t = tagged(reply.value());
+  if (!t) co_return t.error();
+  if (t.value().tag == "not_found") co_return errc::not_found;
+  static const std::map<std::string, CancelResult, std::less<>> results = {
+      {"cancelled", CancelResult::cancelled}, {"expired", CancelResult::expired},
+      {"not_pending", CancelResult::not_pending}};
+  const auto r = lookup(results, t.value().tag);
+  auto rec = fields_of(t.value());
+  if (!r || !rec) co_return errc::store_protocol;
+  co_return CancelOutcome{*r, std::move(rec.value())};
+}
+
+task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationId& id,
+                                                             const std::string& brand,
+                                                             const std::string& gateway,
+                                                             bool accepted, bool first_send,
+                                                             std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms), gateway,
+                                         accepted ? "1" : "0", first_send ? "1" : "0"};
+  auto reply = co_await conn_.eval(script(scripts::delivery), keys, args);
+  if (!reply) co_return reply.error();
+  auto t = tagged(reply.value());
+  if (!t) co_return t.error();
+  if (t.value().tag == "not_found") co_return errc::not_found;
+  co_return fields_of(t.value());
+}
+
+task<result<bool>> RedisStore::mark_expired(const VerificationId& id, std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {std::to_string(now_ms)};
+  auto reply = co_await conn_.eval(script(scripts::expire), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return reply.value().integer == 1;
+}
+
+RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
+                               std::size_t max_len)
+    : ioc_(ioc), conn_(conn), max_len_(max_len) {}
+
+void RedisEventSink::publish(const Event& e) {
+  std::vector<std::string> cmd = {"XADD", RedisKeys::events(e.brand), "MAXLEN", "~",
+                                  std::to_string(max_len_), "*"};
+  for (auto& [k, v] : event_fields(e)) {
+    cmd.push_back(std::move(k));
+    cmd.push_back(std::move(v));
+  }
+  // Fire and forget on this thread's loop: the request does not wait for its event.
+  boost::asio::co_spawn(
+      ioc_,
+      [&conn = conn_, cmd = std::move(cmd), type = std::string(to_string(e.type)),
+       brand = e.brand]() mutable -> task<void> {
+        auto r = co_await conn.command(std::move(cmd));
+        if (!r || r.value().is_error())
+          log::write(log::level::warn, "event not recorded", {{"type", type}, {"brand", brand}});
+      },
+      boost::asio::detached);
+}
+
+}  // namespace otpgate

@@ -1,0 +1,223 @@
+#include "otpgate/app/verification_service.hpp"
+
+#include "otpgate/core/code.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace otpgate {
+namespace {
+
+Answer failure(errc e, std::optional<VerificationRecord> r = std::nullopt) {
+  return Answer{.error = e, .record = std::move(r)};
+}
+
+std::string masked(const std::string& e164) {
+  auto p = PhoneNumber::parse_e164(e164);
+  return p ? p->masked() : std::string("invalid");
+}
+
+}  // namespace
+
+void VerificationService::emit(EventType type, const VerificationRecord& r, int attempt) {
+  Event e{.type = type,
+          .brand = r.brand,
+          .verification_id = r.id,
+          .phone_masked = masked(r.phone),
+          .country = r.country,
+          .gateway = r.gateway,
+          .attempt = attempt,
+          .send = (type == EventType::sent || type == EventType::resent) ? r.sends : 0,
+          .at_ms = d_.clock.now_ms(),
+          .locale = r.locale,
+          .metadata_json = r.metadata_json};
+  d_.events.publish(e);
+}
+
+task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& brand,
+                                                                const VerificationRecord& r) {
+  const auto id = VerificationId::parse(r.id);
+  std::string locale;
+  const Template* tpl = brand.template_for(r.locale, locale);
+  if (!id || !tpl) co_return std::nullopt;
+  const OtpCode code = derive_code(d_.keys, brand.code.format, *id);
+  TemplateValues values{.code = code.reveal(),
+                        .brand = brand.display_name,
+                        .ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000)};
+  SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand,
+                 r.id};
+  for (const auto& name : brand.gateways) {
+    auto gw = d_.gateways.find(name);
+    if (gw == d_.gateways.end()) continue;
+    auto receipt = co_await gw->second->send(msg);
+    if (receipt) co_return receipt.value();
+    log::write(log::level::warn, "gateway refused sms",
+               {{"gateway", name}, {"brand", r.brand}, {"verification_id", r.id},
+                {"error", receipt.error().message()}});
+  }
+  co_return std::nullopt;
+}
+
+task<Answer> VerificationService::create(const CreateCommand& cmd) {
+  const Brand& brand = *cmd.brand;
+  if (!brand.country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
+  const std::int64_t now = d_.clock.now_ms();
+  const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
+  const VerificationId id = new_verification_id(d_.random, tag);
+  const OtpCode code = derive_code(d_.keys, brand.code.format, id);
+
+  NewVerification v{.tag = tag, .retention_ms = d_.retention_ms};
+  VerificationRecord& r = v.record;
+  r.id = id.str();
+  r.brand = brand.id.str();
+  r.phone = cmd.phone.e164();
+  r.country = cmd.country;
+  brand.template_for(cmd.locale, r.locale);
+  r.code_mac = code_mac(d_.keys, id, code.reveal(), "");
+  r.created_ms = now;
+  r.expires_ms = now + brand.code.ttl.count();
+  r.max_attempts = brand.code.max_attempts;
+  r.sends = 1;
+  r.max_sends = brand.code.max_sends;
+  r.resend_cooldown_ms = brand.code.resend_cooldown.count();
+  r.last_send_ms = now;
+  r.delivery_status = "queued";
+  r.lock_max_failed = brand.lock.max_failed_checks;
+  r.lock_window_ms = brand.lock.window.count();
+  r.lock_ms = brand.lock.duration.count();
+  r.lock_max_ms = brand.lock.max_duration.count();
+  r.order_json = cmd.order_json;
+  r.metadata_json = cmd.metadata_json;
+  if (!cmd.idempotency_key.empty()) {
+    // Keys and bodies are MACed: the store never holds a caller's raw idempotency key or body.
+    v.idempotency_key = to_hex(d_.keys.mac(KeyPurpose::idempotency, brand.id.str() + "|" +
+                                                                        cmd.idempotency_key));
+    v.request_fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, cmd.body));
+  }
+
+  auto created = co_await d_.store.create(v, now);
+  if (!created) co_return failure(to_errc(created.error()));
+  switch (created.value().what) {
+    case CreateOutcome::kind::blocked:
+      co_return Answer{.error = errc::phone_blocked,
+                       .retry_after_ms = created.value().retry_after_ms};
+    case CreateOutcome::kind::idempotency_conflict:
+      co_return failure(errc::idempotency_conflict);
+    case CreateOutcome::kind::replayed: {
+      auto& prior = created.value().record;
+      const errc e = prior.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
+      co_return Answer{.error = e, .record = prior, .replayed = true};
+    }
+    case CreateOutcome::kind::created: break;
+  }
+  emit(EventType::created, r);
+  const auto receipt = co_await send_code(brand, r);
+  // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
+  // expression twice (see docs/architecture.md, "coroutine rules").
+  const std::string gateway = receipt ? receipt->gateway : std::string();
+  auto after = co_await d_.store.record_delivery(id, r.brand, gateway, receipt.has_value(), true,
+                                                 d_.clock.now_ms());
+  if (!after) co_return failure(to_errc(after.error()));
+  emit(receipt ? EventType::sent : EventType::send_failed, after.value());
+  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
+  co_return Answer{.record = after.value()};
+}
+
+task<Answer> VerificationService::get(const VerificationId& id, const std::string& brand) {
+  auto found = co_await d_.store.get(id);
+  if (!found) co_return failure(to_errc(found.error()));
+  if (!found.value() || (brand != "*" && found.value()->brand != brand))
+    co_return failure(errc::not_found);
+  VerificationRecord r = std::move(*found.value());
+  const std::int64_t now = d_.clock.now_ms();
+  if (r.status == Status::pending && effective_status(r, now) == Status::expired) {
+    // First reader after expiry records it, so the expired event is emitted exactly once.
+    auto changed = co_await d_.store.mark_expired(id, now);
+    if (changed && changed.value()) emit(EventType::expired, r);
+    r.status = Status::expired;
+  }
+  co_return Answer{.record = std::move(r)};
+}
+
+task<Answer> VerificationService::check(const VerificationId& id, const std::string& brand,
+                                        const std::string& code) {
+  // The MAC binds the code to this id, so the check needs no read before the one script call.
+  // Upper-casing is the alphanumeric normalisation and leaves digit codes unchanged.
+  const CodeFormat any_alphanumeric{.alphabet = CodeAlphabet::alphanumeric};
+  const std::string mac = code_mac(d_.keys, id, normalise_code(any_alphanumeric, code), "");
+  auto out = co_await d_.store.check(id, brand, mac, d_.clock.now_ms());
+  if (!out) co_return failure(to_errc(out.error()));
+  auto& o = out.value();
+  if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
+  const int attempt = o.record.attempts_used;
+  switch (o.result) {
+    case CheckResult::approved:
+      emit(EventType::checked_right, o.record, attempt);
+      emit(EventType::approved, o.record, attempt);
+      co_return Answer{.record = o.record};
+    case CheckResult::wrong:
+    case CheckResult::failed: {
+      emit(EventType::checked_wrong, o.record, attempt);
+      if (o.lock_ms > 0) emit(EventType::locked, o.record, attempt);
+      if (o.result == CheckResult::failed) {
+        emit(EventType::failed, o.record, attempt);
+        co_return failure(errc::verification_failed, o.record);
+      }
+      co_return Answer{.error = errc::code_invalid, .record = o.record,
+                       .attempts_left = attempts_left(o.record)};
+    }
+    case CheckResult::expired:
+      emit(EventType::expired, o.record);
+      co_return failure(errc::verification_expired, o.record);
+    case CheckResult::not_pending:
+      co_return failure(o.record.status == Status::expired ? errc::verification_expired
+                                                           : errc::not_pending,
+                        o.record);
+  }
+  co_return failure(errc::internal);
+}
+
+task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand) {
+  auto out = co_await d_.store.resend(id, brand, d_.clock.now_ms());
+  if (!out) co_return failure(to_errc(out.error()));
+  auto& o = out.value();
+  switch (o.result) {
+    case ResendResult::sent: break;
+    case ResendResult::too_soon:
+      co_return Answer{.error = errc::resend_too_soon, .record = o.record,
+                       .retry_after_ms = o.retry_after_ms};
+    case ResendResult::limit_reached: co_return failure(errc::send_limit_reached, o.record);
+    case ResendResult::expired:
+      emit(EventType::expired, o.record);
+      co_return failure(errc::verification_expired, o.record);
+    case ResendResult::not_pending: co_return failure(errc::not_pending, o.record);
+  }
+  auto b = d_.brands.find(o.record.brand);
+  if (b == d_.brands.end()) co_return failure(errc::internal);
+  const auto receipt = co_await send_code(b->second, o.record);
+  const std::string gateway = receipt ? receipt->gateway : o.record.gateway;
+  auto after = co_await d_.store.record_delivery(id, o.record.brand, gateway, receipt.has_value(),
+                                                 false, d_.clock.now_ms());
+  if (!after) co_return failure(to_errc(after.error()));
+  emit(receipt ? EventType::resent : EventType::send_failed, after.value());
+  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
+  co_return Answer{.record = after.value()};
+}
+
+task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand) {
+  auto out = co_await d_.store.cancel(id, brand, d_.clock.now_ms());
+  if (!out) co_return failure(to_errc(out.error()));
+  auto& o = out.value();
+  switch (o.result) {
+    case CancelResult::cancelled:
+      emit(EventType::cancelled, o.record);
+      co_return Answer{.record = o.record};
+    case CancelResult::expired:
+      emit(EventType::expired, o.record);
+      co_return failure(errc::verification_expired, o.record);
+    case CancelResult::not_pending: co_return failure(errc::not_pending, o.record);
+  }
+  co_return failure(errc::internal);
+}
+
+}  // namespace otpgate

@@ -1,0 +1,79 @@
+#include "otpgate/core/brand.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace otpgate {
+namespace {
+
+using json = nlohmann::json;
+
+milliseconds seconds_field(const json& obj, const char* name, milliseconds fallback) {
+  if (!obj.contains(name)) return fallback;
+  return milliseconds(obj[name].get<long long>() * 1000);
+}
+
+CodePolicy code_policy_from(const json& c) {
+  CodePolicy p;
+  p.format.length = c.value("length", p.format.length);
+  p.format.alphabet = c.value("alphabet", std::string("digits")) == "alphanumeric"
+                          ? CodeAlphabet::alphanumeric
+                          : CodeAlphabet::digits;
+  p.ttl = seconds_field(c, "ttl_seconds", p.ttl);
+  p.max_attempts = c.value("max_attempts", p.max_attempts);
+  p.max_sends = c.value("max_sends", p.max_sends);
+  p.resend_cooldown = seconds_field(c, "resend_cooldown_seconds", p.resend_cooldown);
+  return p;
+}
+
+LockPolicy lock_policy_from(const json& l) {
+  LockPolicy p;
+  p.max_failed_checks = l.value("max_failed_checks", p.max_failed_checks);
+  p.window = seconds_field(l, "window_seconds", p.window);
+  p.duration = seconds_field(l, "duration_seconds", p.duration);
+  p.max_duration = seconds_field(l, "max_duration_seconds", p.max_duration);
+  if (p.max_duration < p.duration)
+    throw std::invalid_argument("/lock/max_duration_seconds: must not be below duration_seconds");
+  return p;
+}
+
+}  // namespace
+
+bool Brand::country_allowed(std::string_view iso2) const {
+  return std::find(allowed_countries.begin(), allowed_countries.end(), iso2) !=
+         allowed_countries.end();
+}
+
+const Template* Brand::template_for(std::string_view locale, std::string& chosen_locale) const {
+  for (const auto& candidate : locale_candidates(locale, default_locale)) {
+    if (auto it = templates.find(candidate); it != templates.end()) {
+      chosen_locale = candidate;
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+Brand brand_from_json(const BrandId& id, const json& doc) {
+  Brand b{.id = id};
+  b.display_name = doc.at("display_name").get<std::string>();
+  b.sender_id = doc.at("sender_id").get<std::string>();
+  b.locales = doc.at("locales").get<std::vector<std::string>>();
+  b.default_locale = doc.at("default_locale").get<std::string>();
+  if (std::find(b.locales.begin(), b.locales.end(), b.default_locale) == b.locales.end())
+    throw std::invalid_argument("/default_locale: must be one of /locales");
+  for (const auto& l : b.locales)
+    if (!is_bcp47(l)) throw std::invalid_argument("/locales: " + l + " is not a BCP 47 tag");
+  b.code = code_policy_from(doc.value("code", json::object()));
+  b.lock = lock_policy_from(doc.value("lock", json::object()));
+  b.allowed_countries = doc.at("allowed_countries").get<std::vector<std::string>>();
+  b.gateways = doc.at("gateways").get<std::vector<std::string>>();
+  b.psd2_dynamic_linking = doc.value("psd2_dynamic_linking", false);
+  b.webotp_domain = doc.value("webotp_domain", std::string());
+  b.android_app_hash = doc.value("android_app_hash", std::string());
+  return b;
+}
+
+}  // namespace otpgate

@@ -1,0 +1,31 @@
+#include "otpgate/core/events.hpp"
+
+#include <array>
+
+namespace otpgate {
+
+std::string_view to_string(EventType t) {
+  static constexpr std::array<std::string_view, 11> names = {
+      "created", "sent", "resent", "send_failed", "checked_right", "checked_wrong",
+      "approved", "failed", "expired", "cancelled", "locked"};
+  return names[static_cast<std::size_t>(t)];
+}
+
+std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"type", std::string(to_string(e.type))},
+      {"brand", e.brand},
+      {"verification_id", e.verification_id},
+      {"phone", e.phone_masked},
+      {"country", e.country},
+      {"at", std::to_string(e.at_ms)},
+  };
+  if (!e.gateway.empty()) f.emplace_back("gateway", e.gateway);
+  if (e.attempt > 0) f.emplace_back("attempt", std::to_string(e.attempt));
+  if (e.send > 0) f.emplace_back("send", std::to_string(e.send));
+  if (!e.locale.empty()) f.emplace_back("locale", e.locale);
+  if (!e.metadata_json.empty()) f.emplace_back("metadata", e.metadata_json);
+  return f;
+}
+
+}  // namespace otpgate

@@ -1,0 +1,56 @@
+#include "otpgate/crypto/openssl.hpp"
+
+#include "otpgate/core/code.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace otpgate::crypto {
+
+void OpensslRandom::fill(std::span<std::uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    std::fputs("otpgate: RAND_bytes failed; refusing to continue without a CSPRNG\n", stderr);
+    std::abort();
+  }
+}
+
+Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
+  Digest out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  return out;
+}
+
+OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret) {
+  static constexpr const char* labels[] = {"otpgate/v1/phone-tag", "otpgate/v1/code-derivation",
+                                           "otpgate/v1/code-check", "otpgate/v1/idempotency"};
+  const auto& s = server_secret.reveal();
+  const std::span<const std::uint8_t> key(reinterpret_cast<const std::uint8_t*>(s.data()),
+                                          s.size());
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    keys_[i] = Secret<Digest>(hmac_sha256(key, labels[i]));
+}
+
+Digest OpensslKeyring::mac(KeyPurpose purpose, std::string_view data) const {
+  return hmac_sha256(keys_[static_cast<std::size_t>(purpose)].reveal(), data);
+}
+
+std::string sha256_hex(std::string_view data) {
+  Digest out{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return to_hex(out);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace otpgate::crypto

@@ -1,0 +1,40 @@
+#include "otpgate/crypto/phone_parser.hpp"
+
+#include <phonenumbers/phonenumberutil.h>
+
+namespace otpgate::crypto {
+
+using i18n::phonenumbers::PhoneNumberUtil;
+
+namespace {
+
+LineType line_type_of(PhoneNumberUtil::PhoneNumberType t) {
+  switch (t) {
+    case PhoneNumberUtil::MOBILE: return LineType::mobile;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return LineType::fixed_line_or_mobile;
+    case PhoneNumberUtil::FIXED_LINE: return LineType::fixed_line;
+    case PhoneNumberUtil::UNKNOWN: return LineType::unknown;
+    default: return LineType::other;
+  }
+}
+
+}  // namespace
+
+std::optional<ParsedPhone> parse_phone(std::string_view e164) {
+  auto number = PhoneNumber::parse_e164(e164);
+  if (!number) return std::nullopt;
+  // PhoneNumberUtil is a thread-safe singleton once constructed.
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber parsed;
+  if (util.Parse(std::string(e164), "ZZ", &parsed) != PhoneNumberUtil::NO_PARSING_ERROR)
+    return std::nullopt;
+  if (!util.IsValidNumber(parsed)) return std::nullopt;
+  std::string formatted;
+  util.Format(parsed, PhoneNumberUtil::E164, &formatted);
+  if (formatted != e164) return std::nullopt;  // e.g. a national trunk "0" kept after the code
+  std::string region;
+  util.GetRegionCodeForNumber(parsed, &region);
+  return ParsedPhone{*number, region, line_type_of(util.GetNumberType(parsed))};
+}
+
+}  // namespace otpgate::crypto

@@ -1,0 +1,119 @@
+// otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
+// thread, and runs the HTTP server until SIGINT/SIGTERM.
+#include "otpgate/api/router.hpp"
+#include "otpgate/app/config.hpp"
+#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/app/redis_store.hpp"
+#include "otpgate/app/verification_service.hpp"
+#include "otpgate/crypto/openssl.hpp"
+#include "otpgate/http/server.hpp"
+#include "otpgate/util/log.hpp"
+#include "otpgate/util/system_clock.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <set>
+
+namespace {
+
+using namespace otpgate;
+
+// Everything one io thread owns. Lives until main returns, after all threads have stopped.
+struct ThreadState {
+  ThreadState(boost::asio::io_context& ioc, const AppConfig& cfg, const BrandCatalog& brands,
+              const ApiKeyRegistry& keys, const Keyring& keyring, const Clock& clock,
+              const std::vector<std::string>& gateway_names)
+      : redis(ioc, cfg.redis),
+        store(redis),
+        events(ioc, redis, cfg.events_max_len),
+        gateways(gateways::create(gateway_names, ioc, cfg.gateways)),
+        service(ServiceDeps{brands, store, events, gateways, clock, random, keyring,
+                            cfg.retention_ms}),
+        router(api::ApiContext{keys, brands, service, clock}) {
+    redis.start();
+  }
+  redis::Connection redis;
+  RedisStore store;
+  RedisEventSink events;
+  crypto::OpensslRandom random;
+  std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
+  VerificationService service;
+  api::Router router;
+};
+
+int print_script(const std::string& name) {
+  const std::map<std::string, std::string_view> all = {
+      {"create", scripts::create}, {"check", scripts::check}, {"resend", scripts::resend},
+      {"cancel", scripts::cancel}, {"delivery", scripts::delivery}, {"expire", scripts::expire}};
+  auto it = all.find(name);
+  if (it == all.end()) {
+    std::cerr << "otpgate: unknown script '" << name << "'\n";
+    return 2;
+  }
+  std::cout << it->second;
+  return 0;
+}
+
+std::vector<std::string> gateway_names(const BrandCatalog& brands) {
+  std::set<std::string> names;
+  for (const auto& [id, b] : brands) names.insert(b.gateways.begin(), b.gateways.end());
+  return {names.begin(), names.end()};
+}
+
+int run() {
+  const AppConfig cfg = config_from_env();
+  const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir);
+  const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, brands);
+  const crypto::OpensslKeyring keyring(cfg.secret);
+  const SystemClock clock;
+  const auto names = gateway_names(brands);
+
+  std::mutex states_mutex;
+  std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
+  http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
+    auto state = std::make_unique<ThreadState>(ioc, cfg, brands, keys, keyring, clock, names);
+    api::Router* router = &state->router;
+    std::lock_guard lock(states_mutex);
+    states[i] = std::move(state);
+    return http::Handler([router](http::Request& req) { return router->handle(req); });
+  });
+  server.bind();
+
+  boost::asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::write(log::level::info, "shutting down", {{"signal", sig}});
+    server.stop();
+  });
+  log::write(log::level::info, "otpgate listening",
+             {{"address", cfg.server.address}, {"port", server.port()},
+              {"threads", cfg.server.threads}, {"brands", brands.size()},
+              {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}});
+  server.run();
+  log::write(log::level::info, "otpgate stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--print-script") == 0) return print_script(argv[2]);
+  if (argc > 1) {
+    std::cerr << "usage: otpgate            (configured by OTPGATE_* environment variables)\n"
+                 "       otpgate --print-script NAME\n";
+    return 2;
+  }
+  try {
+    return run();
+  } catch (const ConfigError& e) {
+    std::cerr << "otpgate: configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "otpgate: cannot start: " << e.what() << "\n";
+    return 1;
+  }
+}
