@@ -99,9 +99,21 @@ beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
   return res;
 }
 
+// Note on g++ 12: a co_await inside a short-circuit condition (`while (!stopping && co_await
+// f())`) is miscompiled; it crashed a reduced example and here kept serving a connection after
+// stop(). Every co_await in this file is therefore a plain statement or initializer.
+
 // Completion token: errors land in ec instead of being thrown through the coroutine.
 asio::redirect_error_t<asio::use_awaitable_t<>> redirect(beast::error_code& ec) {
   return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+// RFC 9110 9.3.2: a HEAD answer has GET's headers but no content. Sending the handler's body anyway
+// would be read as the start of the next response on a keep-alive connection.
+void drop_body_keep_length(beast_response& res) {
+  const auto length = res.body().size();
+  res.body().clear();
+  if (status_has_body(res.result_int())) res.content_length(length);
 }
 
 bool is_disconnect(const beast::error_code& ec) {
@@ -127,7 +139,11 @@ class session final : public connection_control {
   session& operator=(const session&) = delete;
 
   asio::awaitable<void> run() {
-    while (!w_.stopping && co_await wait_for_request()) {
+    // Plain statements, not `while (!stopping && co_await ...)`: see the note on g++ 12 above.
+    for (;;) {
+      if (w_.stopping) break;
+      const bool request_arrived = co_await wait_for_request();
+      if (!request_arrived) break;
       busy_ = true;
       const bool keep = co_await serve_request();
       busy_ = false;
@@ -185,7 +201,9 @@ class session final : public connection_control {
     const bool keep = client_keep_alive && !w_.stopping;
     const access_entry entry{req.method, res.log_route.empty() ? req.path : res.log_route,
                              res.log_phone_masked};
-    const bool sent = co_await send(to_beast(std::move(res), version, keep, req.correlator));
+    auto out = to_beast(std::move(res), version, keep, req.correlator);
+    if (req.method == "HEAD") drop_body_keep_length(out);
+    const bool sent = co_await send(std::move(out));
     log_access(entry, sent_status_, req.correlator, started);
     co_return sent && keep;
   }
@@ -247,7 +265,8 @@ class session final : public connection_control {
     const std::string target(partial.target());
     const access_entry entry{std::string(partial.method_string()),
                              target.substr(0, target.find('?')), {}};
-    if (co_await send(to_beast(std::move(res), 11, false, correlator))) co_await linger();
+    const bool sent = co_await send(to_beast(std::move(res), 11, false, correlator));
+    if (sent) co_await linger();
     log_access(entry, sent_status_, correlator, started);
   }
 

@@ -139,14 +139,22 @@ std::string lower(std::string s) {
 // A blocking loopback client; every receive is bounded by SO_RCVTIMEO so a bug fails, not hangs.
 class client {
  public:
-  explicit client(unsigned short port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  explicit client(unsigned short port, bool ipv6 = false) {
+    fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     set_timeout(5s);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (ipv6) {
+      sockaddr_in6 addr{};
+      addr.sin6_family = AF_INET6;
+      addr.sin6_port = htons(port);
+      addr.sin6_addr = in6addr_loopback;
+      connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    } else {
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
   }
   ~client() { ::close(fd_); }
   client(const client&) = delete;
@@ -169,8 +177,9 @@ class client {
     return true;
   }
 
-  // One response (Content-Length framed); nullopt on close, timeout or an unparsable answer.
-  std::optional<reply> read_reply() {
+  // One response (Content-Length framed; head_only for a HEAD answer, which has no content);
+  // nullopt on close, timeout or an unparsable answer.
+  std::optional<reply> read_reply(bool head_only = false) {
     std::size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
       if (!fill()) return std::nullopt;
@@ -188,7 +197,7 @@ class client {
       r.headers[lower(line.substr(0, colon))] =
           value_start == std::string::npos ? "" : line.substr(value_start);
     }
-    const std::size_t length = r.headers.count("content-length")
+    const std::size_t length = !head_only && r.headers.count("content-length")
                                    ? std::stoul(r.headers["content-length"]) : 0;
     while (buf_.size() < end + 4 + length)
       if (!fill()) return std::nullopt;
@@ -268,6 +277,55 @@ TEST_CASE("http server: GET and POST round trips", "[integration][http]") {
   CHECK(pj["method"] == "POST");
   CHECK(pj["path"] == "/v1/verifications");
   CHECK(pj["body"] == body);
+}
+
+TEST_CASE("http server: HEAD gets headers only, Expect: 100-continue is honoured",
+          "[integration][http]") {
+  running_server s;
+  client c(s.port());
+  REQUIRE(c.send("HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n" + get("/after-head")));
+  const auto head = c.read_reply(/*head_only=*/true);
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->header("content-length") != "0");  // GET's length, RFC 9110 9.3.2
+  // Had the server sent the body anyway, this would parse those bytes as a status line.
+  const auto after = c.read_reply();
+  REQUIRE(after);
+  CHECK(parsed(*after)["path"] == "/after-head");
+
+  client e(s.port());
+  REQUIRE(e.send("POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  const auto interim = e.read_reply();
+  REQUIRE(interim);
+  CHECK(interim->status == 100);
+  REQUIRE(e.send("hello"));
+  const auto final_reply = e.read_reply();
+  REQUIRE(final_reply);
+  CHECK(final_reply->status == 200);
+  CHECK(parsed(*final_reply)["body"] == "hello");
+}
+
+TEST_CASE("http server: listens on IPv6 loopback", "[integration][http]") {
+  const int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 any{};
+  any.sin6_family = AF_INET6;
+  any.sin6_addr = in6addr_loopback;
+  const bool have_v6 = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0;
+  if (probe >= 0) ::close(probe);
+  if (!have_v6) {
+    WARN("no IPv6 loopback here; not tested");
+    return;
+  }
+  auto config = test_config();
+  config.address = "::1";
+  running_server s(config);
+  client c(s.port(), true);
+  REQUIRE(c.connected());
+  REQUIRE(c.send(get("/v6")));
+  const auto r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(parsed(*r)["remote"] == "::1");
 }
 
 TEST_CASE("http server: keep-alive serves two requests on one connection", "[integration][http]") {
