@@ -133,7 +133,8 @@ void link::schedule_reconnect() {
   state_ = state::backoff;
   connect_timer_.cancel();
   reconnect_timer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, config_.reconnect_max);
+  // At least 1 ms: a zero reconnect_min must not turn into a busy reconnect loop.
+  backoff_ = std::max(std::min(backoff_ * 2, config_.reconnect_max), std::chrono::milliseconds(1));
   reconnect_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
     auto self = w.lock();
     if (!ec && self && self->state_ == state::backoff) self->do_connect();

@@ -96,12 +96,16 @@ bool is_status(const result<Reply>& r, const std::string& s) {
 }
 
 // SIGSTOP makes Redis hang with its socket open: connects still succeed, nothing is answered.
-pid_t redis_pid(unsigned short port) {
-  const std::string info = otpgate::test::redis_cli(port, {"INFO", "server"});
+pid_t redis_pid_with_auth(unsigned short port, const std::string& password) {
+  std::vector<std::string> args = {"INFO", "server"};
+  if (!password.empty()) args.insert(args.begin(), {"-a", password, "--no-auth-warning"});
+  const std::string info = otpgate::test::redis_cli(port, args);
   const auto at = info.find("process_id:");
   REQUIRE(at != std::string::npos);
   return static_cast<pid_t>(std::stol(info.substr(at + 11)));
 }
+
+pid_t redis_pid(unsigned short port) { return redis_pid_with_auth(port, ""); }
 
 // Builds an argument vector outside the coroutine: g++ 12 rejects a braced list whose
 // initializer_list lives across a co_await ("array used as initializer").
@@ -398,5 +402,39 @@ TEST_CASE("AUTH: the right password connects, a wrong one never does", "[integra
     CHECK_FALSE(refused.connected());
     const auto refused_ping = co_await refused.command(argv("PING"));
     CHECK(is_errc(refused_ping, errc::store_unavailable));
+  });
+}
+
+TEST_CASE("a connect that never completes (AUTH unanswered) is abandoned and retried",
+          "[integration][redis]") {
+  run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
+    otpgate::test::RedisServer server;
+    CHECK(server.cli({"CONFIG", "SET", "requirepass", "s3cret"}) == "OK");
+    const auto connections = [&] {
+      const std::string info = server.cli({"-a", "s3cret", "--no-auth-warning", "INFO", "stats"});
+      const auto at = info.find("total_connections_received:");
+      return at == std::string::npos ? -1L : std::stol(info.substr(at + 27));
+    };
+    const long before = connections();
+    const pid_t pid = redis_pid_with_auth(server.port(), "s3cret");
+    REQUIRE(::kill(pid, SIGSTOP) == 0);  // the kernel still accepts TCP; AUTH gets no answer
+
+    Config config = config_for(server.port());
+    config.password = "s3cret";
+    config.connect_timeout = 100ms;
+    config.reconnect_max = 50ms;
+    Connection conn(ioc, config);
+    conn.start();
+    co_await sleep_for(700ms);
+    CHECK_FALSE(conn.connected());
+    const auto stuck = co_await conn.command(argv("PING"));
+    CHECK(is_errc(stuck, errc::store_unavailable));
+
+    REQUIRE(::kill(pid, SIGCONT) == 0);
+    const auto up = co_await wait_until([&] { return conn.connected(); }, 5s);
+    REQUIRE(up);
+    // Redis now accepts the abandoned attempts queued in its backlog: without the connect
+    // timeout there would be one attempt (plus one redis-cli connection).
+    CHECK(connections() - before >= 4);
   });
 }
