@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,11 @@ int decode_status(int status) {
 // Runs in the forked child: only async-signal-safe calls until exec. On failure the errno
 // goes to the parent through `err_fd` (close-on-exec, so a successful exec closes it).
 [[noreturn]] void exec_child(const char* program, char* const* argv, char* const* envp, int log_fd,
-                             int err_fd) {
+                             int err_fd, pid_t parent) {
+  // Why: a test that crashes or is killed by ctest's timeout runs no destructor; the kernel
+  // then kills the child instead of leaving a server running. getppid() covers a parent that
+  // died before prctl took effect.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
   int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0 || ::dup2(log_fd, STDOUT_FILENO) < 0 ||
       ::dup2(log_fd, STDERR_FILENO) < 0) {
@@ -94,8 +99,11 @@ Process::Process(const std::string& program, const std::vector<std::string>& arg
     ::close(log_fd);
     throw sys_error("pipe2", e);
   }
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
-  if (pid_ == 0) exec_child(program.c_str(), argv.data(), envp.data(), log_fd, err_pipe[1]);
+  if (pid_ == 0) {
+    exec_child(program.c_str(), argv.data(), envp.data(), log_fd, err_pipe[1], parent);
+  }
   int fork_errno = errno;
   ::close(log_fd);
   ::close(err_pipe[1]);

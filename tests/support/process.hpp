@@ -12,7 +12,10 @@
 namespace otpgate::test {
 
 // A started program. The destructor SIGKILLs it if it still runs and always reaps it, so a
-// failing test never leaves a process behind.
+// failing test never leaves a process behind. If the test process dies without running the
+// destructor (crash, ctest timeout), the kernel SIGKILLs the child (PR_SET_PDEATHSIG). That
+// fires when the *thread* that started the child ends, so start long-lived children from the
+// test's own thread, not from a short-lived std::thread.
 class Process {
  public:
   // Starts `program` (a path, or a name looked up in PATH) with `args` (argv[1..]).
