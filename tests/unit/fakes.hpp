@@ -1,0 +1,45 @@
+// Deterministic fakes for the core's ports (include/otpgate/core/ports.hpp), shared by the unit
+// tests. No I/O: the clock only moves when a test moves it, randomness comes from a fixed seed.
+#pragma once
+
+#include "otpgate/core/ports.hpp"
+#include "otpgate/core/types.hpp"
+#include "otpgate/crypto/openssl.hpp"
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+
+namespace otpgate::test {
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(std::int64_t start_ms) : now_(start_ms) {}
+  std::int64_t now_ms() const override { return now_; }
+  void set(std::int64_t ms) { now_ = ms; }
+  void advance(std::int64_t ms) { now_ += ms; }
+
+ private:
+  std::int64_t now_;
+};
+
+// A seeded (reproducible, not cryptographic) Random.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(std::uint64_t seed) : engine_(seed) {}
+  void fill(std::span<std::uint8_t> out) override {
+    for (auto& b : out) b = static_cast<std::uint8_t>(engine_() & 0xFFU);
+  }
+  std::uint8_t byte() { return static_cast<std::uint8_t>(engine_() & 0xFFU); }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+// The real OpenSSL keyring: HMAC-SHA256 is deterministic for a fixed secret.
+inline crypto::OpensslKeyring keyring(std::string secret = std::string(64, 'k')) {
+  return crypto::OpensslKeyring(Secret<std::string>(std::move(secret)));
+}
+
+}  // namespace otpgate::test
