@@ -54,12 +54,9 @@ std::string correlator_for(std::optional<std::string_view> client_value) {
 }
 
 void write_access_log(const access_record& r) {
-  nlohmann::json fields{{"method", r.method},
-                        {"route", r.route.substr(0, max_logged_path)},
-                        {"status", r.status},
-                        {"duration_ms", r.duration_ms},
-                        {"correlator", r.correlator},
-                        {"remote", r.remote}};
+  nlohmann::json fields{{"method", r.method},         {"route", r.route.substr(0, max_logged_path)},
+                        {"status", r.status},         {"duration_ms", r.duration_ms},
+                        {"correlator", r.correlator}, {"remote", r.remote}};
   if (!r.phone_masked.empty()) fields["phone"] = r.phone_masked;
   log::write(log::level::info, "request", fields);
 }

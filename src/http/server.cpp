@@ -74,7 +74,8 @@ namespace {
 asio::awaitable<void> accept_loop(worker& w) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await w.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await w.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (w.stopping || ec == asio::error::operation_aborted) co_return;
       // EMFILE and friends: back off instead of spinning on a failing accept.
@@ -106,8 +107,7 @@ tcp::acceptor open_acceptor(asio::io_context& ioc, const asio::ip::address& addr
   if (!ec) acceptor.set_option(reuse_port(true), ec);
   if (!ec) acceptor.bind(ep, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    throw std::system_error(ec, "cannot listen on " + describe(addr, port));
+  if (ec) throw std::system_error(ec, "cannot listen on " + describe(addr, port));
   return acceptor;
 }
 

@@ -177,8 +177,8 @@ class session final : public connection_control {
   asio::awaitable<bool> serve_request() {
     const auto started = clock::now();
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(w_.config.header_limit, UINT32_MAX)));
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(w_.config.header_limit, UINT32_MAX)));
     parser.body_limit(w_.config.body_limit);
     // One deadline for the whole request: a trickling client cannot extend it.
     stream_.expires_after(w_.config.read_timeout);
@@ -188,7 +188,8 @@ class session final : public connection_control {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
       co_await bhttp::async_write(stream_, cont, redirect(ec));
     }
-    if (!ec && !parser.is_done()) co_await bhttp::async_read(stream_, buffer_, parser, redirect(ec));
+    if (!ec && !parser.is_done())
+      co_await bhttp::async_read(stream_, buffer_, parser, redirect(ec));
     if (ec) {
       co_await answer_read_error(ec, parser.get(), started);
       co_return false;
@@ -205,7 +206,7 @@ class session final : public connection_control {
     if (req.method == "HEAD") drop_body_keep_length(out);
     const bool sent = co_await send(std::move(out));
     log_access(entry, sent_status_, req.correlator, started);
-    co_return sent && keep;
+    co_return sent&& keep;
   }
 
   struct access_entry {
@@ -249,13 +250,13 @@ class session final : public connection_control {
     if (is_disconnect(ec)) co_return;
     Response res;
     if (ec == bhttp::error::body_limit)
-      res = error_response(413, "PAYLOAD_TOO_LARGE",
-                           "request body exceeds " + std::to_string(w_.config.body_limit) +
-                               " bytes");
+      res =
+          error_response(413, "PAYLOAD_TOO_LARGE",
+                         "request body exceeds " + std::to_string(w_.config.body_limit) + " bytes");
     else if (ec == bhttp::error::header_limit)
-      res = error_response(431, "HEADERS_TOO_LARGE",
-                           "request headers exceed " + std::to_string(w_.config.header_limit) +
-                               " bytes");
+      res = error_response(
+          431, "HEADERS_TOO_LARGE",
+          "request headers exceed " + std::to_string(w_.config.header_limit) + " bytes");
     else
       res = error_response(400, "INVALID_REQUEST", "malformed HTTP request");
     // Fields parsed before the error are usable; the rest of the message is not.
@@ -263,8 +264,8 @@ class session final : public connection_control {
     const std::string correlator = correlator_for(
         client == partial.end() ? std::nullopt : std::optional<std::string_view>(client->value()));
     const std::string target(partial.target());
-    const access_entry entry{std::string(partial.method_string()),
-                             target.substr(0, target.find('?')), {}};
+    const access_entry entry{
+        std::string(partial.method_string()), target.substr(0, target.find('?')), {}};
     const bool sent = co_await send(to_beast(std::move(res), 11, false, correlator));
     if (sent) co_await linger();
     log_access(entry, sent_status_, correlator, started);

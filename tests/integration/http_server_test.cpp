@@ -59,11 +59,15 @@ Server::HandlerFactory test_handlers(handler_state& state) {
       json headers = json::object();
       for (const auto& [name, value] : req.headers) headers[name] = value;
       res.headers.emplace_back("X-Test", "yes");
-      res.body = json{{"method", req.method},     {"path", req.path},
-                      {"target", req.target},     {"body", req.body},
-                      {"correlator", req.correlator}, {"remote", req.remote_address},
-                      {"headers", headers}}
-                     .dump();
+      res.body = json{
+          {"method", req.method},
+          {"path", req.path},
+          {"target", req.target},
+          {"body", req.body},
+          {"correlator", req.correlator},
+          {"remote", req.remote_address},
+          {"headers",
+           headers}}.dump();
       co_return res;
     };
   };
@@ -163,7 +167,8 @@ class client {
   bool connected() const { return connected_; }
 
   void set_timeout(std::chrono::milliseconds t) {
-    timeval tv{static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>(t.count() % 1000 * 1000)};
+    timeval tv{static_cast<time_t>(t.count() / 1000),
+               static_cast<suseconds_t>(t.count() % 1000 * 1000)};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
@@ -198,7 +203,8 @@ class client {
           value_start == std::string::npos ? "" : line.substr(value_start);
     }
     const std::size_t length = !head_only && r.headers.count("content-length")
-                                   ? std::stoul(r.headers["content-length"]) : 0;
+                                   ? std::stoul(r.headers["content-length"])
+                                   : 0;
     while (buf_.size() < end + 4 + length)
       if (!fill()) return std::nullopt;
     r.body = buf_.substr(end + 4, length);
@@ -294,7 +300,8 @@ TEST_CASE("http server: HEAD gets headers only, Expect: 100-continue is honoured
   CHECK(parsed(*after)["path"] == "/after-head");
 
   client e(s.port());
-  REQUIRE(e.send("POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  REQUIRE(
+      e.send("POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
   const auto interim = e.read_reply();
   REQUIRE(interim);
   CHECK(interim->status == 100);
@@ -310,7 +317,8 @@ TEST_CASE("http server: listens on IPv6 loopback", "[integration][http]") {
   sockaddr_in6 any{};
   any.sin6_family = AF_INET6;
   any.sin6_addr = in6addr_loopback;
-  const bool have_v6 = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0;
+  const bool have_v6 =
+      probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0;
   if (probe >= 0) ::close(probe);
   if (!have_v6) {
     WARN("no IPv6 loopback here; not tested");
@@ -386,9 +394,9 @@ TEST_CASE("http server: x-correlator is echoed, generated or replaced", "[integr
     CHECK(a->header("x-correlator") != b->header("x-correlator"));
   }
   SECTION("hostile values replaced") {
-    const std::string hostile = GENERATE(std::string(500, 'a'), std::string("ab\"cd"),
-                                         std::string("a b"), std::string("a/b"),
-                                         std::string("caf\xc3\xa9"));
+    const std::string hostile =
+        GENERATE(std::string(500, 'a'), std::string("ab\"cd"), std::string("a b"),
+                 std::string("a/b"), std::string("caf\xc3\xa9"));
     const auto r = exchange(s.port(), get("/c", "X-Correlator: " + hostile + "\r\n"));
     REQUIRE(r);
     CHECK(r->status == 200);
@@ -556,10 +564,11 @@ TEST_CASE("http server: access log line has route, status, correlator, not secre
   ::dup2(log_fd, STDERR_FILENO);
   {
     running_server s;
-    const auto r = exchange(s.port(), "POST /users/+4917012345678?x=1 HTTP/1.1\r\nHost: t\r\n"
-                                      "Authorization: Bearer sk_live_SECRET123\r\n"
-                                      "X-Correlator: log-test-7\r\nContent-Length: 11\r\n\r\n"
-                                      "body-SECRET");
+    const auto r = exchange(s.port(),
+                            "POST /users/+4917012345678?x=1 HTTP/1.1\r\nHost: t\r\n"
+                            "Authorization: Bearer sk_live_SECRET123\r\n"
+                            "X-Correlator: log-test-7\r\nContent-Length: 11\r\n\r\n"
+                            "body-SECRET");
     CHECK(r);
     CHECK(exchange(s.port(), get("/plain?q=1", "X-Correlator: log-test-8\r\n")));
   }  // stopped and joined: every line is written
