@@ -14,22 +14,26 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<http::Response> unknown_field(const json& body, const std::set<std::string>& known) {
+// prefix names the enclosing object in error fields ("order." for fields inside order).
+std::optional<http::Response> unknown_field(const json& body, const std::set<std::string>& known,
+                                            const std::string& prefix = "") {
   for (auto it = body.begin(); it != body.end(); ++it)
     if (!known.count(it.key()))
-      return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+      return invalid_argument(prefix + it.key(), "Unknown field '" + prefix + it.key() + "'.");
   return std::nullopt;
 }
 
 std::optional<http::Response> optional_string(const json& body, const char* field,
-                                              std::size_t max_len, std::string& out) {
+                                              std::size_t max_len, std::string& out,
+                                              const std::string& prefix = "") {
   if (!body.contains(field)) return std::nullopt;
+  const std::string name = prefix + field;
   if (!body[field].is_string())
-    return invalid_argument(field, std::string("Field '") + field + "' must be a string.");
+    return invalid_argument(name, "Field '" + name + "' must be a string.");
   out = body[field].get<std::string>();
   if (out.empty() || out.size() > max_len)
-    return invalid_argument(field, std::string("Field '") + field + "' must have 1 to " +
-                                       std::to_string(max_len) + " characters.");
+    return invalid_argument(name, "Field '" + name + "' must have 1 to " +
+                                      std::to_string(max_len) + " characters.");
   return std::nullopt;
 }
 
@@ -53,19 +57,20 @@ bool is_amount(const std::string& s) {
 
 std::optional<http::Response> check_order(const json& order) {
   if (!order.is_object()) return invalid_argument("order", "Field 'order' must be an object.");
-  if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"})) return bad;
+  if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"}, "order.")) return bad;
   std::string v;
-  if (auto bad = optional_string(order, "id", 64, v)) return bad;
-  if (auto bad = optional_string(order, "payee", 70, v)) return bad;
+  if (auto bad = optional_string(order, "id", 64, v, "order.")) return bad;
+  if (auto bad = optional_string(order, "payee", 70, v, "order.")) return bad;
   if (order.contains("amount") &&
       (!order["amount"].is_string() || !is_amount(order["amount"].get<std::string>())))
     return invalid_argument("order.amount",
                             "Field 'order.amount' must be a decimal string such as \"49.99\".");
   if (order.contains("currency")) {
     const auto& c = order["currency"];
-    if (!c.is_string() || c.get<std::string>().size() != 3 ||
-        !std::all_of(c.get<std::string>().begin(), c.get<std::string>().end(),
-                     [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    const auto upper = [](char ch) { return ch >= 'A' && ch <= 'Z'; };
+    if (!c.is_string() || c.get_ref<const std::string&>().size() != 3 ||
+        !std::all_of(c.get_ref<const std::string&>().begin(),
+                     c.get_ref<const std::string&>().end(), upper))
       return invalid_argument("order.currency",
                               "Field 'order.currency' must be an ISO 4217 code such as \"EUR\".");
   }

@@ -64,7 +64,8 @@ ApiKeyRegistry ApiKeyRegistry::from_json(const nlohmann::json& doc,
     const auto& e = doc["keys"][i];
     const std::string where = "/keys/" + std::to_string(i);
     if (!e.is_object()) throw std::invalid_argument(where + ": must be an object");
-    const std::string hash = e.value("sha256", std::string());
+    const std::string hash =
+        e.contains("sha256") && e["sha256"].is_string() ? e["sha256"].get<std::string>() : "";
     if (!is_sha256_hex(hash))
       throw std::invalid_argument(where + "/sha256: must be 64 lower-case hex digits");
     ApiKey k = key_from_json(e, known_brands, where);

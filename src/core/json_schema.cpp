@@ -92,10 +92,19 @@ violation check_scalar(const json& schema, const json& v, const std::string& at)
   return std::nullopt;
 }
 
-violation validate(const json& schema, const json& v, const std::string& at) {
+// Checks the whole schema once, before any value: an unsupported keyword is refused even under
+// a property the value does not have.
+void check_keywords(const json& schema, const std::string& at) {
   for (auto it = schema.begin(); it != schema.end(); ++it)
     if (!supported.count(it.key()))
       throw std::invalid_argument("schema: unsupported keyword " + it.key() + " at " + at);
+  if (auto props = schema.find("properties"); props != schema.end())
+    for (auto it = props->begin(); it != props->end(); ++it)
+      check_keywords(*it, at + "/properties/" + it.key());
+  if (auto items = schema.find("items"); items != schema.end()) check_keywords(*items, at + "/items");
+}
+
+violation validate(const json& schema, const json& v, const std::string& at) {
   if (auto t = schema.find("type"); t != schema.end()) {
     bool ok = false;
     if (t->is_string()) ok = has_type(v, t->get<std::string>());
@@ -115,6 +124,7 @@ violation validate(const json& schema, const json& v, const std::string& at) {
 }  // namespace
 
 std::optional<SchemaViolation> validate_against_schema(const json& schema, const json& value) {
+  check_keywords(schema, "");
   return validate(schema, value, "");
 }
 

@@ -158,10 +158,10 @@ TEST_CASE("order currency, shape and metadata limits", "[unit][requests]") {
   expect_error(parse_create(with(phone(), "metadata", "x")), 400, "metadata");
 }
 
-// Bug (src/api/requests.cpp:67): the currency letter check runs std::all_of from begin() of one
+// Regression (was a bug): the currency letter check runs std::all_of from begin() of one
 // temporary std::string to end() of another (c.get<std::string>() called twice): undefined
 // behaviour. At -O0 any 3-character currency passes ("eur", "e1r"); at -O2 even "EUR" is refused.
-TEST_CASE("order.currency must be three upper-case letters", "[unit][requests][.bug]") {
+TEST_CASE("order.currency must be three upper-case letters", "[unit][requests]") {
   CHECK(std::holds_alternative<CreateRequest>(parse_create(with_order({{"currency", "EUR"}}))));
   for (const char* bad : {"eur", "Eur", "E1R", "EU "}) {
     CAPTURE(bad);
@@ -169,9 +169,9 @@ TEST_CASE("order.currency must be three upper-case letters", "[unit][requests][.
   }
 }
 
-// Bug: errors inside "order" other than amount and currency name the bare key ("id", "payee",
+// Regression (was a bug): errors inside "order" other than amount and currency name the bare key ("id", "payee",
 // "foo") instead of "order.id", so a client cannot tell them from top-level fields.
-TEST_CASE("errors inside order name order.<field>", "[unit][requests][.bug]") {
+TEST_CASE("errors inside order name order.<field>", "[unit][requests]") {
   expect_error(parse_create(with_order({{"id", ""}})), 400, "order.id");
   expect_error(parse_create(with_order({{"payee", std::string(71, 'p')}})), 400, "order.payee");
   expect_error(parse_create(with_order({{"foo", 1}})), 400, "order.foo");
