@@ -79,7 +79,10 @@ task<http::Response> Router::handle(http::Request& req) {
   const std::string_view id = tail.substr(0, slash);
   const std::string_view action = slash == std::string_view::npos ? "" : tail.substr(slash + 1);
   http::Response r = co_await on_verification(req, *key, id, action);
-  r.log_route = std::string(prefix) + "/{id}" + (action.empty() ? "" : "/" + std::string(action));
+  const bool known = action.empty() || action == "check" || action == "resend" ||
+                     action == "cancel";
+  r.log_route = std::string(prefix) + "/{id}" +
+                (action.empty() ? "" : known ? "/" + std::string(action) : "/{unknown}");
   co_return r;
 }
 

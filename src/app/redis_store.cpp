@@ -298,7 +298,7 @@ void RedisEventSink::publish(const Event& e) {
       ioc_,
       [&conn = conn_, cmd = std::move(cmd), type = std::string(to_string(e.type)),
        brand = e.brand]() mutable -> task<void> {
-        auto r = co_await conn.command(std::move(cmd));
+        auto r = co_await conn.command(cmd);
         if (!r || r.value().is_error())
           log::write(log::level::warn, "event not recorded", {{"type", type}, {"brand", brand}});
       },

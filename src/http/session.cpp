@@ -204,7 +204,7 @@ class session final : public connection_control {
                              res.log_phone_masked};
     auto out = to_beast(std::move(res), version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
-    const bool sent = co_await send(std::move(out));
+    const bool sent = co_await send(out);
     log_access(entry, sent_status_, req.correlator, started);
     co_return sent&& keep;
   }
@@ -232,7 +232,9 @@ class session final : public connection_control {
     co_return error_response(500, "INTERNAL", "internal error");
   }
 
-  asio::awaitable<bool> send(beast_response res) {
+  // By reference: a by-value class parameter is a temporary of the caller's co_await
+  // expression, which g++ 12 may destroy twice (GCC PR 100611).
+  asio::awaitable<bool> send(beast_response& res) {
     sent_status_ = res.result_int();
     stream_.expires_after(w_.config.read_timeout);  // a client that never reads is dropped too
     beast::error_code ec;
@@ -266,7 +268,8 @@ class session final : public connection_control {
     const std::string target(partial.target());
     const access_entry entry{
         std::string(partial.method_string()), target.substr(0, target.find('?')), {}};
-    const bool sent = co_await send(to_beast(std::move(res), 11, false, correlator));
+    auto out = to_beast(std::move(res), 11, false, correlator);
+    const bool sent = co_await send(out);
     if (sent) co_await linger();
     log_access(entry, sent_status_, correlator, started);
   }

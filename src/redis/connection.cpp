@@ -36,22 +36,26 @@ detail::link::completion make_completion(Handler&& handler) {
 }
 
 // Completion signature void(result<Reply>): failures are values, so use_awaitable never throws.
+// Arguments are taken by reference: a by-value parameter of class type would be a temporary of
+// the caller's co_await expression, which g++ 12 may destroy twice (GCC PR 100611).
 template <class Token>
-auto async_submit(std::weak_ptr<detail::link> weak, std::vector<std::string> args, Token&& token) {
+auto async_submit(const std::weak_ptr<detail::link>& weak, const std::vector<std::string>& args,
+                  Token&& token) {
   return asio::async_initiate<Token, void(result<Reply>)>(
       [](auto handler, std::weak_ptr<detail::link> weak, std::vector<std::string> args) {
         auto done = make_completion(std::move(handler));
         if (auto self = weak.lock()) return self->submit(args, std::move(done));
         done(errc::store_unavailable);  // the Connection is gone
       },
-      token, std::move(weak), std::move(args));
+      token, weak, args);
 }
 
 // The coroutines hold the link weakly: a caller still suspended when its Connection is
 // destroyed gets store_unavailable instead of touching freed state.
 asio::awaitable<result<Reply>> run_command(std::weak_ptr<detail::link> weak,
                                            std::vector<std::string> args) {
-  co_return co_await async_submit(std::move(weak), std::move(args), asio::use_awaitable);
+  auto reply = co_await async_submit(weak, args, asio::use_awaitable);
+  co_return reply;
 }
 
 bool is_noscript(const result<Reply>& r) {
@@ -65,7 +69,8 @@ asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
   // Not cached (Redis restarted, SCRIPT FLUSH, failover): EVAL runs it and caches it again.
   args[0] = "EVAL";
   args[1] = std::move(source);
-  co_return co_await async_submit(std::move(weak), std::move(args), asio::use_awaitable);
+  auto second = co_await async_submit(weak, args, asio::use_awaitable);
+  co_return second;
 }
 
 }  // namespace
@@ -81,8 +86,8 @@ void Connection::stop() { impl_->stop(); }
 
 bool Connection::connected() const { return impl_->ready(); }
 
-boost::asio::awaitable<result<Reply>> Connection::command(std::vector<std::string> args) {
-  return run_command(impl_, std::move(args));
+boost::asio::awaitable<result<Reply>> Connection::command(const std::vector<std::string>& args) {
+  return run_command(impl_, args);
 }
 
 boost::asio::awaitable<result<Reply>> Connection::eval(const Script& script,

@@ -55,7 +55,9 @@ class Connection {
 
   // Sends one command. Redis error replies are returned as Reply{kind::error}, not as errors;
   // errors are reserved for "no answer" (store_unavailable, store_timeout, store_protocol).
-  boost::asio::awaitable<result<Reply>> command(std::vector<std::string> args);
+  // Takes a reference (copied before the first suspension): see docs/architecture.md on
+  // temporaries in co_await expressions.
+  boost::asio::awaitable<result<Reply>> command(const std::vector<std::string>& args);
 
   // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT.
   boost::asio::awaitable<result<Reply>> eval(const Script& script,
