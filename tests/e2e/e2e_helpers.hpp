@@ -6,7 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "otpgate/crypto/openssl.hpp"
+
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
 #include <string>
 
 namespace otpgate::test {
@@ -57,5 +65,45 @@ inline HttpResponse check_code(const OtpgateProcess& p, const std::string& id,
   return http_post_json(p.base_url() + "/v1/verifications/" + id + "/check", {{"code", code}},
                         {bearer(shop_key())});
 }
+
+// A brands folder and keys file made for one test: the real schema, brands and keys as given.
+class TempBrands {
+ public:
+  TempBrands() {
+    char tmpl[] = "/tmp/otpgate-brands-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    std::filesystem::copy_file(source_dir() + "/brands/schema.json", dir_ + "/schema.json");
+  }
+  ~TempBrands() { std::filesystem::remove_all(dir_); }
+  TempBrands(const TempBrands&) = delete;
+  TempBrands& operator=(const TempBrands&) = delete;
+
+  void add(const std::string& brand, const std::string& brand_json) {
+    std::filesystem::create_directories(dir_ + "/" + brand);
+    std::ofstream(dir_ + "/" + brand + "/brand.json") << brand_json;
+  }
+  // A new random key with these roles for the brand ("*" for all).
+  void add_key(const std::string& id, const std::string& brand, const std::string& role) {
+    const std::string key = "test_" + id + "_" + std::to_string(::getpid()) + "_" +
+                            std::to_string(keys_.size());
+    keys_[id] = key;
+    entries_.push_back({{"id", id}, {"sha256", otpgate::crypto::sha256_hex(key)},
+                        {"brand", brand}, {"roles", {role}}});
+  }
+  const std::string& key(const std::string& id) const { return keys_.at(id); }
+  const std::string& dir() const { return dir_; }
+  OtpgateOptions options() const {
+    std::ofstream(dir_ + "/keys.json") << nlohmann::json{{"keys", entries_}}.dump();
+    OtpgateOptions o;
+    o.env["OTPGATE_BRANDS_DIR"] = dir_;
+    o.env["OTPGATE_API_KEYS_FILE"] = dir_ + "/keys.json";
+    return o;
+  }
+
+ private:
+  std::string dir_;
+  std::map<std::string, std::string> keys_;
+  std::vector<nlohmann::json> entries_;
+};
 
 }  // namespace otpgate::test

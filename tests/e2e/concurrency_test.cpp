@@ -1,0 +1,92 @@
+// Races on the real binary: every state change is one Lua script, so parallel requests can
+// never approve twice, consume more attempts than allowed, or send more SMS than allowed.
+#include "e2e_helpers.hpp"
+
+#include <thread>
+
+using namespace otpgate::test;
+
+namespace {
+
+// Runs n copies of request in parallel threads (all released at once) and returns the answers.
+std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse()>& request) {
+  std::vector<HttpResponse> out(static_cast<std::size_t>(n));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      out[static_cast<std::size_t>(i)] = request();
+    });
+  go.store(true);
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+int count_status(const std::vector<HttpResponse>& rs, long status, const std::string& code = "") {
+  int n = 0;
+  for (const auto& r : rs)
+    if (r.status == status && (code.empty() || r.json().value("code", "") == code)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("50 concurrent checks with the right code give exactly one approval", "[e2e][race]") {
+  OtpgateProcess p;
+  const auto created = start_verification(p, fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const std::string code = code_from_outbox(p, id);
+  REQUIRE(!code.empty());
+  const auto answers = in_parallel(50, [&] { return check_code(p, id, code); });
+  CHECK(count_status(answers, 200) == 1);
+  CHECK(count_status(answers, 409, "VERIFICATION_NOT_PENDING") == 49);
+}
+
+TEST_CASE("50 concurrent wrong checks consume exactly max_attempts", "[e2e][race]") {
+  OtpgateProcess p;
+  const auto created = start_verification(p, fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const std::string code = code_from_outbox(p, id);
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  const auto answers = in_parallel(50, [&] { return check_code(p, id, wrong); });
+  // nordwind: max_attempts 5 -> 4 CODE_INVALID, 1 VERIFICATION_FAILED, the rest not pending.
+  CHECK(count_status(answers, 422, "CODE_INVALID") == 4);
+  CHECK(count_status(answers, 422, "VERIFICATION_FAILED") == 1);
+  CHECK(count_status(answers, 409, "VERIFICATION_NOT_PENDING") == 45);
+  const auto after = http_get(p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())});
+  CHECK(after.json()["status"] == "failed");
+  // The right code is refused now too.
+  CHECK(check_code(p, id, code).status == 409);
+}
+
+TEST_CASE("concurrent resends never exceed max sends", "[e2e][race]") {
+  TempBrands brands;
+  brands.add("racy", R"({"display_name":"Racy","sender_id":"Racy","locales":["en"],
+    "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
+    "code":{"max_sends":4,"resend_cooldown_seconds":0}})");
+  brands.add_key("racy-shop", "racy", "shop");
+  OtpgateProcess p(brands.options());
+  const auto created = http_post_json(p.base_url() + "/v1/verifications",
+                                      {{"phone_number", fresh_phone()}},
+                                      {bearer(brands.key("racy-shop"))});
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const auto answers = in_parallel(30, [&] {
+    return http_request("POST", p.base_url() + "/v1/verifications/" + id + "/resend",
+                        {bearer(brands.key("racy-shop"))});
+  });
+  CHECK(count_status(answers, 200) == 3);  // 4 sends in all, the first at create
+  CHECK(count_status(answers, 429, "SEND_LIMIT_REACHED") == 27);
+  int sms = 0;
+  std::set<std::string> texts;
+  for (const auto& line : p.outbox_lines())
+    if (line["verification_id"] == id) {
+      ++sms;
+      texts.insert(line["text"].get<std::string>());
+    }
+  CHECK(sms == 4);
+  CHECK(texts.size() == 1);  // a resend sends the same code
+}

@@ -1,0 +1,368 @@
+// The Redis store against a real redis-server: the Lua scripts must apply exactly the rules of
+// core/verification.hpp (the same scenarios run through both), keep every key on a TTL, stay
+// within the caller's brand, and survive SCRIPT FLUSH.
+//
+// Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
+#include "otpgate/app/redis_store.hpp"
+
+#include "support/redis_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <optional>
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace otpgate;
+using namespace std::chrono_literals;
+
+const std::string nordwind = "nordwind";
+const std::string skylink = "skylink";
+const std::string any_brand = "*";
+const std::string right_mac(64, 'a');
+const std::string wrong_mac(64, 'b');
+constexpr std::int64_t t0 = 1'000'000;
+
+// A connected store on its own io_context. Tests are plain sequential code: run() drives one
+// store call to completion, bounded in time. (No coroutine lambdas in tests: g++ 12 miscompiles
+// some of them; see docs/architecture.md.)
+struct StoreFixture {
+  asio::io_context ioc;
+  redis::Connection conn;
+  RedisStore store;
+
+  StoreFixture() : conn(ioc, config()), store(conn) {
+    conn.start();
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (!conn.connected() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    REQUIRE(conn.connected());
+  }
+  ~StoreFixture() {
+    conn.stop();
+    ioc.restart();
+    ioc.run_for(1s);
+  }
+  static redis::Config config() {
+    redis::Config cfg;
+    cfg.port = test::shared_redis_port();
+    return cfg;
+  }
+
+  template <class T>
+  T run(asio::awaitable<T> call) {
+    std::optional<T> out;
+    std::exception_ptr error;
+    asio::co_spawn(ioc, capture(std::move(call), out), [&](std::exception_ptr e) { error = e; });
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (!out && !error && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    if (error) std::rethrow_exception(error);
+    REQUIRE(out.has_value());
+    return std::move(*out);
+  }
+
+  template <class T>
+  static task<void> capture(asio::awaitable<T> call, std::optional<T>& out) {
+    out.emplace(co_await std::move(call));
+  }
+
+  std::int64_t command_int(const std::vector<std::string>& cmd) {
+    auto r = run(conn.command(cmd));
+    REQUIRE(r);
+    return r.value().integer;
+  }
+};
+
+// A distinct tag per test so tests sharing one Redis never see each other's keys.
+std::string fresh_tag() {
+  static std::atomic<unsigned> n{0};
+  std::string tag = "t" + std::to_string(::getpid() % 100000) + "x" + std::to_string(n++);
+  for (char& c : tag)  // digits to letters: ids must be lower-case base32
+    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
+  tag.resize(VerificationId::tag_length, 'q');
+  return tag;
+}
+
+NewVerification make_verification(const std::string& tag, const std::string& brand = "nordwind") {
+  static std::atomic<unsigned> n{0};
+  std::string random = "r" + std::to_string(n++);
+  for (char& c : random)
+    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
+  random.resize(26, 'z');
+  NewVerification v{.tag = tag, .retention_ms = 60'000};
+  auto& r = v.record;
+  r.id = VerificationId::make(tag, random).str();
+  r.brand = brand;
+  r.phone = "+4915112345678";
+  r.country = "DE";
+  r.locale = "de";
+  r.code_mac = right_mac;
+  r.created_ms = t0;
+  r.expires_ms = t0 + 300'000;
+  r.max_attempts = 3;
+  r.sends = 1;
+  r.max_sends = 3;
+  r.resend_cooldown_ms = 30'000;
+  r.last_send_ms = t0;
+  r.delivery_status = "queued";
+  r.lock_max_failed = 100;
+  r.lock_window_ms = 3'600'000;
+  r.lock_ms = 900'000;
+  r.lock_max_ms = 3'600'000;
+  return v;
+}
+
+VerificationId id_of(const NewVerification& v) {
+  auto id = VerificationId::parse(v.record.id);
+  REQUIRE(id.has_value());
+  return *id;
+}
+
+struct CheckStep {
+  std::int64_t at;  // ms after t0
+  bool right;
+};
+
+}  // namespace
+
+TEST_CASE("check script and core rules agree step by step", "[integration][store]") {
+  const std::vector<std::vector<CheckStep>> scenarios = {
+      {{1000, false}, {2000, false}, {3000, true}},                // right on the last attempt
+      {{1000, false}, {2000, false}, {3000, false}, {4000, true}},  // exhausted, then not pending
+      {{299'999, true}},                                           // 1 ms before expiry
+      {{300'000, true}, {300'001, true}},                          // exactly at expiry
+      {{1000, true}, {2000, true}},                                // accepted once
+      {{1000, false}, {300'000, false}},                           // expiry after a wrong code
+  };
+  for (std::size_t s = 0; s < scenarios.size(); ++s) {
+    StoreFixture f;
+    {
+      auto v = make_verification(fresh_tag());
+      const VerificationId v_id = id_of(v);
+      auto created = f.run(f.store.create(v, t0));
+      REQUIRE(created);
+      VerificationRecord model = v.record;
+      for (const auto& step : scenarios[s]) {
+        const std::string where = "scenario " + std::to_string(s) + " step at +" + std::to_string(step.at);
+        CAPTURE(where);
+        const CheckResult expected = apply_check(model, step.right, t0 + step.at);
+        const std::string& mac = step.right ? right_mac : wrong_mac;
+        auto got = f.run(f.store.check(v_id, nordwind, mac, t0 + step.at));
+        REQUIRE(got);
+        CHECK(got.value().result == expected);
+        CHECK(got.value().record.status == model.status);
+        CHECK(got.value().record.attempts_used == model.attempts_used);
+        CHECK(got.value().record.finished_ms == model.finished_ms);
+      }
+    }
+  }
+}
+
+TEST_CASE("resend script and core rules agree on cooldown and limit", "[integration][store]") {
+  const std::vector<std::int64_t> offsets = {0, 29'999, 30'000, 30'001, 59'999, 60'000, 90'000};
+  StoreFixture f;
+    {
+    auto v = make_verification(fresh_tag());
+    const VerificationId v_id = id_of(v);
+    auto step1 = f.run(f.store.create(v, t0));
+    REQUIRE(step1);
+    VerificationRecord model = v.record;
+    for (const auto at : offsets) {
+      INFO("resend at +" << at);
+      std::int64_t retry = 0;
+      const ResendResult expected = apply_resend(model, t0 + at, retry);
+      auto got = f.run(f.store.resend(v_id, nordwind, t0 + at));
+      REQUIRE(got);
+      CHECK(got.value().result == expected);
+      CHECK(got.value().record.sends == model.sends);
+      CHECK(got.value().record.attempts_used == 0);
+      if (expected == ResendResult::too_soon) CHECK(got.value().retry_after_ms == retry);
+    }
+    CHECK(model.sends == 3);  // the scenario does reach the limit
+  }
+}
+
+TEST_CASE("cancel script and core rules agree", "[integration][store]") {
+  for (const std::int64_t at : {1000, 300'000}) {
+    StoreFixture f;
+    {
+      auto v = make_verification(fresh_tag());
+      const VerificationId v_id = id_of(v);
+      auto step2 = f.run(f.store.create(v, t0));
+      REQUIRE(step2);
+      VerificationRecord model = v.record;
+      for (int i = 0; i < 2; ++i) {
+        const CancelResult expected = apply_cancel(model, t0 + at);
+        auto got = f.run(f.store.cancel(v_id, nordwind, t0 + at));
+        REQUIRE(got);
+        CHECK(got.value().result == expected);
+        CHECK(got.value().record.status == model.status);
+      }
+    }
+  }
+}
+
+TEST_CASE("another brand's verification is invisible and untouched", "[integration][store]") {
+  StoreFixture f;
+    {
+    auto v = make_verification(fresh_tag());
+    const VerificationId v_id = id_of(v);
+    auto step3 = f.run(f.store.create(v, t0));
+    REQUIRE(step3);
+    auto check = f.run(f.store.check(v_id, skylink, right_mac, t0 + 1));
+    REQUIRE(check.has_error());
+    CHECK(check.error() == errc::not_found);
+    auto resend = f.run(f.store.resend(v_id, skylink, t0 + 60'000));
+    CHECK(resend.has_error());
+    auto cancel = f.run(f.store.cancel(v_id, skylink, t0 + 1));
+    CHECK(cancel.has_error());
+    auto after = f.run(f.store.get(v_id));
+    REQUIRE(after);
+    REQUIRE(after.value());
+    CHECK(after.value()->status == Status::pending);
+    CHECK(after.value()->attempts_used == 0);
+    CHECK(after.value()->sends == 1);
+    // "*" (an all-brands key) sees it.
+    auto any = f.run(f.store.check(v_id, any_brand, right_mac, t0 + 1));
+    REQUIRE(any);
+    CHECK(any.value().result == CheckResult::approved);
+  }
+}
+
+TEST_CASE("every key the scripts write has a TTL", "[integration][store]") {
+  StoreFixture f;
+  {
+    const std::string tag = fresh_tag();
+    auto v = make_verification(tag);
+    const VerificationId v_id = id_of(v);
+    v.idempotency_key = "k1";
+    v.request_fingerprint = "fp1";
+    v.record.lock_max_failed = 1;
+    auto step4 = f.run(f.store.create(v, t0));
+    REQUIRE(step4);
+    REQUIRE(f.run(f.store.check(v_id, nordwind, wrong_mac, t0 + 1)));  // locks (threshold 1)
+    const std::vector<std::string> keys = {RedisKeys::record(v_id),
+                                           RedisKeys::idempotency(tag, "k1"), RedisKeys::lock(tag),
+                                           RedisKeys::lock_level(tag)};
+    for (const auto& key : keys) {
+      INFO(key);
+      std::vector<std::string> cmd = {"PTTL", key};
+      auto ttl = f.run(f.conn.command(cmd));
+      REQUIRE(ttl);
+      CHECK(ttl.value().integer > 0);
+    }
+    std::vector<std::string> cmd = {"PTTL", RedisKeys::record(v_id)};
+    auto ttl = f.run(f.conn.command(cmd));
+    CHECK(ttl.value().integer <= 300'000 + 60'000);
+  }
+}
+
+TEST_CASE("failed checks across verifications lock the phone, escalating", "[integration][store]") {
+  StoreFixture f;
+  {
+    const std::string tag = fresh_tag();
+    auto a = make_verification(tag);
+    const VerificationId a_id = id_of(a);
+    auto b = make_verification(tag);
+    const VerificationId b_id = id_of(b);
+    a.record.lock_max_failed = b.record.lock_max_failed = 4;
+    auto step5 = f.run(f.store.create(a, t0));
+    REQUIRE(step5);
+    auto step6 = f.run(f.store.create(b, t0));
+    REQUIRE(step6);
+    for (int i = 0; i < 2; ++i) {
+      auto wrong = f.run(f.store.check(a_id, nordwind, wrong_mac, t0));
+      REQUIRE(wrong);
+    }
+    auto third = f.run(f.store.check(b_id, nordwind, wrong_mac, t0));
+    REQUIRE(third);
+    CHECK(third.value().lock_ms == 0);
+    auto fourth = f.run(f.store.check(b_id, nordwind, wrong_mac, t0));
+    REQUIRE(fourth);
+    CHECK(fourth.value().lock_ms == 900'000);  // the threshold reached exactly here
+    // Locked: even the right code is not evaluated, and no attempt is consumed.
+    auto blocked = f.run(f.store.check(b_id, nordwind, right_mac, t0));
+    REQUIRE(blocked);
+    CHECK(blocked.value().blocked);
+    auto rec = f.run(f.store.get(b_id));
+    CHECK(rec.value()->attempts_used == 2);
+    auto c = make_verification(tag);
+    const VerificationId c_id = id_of(c);
+    auto create = f.run(f.store.create(c, t0));
+    REQUIRE(create);
+    CHECK(create.value().what == CreateOutcome::kind::blocked);
+    CHECK(create.value().retry_after_ms > 0);
+    // Unlock by hand (support's unlock is a later feature), fail again: the lock doubles.
+    std::vector<std::string> del = {"DEL", RedisKeys::lock(tag)};
+    auto step7 = f.run(f.conn.command(del));
+    REQUIRE(step7);
+    auto d = make_verification(tag);
+    const VerificationId d_id = id_of(d);
+    d.record.lock_max_failed = 4;
+    d.record.max_attempts = 5;
+    auto step8 = f.run(f.store.create(d, t0));
+    REQUIRE(step8);
+    std::int64_t lock = 0;
+    for (int i = 0; i < 4; ++i) {
+      auto r = f.run(f.store.check(d_id, nordwind, wrong_mac, t0));
+      REQUIRE(r);
+      lock = r.value().lock_ms;
+    }
+    CHECK(lock == 1'800'000);
+  }
+}
+
+TEST_CASE("idempotent create replays the first verification or reports a conflict",
+          "[integration][store]") {
+  StoreFixture f;
+    {
+    const std::string tag = fresh_tag();
+    auto first = make_verification(tag);
+    const VerificationId first_id = id_of(first);
+    first.idempotency_key = "key-1";
+    first.request_fingerprint = "body-1";
+    auto a = f.run(f.store.create(first, t0));
+    REQUIRE(a);
+    CHECK(a.value().what == CreateOutcome::kind::created);
+    auto again = make_verification(tag);  // a new id, same key and body
+    const VerificationId again_id = id_of(again);
+    again.idempotency_key = "key-1";
+    again.request_fingerprint = "body-1";
+    auto b = f.run(f.store.create(again, t0 + 5));
+    REQUIRE(b);
+    CHECK(b.value().what == CreateOutcome::kind::replayed);
+    CHECK(b.value().record.id == first.record.id);
+    auto missing = f.run(f.store.get(again_id));
+    CHECK(!missing.value());  // no second record
+    auto other = make_verification(tag);
+    const VerificationId other_id = id_of(other);
+    other.idempotency_key = "key-1";
+    other.request_fingerprint = "body-2";
+    auto c = f.run(f.store.create(other, t0 + 5));
+    REQUIRE(c);
+    CHECK(c.value().what == CreateOutcome::kind::idempotency_conflict);
+  }
+}
+
+TEST_CASE("checks keep working after SCRIPT FLUSH (NOSCRIPT reload)", "[integration][store]") {
+  StoreFixture f;
+  {
+    auto v = make_verification(fresh_tag());
+    const VerificationId v_id = id_of(v);
+    auto step9 = f.run(f.store.create(v, t0));
+    REQUIRE(step9);
+    auto step10 = f.run(f.store.check(v_id, nordwind, wrong_mac, t0 + 1));
+    REQUIRE(step10);
+    std::vector<std::string> flush = {"SCRIPT", "FLUSH"};
+    auto step11 = f.run(f.conn.command(flush));
+    REQUIRE(step11);
+    auto r = f.run(f.store.check(v_id, nordwind, right_mac, t0 + 2));
+    REQUIRE(r);
+    CHECK(r.value().result == CheckResult::approved);
+    CHECK(r.value().record.attempts_used == 2);
+  }
+}
