@@ -81,6 +81,12 @@ int run() {
     states[i] = std::move(state);
     return http::Handler([router](http::Request& req) { return router->handle(req); });
   });
+  // The per-thread adapters hold timers and descriptors of the server's io_contexts, so they
+  // must go before the server does, on every exit path (declared after it: destroyed first).
+  struct DestroyStatesFirst {
+    std::vector<std::unique_ptr<ThreadState>>& states;
+    ~DestroyStatesFirst() { states.clear(); }
+  } destroy_states_first{states};
   server.bind();
 
   boost::asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
