@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <stdexcept>
 
 namespace otpgate {
@@ -60,6 +61,7 @@ ApiKeyRegistry ApiKeyRegistry::from_json(const nlohmann::json& doc,
   if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array() || doc.size() != 1)
     throw std::invalid_argument("/: must be an object with exactly one field, keys (an array)");
   ApiKeyRegistry reg;
+  std::set<std::string> ids;  // ids name keys in logs and audit entries: they must be unique
   for (std::size_t i = 0; i < doc["keys"].size(); ++i) {
     const auto& e = doc["keys"][i];
     const std::string where = "/keys/" + std::to_string(i);
@@ -69,6 +71,7 @@ ApiKeyRegistry ApiKeyRegistry::from_json(const nlohmann::json& doc,
     if (!is_sha256_hex(hash))
       throw std::invalid_argument(where + "/sha256: must be 64 lower-case hex digits");
     ApiKey k = key_from_json(e, known_brands, where);
+    if (!ids.insert(k.id).second) throw std::invalid_argument(where + "/id: duplicate id " + k.id);
     if (!reg.by_hash_.emplace(hash, std::move(k)).second)
       throw std::invalid_argument(where + "/sha256: duplicate key");
   }

@@ -1,5 +1,10 @@
 #include "e2e_helpers.hpp"
 
+#include "support/redis_server.hpp"
+
+#include <sstream>
+#include <thread>
+
 using namespace otpgate::test;
 
 TEST_CASE("a checkout flow: start, read the SMS, check the code", "[e2e][flow]") {
@@ -44,4 +49,43 @@ TEST_CASE("a checkout flow: start, read the SMS, check the code", "[e2e][flow]")
   // Neither the code nor the raw number ever reaches the log.
   CHECK(p.log_text().find(code) == std::string::npos);
   CHECK(p.log_text().find(phone) == std::string::npos);
+}
+
+TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]") {
+  OtpgateProcess p;
+  const std::string phone = fresh_phone();
+  const auto created = start_verification(p, phone, {{"x-correlator", "events-test"}});
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const std::string code = code_from_outbox(p, id);
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  REQUIRE(check_code(p, id, wrong).status == 422);
+  REQUIRE(check_code(p, id, code).status == 200);
+
+  // Events are appended right after each state change; give the last one a moment.
+  std::string events;
+  for (int i = 0; i < 50; ++i) {
+    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:events:nordwind", "-", "+"});
+    if (events.find(id) != std::string::npos && events.find("approved") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Only this verification's entries, in order: type follows the "type" field name.
+  std::vector<std::string> types;
+  std::istringstream lines(events);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(lines, line);) all.push_back(line);
+  for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+    if (all[i] != "type") continue;
+    // Each entry's fields follow its type; keep entries whose verification_id is ours.
+    for (std::size_t j = i + 2; j + 1 < all.size() && all[j] != "type"; ++j)
+      if (all[j] == "verification_id" && all[j + 1] == id) types.push_back(all[i + 1]);
+  }
+  const std::vector<std::string> expected = {"created", "sent", "checked_wrong",
+                                             "checked_right", "approved"};
+  CHECK(types == expected);
+  CHECK(events.find(phone) == std::string::npos);  // masked only
+  CHECK(events.find(phone.substr(0, 6) + "*****" + phone.substr(phone.size() - 3)) !=
+        std::string::npos);
+  CHECK(events.find(code) == std::string::npos);
 }

@@ -113,6 +113,11 @@ TEST_CASE("registry errors name the entry and field", "[unit][api_keys]") {
   doc["keys"][1]["sha256"] = hash_a;
   CHECK(error_of(doc) == "/keys/1/sha256: duplicate key");
 
+  // Ids name keys in logs and audit entries, so two keys may not share one.
+  doc = two_keys();
+  doc["keys"][1]["id"] = doc["keys"][0]["id"];
+  CHECK(error_of(doc) == "/keys/1/id: duplicate id " + doc["keys"][0]["id"].get<std::string>());
+
   doc = two_keys();
   doc["keys"][1] = "ops";
   CHECK(error_of(doc) == "/keys/1: must be an object");
