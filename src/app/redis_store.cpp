@@ -39,14 +39,15 @@ std::int64_t to_int(const std::string& s) {
   return v;
 }
 
-// A script reply of the shape {result, number, {field, value, ...}}.
-struct Tagged {
+// A decoded reply of a per-verification script: {result, number, {field, value, ...}}.
+struct Transition {
   std::string tag;
-  std::int64_t number = 0;
-  const Reply* fields = nullptr;
+  std::int64_t number = 0;  // the second element as a number (retry-after, lock ms)
+  std::string text;         // the second element as text (the replayed id)
+  std::optional<VerificationRecord> record;
 };
 
-result<Tagged> tagged(const Reply& r) {
+result<Transition> decode(const Reply& r) {
   if (r.is_error()) {
     log::write(log::level::error, "redis script error", {{"error", r.str}});
     return errc::store_protocol;
@@ -54,25 +55,42 @@ result<Tagged> tagged(const Reply& r) {
   if (r.type != Reply::kind::array || r.elements.empty() ||
       r.elements[0].type != Reply::kind::string)
     return errc::store_protocol;
-  Tagged t{r.elements[0].str};
+  Transition t{r.elements[0].str};
+  if (t.tag == "not_found") return errc::not_found;
   if (r.elements.size() > 1) {
     const Reply& n = r.elements[1];
     t.number = n.type == Reply::kind::integer ? n.integer : to_int(n.str);
+    t.text = n.str;
   }
-  if (r.elements.size() > 2) t.fields = &r.elements[2];
+  if (r.elements.size() > 2) {
+    auto rec = record_from_reply(r.elements[2]);
+    if (!rec) return rec.error();
+    t.record = std::move(rec.value());
+  }
   return t;
 }
 
-result<VerificationRecord> fields_of(const Tagged& t) {
-  if (!t.fields) return errc::store_protocol;
-  return record_from_reply(*t.fields);
+task<result<Transition>> run_script(redis::Connection& conn, std::string_view source,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args) {
+  auto reply = co_await conn.eval(script(source), keys, args);
+  if (!reply) co_return reply.error();
+  co_return decode(reply.value());
 }
 
-template <class Enum>
-std::optional<Enum> lookup(const std::map<std::string, Enum, std::less<>>& m,
-                           std::string_view key) {
+template <class T>
+std::optional<T> lookup(const std::map<std::string, T, std::less<>>& m, std::string_view key) {
   auto it = m.find(key);
-  return it == m.end() ? std::nullopt : std::optional<Enum>(it->second);
+  return it == m.end() ? std::nullopt : std::optional<T>(it->second);
+}
+
+// The script's result name as R, with the record it returned.
+template <class R>
+result<std::pair<R, VerificationRecord>> outcome(Transition& t,
+                                                 const std::map<std::string, R, std::less<>>& m) {
+  auto it = m.find(t.tag);
+  if (it == m.end() || !t.record) return errc::store_protocol;
+  return std::pair<R, VerificationRecord>(it->second, std::move(*t.record));
 }
 
 }  // namespace
@@ -153,9 +171,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   // initializer lists inside coroutine suspension expressions ("array used as initializer").
   const std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idem_key,
                                          RedisKeys::lock(v.tag)};
-  auto reply = co_await conn_.eval(script(scripts::create), keys, args);
-  if (!reply) co_return reply.error();
-  auto t = tagged(reply.value());
+  auto t = co_await run_script(conn_, scripts::create, keys, args);
   if (!t) co_return t.error();
   CreateOutcome out;
   if (t.value().tag == "created") {
@@ -167,7 +183,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
     out.what = CreateOutcome::kind::idempotency_conflict;
   } else if (t.value().tag == "replay") {
     out.what = CreateOutcome::kind::replayed;
-    const auto id = VerificationId::parse(reply.value().elements.at(1).str);
+    const auto id = VerificationId::parse(t.value().text);
     if (!id) co_return errc::store_protocol;
     auto prior = co_await get(*id);
     if (!prior) co_return prior.error();
@@ -192,69 +208,51 @@ task<result<std::optional<VerificationRecord>>> RedisStore::get(const Verificati
 
 task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std::string& brand,
                                              const std::string& mac, std::int64_t now_ms) {
-  const std::string tag(id.tag());
-  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
-                                         RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac};
-  auto reply = co_await conn_.eval(script(scripts::check), keys, args);
-  if (!reply) co_return reply.error();
-  auto t = tagged(reply.value());
-  if (!t) co_return t.error();
   static const std::map<std::string, CheckResult, std::less<>> results = {
       {"approved", CheckResult::approved}, {"wrong", CheckResult::wrong},
       {"failed", CheckResult::failed}, {"expired", CheckResult::expired},
       {"not_pending", CheckResult::not_pending}};
-  if (t.value().tag == "not_found") co_return errc::not_found;
-  CheckOutcome out;
-  if (t.value().tag == "blocked") {
-    out.blocked = true;
-    out.retry_after_ms = t.value().number;
-    co_return out;
-  }
-  const auto r = lookup(results, t.value().tag);
-  auto rec = fields_of(t.value());
-  if (!r || !rec) co_return errc::store_protocol;
-  out.result = *r;
-  out.lock_ms = t.value().number;
-  out.record = std::move(rec.value());
-  co_return out;
+  const std::string tag(id.tag());
+  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
+                                         RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac};
+  auto t = co_await run_script(conn_, scripts::check, keys, args);
+  if (!t) co_return t.error();
+  if (t.value().tag == "blocked")
+    co_return CheckOutcome{.blocked = true, .retry_after_ms = t.value().number};
+  auto o = outcome(t.value(), results);
+  if (!o) co_return o.error();
+  co_return CheckOutcome{.result = o.value().first, .record = std::move(o.value().second),
+                         .lock_ms = t.value().number};
 }
 
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
                                                std::int64_t now_ms) {
-  const std::vector<std::string> keys = {RedisKeys::record(id)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
-  auto reply = co_await conn_.eval(script(scripts::resend), keys, args);
-  if (!reply) co_return reply.error();
-  auto t = tagged(reply.value());
-  if (!t) co_return t.error();
-  if (t.value().tag == "not_found") co_return errc::not_found;
   static const std::map<std::string, ResendResult, std::less<>> results = {
       {"sent", ResendResult::sent}, {"too_soon", ResendResult::too_soon},
       {"limit_reached", ResendResult::limit_reached}, {"expired", ResendResult::expired},
       {"not_pending", ResendResult::not_pending}};
-  const auto r = lookup(results, t.value().tag);
-  auto rec = fields_of(t.value());
-  if (!r || !rec) co_return errc::store_protocol;
-  co_return ResendOutcome{*r, std::move(rec.value()), t.value().number};
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
+  auto t = co_await run_script(conn_, scripts::resend, keys, args);
+  if (!t) co_return t.error();
+  auto o = outcome(t.value(), results);
+  if (!o) co_return o.error();
+  co_return ResendOutcome{o.value().first, std::move(o.value().second), t.value().number};
 }
 
 task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,
                                                std::int64_t now_ms) {
-  const std::vector<std::string> keys = {RedisKeys::record(id)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
-  auto reply = co_await conn_.eval(script(scripts::cancel), keys, args);
-  if (!reply) co_return reply.error();
-  auto t = tagged(reply.value());
-  if (!t) co_return t.error();
-  if (t.value().tag == "not_found") co_return errc::not_found;
   static const std::map<std::string, CancelResult, std::less<>> results = {
       {"cancelled", CancelResult::cancelled}, {"expired", CancelResult::expired},
       {"not_pending", CancelResult::not_pending}};
-  const auto r = lookup(results, t.value().tag);
-  auto rec = fields_of(t.value());
-  if (!r || !rec) co_return errc::store_protocol;
-  co_return CancelOutcome{*r, std::move(rec.value())};
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
+  auto t = co_await run_script(conn_, scripts::cancel, keys, args);
+  if (!t) co_return t.error();
+  auto o = outcome(t.value(), results);
+  if (!o) co_return o.error();
+  co_return CancelOutcome{o.value().first, std::move(o.value().second)};
 }
 
 task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationId& id,
@@ -265,12 +263,10 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
   const std::vector<std::string> keys = {RedisKeys::record(id)};
   const std::vector<std::string> args = {brand, std::to_string(now_ms), gateway,
                                          accepted ? "1" : "0", first_send ? "1" : "0"};
-  auto reply = co_await conn_.eval(script(scripts::delivery), keys, args);
-  if (!reply) co_return reply.error();
-  auto t = tagged(reply.value());
+  auto t = co_await run_script(conn_, scripts::delivery, keys, args);
   if (!t) co_return t.error();
-  if (t.value().tag == "not_found") co_return errc::not_found;
-  co_return fields_of(t.value());
+  if (!t.value().record) co_return errc::store_protocol;
+  co_return std::move(*t.value().record);
 }
 
 task<result<bool>> RedisStore::mark_expired(const VerificationId& id, std::int64_t now_ms) {
