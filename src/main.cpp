@@ -31,8 +31,8 @@ struct ThreadState {
         store(redis),
         events(ioc, redis, cfg.events_max_len),
         gateways(gateways::create(gateway_names, ioc, cfg.gateways)),
-        service(ServiceDeps{brands, store, events, gateways, clock, random, keyring,
-                            cfg.retention_ms}),
+        service(
+            ServiceDeps{brands, store, events, gateways, clock, random, keyring, cfg.retention_ms}),
         router(api::ApiContext{keys, brands, service, clock}) {
     redis.start();
   }
@@ -47,7 +47,7 @@ struct ThreadState {
 
 int print_script(const std::string& name) {
   const std::map<std::string, std::string_view> all = {
-      {"create", scripts::create}, {"check", scripts::check}, {"resend", scripts::resend},
+      {"create", scripts::create}, {"check", scripts::check},       {"resend", scripts::resend},
       {"cancel", scripts::cancel}, {"delivery", scripts::delivery}, {"expire", scripts::expire}};
   auto it = all.find(name);
   if (it == all.end()) {
@@ -96,8 +96,10 @@ int run() {
     server.stop();
   });
   log::write(log::level::info, "otpgate listening",
-             {{"address", cfg.server.address}, {"port", server.port()},
-              {"threads", cfg.server.threads}, {"brands", brands.size()},
+             {{"address", cfg.server.address},
+              {"port", server.port()},
+              {"threads", cfg.server.threads},
+              {"brands", brands.size()},
               {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}});
   server.run();
   log::write(log::level::info, "otpgate stopped");

@@ -6,15 +6,18 @@ namespace otpgate::api {
 
 PublicError public_error(errc e) {
   switch (e) {
-    case errc::ok: return {200, "OK", "ok"};
+    case errc::ok:
+      return {200, "OK", "ok"};
     case errc::invalid_argument:
       return {400, "INVALID_ARGUMENT", "The request has an invalid or missing field."};
     case errc::unauthenticated:
       return {401, "UNAUTHENTICATED", "A valid API key is required: Authorization: Bearer <key>."};
     case errc::permission_denied:
       return {403, "PERMISSION_DENIED", "This API key may not do this for this brand."};
-    case errc::not_found: return {404, "NOT_FOUND", "No such verification."};
-    case errc::code_invalid: return {422, "CODE_INVALID", "The code is not correct."};
+    case errc::not_found:
+      return {404, "NOT_FOUND", "No such verification."};
+    case errc::code_invalid:
+      return {422, "CODE_INVALID", "The code is not correct."};
     case errc::verification_failed:
       return {422, "VERIFICATION_FAILED",
               "The code is not correct and no attempts are left; start a new verification."};
@@ -41,16 +44,16 @@ PublicError public_error(errc e) {
     case errc::store_protocol:
       return {503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later."};
     case errc::gateway_error:
-    case errc::internal: break;
+    case errc::internal:
+      break;
   }
   return {500, "INTERNAL", "Internal error."};
 }
 
 http::Response error_response(errc e, std::string_view message, const nlohmann::json& details) {
   const PublicError p = public_error(e);
-  nlohmann::json body = {{"status", p.status},
-                         {"code", p.code},
-                         {"message", message.empty() ? p.message : message}};
+  nlohmann::json body = {
+      {"status", p.status}, {"code", p.code}, {"message", message.empty() ? p.message : message}};
   if (details.is_object())
     for (auto it = details.begin(); it != details.end(); ++it) body[it.key()] = it.value();
   http::Response r;

@@ -32,8 +32,8 @@ std::optional<http::Response> optional_string(const json& body, const char* fiel
     return invalid_argument(name, "Field '" + name + "' must be a string.");
   out = body[field].get<std::string>();
   if (out.empty() || out.size() > max_len)
-    return invalid_argument(name, "Field '" + name + "' must have 1 to " +
-                                      std::to_string(max_len) + " characters.");
+    return invalid_argument(
+        name, "Field '" + name + "' must have 1 to " + std::to_string(max_len) + " characters.");
   return std::nullopt;
 }
 
@@ -69,8 +69,8 @@ std::optional<http::Response> check_order(const json& order) {
     const auto& c = order["currency"];
     const auto upper = [](char ch) { return ch >= 'A' && ch <= 'Z'; };
     if (!c.is_string() || c.get_ref<const std::string&>().size() != 3 ||
-        !std::all_of(c.get_ref<const std::string&>().begin(),
-                     c.get_ref<const std::string&>().end(), upper))
+        !std::all_of(c.get_ref<const std::string&>().begin(), c.get_ref<const std::string&>().end(),
+                     upper))
       return invalid_argument("order.currency",
                               "Field 'order.currency' must be an ISO 4217 code such as \"EUR\".");
   }
@@ -101,8 +101,8 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
   if (type != "application/json") {
     http::Response r;
     r.status = 415;
-    r.body = http::error_body(415, "UNSUPPORTED_MEDIA_TYPE",
-                              "Content-Type must be application/json.");
+    r.body =
+        http::error_body(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json.");
     return r;
   }
   json body = json::parse(req.body, nullptr, false);
@@ -112,8 +112,8 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
 }
 
 Parsed<CreateRequest> parse_create(const json& body) {
-  if (auto bad = unknown_field(body, {"phone_number", "locale", "order", "client_ip", "metadata",
-                                      "brand"}))
+  if (auto bad = unknown_field(
+          body, {"phone_number", "locale", "order", "client_ip", "metadata", "brand"}))
     return *bad;
   CreateRequest c;
   if (!body.contains("phone_number"))

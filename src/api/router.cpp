@@ -79,10 +79,12 @@ task<http::Response> Router::handle(http::Request& req) {
   const std::string_view id = tail.substr(0, slash);
   const std::string_view action = slash == std::string_view::npos ? "" : tail.substr(slash + 1);
   http::Response r = co_await on_verification(req, *key, id, action);
-  const bool known = action.empty() || action == "check" || action == "resend" ||
-                     action == "cancel";
+  const bool known =
+      action.empty() || action == "check" || action == "resend" || action == "cancel";
   r.log_route = std::string(prefix) + "/{id}" +
-                (action.empty() ? "" : known ? "/" + std::string(action) : "/{unknown}");
+                (action.empty() ? ""
+                 : known        ? "/" + std::string(action)
+                                : "/{unknown}");
   co_return r;
 }
 
@@ -151,8 +153,10 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
   }
   if (auto bad = reject_fields(json)) co_return std::move(*bad);
   Answer a;
-  if (action == "resend") a = co_await ctx_.service.resend(*id, brand);
-  else a = co_await ctx_.service.cancel(*id, brand);
+  if (action == "resend")
+    a = co_await ctx_.service.resend(*id, brand);
+  else
+    a = co_await ctx_.service.cancel(*id, brand);
   co_return render(a, 200);
 }
 

@@ -104,23 +104,23 @@ AppConfig config_from_env() {
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   c.server.threads = static_cast<unsigned>(env_number("OTPGATE_THREADS", cores, 1, 256));
   c.server.read_timeout = milliseconds(env_number("OTPGATE_READ_TIMEOUT_MS", 10'000, 50, 600'000));
-  c.server.idle_timeout = milliseconds(env_number("OTPGATE_IDLE_TIMEOUT_MS", 30'000, 50, 3'600'000));
+  c.server.idle_timeout =
+      milliseconds(env_number("OTPGATE_IDLE_TIMEOUT_MS", 30'000, 50, 3'600'000));
   c.server.shutdown_grace =
       milliseconds(env_number("OTPGATE_SHUTDOWN_GRACE_MS", 10'000, 0, 600'000));
   auto [rhost, rport] = host_port("OTPGATE_REDIS", env_or("OTPGATE_REDIS", "127.0.0.1:6379"));
   c.redis.host = rhost;
   c.redis.port = rport;
   c.redis.password = env_or("OTPGATE_REDIS_PASSWORD", "");
-  c.redis.command_timeout =
-      milliseconds(env_number("OTPGATE_REDIS_TIMEOUT_MS", 1000, 10, 60'000));
+  c.redis.command_timeout = milliseconds(env_number("OTPGATE_REDIS_TIMEOUT_MS", 1000, 10, 60'000));
   c.secret = load_secret();
   c.brands_dir = env_or("OTPGATE_BRANDS_DIR", c.brands_dir);
   c.templates_dir = env_or("OTPGATE_TEMPLATES_DIR", c.templates_dir);
   c.api_keys_file = env_or("OTPGATE_API_KEYS_FILE", c.api_keys_file);
   c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
   c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;
-  c.events_max_len = static_cast<std::size_t>(
-      env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
+  c.events_max_len =
+      static_cast<std::size_t>(env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
   return c;
 }
 
@@ -136,8 +136,9 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
     const std::string name = dir.path().filename().string();
     const auto id = BrandId::parse(name);
     if (!id)
-      throw ConfigError(dir.path().string() + ": brand folder names must be 2-32 characters of "
-                                              "a-z, 0-9 and '-'");
+      throw ConfigError(dir.path().string() +
+                        ": brand folder names must be 2-32 characters of "
+                        "a-z, 0-9 and '-'");
     const json doc = read_json(file);
     if (auto bad = validate_against_schema(schema, doc))
       throw ConfigError(file.string() + ": field " + bad->pointer + " " + bad->reason);

@@ -5,26 +5,27 @@ namespace otpgate::scripts {
 // Shared prelude: a constant-time comparison (no early exit on the first differing byte) and
 // the guard every transition starts with. Statuses and field names match VerificationRecord:
 //   st status, mac code MAC, ex expires, fin finished, au attempts used, ma max attempts,
-//   sn sends, ms max sends, cd cooldown, ls last send, dst delivery status, gw gateway.
-#define OTPGATE_LUA_PRELUDE                                                            \
-  "local function ct_equal(a, b)\n"                                                  \
-  "  if type(a) ~= 'string' or #a ~= #b then return false end\n"                     \
-  "  local diff = 0\n"                                                               \
-  "  for i = 1, #a do diff = bit.bor(diff, bit.bxor(a:byte(i), b:byte(i))) end\n"     \
-  "  return diff == 0\n"                                                             \
-  "end\n"                                                                            \
-  "local function guard(r, now)\n"                                                   \
-  "  local st = redis.call('HGET', r, 'st')\n"                                        \
-  "  if st ~= 'pending' then return 'not_pending' end\n"                             \
-  "  if now >= tonumber(redis.call('HGET', r, 'ex')) then\n"                         \
-  "    redis.call('HSET', r, 'st', 'expired', 'fin', now)\n"                         \
-  "    return 'expired'\n"                                                           \
-  "  end\n"                                                                          \
-  "  return nil\n"                                                                   \
-  "end\n"                                                                            \
-  "local function owned(r, brand)\n"                                                 \
-  "  local b = redis.call('HGET', r, 'b')\n"                                         \
-  "  return b and (brand == '*' or b == brand)\n"                                    \
+//   sn sends, ms max sends, cd cooldown, ls last send, dst delivery status, gw gateway,
+//   lkn/lkw/lkd/lkm the lock policy (failures, window, first lock, longest lock).
+#define OTPGATE_LUA_PRELUDE                                                       \
+  "local function ct_equal(a, b)\n"                                               \
+  "  if type(a) ~= 'string' or #a ~= #b then return false end\n"                  \
+  "  local diff = 0\n"                                                            \
+  "  for i = 1, #a do diff = bit.bor(diff, bit.bxor(a:byte(i), b:byte(i))) end\n" \
+  "  return diff == 0\n"                                                          \
+  "end\n"                                                                         \
+  "local function guard(r, now)\n"                                                \
+  "  local st = redis.call('HGET', r, 'st')\n"                                    \
+  "  if st ~= 'pending' then return 'not_pending' end\n"                          \
+  "  if now >= tonumber(redis.call('HGET', r, 'ex')) then\n"                      \
+  "    redis.call('HSET', r, 'st', 'expired', 'fin', now)\n"                      \
+  "    return 'expired'\n"                                                        \
+  "  end\n"                                                                       \
+  "  return nil\n"                                                                \
+  "end\n"                                                                         \
+  "local function owned(r, brand)\n"                                              \
+  "  local b = redis.call('HGET', r, 'b')\n"                                      \
+  "  return b and (brand == '*' or b == brand)\n"                                 \
   "end\n"
 
 const std::string_view create =

@@ -95,7 +95,9 @@ result<std::pair<R, VerificationRecord>> outcome(Transition& t,
 
 }  // namespace
 
-std::string RedisKeys::record(const VerificationId& id) { return record(id.tag(), id.str()); }
+std::string RedisKeys::record(const VerificationId& id) {
+  return record(id.tag(), id.str());
+}
 std::string RedisKeys::record(std::string_view tag, std::string_view id) {
   return "otp:{" + std::string(tag) + "}:v:" + std::string(id);
 }
@@ -105,7 +107,9 @@ std::string RedisKeys::idempotency(std::string_view tag, std::string_view key_ma
 std::string RedisKeys::failures(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:fails";
 }
-std::string RedisKeys::lock(std::string_view tag) { return "otp:{" + std::string(tag) + "}:lock"; }
+std::string RedisKeys::lock(std::string_view tag) {
+  return "otp:{" + std::string(tag) + "}:lock";
+}
 std::string RedisKeys::lock_level(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:locklvl";
 }
@@ -114,16 +118,30 @@ std::string RedisKeys::events(std::string_view brand) {
 }
 
 std::vector<std::string> record_to_fields(const VerificationRecord& r) {
-  return {"id", r.id, "b", r.brand, "p", r.phone, "cc", r.country, "lc", r.locale,
-          "st", std::string(to_string(r.status)), "mac", r.code_mac,
-          "cr", std::to_string(r.created_ms), "ex", std::to_string(r.expires_ms),
-          "fin", std::to_string(r.finished_ms), "au", std::to_string(r.attempts_used),
-          "ma", std::to_string(r.max_attempts), "sn", std::to_string(r.sends),
-          "ms", std::to_string(r.max_sends), "cd", std::to_string(r.resend_cooldown_ms),
-          "ls", std::to_string(r.last_send_ms), "dst", r.delivery_status, "gw", r.gateway,
-          "lkn", std::to_string(r.lock_max_failed), "lkw", std::to_string(r.lock_window_ms),
-          "lkd", std::to_string(r.lock_ms), "lkm", std::to_string(r.lock_max_ms),
-          "ord", r.order_json, "md", r.metadata_json};
+  return {"id",  r.id,
+          "b",   r.brand,
+          "p",   r.phone,
+          "cc",  r.country,
+          "lc",  r.locale,
+          "st",  std::string(to_string(r.status)),
+          "mac", r.code_mac,
+          "cr",  std::to_string(r.created_ms),
+          "ex",  std::to_string(r.expires_ms),
+          "fin", std::to_string(r.finished_ms),
+          "au",  std::to_string(r.attempts_used),
+          "ma",  std::to_string(r.max_attempts),
+          "sn",  std::to_string(r.sends),
+          "ms",  std::to_string(r.max_sends),
+          "cd",  std::to_string(r.resend_cooldown_ms),
+          "ls",  std::to_string(r.last_send_ms),
+          "dst", r.delivery_status,
+          "gw",  r.gateway,
+          "lkn", std::to_string(r.lock_max_failed),
+          "lkw", std::to_string(r.lock_window_ms),
+          "lkd", std::to_string(r.lock_ms),
+          "lkm", std::to_string(r.lock_max_ms),
+          "ord", r.order_json,
+          "md",  r.metadata_json};
 }
 
 result<VerificationRecord> record_from_reply(const Reply& flat) {
@@ -132,22 +150,30 @@ result<VerificationRecord> record_from_reply(const Reply& flat) {
   VerificationRecord r;
   std::string status;
   const std::map<std::string, std::string*, std::less<>> strings = {
-      {"id", &r.id}, {"b", &r.brand}, {"p", &r.phone}, {"cc", &r.country}, {"lc", &r.locale},
-      {"st", &status}, {"mac", &r.code_mac}, {"dst", &r.delivery_status}, {"gw", &r.gateway},
-      {"ord", &r.order_json}, {"md", &r.metadata_json}};
+      {"id", &r.id},           {"b", &r.brand},
+      {"p", &r.phone},         {"cc", &r.country},
+      {"lc", &r.locale},       {"st", &status},
+      {"mac", &r.code_mac},    {"dst", &r.delivery_status},
+      {"gw", &r.gateway},      {"ord", &r.order_json},
+      {"md", &r.metadata_json}};
   const std::map<std::string, std::int64_t*, std::less<>> numbers = {
-      {"cr", &r.created_ms}, {"ex", &r.expires_ms}, {"fin", &r.finished_ms},
+      {"cr", &r.created_ms},         {"ex", &r.expires_ms},   {"fin", &r.finished_ms},
       {"cd", &r.resend_cooldown_ms}, {"ls", &r.last_send_ms}, {"lkw", &r.lock_window_ms},
-      {"lkd", &r.lock_ms}, {"lkm", &r.lock_max_ms}};
-  const std::map<std::string, int*, std::less<>> small = {
-      {"au", &r.attempts_used}, {"ma", &r.max_attempts}, {"sn", &r.sends}, {"ms", &r.max_sends},
-      {"lkn", &r.lock_max_failed}};
+      {"lkd", &r.lock_ms},           {"lkm", &r.lock_max_ms}};
+  const std::map<std::string, int*, std::less<>> small = {{"au", &r.attempts_used},
+                                                          {"ma", &r.max_attempts},
+                                                          {"sn", &r.sends},
+                                                          {"ms", &r.max_sends},
+                                                          {"lkn", &r.lock_max_failed}};
   for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
     const std::string& k = flat.elements[i].str;
     const std::string& v = flat.elements[i + 1].str;
-    if (auto s = lookup(strings, k)) **s = v;
-    else if (auto n = lookup(numbers, k)) **n = to_int(v);
-    else if (auto m = lookup(small, k)) **m = static_cast<int>(to_int(v));
+    if (auto s = lookup(strings, k))
+      **s = v;
+    else if (auto n = lookup(numbers, k))
+      **n = to_int(v);
+    else if (auto m = lookup(small, k))
+      **m = static_cast<int>(to_int(v));
   }
   const auto st = status_from_string(status);
   if (!st || r.id.empty()) return errc::store_protocol;
@@ -157,7 +183,9 @@ result<VerificationRecord> record_from_reply(const Reply& flat) {
 
 RedisStore::RedisStore(redis::Connection& conn) : conn_(conn) {}
 
-bool RedisStore::ready() const { return conn_.connected(); }
+bool RedisStore::ready() const {
+  return conn_.connected();
+}
 
 task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::int64_t now_ms) {
   const auto& rec = v.record;
@@ -209,8 +237,10 @@ task<result<std::optional<VerificationRecord>>> RedisStore::get(const Verificati
 task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std::string& brand,
                                              const std::string& mac, std::int64_t now_ms) {
   static const std::map<std::string, CheckResult, std::less<>> results = {
-      {"approved", CheckResult::approved}, {"wrong", CheckResult::wrong},
-      {"failed", CheckResult::failed}, {"expired", CheckResult::expired},
+      {"approved", CheckResult::approved},
+      {"wrong", CheckResult::wrong},
+      {"failed", CheckResult::failed},
+      {"expired", CheckResult::expired},
       {"not_pending", CheckResult::not_pending}};
   const std::string tag(id.tag());
   const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
@@ -222,15 +252,18 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
     co_return CheckOutcome{.blocked = true, .retry_after_ms = t.value().number};
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();
-  co_return CheckOutcome{.result = o.value().first, .record = std::move(o.value().second),
+  co_return CheckOutcome{.result = o.value().first,
+                         .record = std::move(o.value().second),
                          .lock_ms = t.value().number};
 }
 
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
                                                std::int64_t now_ms) {
   static const std::map<std::string, ResendResult, std::less<>> results = {
-      {"sent", ResendResult::sent}, {"too_soon", ResendResult::too_soon},
-      {"limit_reached", ResendResult::limit_reached}, {"expired", ResendResult::expired},
+      {"sent", ResendResult::sent},
+      {"too_soon", ResendResult::too_soon},
+      {"limit_reached", ResendResult::limit_reached},
+      {"expired", ResendResult::expired},
       {"not_pending", ResendResult::not_pending}};
   const std::vector<std::string> keys = {RedisKeys::record(id)};
   const std::vector<std::string> args = {brand, std::to_string(now_ms)};
@@ -244,7 +277,8 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
 task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,
                                                std::int64_t now_ms) {
   static const std::map<std::string, CancelResult, std::less<>> results = {
-      {"cancelled", CancelResult::cancelled}, {"expired", CancelResult::expired},
+      {"cancelled", CancelResult::cancelled},
+      {"expired", CancelResult::expired},
       {"not_pending", CancelResult::not_pending}};
   const std::vector<std::string> keys = {RedisKeys::record(id)};
   const std::vector<std::string> args = {brand, std::to_string(now_ms)};
@@ -283,8 +317,8 @@ RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& 
     : ioc_(ioc), conn_(conn), max_len_(max_len) {}
 
 void RedisEventSink::publish(const Event& e) {
-  std::vector<std::string> cmd = {"XADD", RedisKeys::events(e.brand), "MAXLEN", "~",
-                                  std::to_string(max_len_), "*"};
+  std::vector<std::string> cmd = {"XADD", RedisKeys::events(e.brand), "MAXLEN",
+                                  "~",    std::to_string(max_len_),   "*"};
   for (auto& [k, v] : event_fields(e)) {
     cmd.push_back(std::move(k));
     cmd.push_back(std::move(v));

@@ -44,15 +44,16 @@ task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& bra
   TemplateValues values{.code = code.reveal(),
                         .brand = brand.display_name,
                         .ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000)};
-  SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand,
-                 r.id};
+  SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand, r.id};
   for (const auto& name : brand.gateways) {
     auto gw = d_.gateways.find(name);
     if (gw == d_.gateways.end()) continue;
     auto receipt = co_await gw->second->send(msg);
     if (receipt) co_return receipt.value();
     log::write(log::level::warn, "gateway refused sms",
-               {{"gateway", name}, {"brand", r.brand}, {"verification_id", r.id},
+               {{"gateway", name},
+                {"brand", r.brand},
+                {"verification_id", r.id},
                 {"error", receipt.error().message()}});
   }
   co_return std::nullopt;
@@ -90,8 +91,8 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   r.metadata_json = cmd.metadata_json;
   if (!cmd.idempotency_key.empty()) {
     // Keys and bodies are MACed: the store never holds a caller's raw idempotency key or body.
-    v.idempotency_key = to_hex(d_.keys.mac(KeyPurpose::idempotency, brand.id.str() + "|" +
-                                                                        cmd.idempotency_key));
+    v.idempotency_key =
+        to_hex(d_.keys.mac(KeyPurpose::idempotency, brand.id.str() + "|" + cmd.idempotency_key));
     v.request_fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, cmd.body));
   }
 
@@ -108,7 +109,8 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
       const errc e = prior.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
       co_return Answer{.error = e, .record = prior, .replayed = true};
     }
-    case CreateOutcome::kind::created: break;
+    case CreateOutcome::kind::created:
+      break;
   }
   emit(EventType::created, r);
   const auto receipt = co_await send_code(brand, r);
@@ -163,16 +165,17 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
         emit(EventType::failed, o.record, attempt);
         co_return failure(errc::verification_failed, o.record);
       }
-      co_return Answer{.error = errc::code_invalid, .record = o.record,
+      co_return Answer{.error = errc::code_invalid,
+                       .record = o.record,
                        .attempts_left = attempts_left(o.record)};
     }
     case CheckResult::expired:
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
     case CheckResult::not_pending:
-      co_return failure(o.record.status == Status::expired ? errc::verification_expired
-                                                           : errc::not_pending,
-                        o.record);
+      co_return failure(
+          o.record.status == Status::expired ? errc::verification_expired : errc::not_pending,
+          o.record);
   }
   co_return failure(errc::internal);
 }
@@ -182,15 +185,18 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
   switch (o.result) {
-    case ResendResult::sent: break;
+    case ResendResult::sent:
+      break;
     case ResendResult::too_soon:
-      co_return Answer{.error = errc::resend_too_soon, .record = o.record,
-                       .retry_after_ms = o.retry_after_ms};
-    case ResendResult::limit_reached: co_return failure(errc::send_limit_reached, o.record);
+      co_return Answer{
+          .error = errc::resend_too_soon, .record = o.record, .retry_after_ms = o.retry_after_ms};
+    case ResendResult::limit_reached:
+      co_return failure(errc::send_limit_reached, o.record);
     case ResendResult::expired:
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
-    case ResendResult::not_pending: co_return failure(errc::not_pending, o.record);
+    case ResendResult::not_pending:
+      co_return failure(errc::not_pending, o.record);
   }
   auto b = d_.brands.find(o.record.brand);
   if (b == d_.brands.end()) co_return failure(errc::internal);
@@ -215,7 +221,8 @@ task<Answer> VerificationService::cancel(const VerificationId& id, const std::st
     case CancelResult::expired:
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
-    case CancelResult::not_pending: co_return failure(errc::not_pending, o.record);
+    case CancelResult::not_pending:
+      co_return failure(errc::not_pending, o.record);
   }
   co_return failure(errc::internal);
 }

@@ -10,26 +10,46 @@ class category final : public boost::system::error_category {
   const char* name() const noexcept override { return "otpgate"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::invalid_argument: return "invalid argument";
-      case errc::unauthenticated: return "unauthenticated";
-      case errc::permission_denied: return "permission denied";
-      case errc::not_found: return "not found";
-      case errc::code_invalid: return "code invalid";
-      case errc::verification_failed: return "verification failed";
-      case errc::verification_expired: return "verification expired";
-      case errc::not_pending: return "verification not pending";
-      case errc::resend_too_soon: return "resend too soon";
-      case errc::send_limit_reached: return "send limit reached";
-      case errc::phone_blocked: return "phone number blocked";
-      case errc::phone_not_allowed: return "phone number not allowed";
-      case errc::idempotency_conflict: return "idempotency key reused with another body";
-      case errc::sms_delivery_failed: return "sms delivery failed";
-      case errc::store_unavailable: return "store unavailable";
-      case errc::store_timeout: return "store timeout";
-      case errc::store_protocol: return "store protocol error";
-      case errc::gateway_error: return "gateway error";
-      case errc::internal: return "internal error";
+      case errc::ok:
+        return "ok";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::unauthenticated:
+        return "unauthenticated";
+      case errc::permission_denied:
+        return "permission denied";
+      case errc::not_found:
+        return "not found";
+      case errc::code_invalid:
+        return "code invalid";
+      case errc::verification_failed:
+        return "verification failed";
+      case errc::verification_expired:
+        return "verification expired";
+      case errc::not_pending:
+        return "verification not pending";
+      case errc::resend_too_soon:
+        return "resend too soon";
+      case errc::send_limit_reached:
+        return "send limit reached";
+      case errc::phone_blocked:
+        return "phone number blocked";
+      case errc::phone_not_allowed:
+        return "phone number not allowed";
+      case errc::idempotency_conflict:
+        return "idempotency key reused with another body";
+      case errc::sms_delivery_failed:
+        return "sms delivery failed";
+      case errc::store_unavailable:
+        return "store unavailable";
+      case errc::store_timeout:
+        return "store timeout";
+      case errc::store_protocol:
+        return "store protocol error";
+      case errc::gateway_error:
+        return "gateway error";
+      case errc::internal:
+        return "internal error";
     }
     return "unknown otpgate error";
   }

@@ -6,8 +6,8 @@ namespace otpgate {
 
 std::string_view to_string(EventType t) {
   static constexpr std::array<std::string_view, 11> names = {
-      "created", "sent", "resent", "send_failed", "checked_right", "checked_wrong",
-      "approved", "failed", "expired", "cancelled", "locked"};
+      "created",  "sent",   "resent",  "send_failed", "checked_right", "checked_wrong",
+      "approved", "failed", "expired", "cancelled",   "locked"};
   return names[static_cast<std::size_t>(t)];
 }
 

@@ -11,9 +11,12 @@ using json = nlohmann::json;
 using violation = std::optional<SchemaViolation>;
 
 const std::set<std::string> supported = {
-    "$schema", "$id", "title", "description", "type", "required", "properties",
-    "additionalProperties", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
-    "items", "minItems", "maxItems", "uniqueItems", "default", "examples", "$comment"};
+    "$schema",   "$id",         "title",      "description",
+    "type",      "required",    "properties", "additionalProperties",
+    "enum",      "minimum",     "maximum",    "minLength",
+    "maxLength", "pattern",     "items",      "minItems",
+    "maxItems",  "uniqueItems", "default",    "examples",
+    "$comment"};
 
 bool has_type(const json& v, const std::string& type) {
   if (type == "object") return v.is_object();
@@ -26,7 +29,9 @@ bool has_type(const json& v, const std::string& type) {
   throw std::invalid_argument("schema: unknown type " + type);
 }
 
-std::string type_list(const json& t) { return t.is_string() ? t.get<std::string>() : t.dump(); }
+std::string type_list(const json& t) {
+  return t.is_string() ? t.get<std::string>() : t.dump();
+}
 
 std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
@@ -42,8 +47,8 @@ violation check_object(const json& schema, const json& v, const std::string& at)
       if (!v.contains(name.get<std::string>()))
         return SchemaViolation{at + "/" + name.get<std::string>(), "is required"};
   const json props = schema.value("properties", json::object());
-  const bool closed = schema.contains("additionalProperties") &&
-                      schema["additionalProperties"] == false;
+  const bool closed =
+      schema.contains("additionalProperties") && schema["additionalProperties"] == false;
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string child = at + "/" + it.key();
     if (auto p = props.find(it.key()); p != props.end()) {
@@ -101,14 +106,17 @@ void check_keywords(const json& schema, const std::string& at) {
   if (auto props = schema.find("properties"); props != schema.end())
     for (auto it = props->begin(); it != props->end(); ++it)
       check_keywords(*it, at + "/properties/" + it.key());
-  if (auto items = schema.find("items"); items != schema.end()) check_keywords(*items, at + "/items");
+  if (auto items = schema.find("items"); items != schema.end())
+    check_keywords(*items, at + "/items");
 }
 
 violation validate(const json& schema, const json& v, const std::string& at) {
   if (auto t = schema.find("type"); t != schema.end()) {
     bool ok = false;
-    if (t->is_string()) ok = has_type(v, t->get<std::string>());
-    else for (const auto& one : *t) ok = ok || has_type(v, one.get<std::string>());
+    if (t->is_string())
+      ok = has_type(v, t->get<std::string>());
+    else
+      for (const auto& one : *t) ok = ok || has_type(v, one.get<std::string>());
     if (!ok) return SchemaViolation{at.empty() ? "/" : at, "must be of type " + type_list(*t)};
   }
   if (auto e = schema.find("enum"); e != schema.end()) {

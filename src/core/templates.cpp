@@ -19,18 +19,27 @@ constexpr std::array<std::pair<std::string_view, TemplateVar>, 7> names = {{
 
 const std::string& value_of(const TemplateValues& v, TemplateVar var) {
   switch (var) {
-    case TemplateVar::code: return v.code;
-    case TemplateVar::brand: return v.brand;
-    case TemplateVar::ttl_minutes: return v.ttl_minutes;
-    case TemplateVar::amount: return v.amount;
-    case TemplateVar::currency: return v.currency;
-    case TemplateVar::payee: return v.payee;
-    case TemplateVar::order_id: return v.order_id;
+    case TemplateVar::code:
+      return v.code;
+    case TemplateVar::brand:
+      return v.brand;
+    case TemplateVar::ttl_minutes:
+      return v.ttl_minutes;
+    case TemplateVar::amount:
+      return v.amount;
+    case TemplateVar::currency:
+      return v.currency;
+    case TemplateVar::payee:
+      return v.payee;
+    case TemplateVar::order_id:
+      return v.order_id;
   }
   return v.code;
 }
 
-bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 }  // namespace
 
@@ -58,8 +67,8 @@ std::optional<Template> Template::parse(std::string_view text, std::string& erro
     const std::string_view name = text.substr(open + 2, close - open - 2);
     const auto var = template_var_from_name(name);
     if (!var) {
-      error = "unknown placeholder {{" + std::string(name) + "}} at position " +
-              std::to_string(open);
+      error =
+          "unknown placeholder {{" + std::string(name) + "}} at position " + std::to_string(open);
       return std::nullopt;
     }
     t.parts_.emplace_back(*var);
@@ -76,8 +85,10 @@ std::string Template::render(const TemplateValues& values) const {
   std::string out;
   out.reserve(160);
   for (const auto& part : parts_) {
-    if (const auto* literal = std::get_if<std::string>(&part)) out += *literal;
-    else out += value_of(values, std::get<TemplateVar>(part));
+    if (const auto* literal = std::get_if<std::string>(&part))
+      out += *literal;
+    else
+      out += value_of(values, std::get<TemplateVar>(part));
   }
   return out;
 }

@@ -14,8 +14,7 @@ std::optional<BrandId> BrandId::parse(std::string_view text) {
 
 std::optional<PhoneNumber> PhoneNumber::parse_e164(std::string_view text) {
   // ITU-T E.164: at most 15 digits including the country code; no country code starts with 0.
-  if (text.size() < 9 || text.size() > 16 || text[0] != '+' || text[1] == '0')
-    return std::nullopt;
+  if (text.size() < 9 || text.size() > 16 || text[0] != '+' || text[1] == '0') return std::nullopt;
   for (char c : text.substr(1))
     if (c < '0' || c > '9') return std::nullopt;
   return PhoneNumber(std::string(text));

@@ -6,8 +6,8 @@
 namespace otpgate {
 namespace {
 
-constexpr std::array<std::string_view, 6> status_names = {
-    "pending", "approved", "failed", "expired", "cancelled", "send_failed"};
+constexpr std::array<std::string_view, 6> status_names = {"pending", "approved",  "failed",
+                                                          "expired", "cancelled", "send_failed"};
 
 // Every transition out of pending goes through here so finished_ms is always set.
 void finish(VerificationRecord& r, Status s, std::int64_t now_ms) {
@@ -30,7 +30,9 @@ bool still_pending(VerificationRecord& r, std::int64_t now_ms, bool& expired) {
 
 }  // namespace
 
-std::string_view to_string(Status s) { return status_names[static_cast<std::size_t>(s)]; }
+std::string_view to_string(Status s) {
+  return status_names[static_cast<std::size_t>(s)];
+}
 
 std::optional<Status> status_from_string(std::string_view s) {
   for (std::size_t i = 0; i < status_names.size(); ++i)
@@ -47,7 +49,9 @@ int attempts_left(const VerificationRecord& r) {
   return std::max(0, r.max_attempts - r.attempts_used);
 }
 
-int sends_left(const VerificationRecord& r) { return std::max(0, r.max_sends - r.sends); }
+int sends_left(const VerificationRecord& r) {
+  return std::max(0, r.max_sends - r.sends);
+}
 
 std::int64_t resend_available_ms(const VerificationRecord& r) {
   return r.last_send_ms + r.resend_cooldown_ms;

@@ -10,11 +10,16 @@ namespace {
 
 LineType line_type_of(PhoneNumberUtil::PhoneNumberType t) {
   switch (t) {
-    case PhoneNumberUtil::MOBILE: return LineType::mobile;
-    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return LineType::fixed_line_or_mobile;
-    case PhoneNumberUtil::FIXED_LINE: return LineType::fixed_line;
-    case PhoneNumberUtil::UNKNOWN: return LineType::unknown;
-    default: return LineType::other;
+    case PhoneNumberUtil::MOBILE:
+      return LineType::mobile;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
+      return LineType::fixed_line_or_mobile;
+    case PhoneNumberUtil::FIXED_LINE:
+      return LineType::fixed_line;
+    case PhoneNumberUtil::UNKNOWN:
+      return LineType::unknown;
+    default:
+      return LineType::other;
   }
 }
 

@@ -167,7 +167,9 @@ void Server::bind() {
   impl_->workers = std::move(workers);
 }
 
-unsigned short Server::port() const { return impl_->port; }
+unsigned short Server::port() const {
+  return impl_->port;
+}
 
 asio::io_context& Server::context(unsigned i) {
   if (i >= impl_->workers.size()) throw std::out_of_range("no io thread " + std::to_string(i));

@@ -52,7 +52,9 @@ bool is_allowed_extra_header(std::string_view name, std::string_view value) {
 }
 
 // RFC 9110 15.2, 15.3.5, 15.4.5: 1xx, 204 and 304 carry no content.
-bool status_has_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+bool status_has_body(unsigned status) {
+  return status >= 200 && status != 204 && status != 304;
+}
 
 Request to_request(beast_request&& m, std::string_view remote) {
   Request r;

@@ -78,13 +78,21 @@ asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
 Connection::Connection(boost::asio::io_context& ioc, Config config)
     : impl_(std::make_shared<impl>(ioc, std::move(config))) {}
 
-Connection::~Connection() { impl_->stop(); }
+Connection::~Connection() {
+  impl_->stop();
+}
 
-void Connection::start() { impl_->start(); }
+void Connection::start() {
+  impl_->start();
+}
 
-void Connection::stop() { impl_->stop(); }
+void Connection::stop() {
+  impl_->stop();
+}
 
-bool Connection::connected() const { return impl_->ready(); }
+bool Connection::connected() const {
+  return impl_->ready();
+}
 
 boost::asio::awaitable<result<Reply>> Connection::command(const std::vector<std::string>& args) {
   return run_command(impl_, args);

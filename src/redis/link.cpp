@@ -28,7 +28,9 @@ link::link(boost::asio::io_context& ioc, Config config)
       reconnect_timer_(ioc),
       command_timer_(ioc) {}
 
-link::~link() { stop(); }
+link::~link() {
+  stop();
+}
 
 void link::start() {
   if (state_ != state::idle && state_ != state::stopped) return;

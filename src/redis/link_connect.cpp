@@ -21,7 +21,9 @@
 namespace otpgate::redis::detail {
 namespace {
 
-nlohmann::json where(const Config& c) { return {{"host", c.host}, {"port", c.port}}; }
+nlohmann::json where(const Config& c) {
+  return {{"host", c.host}, {"port", c.port}};
+}
 
 }  // namespace
 

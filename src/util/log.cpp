@@ -16,10 +16,14 @@ std::atomic<level> min_level{level::info};
 
 const char* level_name(level l) {
   switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
   }
   return "info";
 }
@@ -39,7 +43,9 @@ std::string utc_timestamp() {
 
 }  // namespace
 
-void set_level(level l) { min_level.store(l); }
+void set_level(level l) {
+  min_level.store(l);
+}
 
 void write(level l, std::string_view msg, const nlohmann::json& fields) {
   if (l < min_level.load(std::memory_order_relaxed)) return;
@@ -60,6 +66,8 @@ void write(level l, std::string_view msg, const nlohmann::json& fields) {
   }
 }
 
-void write(level l, std::string_view msg) { write(l, msg, nlohmann::json::object()); }
+void write(level l, std::string_view msg) {
+  write(l, msg, nlohmann::json::object());
+}
 
 }  // namespace otpgate::log

@@ -38,8 +38,9 @@ TEST_CASE("malformed create requests get 400 naming the field", "[e2e][bad-input
   require_error(post_raw(p, path, R"({"phone_number":"+4915112345678","colour":"red"})"), 400,
                 "INVALID_ARGUMENT", "colour");
   const std::vector<std::string> bad_numbers = {
-      "015112345678",  "+49 151 12345678", "+4915", "+49151123456789012", "+00000000000",
-      std::string("+4915112345678\0", 15), "'; DROP TABLE--", "+491511234567a"};
+      "015112345678",       "+49 151 12345678", "+4915",
+      "+49151123456789012", "+00000000000",     std::string("+4915112345678\0", 15),
+      "'; DROP TABLE--",    "+491511234567a"};
   for (const auto& bad : bad_numbers) {
     INFO(bad);
     require_error(post_raw(p, path, nlohmann::json{{"phone_number", bad}}.dump()), 400,
@@ -47,8 +48,8 @@ TEST_CASE("malformed create requests get 400 naming the field", "[e2e][bad-input
   }
   require_error(post_raw(p, path, R"({"phone_number":"+4915112345678","locale":"de_DE!"})"), 400,
                 "INVALID_ARGUMENT", "locale");
-  require_error(post_raw(p, path, R"({"phone_number":"+4915112345678","client_ip":"1.2.3"})"),
-                400, "INVALID_ARGUMENT", "client_ip");
+  require_error(post_raw(p, path, R"({"phone_number":"+4915112345678","client_ip":"1.2.3"})"), 400,
+                "INVALID_ARGUMENT", "client_ip");
   require_error(post_raw(p, path, std::string(8000, '[')), 400, "INVALID_ARGUMENT", "body");
   require_error(post_raw(p, path, std::string("{\"phone_number\":\"\xff\xfe\"}")), 400,
                 "INVALID_ARGUMENT");
@@ -84,16 +85,16 @@ TEST_CASE("bad checks and unknown verifications", "[e2e][bad-input]") {
   CHECK(after.json()["attempts_left"] == 5);
 
   const std::string unknown = "vf_" + std::string(36, 'a');
-  require_error(post_raw(p, "/v1/verifications/" + unknown + "/check", R"({"code":"123456"})"),
-                404, "NOT_FOUND");
-  require_error(http_get(p.base_url() + "/v1/verifications/" + unknown, {bearer(shop_key())}),
-                404, "NOT_FOUND");
+  require_error(post_raw(p, "/v1/verifications/" + unknown + "/check", R"({"code":"123456"})"), 404,
+                "NOT_FOUND");
+  require_error(http_get(p.base_url() + "/v1/verifications/" + unknown, {bearer(shop_key())}), 404,
+                "NOT_FOUND");
   require_error(http_get(p.base_url() + "/v1/verifications/..%2F..%2Fetc", {bearer(shop_key())}),
                 404, "NOT_FOUND");
   require_error(post_raw(p, "/v1/verifications/" + id + "/explode", "{}"), 404, "NOT_FOUND");
-  require_error(http_request("DELETE", p.base_url() + "/v1/verifications/" + id,
-                             {bearer(shop_key())}),
-                405, "METHOD_NOT_ALLOWED");
+  require_error(
+      http_request("DELETE", p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())}), 405,
+      "METHOD_NOT_ALLOWED");
   require_error(post_raw(p, "/v1/verifications/" + id + "/resend", R"({"x":1})"), 400,
                 "INVALID_ARGUMENT", "x");
 }
@@ -106,8 +107,8 @@ TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") 
   require_error(http_post_json(url, body, {bearer("not-a-key")}), 401, "UNAUTHENTICATED");
   require_error(http_post_json(url, body, {{"Authorization", "Basic " + shop_key()}}), 401,
                 "UNAUTHENTICATED");
-  require_error(http_post_json(url, body, {bearer(dev_keys().at("OTPGATE_DEMO_ANALYST_KEY"))}),
-                403, "PERMISSION_DENIED");
+  require_error(http_post_json(url, body, {bearer(dev_keys().at("OTPGATE_DEMO_ANALYST_KEY"))}), 403,
+                "PERMISSION_DENIED");
   require_error(
       http_post_json(url, body, {bearer(dev_keys().at("OTPGATE_DEMO_BRAND_MANAGER_KEY"))}), 403,
       "PERMISSION_DENIED");
@@ -120,9 +121,9 @@ TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") 
   require_error(http_post_json(url + "/" + id + "/check", {{"code", "123456"}}, {other}), 404,
                 "NOT_FOUND");
   require_error(http_request("POST", url + "/" + id + "/cancel", {other}), 404, "NOT_FOUND");
-  require_error(http_post_json(url, {{"phone_number", fresh_phone()}, {"brand", "nordwind"}},
-                               {other}),
-                403, "PERMISSION_DENIED");
+  require_error(
+      http_post_json(url, {{"phone_number", fresh_phone()}, {"brand", "nordwind"}}, {other}), 403,
+      "PERMISSION_DENIED");
   const auto still = http_get(url + "/" + id, {bearer(shop_key())});
   CHECK(still.json()["status"] == "pending");
   CHECK(still.json()["attempts_left"] == 5);
@@ -138,8 +139,9 @@ TEST_CASE("oversized bodies, half-sent requests and garbage bytes", "[e2e][bad-i
                 "PAYLOAD_TOO_LARGE");
 
   RawConnection half(p.port());
-  REQUIRE(half.send("POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-                    "Content-Type: application/json\r\n\r\n{\"phone_"));
+  REQUIRE(
+      half.send("POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                "Content-Type: application/json\r\n\r\n{\"phone_"));
   // Meanwhile the server answers others.
   CHECK(http_get(p.base_url() + "/healthz").status == 200);
   const auto closed = half.read_until_close(std::chrono::seconds(5));

@@ -84,11 +84,13 @@ class TempBrands {
   }
   // A new random key with these roles for the brand ("*" for all).
   void add_key(const std::string& id, const std::string& brand, const std::string& role) {
-    const std::string key = "test_" + id + "_" + std::to_string(::getpid()) + "_" +
-                            std::to_string(keys_.size());
+    const std::string key =
+        "test_" + id + "_" + std::to_string(::getpid()) + "_" + std::to_string(keys_.size());
     keys_[id] = key;
-    entries_.push_back({{"id", id}, {"sha256", otpgate::crypto::sha256_hex(key)},
-                        {"brand", brand}, {"roles", {role}}});
+    entries_.push_back({{"id", id},
+                        {"sha256", otpgate::crypto::sha256_hex(key)},
+                        {"brand", brand},
+                        {"roles", {role}}});
   }
   const std::string& key(const std::string& id) const { return keys_.at(id); }
   const std::string& dir() const { return dir_; }

@@ -74,8 +74,8 @@ TEST_CASE("Redis hung mid-load: 503s, then every acknowledged verification is st
     }
   });
   std::this_thread::sleep_for(300ms);
-  const int pid = std::stoi(redis.cli({"INFO", "server"}).substr(
-      redis.cli({"INFO", "server"}).find("process_id:") + 11));
+  const int pid = std::stoi(
+      redis.cli({"INFO", "server"}).substr(redis.cli({"INFO", "server"}).find("process_id:") + 11));
   ::kill(pid, SIGSTOP);  // Redis stops answering but keeps its data
   std::this_thread::sleep_for(1500ms);
   ::kill(pid, SIGCONT);
@@ -105,9 +105,9 @@ TEST_CASE("Idempotency-Key: a repeat returns the first answer and sends no secon
   CHECK(second.header("idempotent-replayed") == "true");
   CHECK(second.json()["id"] == first.json()["id"]);
   CHECK(p.outbox_lines().size() == 1);
-  const auto other_body = http_post_json(p.base_url() + "/v1/verifications",
-                                         {{"phone_number", phone}, {"locale", "en"}},
-                                         {bearer(shop_key()), key[0]});
+  const auto other_body =
+      http_post_json(p.base_url() + "/v1/verifications",
+                     {{"phone_number", phone}, {"locale", "en"}}, {bearer(shop_key()), key[0]});
   CHECK(other_body.status == 409);
   CHECK(other_body.json()["code"] == "IDEMPOTENCY_KEY_REUSED");
   const auto bad_key = start_verification(p, phone, {{"Idempotency-Key", std::string(300, 'k')}});
@@ -115,8 +115,7 @@ TEST_CASE("Idempotency-Key: a repeat returns the first answer and sends no secon
   CHECK(p.outbox_lines().size() == 1);
 }
 
-TEST_CASE("an invalid brand file stops start-up naming file, field and reason",
-          "[e2e][config]") {
+TEST_CASE("an invalid brand file stops start-up naming file, field and reason", "[e2e][config]") {
   TempBrands brands;
   brands.add("broken", R"({"display_name":"Broken","sender_id":"Broken","locales":["en"],
     "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],

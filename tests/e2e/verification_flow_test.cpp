@@ -66,8 +66,7 @@ TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]
   std::string events;
   for (int i = 0; i < 50; ++i) {
     events = redis_cli(shared_redis_port(), {"XRANGE", "otp:events:nordwind", "-", "+"});
-    if (events.find(id) != std::string::npos && events.find("approved") != std::string::npos)
-      break;
+    if (events.find(id) != std::string::npos && events.find("approved") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // Only this verification's entries, in order: type follows the "type" field name.
@@ -81,11 +80,38 @@ TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]
     for (std::size_t j = i + 2; j + 1 < all.size() && all[j] != "type"; ++j)
       if (all[j] == "verification_id" && all[j + 1] == id) types.push_back(all[i + 1]);
   }
-  const std::vector<std::string> expected = {"created", "sent", "checked_wrong",
-                                             "checked_right", "approved"};
+  const std::vector<std::string> expected = {"created", "sent", "checked_wrong", "checked_right",
+                                             "approved"};
   CHECK(types == expected);
   CHECK(events.find(phone) == std::string::npos);  // masked only
   CHECK(events.find(phone.substr(0, 6) + "*****" + phone.substr(phone.size() - 3)) !=
         std::string::npos);
   CHECK(events.find(code) == std::string::npos);
+}
+
+TEST_CASE("the log gateway prints the SMS to stdout, never to the structured log",
+          "[e2e][gateways]") {
+  TempBrands brands;
+  brands.add("loggy", R"({"display_name":"Loggy","sender_id":"Loggy","locales":["en"],
+    "default_locale":"en","allowed_countries":["DE"],"gateways":["log"]})");
+  brands.add_key("loggy-shop", "loggy", "shop");
+  OtpgateProcess p(brands.options());
+  const auto created =
+      http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}},
+                     {bearer(brands.key("loggy-shop"))});
+  REQUIRE(created.status == 201);
+  CHECK(created.json()["delivery"]["gateway"] == "log");
+  CHECK(p.outbox_lines().empty());
+  const std::string id = created.json()["id"];
+  bool printed = false;
+  std::istringstream lines(p.log_text());
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("verification_id", "") == id && j.contains("sms_to")) {
+      printed = true;
+      CHECK(j.value("text", "").find("Loggy code is") != std::string::npos);
+      CHECK(!j.contains("level"));  // not a structured log line
+    }
+  }
+  CHECK(printed);
 }

@@ -256,7 +256,9 @@ bool is_sane_correlator(const std::string& c) {
   return std::regex_match(c, std::regex("[A-Za-z0-9._-]{1,64}"));
 }
 
-json parsed(const reply& r) { return json::parse(r.body, nullptr, false); }
+json parsed(const reply& r) {
+  return json::parse(r.body, nullptr, false);
+}
 
 }  // namespace
 

@@ -81,7 +81,9 @@ asio::awaitable<bool> connect(Connection& conn) {
   co_return co_await wait_until([&] { return conn.connected(); }, 5s);
 }
 
-bool is_errc(const result<Reply>& r, errc e) { return !r && r.error() == e; }
+bool is_errc(const result<Reply>& r, errc e) {
+  return !r && r.error() == e;
+}
 
 bool is_string(const result<Reply>& r, const std::string& s) {
   return r && r.value().type == Reply::kind::string && r.value().str == s;
@@ -105,7 +107,9 @@ pid_t redis_pid_with_auth(unsigned short port, const std::string& password) {
   return static_cast<pid_t>(std::stol(info.substr(at + 11)));
 }
 
-pid_t redis_pid(unsigned short port) { return redis_pid_with_auth(port, ""); }
+pid_t redis_pid(unsigned short port) {
+  return redis_pid_with_auth(port, "");
+}
 
 // Builds an argument vector outside the coroutine: g++ 12 rejects a braced list whose
 // initializer_list lives across a co_await ("array used as initializer").
@@ -114,7 +118,9 @@ std::vector<std::string> argv(A&&... a) {
   return {std::string(std::forward<A>(a))...};
 }
 
-std::string key(const std::string& name) { return "otpgate:test:redis_connection:" + name; }
+std::string key(const std::string& name) {
+  return "otpgate:test:redis_connection:" + name;
+}
 
 }  // namespace
 

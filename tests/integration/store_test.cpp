@@ -131,12 +131,12 @@ struct CheckStep {
 
 TEST_CASE("check script and core rules agree step by step", "[integration][store]") {
   const std::vector<std::vector<CheckStep>> scenarios = {
-      {{1000, false}, {2000, false}, {3000, true}},                // right on the last attempt
+      {{1000, false}, {2000, false}, {3000, true}},                 // right on the last attempt
       {{1000, false}, {2000, false}, {3000, false}, {4000, true}},  // exhausted, then not pending
-      {{299'999, true}},                                           // 1 ms before expiry
-      {{300'000, true}, {300'001, true}},                          // exactly at expiry
-      {{1000, true}, {2000, true}},                                // accepted once
-      {{1000, false}, {300'000, false}},                           // expiry after a wrong code
+      {{299'999, true}},                                            // 1 ms before expiry
+      {{300'000, true}, {300'001, true}},                           // exactly at expiry
+      {{1000, true}, {2000, true}},                                 // accepted once
+      {{1000, false}, {300'000, false}},                            // expiry after a wrong code
   };
   for (std::size_t s = 0; s < scenarios.size(); ++s) {
     StoreFixture f;
@@ -147,7 +147,8 @@ TEST_CASE("check script and core rules agree step by step", "[integration][store
       REQUIRE(created);
       VerificationRecord model = v.record;
       for (const auto& step : scenarios[s]) {
-        const std::string where = "scenario " + std::to_string(s) + " step at +" + std::to_string(step.at);
+        const std::string where =
+            "scenario " + std::to_string(s) + " step at +" + std::to_string(step.at);
         CAPTURE(where);
         const CheckResult expected = apply_check(model, step.right, t0 + step.at);
         const std::string& mac = step.right ? right_mac : wrong_mac;
@@ -165,7 +166,7 @@ TEST_CASE("check script and core rules agree step by step", "[integration][store
 TEST_CASE("resend script and core rules agree on cooldown and limit", "[integration][store]") {
   const std::vector<std::int64_t> offsets = {0, 29'999, 30'000, 30'001, 59'999, 60'000, 90'000};
   StoreFixture f;
-    {
+  {
     auto v = make_verification(fresh_tag());
     const VerificationId v_id = id_of(v);
     auto step1 = f.run(f.store.create(v, t0));
@@ -208,7 +209,7 @@ TEST_CASE("cancel script and core rules agree", "[integration][store]") {
 
 TEST_CASE("another brand's verification is invisible and untouched", "[integration][store]") {
   StoreFixture f;
-    {
+  {
     auto v = make_verification(fresh_tag());
     const VerificationId v_id = id_of(v);
     auto step3 = f.run(f.store.create(v, t0));
@@ -319,7 +320,7 @@ TEST_CASE("failed checks across verifications lock the phone, escalating", "[int
 TEST_CASE("idempotent create replays the first verification or reports a conflict",
           "[integration][store]") {
   StoreFixture f;
-    {
+  {
     const std::string tag = fresh_tag();
     auto first = make_verification(tag);
     const VerificationId first_id = id_of(first);

@@ -196,7 +196,9 @@ bool RawConnection::send(const std::string& bytes) {
   return true;
 }
 
-void RawConnection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+void RawConnection::shutdown_write() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 RawResult RawConnection::read_until_close(std::chrono::milliseconds timeout) {
   return read_until({}, timeout);

@@ -73,7 +73,9 @@ constexpr int max_start_attempts = 3;
 
 }  // namespace
 
-std::string source_dir() { return OTPGATE_SOURCE_DIR; }
+std::string source_dir() {
+  return OTPGATE_SOURCE_DIR;
+}
 
 std::map<std::string, std::string> dev_keys() {
   const std::string path = source_dir() + "/scripts/dev-keys.env";
@@ -149,13 +151,21 @@ void OtpgateProcess::start(const OtpgateOptions& options) {
   process_.emplace(OTPGATE_BINARY, std::vector<std::string>{}, env_, log_path());
 }
 
-std::string OtpgateProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string OtpgateProcess::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
-std::string OtpgateProcess::outbox_path() const { return dir_ + "/outbox.jsonl"; }
+std::string OtpgateProcess::outbox_path() const {
+  return dir_ + "/outbox.jsonl";
+}
 
-std::string OtpgateProcess::log_path() const { return dir_ + "/otpgate.log"; }
+std::string OtpgateProcess::log_path() const {
+  return dir_ + "/otpgate.log";
+}
 
-std::string OtpgateProcess::log_text() const { return read_file(log_path()); }
+std::string OtpgateProcess::log_text() const {
+  return read_file(log_path());
+}
 
 std::string OtpgateProcess::log_tail(std::size_t lines) const {
   const std::string text = log_text();
@@ -182,7 +192,9 @@ std::vector<nlohmann::json> OtpgateProcess::outbox_lines() const {
   return out;
 }
 
-bool OtpgateProcess::stop(int sig) { return process_->signal(sig); }
+bool OtpgateProcess::stop(int sig) {
+  return process_->signal(sig);
+}
 
 std::optional<int> OtpgateProcess::wait_exit(std::chrono::milliseconds timeout) {
   return process_->wait_exit(timeout);

@@ -160,7 +160,9 @@ bool Process::try_reap(bool block) {
   return false;
 }
 
-bool Process::running() { return pid_ > 0 && !try_reap(false); }
+bool Process::running() {
+  return pid_ > 0 && !try_reap(false);
+}
 
 bool Process::signal(int sig) {
   if (!running()) return false;

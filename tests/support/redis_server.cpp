@@ -86,9 +86,13 @@ bool reap(pid_t pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-RedisServer::RedisServer() : port_(pick_free_port()) { start(); }
+RedisServer::RedisServer() : port_(pick_free_port()) {
+  start();
+}
 
-RedisServer::~RedisServer() { stop(); }
+RedisServer::~RedisServer() {
+  stop();
+}
 
 void RedisServer::start() {
   if (running()) return;

@@ -132,9 +132,9 @@ TEST_CASE("the registry document has exactly one field, keys", "[unit][api_keys]
   CHECK_THAT(error_of(extra), Catch::StartsWith("/: "));
 }
 
-// Regression (was a bug): from_json reads "sha256" with json::value(), which throws nlohmann::json::type_error for
-// a non-string, not the std::invalid_argument naming the entry that the header promises (and
-// that config.cpp catches to report the file).
+// Regression (was a bug): from_json reads "sha256" with json::value(), which throws
+// nlohmann::json::type_error for a non-string, not the std::invalid_argument naming the entry that
+// the header promises (and that config.cpp catches to report the file).
 TEST_CASE("a non-string sha256 is an invalid_argument naming the entry", "[unit][api_keys]") {
   json doc = two_keys();
   doc["keys"][1]["sha256"] = 42;

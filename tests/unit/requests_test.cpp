@@ -41,14 +41,18 @@ void expect_error(const Parsed<T>& p, unsigned status, const std::string& field)
   if (status == 415) CHECK(body.value("code", "") == "UNSUPPORTED_MEDIA_TYPE");
 }
 
-json phone() { return {{"phone_number", "+4915112345678"}}; }
+json phone() {
+  return {{"phone_number", "+4915112345678"}};
+}
 
 json with(json base, const std::string& key, json value) {
   base[key] = std::move(value);
   return base;
 }
 
-json with_order(json order) { return with(phone(), "order", std::move(order)); }
+json with_order(json order) {
+  return with(phone(), "order", std::move(order));
+}
 
 }  // namespace
 
@@ -169,8 +173,8 @@ TEST_CASE("order.currency must be three upper-case letters", "[unit][requests]")
   }
 }
 
-// Regression (was a bug): errors inside "order" other than amount and currency name the bare key ("id", "payee",
-// "foo") instead of "order.id", so a client cannot tell them from top-level fields.
+// Regression (was a bug): errors inside "order" other than amount and currency name the bare key
+// ("id", "payee", "foo") instead of "order.id", so a client cannot tell them from top-level fields.
 TEST_CASE("errors inside order name order.<field>", "[unit][requests]") {
   expect_error(parse_create(with_order({{"id", ""}})), 400, "order.id");
   expect_error(parse_create(with_order({{"payee", std::string(71, 'p')}})), 400, "order.payee");

@@ -26,7 +26,9 @@ const json& schema() {
   return s;
 }
 
-json valid_brand() { return read_json("brands/skylink/brand.json"); }
+json valid_brand() {
+  return read_json("brands/skylink/brand.json");
+}
 
 // The pointer of the violation, or "(valid)".
 std::string violation_at(const json& doc) {
@@ -162,10 +164,9 @@ TEST_CASE("a schema with an unsupported keyword is refused", "[unit][schema]") {
   CHECK_THROWS_AS(validate_against_schema(nested, json{{"host", "x"}}), std::invalid_argument);
 }
 
-// Regression (was a bug): keywords are only checked where the validator descends, so an unsupported keyword under
-// a property the document lacks passes silently, against the header's promise.
-TEST_CASE("an unsupported keyword is refused even under an absent property",
-          "[unit][schema]") {
+// Regression (was a bug): keywords are only checked where the validator descends, so an unsupported
+// keyword under a property the document lacks passes silently, against the header's promise.
+TEST_CASE("an unsupported keyword is refused even under an absent property", "[unit][schema]") {
   const json nested = {{"type", "object"},
                        {"properties", {{"host", {{"type", "string"}, {"format", "hostname"}}}}}};
   CHECK_THROWS_AS(validate_against_schema(nested, json::object()), std::invalid_argument);

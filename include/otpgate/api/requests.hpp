@@ -15,10 +15,10 @@ namespace otpgate::api {
 struct CreateRequest {
   std::string phone_number;
   std::string locale;
-  std::string brand;          // only with "*" keys
+  std::string brand;  // only with "*" keys
   std::string client_ip;
-  nlohmann::json order;       // null or a validated object
-  nlohmann::json metadata;    // null or a validated object
+  nlohmann::json order;     // null or a validated object
+  nlohmann::json metadata;  // null or a validated object
 };
 
 struct CheckRequest {

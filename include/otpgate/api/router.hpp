@@ -23,8 +23,8 @@ class Router {
 
  private:
   task<http::Response> create(http::Request& req, const ApiKey& key);
-  task<http::Response> on_verification(http::Request& req, const ApiKey& key,
-                                       std::string_view id, std::string_view action);
+  task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
+                                       std::string_view action);
   http::Response render(const Answer& a, unsigned success_status) const;
 
   ApiContext ctx_;

@@ -19,13 +19,13 @@ struct ConfigError : std::runtime_error {
 };
 
 struct AppConfig {
-  http::ServerConfig server;         // OTPGATE_LISTEN, OTPGATE_THREADS, OTPGATE_*_TIMEOUT_MS
-  redis::Config redis;               // OTPGATE_REDIS (host:port), OTPGATE_REDIS_PASSWORD
-  Secret<std::string> secret;        // OTPGATE_SECRET or OTPGATE_SECRET_FILE
+  http::ServerConfig server;   // OTPGATE_LISTEN, OTPGATE_THREADS, OTPGATE_*_TIMEOUT_MS
+  redis::Config redis;         // OTPGATE_REDIS (host:port), OTPGATE_REDIS_PASSWORD
+  Secret<std::string> secret;  // OTPGATE_SECRET or OTPGATE_SECRET_FILE
   std::string brands_dir = "brands";
   std::string templates_dir = "templates";
   std::string api_keys_file = "config/api-keys.json";
-  gateways::GatewaySettings gateways;  // OTPGATE_SMS_OUTBOX
+  gateways::GatewaySettings gateways;      // OTPGATE_SMS_OUTBOX
   std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
   std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
 };

@@ -21,15 +21,15 @@ using task = boost::asio::awaitable<T>;
 
 struct NewVerification {
   VerificationRecord record;
-  std::string tag;                      // the phone's hash tag
-  std::string idempotency_key;          // "" when the request had none (already a MAC)
-  std::string request_fingerprint;      // MAC of the request body, for idempotent replays
+  std::string tag;                         // the phone's hash tag
+  std::string idempotency_key;             // "" when the request had none (already a MAC)
+  std::string request_fingerprint;         // MAC of the request body, for idempotent replays
   std::int64_t retention_ms = 86'400'000;  // how long a finished record stays readable
 };
 
 struct CreateOutcome {
   enum class kind { created, replayed, idempotency_conflict, blocked } what = kind::created;
-  VerificationRecord record;       // created or replayed record
+  VerificationRecord record;        // created or replayed record
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
 };
 

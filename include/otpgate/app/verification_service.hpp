@@ -17,11 +17,11 @@ struct CreateCommand {
   const Brand* brand = nullptr;
   PhoneNumber phone;
   std::string country;
-  std::string locale;             // requested (may be empty)
-  std::string order_json;         // "" or the validated order object
-  std::string metadata_json;      // "" or the validated metadata object
-  std::string idempotency_key;    // "" when absent
-  std::string body;               // the raw request body, fingerprinted for idempotent replays
+  std::string locale;           // requested (may be empty)
+  std::string order_json;       // "" or the validated order object
+  std::string metadata_json;    // "" or the validated metadata object
+  std::string idempotency_key;  // "" when absent
+  std::string body;             // the raw request body, fingerprinted for idempotent replays
 };
 
 // What a use case answers: a record, or an error with the details the HTTP edge needs.

@@ -20,10 +20,10 @@ namespace otpgate {
 using std::chrono::milliseconds;
 
 struct CodePolicy {
-  CodeFormat format;                   // length 6, digits
-  milliseconds ttl{300'000};           // code valid for 5 minutes
-  int max_attempts = 5;                // checks per verification
-  int max_sends = 3;                   // first send plus resends
+  CodeFormat format;          // length 6, digits
+  milliseconds ttl{300'000};  // code valid for 5 minutes
+  int max_attempts = 5;       // checks per verification
+  int max_sends = 3;          // first send plus resends
   milliseconds resend_cooldown{30'000};
 };
 

@@ -26,11 +26,11 @@ enum class errc {
   idempotency_conflict,  // same Idempotency-Key, different body
   sms_delivery_failed,   // no gateway accepted the SMS
   // Infrastructure
-  store_unavailable,     // Redis not connected
-  store_timeout,         // Redis did not answer within the command deadline
-  store_protocol,        // Redis answered something the adapter did not expect
-  gateway_error,         // one gateway refused or failed an SMS
-  internal,              // a bug: never shown to callers beyond "internal error"
+  store_unavailable,  // Redis not connected
+  store_timeout,      // Redis did not answer within the command deadline
+  store_protocol,     // Redis answered something the adapter did not expect
+  gateway_error,      // one gateway refused or failed an SMS
+  internal,           // a bug: never shown to callers beyond "internal error"
 };
 
 const boost::system::error_category& otpgate_category() noexcept;
@@ -48,7 +48,9 @@ inline errc to_errc(const boost::system::error_code& ec) noexcept {
 template <class T>
 using result = boost::outcome_v2::result<T, boost::system::error_code>;
 
-inline auto success() { return boost::outcome_v2::success(); }
+inline auto success() {
+  return boost::outcome_v2::success();
+}
 
 }  // namespace otpgate
 

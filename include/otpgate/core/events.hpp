@@ -11,8 +11,17 @@
 namespace otpgate {
 
 enum class EventType {
-  created, sent, resent, send_failed, checked_right, checked_wrong, approved, failed, expired,
-  cancelled, locked
+  created,
+  sent,
+  resent,
+  send_failed,
+  checked_right,
+  checked_wrong,
+  approved,
+  failed,
+  expired,
+  cancelled,
+  locked
 };
 
 std::string_view to_string(EventType t);
@@ -23,9 +32,9 @@ struct Event {
   std::string verification_id;
   std::string phone_masked;
   std::string country;
-  std::string gateway;   // for sent / resent / send_failed
-  int attempt = 0;       // check attempt number (1-based) for checked_* / approved / failed
-  int send = 0;          // send number (1-based) for sent / resent
+  std::string gateway;  // for sent / resent / send_failed
+  int attempt = 0;      // check attempt number (1-based) for checked_* / approved / failed
+  int send = 0;         // send number (1-based) for sent / resent
   std::int64_t at_ms = 0;
   std::string locale;
   std::string metadata_json;  // the create request's metadata, echoed

@@ -17,8 +17,14 @@ void set_level(level l);
 void write(level l, std::string_view msg, const nlohmann::json& fields);
 void write(level l, std::string_view msg);
 
-inline void info(std::string_view msg) { write(level::info, msg); }
-inline void warn(std::string_view msg) { write(level::warn, msg); }
-inline void error(std::string_view msg) { write(level::error, msg); }
+inline void info(std::string_view msg) {
+  write(level::info, msg);
+}
+inline void warn(std::string_view msg) {
+  write(level::warn, msg);
+}
+inline void error(std::string_view msg) {
+  write(level::error, msg);
+}
 
 }  // namespace otpgate::log

@@ -40,10 +40,14 @@ class FileGateway final : public SmsGateway {
   task<result<SendReceipt>> send(const SmsMessage& m) override {
     static std::atomic<unsigned long> counter{0};
     const std::string message_id = "file-" + std::to_string(++counter);
-    nlohmann::json line = {{"to", m.to},           {"text", m.text.reveal()},
-                           {"brand", m.brand},     {"verification_id", m.verification_id},
-                           {"gateway", name_},     {"sender", m.sender_id},
-                           {"message_id", message_id}, {"at", iso_now()}};
+    nlohmann::json line = {{"to", m.to},
+                           {"text", m.text.reveal()},
+                           {"brand", m.brand},
+                           {"verification_id", m.verification_id},
+                           {"gateway", name_},
+                           {"sender", m.sender_id},
+                           {"message_id", message_id},
+                           {"at", iso_now()}};
     std::string text = line.dump();
     text.push_back('\n');
     // A local append of a few hundred bytes goes to the page cache and does not block the loop

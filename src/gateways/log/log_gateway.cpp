@@ -17,10 +17,12 @@ class LogGateway final : public SmsGateway {
     const std::string message_id = "log-" + std::to_string(++counter);
     // stdout, not the structured log on stderr: the text holds the code and must never reach
     // the log pipeline.
-    std::string line = nlohmann::json{{"sms_to", m.to}, {"brand", m.brand},
-                                      {"verification_id", m.verification_id},
-                                      {"text", m.text.reveal()}}
-                           .dump();
+    std::string line = nlohmann::json{
+        {"sms_to", m.to},
+        {"brand", m.brand},
+        {"verification_id", m.verification_id},
+        {"text",
+         m.text.reveal()}}.dump();
     line.push_back('\n');
     if (::write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
       co_return errc::gateway_error;
