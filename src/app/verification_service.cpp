@@ -59,14 +59,10 @@ task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& bra
   co_return std::nullopt;
 }
 
-task<Answer> VerificationService::create(const CreateCommand& cmd) {
+NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_t now) {
   const Brand& brand = *cmd.brand;
-  if (!brand.country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
-  const std::int64_t now = d_.clock.now_ms();
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag);
-  const OtpCode code = derive_code(d_.keys, brand.code.format, id);
-
   NewVerification v{.tag = tag, .retention_ms = d_.retention_ms};
   VerificationRecord& r = v.record;
   r.id = id.str();
@@ -74,14 +70,13 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   r.phone = cmd.phone.e164();
   r.country = cmd.country;
   brand.template_for(cmd.locale, r.locale);
-  r.code_mac = code_mac(d_.keys, id, code.reveal(), "");
-  r.created_ms = now;
+  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, brand.code.format, id).reveal(), "");
+  r.created_ms = r.last_send_ms = now;
   r.expires_ms = now + brand.code.ttl.count();
   r.max_attempts = brand.code.max_attempts;
   r.sends = 1;
   r.max_sends = brand.code.max_sends;
   r.resend_cooldown_ms = brand.code.resend_cooldown.count();
-  r.last_send_ms = now;
   r.delivery_status = "queued";
   r.lock_max_failed = brand.lock.max_failed_checks;
   r.lock_window_ms = brand.lock.window.count();
@@ -95,7 +90,30 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
         to_hex(d_.keys.mac(KeyPurpose::idempotency, brand.id.str() + "|" + cmd.idempotency_key));
     v.request_fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, cmd.body));
   }
+  return v;
+}
 
+task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
+                                          bool first_send) {
+  const auto id = VerificationId::parse(r.id);
+  if (!id) co_return failure(errc::internal);
+  const auto receipt = co_await send_code(brand, r);
+  // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
+  // expression twice (see docs/architecture.md, "coroutine rules").
+  const std::string gateway = receipt ? receipt->gateway : r.gateway;
+  auto after = co_await d_.store.record_delivery(*id, r.brand, gateway, receipt.has_value(),
+                                                 first_send, d_.clock.now_ms());
+  if (!after) co_return failure(to_errc(after.error()));
+  const EventType sent = first_send ? EventType::sent : EventType::resent;
+  emit(receipt ? sent : EventType::send_failed, after.value());
+  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
+  co_return Answer{.record = after.value()};
+}
+
+task<Answer> VerificationService::create(const CreateCommand& cmd) {
+  if (!cmd.brand->country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
+  const std::int64_t now = d_.clock.now_ms();
+  const NewVerification v = draft(cmd, now);
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   switch (created.value().what) {
@@ -112,17 +130,9 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     case CreateOutcome::kind::created:
       break;
   }
-  emit(EventType::created, r);
-  const auto receipt = co_await send_code(brand, r);
-  // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
-  // expression twice (see docs/architecture.md, "coroutine rules").
-  const std::string gateway = receipt ? receipt->gateway : std::string();
-  auto after = co_await d_.store.record_delivery(id, r.brand, gateway, receipt.has_value(), true,
-                                                 d_.clock.now_ms());
-  if (!after) co_return failure(to_errc(after.error()));
-  emit(receipt ? EventType::sent : EventType::send_failed, after.value());
-  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
-  co_return Answer{.record = after.value()};
+  emit(EventType::created, v.record);
+  Answer a = co_await deliver(*cmd.brand, v.record, true);
+  co_return a;
 }
 
 task<Answer> VerificationService::get(const VerificationId& id, const std::string& brand) {
@@ -200,14 +210,8 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   }
   auto b = d_.brands.find(o.record.brand);
   if (b == d_.brands.end()) co_return failure(errc::internal);
-  const auto receipt = co_await send_code(b->second, o.record);
-  const std::string gateway = receipt ? receipt->gateway : o.record.gateway;
-  auto after = co_await d_.store.record_delivery(id, o.record.brand, gateway, receipt.has_value(),
-                                                 false, d_.clock.now_ms());
-  if (!after) co_return failure(to_errc(after.error()));
-  emit(receipt ? EventType::resent : EventType::send_failed, after.value());
-  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
-  co_return Answer{.record = after.value()};
+  Answer a = co_await deliver(b->second, o.record, false);
+  co_return a;
 }
 
 task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand) {

@@ -58,7 +58,11 @@ class VerificationService {
   bool ready() const { return d_.store.ready(); }
 
  private:
-  // Renders and sends the code through the brand's gateways in order; true when one accepted.
+  // The record a create stores: a new id, the code's MAC, the brand's policy as of now.
+  NewVerification draft(const CreateCommand& cmd, std::int64_t now);
+  // Sends the code, records the gateway's answer and emits sent/resent or send_failed.
+  task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send);
+  // Renders and sends the code through the brand's gateways in order; the first acceptance.
   task<std::optional<SendReceipt>> send_code(const Brand& brand, const VerificationRecord& r);
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
 
