@@ -8,8 +8,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <charconv>
 #include <map>
+#include <variant>
 
 namespace otpgate {
 namespace {
@@ -78,12 +80,6 @@ task<result<Transition>> run_script(redis::Connection& conn, std::string_view so
   co_return decode(reply.value());
 }
 
-template <class T>
-std::optional<T> lookup(const std::map<std::string, T, std::less<>>& m, std::string_view key) {
-  auto it = m.find(key);
-  return it == m.end() ? std::nullopt : std::optional<T>(it->second);
-}
-
 // The script's result name as R, with the record it returned.
 template <class R>
 result<std::pair<R, VerificationRecord>> outcome(Transition& t,
@@ -117,67 +113,83 @@ std::string RedisKeys::events(std::string_view brand) {
   return "otp:events:" + std::string(brand);
 }
 
+namespace {
+
+// The record's hash fields, one table for writing and reading (short names keep the hash small;
+// "st", the status, is handled on its own).
+using R = VerificationRecord;
+using Member = std::variant<std::string R::*, std::int64_t R::*, int R::*>;
+struct FieldDef {
+  std::string_view name;
+  Member member;
+};
+const std::array<FieldDef, 23> record_fields = {{
+    {"id", &R::id},
+    {"b", &R::brand},
+    {"p", &R::phone},
+    {"cc", &R::country},
+    {"lc", &R::locale},
+    {"mac", &R::code_mac},
+    {"cr", &R::created_ms},
+    {"ex", &R::expires_ms},
+    {"fin", &R::finished_ms},
+    {"au", &R::attempts_used},
+    {"ma", &R::max_attempts},
+    {"sn", &R::sends},
+    {"ms", &R::max_sends},
+    {"cd", &R::resend_cooldown_ms},
+    {"ls", &R::last_send_ms},
+    {"dst", &R::delivery_status},
+    {"gw", &R::gateway},
+    {"lkn", &R::lock_max_failed},
+    {"lkw", &R::lock_window_ms},
+    {"lkd", &R::lock_ms},
+    {"lkm", &R::lock_max_ms},
+    {"ord", &R::order_json},
+    {"md", &R::metadata_json},
+}};
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
 std::vector<std::string> record_to_fields(const VerificationRecord& r) {
-  return {"id",  r.id,
-          "b",   r.brand,
-          "p",   r.phone,
-          "cc",  r.country,
-          "lc",  r.locale,
-          "st",  std::string(to_string(r.status)),
-          "mac", r.code_mac,
-          "cr",  std::to_string(r.created_ms),
-          "ex",  std::to_string(r.expires_ms),
-          "fin", std::to_string(r.finished_ms),
-          "au",  std::to_string(r.attempts_used),
-          "ma",  std::to_string(r.max_attempts),
-          "sn",  std::to_string(r.sends),
-          "ms",  std::to_string(r.max_sends),
-          "cd",  std::to_string(r.resend_cooldown_ms),
-          "ls",  std::to_string(r.last_send_ms),
-          "dst", r.delivery_status,
-          "gw",  r.gateway,
-          "lkn", std::to_string(r.lock_max_failed),
-          "lkw", std::to_string(r.lock_window_ms),
-          "lkd", std::to_string(r.lock_ms),
-          "lkm", std::to_string(r.lock_max_ms),
-          "ord", r.order_json,
-          "md",  r.metadata_json};
+  std::vector<std::string> out = {"st", std::string(to_string(r.status))};
+  out.reserve(2 + 2 * record_fields.size());
+  for (const auto& f : record_fields) {
+    out.emplace_back(f.name);
+    std::visit(overloaded{[&](std::string R::*m) { out.push_back(r.*m); },
+                          [&](auto m) { out.push_back(std::to_string(r.*m)); }},
+               f.member);
+  }
+  return out;
 }
 
 result<VerificationRecord> record_from_reply(const Reply& flat) {
   if (flat.type != Reply::kind::array || flat.elements.size() % 2 != 0 || flat.elements.empty())
     return errc::store_protocol;
   VerificationRecord r;
-  std::string status;
-  const std::map<std::string, std::string*, std::less<>> strings = {
-      {"id", &r.id},           {"b", &r.brand},
-      {"p", &r.phone},         {"cc", &r.country},
-      {"lc", &r.locale},       {"st", &status},
-      {"mac", &r.code_mac},    {"dst", &r.delivery_status},
-      {"gw", &r.gateway},      {"ord", &r.order_json},
-      {"md", &r.metadata_json}};
-  const std::map<std::string, std::int64_t*, std::less<>> numbers = {
-      {"cr", &r.created_ms},         {"ex", &r.expires_ms},   {"fin", &r.finished_ms},
-      {"cd", &r.resend_cooldown_ms}, {"ls", &r.last_send_ms}, {"lkw", &r.lock_window_ms},
-      {"lkd", &r.lock_ms},           {"lkm", &r.lock_max_ms}};
-  const std::map<std::string, int*, std::less<>> small = {{"au", &r.attempts_used},
-                                                          {"ma", &r.max_attempts},
-                                                          {"sn", &r.sends},
-                                                          {"ms", &r.max_sends},
-                                                          {"lkn", &r.lock_max_failed}};
+  std::optional<Status> status;
   for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
-    const std::string& k = flat.elements[i].str;
-    const std::string& v = flat.elements[i + 1].str;
-    if (auto s = lookup(strings, k))
-      **s = v;
-    else if (auto n = lookup(numbers, k))
-      **n = to_int(v);
-    else if (auto m = lookup(small, k))
-      **m = static_cast<int>(to_int(v));
+    const std::string& key = flat.elements[i].str;
+    const std::string& value = flat.elements[i + 1].str;
+    if (key == "st") status = status_from_string(value);
+    for (const auto& f : record_fields) {
+      if (f.name != key) continue;
+      std::visit(overloaded{[&](std::string R::*m) { r.*m = value; },
+                            [&](std::int64_t R::*m) { r.*m = to_int(value); },
+                            [&](int R::*m) { r.*m = static_cast<int>(to_int(value)); }},
+                 f.member);
+      break;
+    }
   }
-  const auto st = status_from_string(status);
-  if (!st || r.id.empty()) return errc::store_protocol;
-  r.status = *st;
+  if (!status || r.id.empty()) return errc::store_protocol;
+  r.status = *status;
   return r;
 }
 
