@@ -96,8 +96,12 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
   if (req.body.empty() && allow_empty) return json::object();
   const auto ct = req.header("content-type");
   std::string type = ct ? std::string(ct->substr(0, ct->find(';'))) : std::string();
-  type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
-  std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+  // unsigned char: the <cctype> functions are undefined for negative char values.
+  type.erase(std::remove_if(type.begin(), type.end(),
+                            [](unsigned char c) { return std::isspace(c) != 0; }),
+             type.end());
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (type != "application/json") {
     http::Response r;
     r.status = 415;

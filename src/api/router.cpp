@@ -50,7 +50,31 @@ http::Response Router::render(const Answer& a, unsigned success_status) const {
   return r;
 }
 
+namespace {
+
+// The route template for the access log: ids, unknown actions and unknown paths never reach
+// the log (a path could hold a phone number or an id).
+std::string log_route_of(std::string_view path) {
+  if (path == "/healthz" || path == "/readyz") return std::string(path);
+  if (path == prefix) return std::string(prefix);
+  if (path.compare(0, prefix.size() + 1, std::string(prefix) + "/") != 0) return "{unmatched}";
+  const std::string_view tail = path.substr(prefix.size() + 1);
+  const auto slash = tail.find('/');
+  if (slash == std::string_view::npos) return std::string(prefix) + "/{id}";
+  const std::string_view action = tail.substr(slash + 1);
+  const bool known = action == "check" || action == "resend" || action == "cancel";
+  return std::string(prefix) + "/{id}/" + (known ? std::string(action) : "{unknown}");
+}
+
+}  // namespace
+
 task<http::Response> Router::handle(http::Request& req) {
+  http::Response r = co_await route(req);
+  r.log_route = log_route_of(req.path);
+  co_return r;
+}
+
+task<http::Response> Router::route(http::Request& req) {
   const std::string& path = req.path;
   if (path == "/healthz" || path == "/readyz") {
     if (req.method != "GET" && req.method != "HEAD") co_return method_not_allowed();
@@ -69,23 +93,16 @@ task<http::Response> Router::handle(http::Request& req) {
   const std::string_view rest = std::string_view(path).substr(prefix.size());
   if (rest.empty()) {
     if (req.method != "POST") co_return method_not_allowed();
-    http::Response r = co_await create(req, *key);
-    r.log_route = prefix;
-    co_return r;
+    http::Response created = co_await create(req, *key);
+    co_return created;
   }
   if (rest[0] != '/') co_return route_not_found();
   const std::string_view tail = rest.substr(1);
   const auto slash = tail.find('/');
   const std::string_view id = tail.substr(0, slash);
   const std::string_view action = slash == std::string_view::npos ? "" : tail.substr(slash + 1);
-  http::Response r = co_await on_verification(req, *key, id, action);
-  const bool known =
-      action.empty() || action == "check" || action == "resend" || action == "cancel";
-  r.log_route = std::string(prefix) + "/{id}" +
-                (action.empty() ? ""
-                 : known        ? "/" + std::string(action)
-                                : "/{unknown}");
-  co_return r;
+  http::Response answer = co_await on_verification(req, *key, id, action);
+  co_return answer;
 }
 
 task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
@@ -138,9 +155,9 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
     const Answer a = co_await ctx_.service.get(*id, brand);
     co_return render(a, 200);
   }
-  if (req.method != "POST") co_return method_not_allowed();
   const bool is_check = action == "check";
   if (!is_check && action != "resend" && action != "cancel") co_return route_not_found();
+  if (req.method != "POST") co_return method_not_allowed();
   auto body = parse_json_object(req, !is_check);
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
   const auto& json = std::get<nlohmann::json>(body);

@@ -29,19 +29,21 @@ namespace otpgate::scripts {
   "end\n"
 
 const std::string_view create =
-    "local now = tonumber(ARGV[1])\n"
-    "local lock_ttl = redis.call('PTTL', KEYS[3])\n"
-    "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
+    // A replay answers the first request even when the phone was locked since: it sends nothing.
     "if ARGV[3] ~= '' then\n"
     "  local prior = redis.call('HMGET', KEYS[2], 'fp', 'id')\n"
     "  if prior[1] then\n"
     "    if prior[1] ~= ARGV[3] then return {'idem_conflict'} end\n"
     "    return {'replay', prior[2]}\n"
     "  end\n"
+    "end\n"
+    "local lock_ttl = redis.call('PTTL', KEYS[3])\n"
+    "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end\n"
+    "if ARGV[3] ~= '' then\n"
     "  redis.call('HSET', KEYS[2], 'fp', ARGV[3], 'id', ARGV[5])\n"
     "  redis.call('PEXPIRE', KEYS[2], ARGV[4])\n"
     "end\n"
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end\n"
     "local fields = {}\n"
     "for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(fields))\n"
@@ -84,6 +86,9 @@ const std::string_view check = OTPGATE_LUA_PRELUDE
 const std::string_view resend = OTPGATE_LUA_PRELUDE
     "local r = KEYS[1]\n"
     "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
+    // A locked phone gets no more SMS, not even resends of a pending verification.
+    "local lock_ttl = redis.call('PTTL', KEYS[2])\n"
+    "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
     "local now = tonumber(ARGV[2])\n"
     "local stop = guard(r, now)\n"
     "if stop then return {stop, 0, redis.call('HGETALL', r)} end\n"

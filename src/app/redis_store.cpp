@@ -277,10 +277,12 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
       {"limit_reached", ResendResult::limit_reached},
       {"expired", ResendResult::expired},
       {"not_pending", ResendResult::not_pending}};
-  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(id.tag())};
   const std::vector<std::string> args = {brand, std::to_string(now_ms)};
   auto t = co_await run_script(conn_, scripts::resend, keys, args);
   if (!t) co_return t.error();
+  if (t.value().tag == "blocked")
+    co_return ResendOutcome{.retry_after_ms = t.value().number, .blocked = true};
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();
   co_return ResendOutcome{o.value().first, std::move(o.value().second), t.value().number};

@@ -12,6 +12,25 @@ Answer failure(errc e, std::optional<VerificationRecord> r = std::nullopt) {
   return Answer{.error = e, .record = std::move(r)};
 }
 
+// An operation on a verification that is no longer pending: 410 when it ended by expiring.
+errc not_pending_error(const VerificationRecord& r) {
+  return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
+}
+
+// The order's fields for {{amount}}, {{currency}}, {{payee}} and {{order_id}} (validated at the
+// edge; empty when the request had no order).
+TemplateValues order_values(const std::string& order_json) {
+  TemplateValues v;
+  if (order_json.empty()) return v;
+  const auto order = nlohmann::json::parse(order_json, nullptr, false);
+  if (!order.is_object()) return v;
+  v.amount = order.value("amount", "");
+  v.currency = order.value("currency", "");
+  v.payee = order.value("payee", "");
+  v.order_id = order.value("id", "");
+  return v;
+}
+
 std::string masked(const std::string& e164) {
   auto p = PhoneNumber::parse_e164(e164);
   return p ? p->masked() : std::string("invalid");
@@ -41,9 +60,10 @@ task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& bra
   const Template* tpl = brand.template_for(r.locale, locale);
   if (!id || !tpl) co_return std::nullopt;
   const OtpCode code = derive_code(d_.keys, brand.code.format, *id);
-  TemplateValues values{.code = code.reveal(),
-                        .brand = brand.display_name,
-                        .ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000)};
+  TemplateValues values = order_values(r.order_json);
+  values.code = code.reveal();
+  values.brand = brand.display_name;
+  values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
   SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand, r.id};
   for (const auto& name : brand.gateways) {
     auto gw = d_.gateways.find(name);
@@ -183,9 +203,7 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
     case CheckResult::not_pending:
-      co_return failure(
-          o.record.status == Status::expired ? errc::verification_expired : errc::not_pending,
-          o.record);
+      co_return failure(not_pending_error(o.record), o.record);
   }
   co_return failure(errc::internal);
 }
@@ -194,6 +212,7 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   auto out = co_await d_.store.resend(id, brand, d_.clock.now_ms());
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
+  if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
   switch (o.result) {
     case ResendResult::sent:
       break;
@@ -206,7 +225,7 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
     case ResendResult::not_pending:
-      co_return failure(errc::not_pending, o.record);
+      co_return failure(not_pending_error(o.record), o.record);
   }
   auto b = d_.brands.find(o.record.brand);
   if (b == d_.brands.end()) co_return failure(errc::internal);
@@ -226,7 +245,7 @@ task<Answer> VerificationService::cancel(const VerificationId& id, const std::st
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);
     case CancelResult::not_pending:
-      co_return failure(errc::not_pending, o.record);
+      co_return failure(not_pending_error(o.record), o.record);
   }
   co_return failure(errc::internal);
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace otpgate {
@@ -47,9 +48,17 @@ bool Brand::country_allowed(std::string_view iso2) const {
 }
 
 const Template* Brand::template_for(std::string_view locale, std::string& chosen_locale) const {
+  // BCP 47 tags are case-insensitive ("DE-at" is "de-AT"); a brand writes only in its locales.
   for (const auto& candidate : locale_candidates(locale, default_locale)) {
-    if (auto it = templates.find(candidate); it != templates.end()) {
-      chosen_locale = candidate;
+    const auto listed = std::find_if(locales.begin(), locales.end(), [&](const std::string& l) {
+      return std::equal(l.begin(), l.end(), candidate.begin(), candidate.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+      });
+    });
+    if (listed == locales.end()) continue;
+    if (auto it = templates.find(*listed); it != templates.end()) {
+      chosen_locale = *listed;
       return &it->second;
     }
   }

@@ -92,6 +92,9 @@ TEST_CASE("bad checks and unknown verifications", "[e2e][bad-input]") {
   require_error(http_get(p.base_url() + "/v1/verifications/..%2F..%2Fetc", {bearer(shop_key())}),
                 404, "NOT_FOUND");
   require_error(post_raw(p, "/v1/verifications/" + id + "/explode", "{}"), 404, "NOT_FOUND");
+  require_error(http_get(p.base_url() + "/v1/verifications/" + id + "/explode",
+                         {bearer(shop_key())}),
+                404, "NOT_FOUND");
   require_error(
       http_request("DELETE", p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())}), 405,
       "METHOD_NOT_ALLOWED");
@@ -127,8 +130,18 @@ TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") 
   const auto still = http_get(url + "/" + id, {bearer(shop_key())});
   CHECK(still.json()["status"] == "pending");
   CHECK(still.json()["attempts_left"] == 5);
-  // The key never reaches the log.
-  CHECK(p.log_text().find(shop_key()) == std::string::npos);
+  // Paths are logged as route templates: no id (not even on a 401) and no number from an
+  // unknown path reach the log; nor does the key.
+  require_error(http_get(url + "/" + id), 401, "UNAUTHENTICATED");
+  const std::string number = fresh_phone();
+  require_error(http_get(p.base_url() + "/v1/brands/nordwind/subscribers/" + number,
+                         {bearer(shop_key())}),
+                404, "NOT_FOUND");
+  const std::string log = p.log_text();
+  CHECK(log.find(id) == std::string::npos);
+  CHECK(log.find(number) == std::string::npos);
+  CHECK(log.find("{unmatched}") != std::string::npos);
+  CHECK(log.find(shop_key()) == std::string::npos);
 }
 
 TEST_CASE("oversized bodies, half-sent requests and garbage bytes", "[e2e][bad-input][http]") {

@@ -6,6 +6,7 @@
 #include "otpgate/app/redis_store.hpp"
 
 #include "support/redis_server.hpp"
+#include "support/run_sync.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -55,25 +56,7 @@ struct StoreFixture {
 
   template <class T>
   T run(asio::awaitable<T> call) {
-    std::optional<T> out;
-    std::exception_ptr error;
-    asio::co_spawn(ioc, capture(std::move(call), out), [&](std::exception_ptr e) { error = e; });
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (!out && !error && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
-    if (error) std::rethrow_exception(error);
-    REQUIRE(out.has_value());
-    return std::move(*out);
-  }
-
-  template <class T>
-  static task<void> capture(asio::awaitable<T> call, std::optional<T>& out) {
-    out.emplace(co_await std::move(call));
-  }
-
-  std::int64_t command_int(const std::vector<std::string>& cmd) {
-    auto r = run(conn.command(cmd));
-    REQUIRE(r);
-    return r.value().integer;
+    return test::run_sync(ioc, std::move(call));
   }
 };
 
@@ -297,6 +280,12 @@ TEST_CASE("failed checks across verifications lock the phone, escalating", "[int
     REQUIRE(create);
     CHECK(create.value().what == CreateOutcome::kind::blocked);
     CHECK(create.value().retry_after_ms > 0);
+    // Nor does a locked phone get resends of a verification that is still pending.
+    auto resend = f.run(f.store.resend(a_id, nordwind, t0 + 60'000));
+    REQUIRE(resend);
+    CHECK(resend.value().blocked);
+    auto a_after = f.run(f.store.get(a_id));
+    CHECK(a_after.value()->sends == 1);
     // Unlock by hand (support's unlock is a later feature), fail again: the lock doubles.
     std::vector<std::string> del = {"DEL", RedisKeys::lock(tag)};
     auto step7 = f.run(f.conn.command(del));
@@ -333,6 +322,10 @@ TEST_CASE("idempotent create replays the first verification or reports a conflic
     const VerificationId again_id = id_of(again);
     again.idempotency_key = "key-1";
     again.request_fingerprint = "body-1";
+    // A retry still gets its first answer after the phone was locked in between.
+    const std::vector<std::string> lock = {"SET", RedisKeys::lock(tag), "1", "PX", "60000"};
+    auto locked = f.run(f.conn.command(lock));
+    REQUIRE(locked);
     auto b = f.run(f.store.create(again, t0 + 5));
     REQUIRE(b);
     CHECK(b.value().what == CreateOutcome::kind::replayed);

@@ -138,6 +138,8 @@ TEST_CASE("template_for walks the locale candidates", "[unit][brand]") {
   b.templates.emplace("de", tmpl("DE {{code}}"));
   b.templates.emplace("en", tmpl("EN {{code}}"));
   b.templates.emplace("de-CH", tmpl("CH {{code}}"));
+  b.templates.emplace("fr", tmpl("FR {{code}}"));  // a default template the brand does not use
+  b.locales.push_back("de-CH");
   TemplateValues v;
   v.code = "1234";
 
@@ -146,11 +148,15 @@ TEST_CASE("template_for walks the locale candidates", "[unit][brand]") {
   CHECK(chosen == "de-CH");
   CHECK(t->render(v) == "CH 1234");
 
+  t = b.template_for("DE-ch", chosen);  // BCP 47 tags are case-insensitive
+  REQUIRE(t != nullptr);
+  CHECK(chosen == "de-CH");
+
   t = b.template_for("de-AT", chosen);
   REQUIRE(t != nullptr);
   CHECK(chosen == "de");
 
-  t = b.template_for("fr", chosen);  // falls back to the brand default, not to en
+  t = b.template_for("fr", chosen);  // fr is not the brand's: the brand default, not en or fr
   REQUIRE(t != nullptr);
   CHECK(chosen == "de");
   CHECK(t->render(v) == "DE 1234");

@@ -22,6 +22,7 @@ class Router {
   task<http::Response> handle(http::Request& req);
 
  private:
+  task<http::Response> route(http::Request& req);
   task<http::Response> create(http::Request& req, const ApiKey& key);
   task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
                                        std::string_view action);

@@ -44,7 +44,8 @@ struct CheckOutcome {
 struct ResendOutcome {
   ResendResult result = ResendResult::sent;
   VerificationRecord record;
-  std::int64_t retry_after_ms = 0;
+  std::int64_t retry_after_ms = 0;  // too_soon or blocked: when to try again
+  bool blocked = false;             // the phone is locked: nothing was changed or sent
 };
 
 struct CancelOutcome {

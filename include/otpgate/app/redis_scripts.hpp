@@ -20,7 +20,8 @@ extern const std::string_view create;
 //    result: approved | wrong | failed | expired | not_pending
 extern const std::string_view check;
 
-// KEYS: record. ARGV: brand, now -> {"not_found"} | {result, retry_after_ms, fields...}
+// KEYS: record, lock. ARGV: brand, now
+// -> {"not_found"} | {"blocked", pttl} | {result, retry_after_ms, fields...}
 //    result: sent | too_soon | limit_reached | expired | not_pending
 extern const std::string_view resend;
 

@@ -1,0 +1,122 @@
+// The verification service on a real Redis with a fake clock: the use cases' answers where the
+// clock matters (expiry) and where the SMS text is rendered (order placeholders).
+#include "otpgate/app/config.hpp"
+#include "otpgate/app/redis_store.hpp"
+#include "otpgate/app/verification_service.hpp"
+#include "otpgate/crypto/openssl.hpp"
+#include "otpgate/util/system_clock.hpp"
+
+#include "support/otpgate_process.hpp"
+#include "support/redis_server.hpp"
+#include "support/run_sync.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+
+namespace {
+
+using namespace otpgate;
+using namespace std::chrono_literals;
+
+class FakeClock final : public Clock {
+ public:
+  std::int64_t now_ms() const override { return now; }
+  std::int64_t now = SystemClock().now_ms();
+};
+
+std::string fresh_phone() {
+  static std::atomic<unsigned> n{0};
+  const unsigned v = (static_cast<unsigned>(::getpid()) * 7919U + n++ * 104729U) % 100000000U;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "+49152%08u", v);
+  return buf;
+}
+
+struct ServiceFixture {
+  boost::asio::io_context ioc;
+  redis::Connection conn{ioc, config()};
+  RedisStore store{conn};
+  RedisEventSink events{ioc, conn, 1000};
+  FakeClock clock;
+  crypto::OpensslRandom random;
+  crypto::OpensslKeyring keys{Secret<std::string>(std::string(64, 'k'))};
+  BrandCatalog brands = load_brands(test::source_dir() + "/brands", test::source_dir() + "/templates");
+  std::string outbox = "/tmp/otpgate-service-test-" + std::to_string(::getpid()) + ".jsonl";
+  std::map<std::string, std::unique_ptr<SmsGateway>> gateways =
+      gateways::create({"file"}, ioc, gateways::GatewaySettings{outbox});
+  VerificationService service{
+      ServiceDeps{brands, store, events, gateways, clock, random, keys, 60'000}};
+
+  static redis::Config config() {
+    redis::Config c;
+    c.port = test::shared_redis_port();
+    return c;
+  }
+  ServiceFixture() {
+    conn.start();
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (!conn.connected() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    REQUIRE(conn.connected());
+  }
+  ~ServiceFixture() {
+    conn.stop();
+    std::remove(outbox.c_str());
+  }
+  Answer create(const Brand& brand, const std::string& order_json = "") {
+    CreateCommand cmd{.brand = &brand,
+                      .phone = *PhoneNumber::parse_e164(fresh_phone()),
+                      .country = "DE",
+                      .locale = "en",
+                      .order_json = order_json};
+    return test::run_sync(ioc, service.create(cmd));
+  }
+  std::string last_sms_text() {
+    std::ifstream in(outbox);
+    std::string line, last;
+    while (std::getline(in, line)) last = line;
+    return nlohmann::json::parse(last).value("text", "");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("resend and cancel of an expired verification answer expired, not 'not pending'",
+          "[integration][service]") {
+  ServiceFixture f;
+  const Brand& brand = f.brands.at("nordwind");
+  const Answer created = f.create(brand);
+  REQUIRE(created.error == errc::ok);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string any = "*";
+  f.clock.now += brand.code.ttl.count();
+  const Answer read = test::run_sync(f.ioc, f.service.get(id, any));  // records the expiry
+  REQUIRE(read.record);
+  CHECK(read.record->status == Status::expired);
+  const Answer resend = test::run_sync(f.ioc, f.service.resend(id, any));
+  CHECK(resend.error == errc::verification_expired);
+  const Answer cancel = test::run_sync(f.ioc, f.service.cancel(id, any));
+  CHECK(cancel.error == errc::verification_expired);
+  const Answer check = test::run_sync(f.ioc, f.service.check(id, any, "123456"));
+  CHECK(check.error == errc::verification_expired);
+}
+
+TEST_CASE("order placeholders are filled from the request's order", "[integration][service]") {
+  ServiceFixture f;
+  Brand brand = f.brands.at("nordwind");
+  std::string error;
+  auto tpl = Template::parse("Pay {{amount}} {{currency}} to {{payee}} ({{order_id}}): {{code}}",
+                             error);
+  REQUIRE(tpl);
+  brand.templates.insert_or_assign("en", *tpl);
+  const Answer created = f.create(
+      brand, R"({"id":"o-1","amount":"49.99","currency":"EUR","payee":"Nordwind Shop"})");
+  REQUIRE(created.error == errc::ok);
+  const std::string text = f.last_sms_text();
+  CHECK(text.rfind("Pay 49.99 EUR to Nordwind Shop (o-1): ", 0) == 0);
+  CHECK(text.size() == std::string("Pay 49.99 EUR to Nordwind Shop (o-1): ").size() + 6);
+}
