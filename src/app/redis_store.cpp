@@ -123,7 +123,7 @@ struct FieldDef {
   std::string_view name;
   Member member;
 };
-const std::array<FieldDef, 23> record_fields = {{
+const std::array<FieldDef, 25> record_fields = {{
     {"id", &R::id},
     {"b", &R::brand},
     {"p", &R::phone},
@@ -147,6 +147,8 @@ const std::array<FieldDef, 23> record_fields = {{
     {"lkm", &R::lock_max_ms},
     {"ord", &R::order_json},
     {"md", &R::metadata_json},
+    {"cl", &R::code_length},
+    {"ca", &R::code_alphabet},
 }};
 
 template <class... F>

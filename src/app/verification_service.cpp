@@ -12,6 +12,13 @@ Answer failure(errc e, std::optional<VerificationRecord> r = std::nullopt) {
   return Answer{.error = e, .record = std::move(r)};
 }
 
+// The format the verification's code was made with (recorded at create).
+CodeFormat code_format_of(const VerificationRecord& r) {
+  return CodeFormat{.length = r.code_length,
+                    .alphabet = r.code_alphabet == "alphanumeric" ? CodeAlphabet::alphanumeric
+                                                                  : CodeAlphabet::digits};
+}
+
 // An operation on a verification that is no longer pending: 410 when it ended by expiring.
 errc not_pending_error(const VerificationRecord& r) {
   return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
@@ -59,7 +66,7 @@ task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& bra
   std::string locale;
   const Template* tpl = brand.template_for(r.locale, locale);
   if (!id || !tpl) co_return std::nullopt;
-  const OtpCode code = derive_code(d_.keys, brand.code.format, *id);
+  const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
   TemplateValues values = order_values(r.order_json);
   values.code = code.reveal();
   values.brand = brand.display_name;
@@ -90,7 +97,9 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_
   r.phone = cmd.phone.e164();
   r.country = cmd.country;
   brand.template_for(cmd.locale, r.locale);
-  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, brand.code.format, id).reveal(), "");
+  r.code_length = brand.code.format.length;
+  r.code_alphabet = brand.code.format.alphabet == CodeAlphabet::digits ? "digits" : "alphanumeric";
+  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, code_format_of(r), id).reveal(), "");
   r.created_ms = r.last_send_ms = now;
   r.expires_ms = now + brand.code.ttl.count();
   r.max_attempts = brand.code.max_attempts;

@@ -45,7 +45,8 @@ struct ServiceFixture {
   FakeClock clock;
   crypto::OpensslRandom random;
   crypto::OpensslKeyring keys{Secret<std::string>(std::string(64, 'k'))};
-  BrandCatalog brands = load_brands(test::source_dir() + "/brands", test::source_dir() + "/templates");
+  BrandCatalog brands =
+      load_brands(test::source_dir() + "/brands", test::source_dir() + "/templates");
   std::string outbox = "/tmp/otpgate-service-test-" + std::to_string(::getpid()) + ".jsonl";
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways =
       gateways::create({"file"}, ioc, gateways::GatewaySettings{outbox});
@@ -109,14 +110,33 @@ TEST_CASE("order placeholders are filled from the request's order", "[integratio
   ServiceFixture f;
   Brand brand = f.brands.at("nordwind");
   std::string error;
-  auto tpl = Template::parse("Pay {{amount}} {{currency}} to {{payee}} ({{order_id}}): {{code}}",
-                             error);
+  auto tpl =
+      Template::parse("Pay {{amount}} {{currency}} to {{payee}} ({{order_id}}): {{code}}", error);
   REQUIRE(tpl);
   brand.templates.insert_or_assign("en", *tpl);
-  const Answer created = f.create(
-      brand, R"({"id":"o-1","amount":"49.99","currency":"EUR","payee":"Nordwind Shop"})");
+  const Answer created =
+      f.create(brand, R"({"id":"o-1","amount":"49.99","currency":"EUR","payee":"Nordwind Shop"})");
   REQUIRE(created.error == errc::ok);
   const std::string text = f.last_sms_text();
   CHECK(text.rfind("Pay 49.99 EUR to Nordwind Shop (o-1): ", 0) == 0);
   CHECK(text.size() == std::string("Pay 49.99 EUR to Nordwind Shop (o-1): ").size() + 6);
+}
+
+TEST_CASE("a resend after a brand policy change sends the code that was issued",
+          "[integration][service]") {
+  ServiceFixture f;
+  const Answer created = f.create(f.brands.at("nordwind"));
+  REQUIRE(created.error == errc::ok);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string first = f.last_sms_text();
+  f.brands.at("nordwind").code.format =
+      CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
+  f.clock.now += 30'000;  // past the resend cooldown
+  const std::string any = "*";
+  const Answer resent = test::run_sync(f.ioc, f.service.resend(id, any));
+  REQUIRE(resent.error == errc::ok);
+  CHECK(f.last_sms_text() == first);
+  const std::string code = first.substr(0, first.find(' '));  // en template: "{{code}} is ..."
+  const Answer checked = test::run_sync(f.ioc, f.service.check(id, any, code));
+  CHECK(checked.error == errc::ok);
 }

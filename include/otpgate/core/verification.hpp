@@ -36,6 +36,10 @@ struct VerificationRecord {
   std::int64_t last_send_ms = 0;
   std::string delivery_status;  // queued, accepted, failed
   std::string gateway;
+  // The code's format when the verification was created, so a resend re-derives the same code
+  // even after the brand's policy changed.
+  int code_length = 0;
+  std::string code_alphabet;  // "digits" or "alphanumeric"
   // The brand's lock policy when the verification was created, so a check (one script call)
   // needs nothing but the record.
   int lock_max_failed = 0;
