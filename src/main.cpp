@@ -66,6 +66,7 @@ std::vector<std::string> gateway_names(const BrandCatalog& brands) {
 
 int run() {
   const AppConfig cfg = config_from_env();
+  log::set_level(cfg.log_level);
   const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir);
   const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, brands);
   const crypto::OpensslKeyring keyring(cfg.secret);

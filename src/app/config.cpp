@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -119,6 +120,14 @@ AppConfig config_from_env() {
   c.api_keys_file = env_or("OTPGATE_API_KEYS_FILE", c.api_keys_file);
   c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
   c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;
+  const std::string level = env_or("OTPGATE_LOG_LEVEL", "info");
+  const std::map<std::string, log::level> levels = {{"debug", log::level::debug},
+                                                    {"info", log::level::info},
+                                                    {"warn", log::level::warn},
+                                                    {"error", log::level::error}};
+  if (!levels.count(level))
+    throw ConfigError("OTPGATE_LOG_LEVEL: must be debug, info, warn or error, got '" + level + "'");
+  c.log_level = levels.at(level);
   c.events_max_len =
       static_cast<std::size_t>(env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
   return c;

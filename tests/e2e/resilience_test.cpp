@@ -151,6 +151,32 @@ TEST_CASE("start-up refuses a missing secret and an unknown gateway", "[e2e][con
   CHECK(p.log_text().find("unknown gateway pigeon") != std::string::npos);
 }
 
+TEST_CASE("OTPGATE_LOG_LEVEL: warn drops access lines, an unknown level stops start-up",
+          "[e2e][config]") {
+  {
+    OtpgateOptions o;
+    o.env["OTPGATE_LOG_LEVEL"] = "warn";
+    OtpgateProcess p(o);
+    REQUIRE(start_verification(p, fresh_phone()).status == 201);
+    REQUIRE(p.stop(SIGTERM));
+    REQUIRE(p.wait_exit(10s).has_value());
+    CHECK(p.log_text().find("\"msg\":\"request\"") == std::string::npos);
+  }
+  {
+    OtpgateProcess p;  // info, the default, has them
+    REQUIRE(start_verification(p, fresh_phone()).status == 201);
+    REQUIRE(p.stop(SIGTERM));
+    REQUIRE(p.wait_exit(10s).has_value());
+    CHECK(p.log_text().find("\"msg\":\"request\"") != std::string::npos);
+  }
+  OtpgateOptions o;
+  o.env["OTPGATE_LOG_LEVEL"] = "loud";
+  o.wait_healthy = false;
+  OtpgateProcess p(o);
+  CHECK(p.wait_exit(10s) == std::optional<int>(2));
+  CHECK(p.log_text().find("OTPGATE_LOG_LEVEL") != std::string::npos);
+}
+
 TEST_CASE("SIGTERM finishes in-flight work and exits cleanly", "[e2e][shutdown]") {
   OtpgateProcess p;
   REQUIRE(start_verification(p, fresh_phone()).status == 201);

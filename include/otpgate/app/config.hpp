@@ -8,6 +8,7 @@
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/redis/connection.hpp"
+#include "otpgate/util/log.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -25,9 +26,10 @@ struct AppConfig {
   std::string brands_dir = "brands";
   std::string templates_dir = "templates";
   std::string api_keys_file = "config/api-keys.json";
-  gateways::GatewaySettings gateways;      // OTPGATE_SMS_OUTBOX
-  std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
-  std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
+  gateways::GatewaySettings gateways;       // OTPGATE_SMS_OUTBOX
+  std::int64_t retention_ms = 86'400'000;   // OTPGATE_RETENTION_SECONDS
+  std::size_t events_max_len = 1'000'000;   // OTPGATE_EVENTS_MAX_LEN, per brand stream
+  log::level log_level = log::level::info;  // OTPGATE_LOG_LEVEL: debug, info, warn, error
 };
 
 // Reads the OTPGATE_* environment variables (see docs/configuration.md).
