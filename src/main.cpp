@@ -6,6 +6,7 @@
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
+#include "otpgate/crypto/phone_parser.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
@@ -67,6 +68,8 @@ std::vector<std::string> gateway_names(const BrandCatalog& brands) {
 int run() {
   const AppConfig cfg = config_from_env();
   log::set_level(cfg.log_level);
+  // libphonenumber loads its metadata on first use (~15 ms): at start-up, not in a request.
+  (void)crypto::parse_phone("+4915112345678");
   const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir);
   const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, brands);
   const crypto::OpensslKeyring keyring(cfg.secret);
