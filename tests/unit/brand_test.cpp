@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fakes.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -29,14 +29,6 @@ json minimal() {
           {"default_locale", "de"},
           {"allowed_countries", {"DE", "AT"}},
           {"gateways", {"file"}}};
-}
-
-json read_json(const std::string& relative) {
-  std::ifstream in(std::string(OTPGATE_SOURCE_DIR) + "/" + relative);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
 }
 
 Template tmpl(const std::string& text) {
@@ -99,16 +91,16 @@ TEST_CASE("brand_from_json reads every field, seconds becoming milliseconds", "[
 }
 
 TEST_CASE("the demo brand files parse", "[unit][brand]") {
-  const Brand sky =
-      brand_from_json(*BrandId::parse("skylink"), read_json("brands/skylink/brand.json"));
+  const Brand sky = brand_from_json(*BrandId::parse("skylink"),
+                                    test::read_repo_json("brands/skylink/brand.json"));
   CHECK(sky.code.format.length == 8);
   CHECK(sky.code.format.alphabet == CodeAlphabet::alphanumeric);
   CHECK(sky.code.ttl == milliseconds(600'000));
   CHECK(sky.code.resend_cooldown == milliseconds(60'000));
   CHECK(sky.lock.duration == milliseconds(900'000));  // no "lock": defaults
 
-  const Brand nord =
-      brand_from_json(*BrandId::parse("nordwind"), read_json("brands/nordwind/brand.json"));
+  const Brand nord = brand_from_json(*BrandId::parse("nordwind"),
+                                     test::read_repo_json("brands/nordwind/brand.json"));
   CHECK(nord.default_locale == "de");
   CHECK(nord.webotp_domain == "shop.nordwind-mobil.example");
   CHECK(nord.allowed_countries == std::vector<std::string>{"DE", "AT", "CH"});

@@ -6,7 +6,12 @@
 #include "otpgate/core/types.hpp"
 #include "otpgate/crypto/openssl.hpp"
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <span>
 #include <string>
@@ -40,6 +45,15 @@ class SeededRandom final : public Random {
 // The real OpenSSL keyring: HMAC-SHA256 is deterministic for a fixed secret.
 inline crypto::OpensslKeyring keyring(std::string secret = std::string(64, 'k')) {
   return crypto::OpensslKeyring(Secret<std::string>(std::move(secret)));
+}
+
+// A JSON file of the repository (brands, schema), parsed.
+inline nlohmann::json read_repo_json(const std::string& relative) {
+  std::ifstream in(std::string(OTPGATE_SOURCE_DIR) + "/" + relative);
+  REQUIRE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return nlohmann::json::parse(ss.str());
 }
 
 }  // namespace otpgate::test

@@ -1,10 +1,10 @@
 // The JSON Schema subset validator (core/json_schema.hpp) against the real brands/schema.json.
 #include "otpgate/core/json_schema.hpp"
 
+#include "fakes.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -13,21 +13,13 @@ using json = nlohmann::json;
 
 namespace {
 
-json read_json(const std::string& relative) {
-  std::ifstream in(std::string(OTPGATE_SOURCE_DIR) + "/" + relative);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
-
 const json& schema() {
-  static const json s = read_json("brands/schema.json");
+  static const json s = otpgate::test::read_repo_json("brands/schema.json");
   return s;
 }
 
 json valid_brand() {
-  return read_json("brands/skylink/brand.json");
+  return otpgate::test::read_repo_json("brands/skylink/brand.json");
 }
 
 // The pointer of the violation, or "(valid)".
@@ -41,8 +33,8 @@ std::string violation_at(const json& doc) {
 TEST_CASE("the demo brands satisfy the schema", "[unit][schema]") {
   const char* brand = GENERATE("nordwind", "skylink");
   CAPTURE(brand);
-  const auto v =
-      validate_against_schema(schema(), read_json(std::string("brands/") + brand + "/brand.json"));
+  const auto v = validate_against_schema(
+      schema(), otpgate::test::read_repo_json(std::string("brands/") + brand + "/brand.json"));
   INFO((v ? v->pointer + ": " + v->reason : std::string()));
   CHECK_FALSE(v.has_value());
 }
