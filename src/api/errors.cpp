@@ -44,6 +44,8 @@ PublicError public_error(errc e) {
     case errc::store_protocol:
       return {503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later."};
     case errc::gateway_error:
+    case errc::gateway_timeout:
+    case errc::gateway_unreachable:
     case errc::internal:
       break;
   }

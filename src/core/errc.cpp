@@ -48,6 +48,10 @@ class category final : public boost::system::error_category {
         return "store protocol error";
       case errc::gateway_error:
         return "gateway error";
+      case errc::gateway_timeout:
+        return "gateway timeout";
+      case errc::gateway_unreachable:
+        return "gateway unreachable";
       case errc::internal:
         return "internal error";
     }

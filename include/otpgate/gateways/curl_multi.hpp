@@ -1,0 +1,39 @@
+// An asynchronous HTTP client: one libcurl multi handle driven by an Asio io_context (socket and
+// timer callbacks, curl_multi_socket_action). One instance per io thread; every request runs on
+// that thread's loop, never blocking it. Connections are reused across requests.
+#pragma once
+
+#include "otpgate/core/errc.hpp"
+#include "otpgate/gateways/http.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+namespace otpgate::gateways {
+
+class CurlMulti {
+ public:
+  explicit CurlMulti(boost::asio::io_context& ioc);
+  // Abandons transfers still in flight (their awaiting coroutines are never resumed).
+  ~CurlMulti();
+  CurlMulti(const CurlMulti&) = delete;
+  CurlMulti& operator=(const CurlMulti&) = delete;
+
+  // Performs one exchange. Errors: errc::gateway_timeout (total or connect timeout),
+  // errc::gateway_unreachable (DNS, refused, reset, TLS failure), errc::gateway_error (anything
+  // else libcurl reports). Any HTTP status is a success here; the caller interprets it.
+  boost::asio::awaitable<result<HttpResponse>> perform(const HttpRequest& request,
+                                                       const HttpTimeouts& timeouts);
+
+  // Transfers in flight (for tests and metrics).
+  std::size_t active() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace otpgate::gateways
