@@ -4,9 +4,11 @@
 #include "otpgate/app/config.hpp"
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
+#include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
+#include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
@@ -27,21 +29,26 @@ using namespace otpgate;
 struct ThreadState {
   ThreadState(boost::asio::io_context& ioc, const AppConfig& cfg, const BrandCatalog& brands,
               const ApiKeyRegistry& keys, const Keyring& keyring, const Clock& clock,
+              const gateways::GatewayCatalog& catalog,
               const std::vector<std::string>& gateway_names)
       : redis(ioc, cfg.redis),
         store(redis),
         events(ioc, redis, cfg.events_max_len),
-        gateways(gateways::create(gateway_names, ioc, cfg.gateways)),
-        service(
-            ServiceDeps{brands, store, events, gateways, clock, random, keyring, cfg.retention_ms}),
-        router(api::ApiContext{keys, brands, service, clock}) {
+        http(ioc),
+        gateways(gateways::create(gateway_names, catalog, ioc, http, cfg.gateways)),
+        dispatcher(gateways, catalog, clock, random),
+        service(ServiceDeps{brands, store, events, dispatcher, clock, random, keyring,
+                            cfg.retention_ms}),
+        router(api::ApiContext{keys, brands, service, clock, catalog}) {
     redis.start();
   }
   redis::Connection redis;
   RedisStore store;
   RedisEventSink events;
   crypto::OpensslRandom random;
+  gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
+  SmsDispatcher dispatcher;
   VerificationService service;
   api::Router router;
 };
@@ -49,7 +56,8 @@ struct ThreadState {
 int print_script(const std::string& name) {
   const std::map<std::string, std::string_view> all = {
       {"create", scripts::create}, {"check", scripts::check},       {"resend", scripts::resend},
-      {"cancel", scripts::cancel}, {"delivery", scripts::delivery}, {"expire", scripts::expire}};
+      {"cancel", scripts::cancel}, {"delivery", scripts::delivery}, {"expire", scripts::expire},
+      {"report", scripts::report}};
   auto it = all.find(name);
   if (it == all.end()) {
     std::cerr << "otpgate: unknown script '" << name << "'\n";
@@ -70,7 +78,9 @@ int run() {
   log::set_level(cfg.log_level);
   // libphonenumber loads its metadata on first use (~15 ms): at start-up, not in a request.
   (void)crypto::parse_phone("+4915112345678");
-  const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir);
+  const gateways::GatewayCatalog catalog =
+      load_gateway_catalog(cfg.gateways_file, gateways::process_env);
+  const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
   const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, brands);
   const crypto::OpensslKeyring keyring(cfg.secret);
   const SystemClock clock;
@@ -79,7 +89,8 @@ int run() {
   std::mutex states_mutex;
   std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
-    auto state = std::make_unique<ThreadState>(ioc, cfg, brands, keys, keyring, clock, names);
+    auto state =
+        std::make_unique<ThreadState>(ioc, cfg, brands, keys, keyring, clock, catalog, names);
     api::Router* router = &state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);

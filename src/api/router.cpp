@@ -11,6 +11,19 @@ namespace otpgate::api {
 namespace {
 
 constexpr std::string_view prefix = "/v1/verifications";
+constexpr std::string_view gateways_prefix = "/v1/gateways/";
+constexpr std::string_view reports_suffix = "/delivery-reports";
+
+// "{gateway}" of /v1/gateways/{gateway}/delivery-reports, or "" for any other path.
+std::string_view report_gateway_of(std::string_view path) {
+  if (path.size() <= gateways_prefix.size() + reports_suffix.size() ||
+      path.substr(0, gateways_prefix.size()) != gateways_prefix ||
+      path.substr(path.size() - reports_suffix.size()) != reports_suffix)
+    return {};
+  const std::string_view name = path.substr(
+      gateways_prefix.size(), path.size() - gateways_prefix.size() - reports_suffix.size());
+  return name.find('/') == std::string_view::npos ? name : std::string_view();
+}
 
 const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys) {
   const auto auth = req.header("authorization");
@@ -57,6 +70,7 @@ namespace {
 std::string log_route_of(std::string_view path) {
   if (path == "/healthz" || path == "/readyz") return std::string(path);
   if (path == prefix) return std::string(prefix);
+  if (!report_gateway_of(path).empty()) return "/v1/gateways/{gateway}/delivery-reports";
   if (path.compare(0, prefix.size() + 1, std::string(prefix) + "/") != 0) return "{unmatched}";
   const std::string_view tail = path.substr(prefix.size() + 1);
   const auto slash = tail.find('/');
@@ -81,6 +95,10 @@ task<http::Response> Router::route(http::Request& req) {
     if (path == "/readyz" && !ctx_.service.ready())
       co_return error_response(errc::store_unavailable, "Redis is not reachable.");
     co_return json_response(200, {{"status", "ok"}});
+  }
+  if (const auto gateway = report_gateway_of(path); !gateway.empty()) {
+    http::Response r = co_await delivery_report(req, gateway);
+    co_return r;
   }
   if (path.compare(0, prefix.size(), prefix) != 0) co_return route_not_found();
 

@@ -40,7 +40,10 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
       {"resend_available_at", rfc3339(resend_available_ms(r))},
       {"attempts_left", status == Status::pending ? attempts_left(r) : 0},
       {"sends_left", status == Status::pending ? sends_left(r) : 0},
-      {"delivery", {{"status", r.delivery_status}, {"gateway", r.gateway}}},
+      {"delivery",
+       {{"status", r.delivery_status},
+        {"gateway", r.gateway},
+        {"message_id", r.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message_id)}}},
       {"order", object_or_null(r.order_json)},
       {"metadata", object_or_null(r.metadata_json)},
   };

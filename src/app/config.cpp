@@ -119,6 +119,7 @@ AppConfig config_from_env() {
   c.templates_dir = env_or("OTPGATE_TEMPLATES_DIR", c.templates_dir);
   c.api_keys_file = env_or("OTPGATE_API_KEYS_FILE", c.api_keys_file);
   c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
+  c.gateways_file = env_or("OTPGATE_GATEWAYS_FILE", "");
   c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;
   const std::string level = env_or("OTPGATE_LOG_LEVEL", "info");
   const std::map<std::string, log::level> levels = {{"debug", log::level::debug},
@@ -133,7 +134,18 @@ AppConfig config_from_env() {
   return c;
 }
 
-BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir) {
+gateways::GatewayCatalog load_gateway_catalog(const std::string& file,
+                                              const gateways::EnvLookup& env) {
+  const json doc = file.empty() ? json(nullptr) : read_json(file);
+  try {
+    return gateways::build_catalog(doc, env);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(file + ": field " + e.what());
+  }
+}
+
+BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir,
+                         const gateways::GatewayCatalog* gateways) {
   const fs::path root(brands_dir);
   const json schema = read_json(root / "schema.json");
   const auto defaults = load_templates(fs::path(templates_dir), "default templates");
@@ -159,9 +171,12 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
       std::string chosen;
       if (!b.template_for(b.default_locale, chosen))
         throw std::invalid_argument("/default_locale: no verification template for it or \"en\"");
-      for (const auto& g : b.gateways)
-        if (!gateways::factories().count(g))
-          throw std::invalid_argument("/gateways: unknown gateway " + g);
+      for (const auto& g : b.gateways) {
+        const bool local = g == "file" || g == "log";
+        if (!local && (!gateways || !gateways->count(g)))
+          throw std::invalid_argument("/gateways: unknown gateway " + g +
+                                      " (not file, log or a gateway of OTPGATE_GATEWAYS_FILE)");
+      }
       out.emplace(name, std::move(b));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file.string() + ": field " + e.what());

@@ -6,6 +6,7 @@ namespace otpgate::scripts {
 // the guard every transition starts with. Statuses and field names match VerificationRecord:
 //   st status, mac code MAC, ex expires, fin finished, au attempts used, ma max attempts,
 //   sn sends, ms max sends, cd cooldown, ls last send, dst delivery status, gw gateway,
+//   mid the gateway's message id, ar the automatic resend (0 off, 1 available, 2 used),
 //   lkn/lkw/lkd/lkm the lock policy (failures, window, first lock, longest lock).
 #define OTPGATE_LUA_PRELUDE                                                       \
   "local function ct_equal(a, b)\n"                                               \
@@ -115,11 +116,35 @@ const std::string_view delivery = OTPGATE_LUA_PRELUDE
     "local r = KEYS[1]\n"
     "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
     "local accepted = ARGV[4] == '1'\n"
-    "redis.call('HSET', r, 'gw', ARGV[3], 'dst', accepted and 'accepted' or 'failed')\n"
+    // A failed automatic resend leaves the earlier send's state alone: that SMS may still arrive.
+    "if not accepted and ARGV[7] == '1' then return {'ok', 0, redis.call('HGETALL', r)} end\n"
+    "redis.call('HSET', r, 'gw', ARGV[3], 'dst', accepted and 'accepted' or 'failed', 'mid',\n"
+    "           ARGV[6])\n"
     "if not accepted and ARGV[5] == '1' and redis.call('HGET', r, 'st') == 'pending' then\n"
     "  redis.call('HSET', r, 'st', 'send_failed', 'fin', ARGV[2])\n"
     "end\n"
     "return {'ok', 0, redis.call('HGETALL', r)}\n";
+
+// A delivery report. Applies only to the send it is about (same gateway and, when the report
+// has one, the same message id), never moves a final state back to "accepted" (reports arrive
+// out of order), and claims the one automatic resend for an undelivered SMS while the
+// verification is pending and the brand asked for it.
+const std::string_view report =
+    "local r = KEYS[1]\n"
+    "if redis.call('EXISTS', r) == 0 then return {'not_found'} end\n"
+    "local v = redis.call('HMGET', r, 'gw', 'mid', 'dst', 'st', 'ex', 'ar')\n"
+    "local status = ARGV[3]\n"
+    "local stale = v[1] ~= ARGV[1] or (ARGV[2] ~= '' and v[2] ~= ARGV[2]) or v[3] == status\n"
+    "  or (status == 'accepted' and v[3] ~= 'accepted' and v[3] ~= 'queued')\n"
+    "if stale then return {'stale', 0, redis.call('HGETALL', r)} end\n"
+    "redis.call('HSET', r, 'dst', status)\n"
+    "local claimed = 0\n"
+    "if (status == 'undelivered' or status == 'failed') and v[4] == 'pending'\n"
+    "  and tonumber(ARGV[4]) < tonumber(v[5]) and v[6] == '1' then\n"
+    "  redis.call('HSET', r, 'ar', '2')\n"
+    "  claimed = 1\n"
+    "end\n"
+    "return {'applied', claimed, redis.call('HGETALL', r)}\n";
 
 const std::string_view expire =
     "local v = redis.call('HMGET', KEYS[1], 'st', 'ex')\n"

@@ -27,11 +27,13 @@ const redis::Script& script(std::string_view source) {
   static const redis::Script cancel_s{std::string(scripts::cancel)};
   static const redis::Script delivery_s{std::string(scripts::delivery)};
   static const redis::Script expire_s{std::string(scripts::expire)};
+  static const redis::Script report_s{std::string(scripts::report)};
   if (source.data() == scripts::create.data()) return create_s;
   if (source.data() == scripts::check.data()) return check_s;
   if (source.data() == scripts::resend.data()) return resend_s;
   if (source.data() == scripts::cancel.data()) return cancel_s;
   if (source.data() == scripts::delivery.data()) return delivery_s;
+  if (source.data() == scripts::report.data()) return report_s;
   return expire_s;
 }
 
@@ -123,7 +125,7 @@ struct FieldDef {
   std::string_view name;
   Member member;
 };
-const std::array<FieldDef, 25> record_fields = {{
+const std::array<FieldDef, 27> record_fields = {{
     {"id", &R::id},
     {"b", &R::brand},
     {"p", &R::phone},
@@ -141,6 +143,8 @@ const std::array<FieldDef, 25> record_fields = {{
     {"ls", &R::last_send_ms},
     {"dst", &R::delivery_status},
     {"gw", &R::gateway},
+    {"mid", &R::message_id},
+    {"ar", &R::auto_resend},
     {"lkn", &R::lock_max_failed},
     {"lkw", &R::lock_window_ms},
     {"lkd", &R::lock_ms},
@@ -307,16 +311,32 @@ task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const s
 
 task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationId& id,
                                                              const std::string& brand,
-                                                             const std::string& gateway,
-                                                             bool accepted, bool first_send,
+                                                             const DeliveryUpdate& u,
                                                              std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms), gateway,
-                                         accepted ? "1" : "0", first_send ? "1" : "0"};
+  const std::vector<std::string> args = {brand,        std::to_string(now_ms),
+                                         u.gateway,    u.accepted ? "1" : "0",
+                                         u.first_send ? "1" : "0", u.message_id,
+                                         u.auto_resend ? "1" : "0"};
   auto t = co_await run_script(conn_, scripts::delivery, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;
   co_return std::move(*t.value().record);
+}
+
+task<result<ReportOutcome>> RedisStore::apply_report(const VerificationId& id,
+                                                    const ReportUpdate& u, std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {u.gateway, u.message_id, u.status,
+                                         std::to_string(now_ms)};
+  auto t = co_await run_script(conn_, scripts::report, keys, args);
+  if (!t) co_return t.error();
+  if (!t.value().record) co_return errc::store_protocol;
+  ReportOutcome out{.what = t.value().tag == "applied" ? ReportOutcome::kind::applied
+                                                       : ReportOutcome::kind::stale,
+                    .resend_claimed = t.value().number == 1,
+                    .record = std::move(*t.value().record)};
+  co_return out;
 }
 
 task<result<bool>> RedisStore::mark_expired(const VerificationId& id, std::int64_t now_ms) {

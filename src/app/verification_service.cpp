@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace otpgate {
 namespace {
 
@@ -60,30 +62,22 @@ void VerificationService::emit(EventType type, const VerificationRecord& r, int 
   d_.events.publish(e);
 }
 
-task<std::optional<SendReceipt>> VerificationService::send_code(const Brand& brand,
-                                                                const VerificationRecord& r) {
+task<DispatchResult> VerificationService::send_code(const Brand& brand,
+                                                    const VerificationRecord& r,
+                                                    std::size_t first) {
   const auto id = VerificationId::parse(r.id);
   std::string locale;
   const Template* tpl = brand.template_for(r.locale, locale);
-  if (!id || !tpl) co_return std::nullopt;
+  if (!id || !tpl) co_return DispatchResult{};
   const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
   TemplateValues values = order_values(r.order_json);
   values.code = code.reveal();
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
-  SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand, r.id};
-  for (const auto& name : brand.gateways) {
-    auto gw = d_.gateways.find(name);
-    if (gw == d_.gateways.end()) continue;
-    auto receipt = co_await gw->second->send(msg);
-    if (receipt) co_return receipt.value();
-    log::write(log::level::warn, "gateway refused sms",
-               {{"gateway", name},
-                {"brand", r.brand},
-                {"verification_id", r.id},
-                {"error", receipt.error().message()}});
-  }
-  co_return std::nullopt;
+  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)),
+                       r.brand, r.id};
+  DispatchResult sent = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
+  co_return sent;
 }
 
 NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_t now) {
@@ -107,6 +101,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_
   r.max_sends = brand.code.max_sends;
   r.resend_cooldown_ms = brand.code.resend_cooldown.count();
   r.delivery_status = "queued";
+  r.auto_resend = brand.delivery.resend_on_undelivered ? 1 : 0;
   r.lock_max_failed = brand.lock.max_failed_checks;
   r.lock_window_ms = brand.lock.window.count();
   r.lock_ms = brand.lock.duration.count();
@@ -126,16 +121,18 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
                                           bool first_send) {
   const auto id = VerificationId::parse(r.id);
   if (!id) co_return failure(errc::internal);
-  const auto receipt = co_await send_code(brand, r);
+  const DispatchResult sent = co_await send_code(brand, r, 0);
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
   // expression twice (see docs/architecture.md, "coroutine rules").
-  const std::string gateway = receipt ? receipt->gateway : r.gateway;
-  auto after = co_await d_.store.record_delivery(*id, r.brand, gateway, receipt.has_value(),
-                                                 first_send, d_.clock.now_ms());
+  const DeliveryUpdate update{.gateway = sent.gateway,
+                              .message_id = sent.message_id,
+                              .accepted = sent.accepted,
+                              .first_send = first_send};
+  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
   if (!after) co_return failure(to_errc(after.error()));
-  const EventType sent = first_send ? EventType::sent : EventType::resent;
-  emit(receipt ? sent : EventType::send_failed, after.value());
-  if (!receipt) co_return failure(errc::sms_delivery_failed, after.value());
+  const EventType ok_event = first_send ? EventType::sent : EventType::resent;
+  emit(sent.accepted ? ok_event : EventType::send_failed, after.value());
+  if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
 }
 
@@ -257,6 +254,39 @@ task<Answer> VerificationService::cancel(const VerificationId& id, const std::st
       co_return failure(not_pending_error(o.record), o.record);
   }
   co_return failure(errc::internal);
+}
+
+task<errc> VerificationService::apply_report(const VerificationId& id, const ReportUpdate& report) {
+  auto out = co_await d_.store.apply_report(id, report, d_.clock.now_ms());
+  if (!out) co_return to_errc(out.error());
+  const ReportOutcome& o = out.value();
+  if (o.what == ReportOutcome::kind::applied && report.status != "accepted")
+    emit(report.status == "delivered" ? EventType::delivered : EventType::undelivered, o.record);
+  if (o.resend_claimed) co_await resend_after_undelivered(o.record);
+  co_return errc::ok;
+}
+
+task<void> VerificationService::resend_after_undelivered(const VerificationRecord& r) {
+  const auto brand = d_.brands.find(r.brand);
+  const auto id = VerificationId::parse(r.id);
+  if (brand == d_.brands.end() || !id) co_return;
+  const auto& order = brand->second.gateways;
+  const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
+  const std::size_t next =
+      failed_at == order.end() ? order.size()
+                               : static_cast<std::size_t>(failed_at - order.begin()) + 1;
+  if (next >= order.size()) {
+    log::write(log::level::info, "no gateway left for the automatic resend",
+               {{"verification_id", r.id}, {"gateway", r.gateway}});
+    co_return;
+  }
+  const DispatchResult sent = co_await send_code(brand->second, r, next);
+  const DeliveryUpdate update{.gateway = sent.gateway,
+                              .message_id = sent.message_id,
+                              .accepted = sent.accepted,
+                              .auto_resend = true};
+  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
+  if (after && sent.accepted) emit(EventType::resent, after.value());
 }
 
 }  // namespace otpgate

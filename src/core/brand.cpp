@@ -40,6 +40,21 @@ LockPolicy lock_policy_from(const json& l) {
   return p;
 }
 
+DeliveryPolicy delivery_policy_from(const json& d) {
+  DeliveryPolicy p;
+  p.attempt_timeout = milliseconds(d.value("attempt_timeout_ms", p.attempt_timeout.count()));
+  p.deadline = milliseconds(d.value("deadline_ms", p.deadline.count()));
+  p.retries = d.value("retries", p.retries);
+  p.backoff = milliseconds(d.value("backoff_ms", p.backoff.count()));
+  p.max_backoff = milliseconds(d.value("max_backoff_ms", p.max_backoff.count()));
+  p.resend_on_undelivered = d.value("resend_on_undelivered", p.resend_on_undelivered);
+  if (p.deadline < p.attempt_timeout)
+    throw std::invalid_argument("/delivery/deadline_ms: must not be below attempt_timeout_ms");
+  if (p.max_backoff < p.backoff)
+    throw std::invalid_argument("/delivery/max_backoff_ms: must not be below backoff_ms");
+  return p;
+}
+
 }  // namespace
 
 bool Brand::country_allowed(std::string_view iso2) const {
@@ -79,6 +94,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
   b.lock = lock_policy_from(doc.value("lock", json::object()));
   b.allowed_countries = doc.at("allowed_countries").get<std::vector<std::string>>();
   b.gateways = doc.at("gateways").get<std::vector<std::string>>();
+  b.delivery = delivery_policy_from(doc.value("delivery", json::object()));
   b.psd2_dynamic_linking = doc.value("psd2_dynamic_linking", false);
   b.webotp_domain = doc.value("webotp_domain", std::string());
   b.android_app_hash = doc.value("android_app_hash", std::string());

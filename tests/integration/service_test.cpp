@@ -4,6 +4,7 @@
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
+#include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/util/system_clock.hpp"
 
 #include "support/otpgate_process.hpp"
@@ -48,10 +49,13 @@ struct ServiceFixture {
   BrandCatalog brands =
       load_brands(test::source_dir() + "/brands", test::source_dir() + "/templates");
   std::string outbox = "/tmp/otpgate-service-test-" + std::to_string(::getpid()) + ".jsonl";
+  gateways::GatewayCatalog catalog = gateways::build_catalog(nullptr, gateways::process_env);
+  gateways::CurlMulti http{ioc};
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways =
-      gateways::create({"file"}, ioc, gateways::GatewaySettings{outbox});
+      gateways::create({"file"}, catalog, ioc, http, gateways::GatewaySettings{outbox});
+  SmsDispatcher dispatcher{gateways, catalog, clock, random};
   VerificationService service{
-      ServiceDeps{brands, store, events, gateways, clock, random, keys, 60'000}};
+      ServiceDeps{brands, store, events, dispatcher, clock, random, keys, 60'000}};
 
   static redis::Config config() {
     redis::Config c;

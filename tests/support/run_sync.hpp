@@ -25,6 +25,8 @@ T run_sync(boost::asio::io_context& ioc, boost::asio::awaitable<T> call,
            std::chrono::seconds limit = std::chrono::seconds(10)) {
   std::optional<T> out;
   std::exception_ptr error;
+  // A context that ran out of work is stopped and would run nothing more until restarted.
+  if (ioc.stopped()) ioc.restart();
   boost::asio::co_spawn(ioc, detail::capture(std::move(call), out),
                         [&](std::exception_ptr e) { error = e; });
   const auto end = std::chrono::steady_clock::now() + limit;

@@ -173,3 +173,35 @@ TEST_CASE("country_allowed matches the upper-case allow-list exactly", "[unit][b
   CHECK_FALSE(b.country_allowed(""));
   CHECK_FALSE(b.country_allowed("DEU"));
 }
+
+TEST_CASE("the delivery policy has documented defaults and reads every field",
+          "[unit][brand][delivery]") {
+  const Brand d = brand_from_json(brand_id(), minimal());
+  CHECK(d.delivery.attempt_timeout == milliseconds(3000));
+  CHECK(d.delivery.deadline == milliseconds(8000));
+  CHECK(d.delivery.retries == 2);
+  CHECK(d.delivery.backoff == milliseconds(200));
+  CHECK(d.delivery.max_backoff == milliseconds(2000));
+  CHECK_FALSE(d.delivery.resend_on_undelivered);
+  json doc = minimal();
+  doc["delivery"] = {{"attempt_timeout_ms", 500}, {"deadline_ms", 1500},
+                     {"retries", 0},              {"backoff_ms", 50},
+                     {"max_backoff_ms", 100},     {"resend_on_undelivered", true}};
+  const Brand b = brand_from_json(brand_id(), doc);
+  CHECK(b.delivery.attempt_timeout == milliseconds(500));
+  CHECK(b.delivery.deadline == milliseconds(1500));
+  CHECK(b.delivery.retries == 0);
+  CHECK(b.delivery.backoff == milliseconds(50));
+  CHECK(b.delivery.max_backoff == milliseconds(100));
+  CHECK(b.delivery.resend_on_undelivered);
+}
+
+TEST_CASE("a deadline shorter than one attempt is refused", "[unit][brand][delivery]") {
+  json doc = minimal();
+  doc["delivery"] = {{"attempt_timeout_ms", 5000}, {"deadline_ms", 1000}};
+  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc),
+                    Catch::Contains("/delivery/deadline_ms"));
+  doc["delivery"] = {{"backoff_ms", 500}, {"max_backoff_ms", 100}};
+  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc),
+                    Catch::Contains("/delivery/max_backoff_ms"));
+}

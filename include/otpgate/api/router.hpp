@@ -4,6 +4,7 @@
 
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
+#include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/message.hpp"
 
 namespace otpgate::api {
@@ -13,6 +14,7 @@ struct ApiContext {
   const BrandCatalog& brands;
   VerificationService& service;
   const Clock& clock;
+  const gateways::GatewayCatalog& gateways;
 };
 
 class Router {
@@ -27,6 +29,9 @@ class Router {
   task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
                                        std::string_view action);
   http::Response render(const Answer& a, unsigned success_status) const;
+  // POST (or GET) /v1/gateways/{gateway}/delivery-reports: authenticated by the vendor's
+  // signature, not an API key (src/api/delivery_reports.cpp).
+  task<http::Response> delivery_report(http::Request& req, std::string_view gateway);
 
   ApiContext ctx_;
 };

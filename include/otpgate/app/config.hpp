@@ -27,6 +27,7 @@ struct AppConfig {
   std::string templates_dir = "templates";
   std::string api_keys_file = "config/api-keys.json";
   gateways::GatewaySettings gateways;       // OTPGATE_SMS_OUTBOX
+  std::string gateways_file;                // OTPGATE_GATEWAYS_FILE ("" = only file and log)
   std::int64_t retention_ms = 86'400'000;   // OTPGATE_RETENTION_SECONDS
   std::size_t events_max_len = 1'000'000;   // OTPGATE_EVENTS_MAX_LEN, per brand stream
   log::level log_level = log::level::info;  // OTPGATE_LOG_LEVEL: debug, info, warn, error
@@ -35,10 +36,17 @@ struct AppConfig {
 // Reads the OTPGATE_* environment variables (see docs/configuration.md).
 AppConfig config_from_env();
 
+// The SMS gateways: file and log, plus those of the gateways file (docs/gateways.md) when one is
+// named, with ${NAME} references resolved from env.
+gateways::GatewayCatalog load_gateway_catalog(const std::string& file,
+                                              const gateways::EnvLookup& env);
+
 // Loads brands/<id>/brand.json for every folder in brands_dir, validates each against
 // brands_dir/schema.json, and attaches templates (templates_dir/<locale>/verification.txt,
-// overridden by brands_dir/<id>/templates/<locale>/verification.txt).
-BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir);
+// overridden by brands_dir/<id>/templates/<locale>/verification.txt). Every gateway a brand
+// names must be in `gateways` (only file and log when null).
+BrandCatalog load_brands(const std::string& brands_dir, const std::string& templates_dir,
+                         const gateways::GatewayCatalog* gateways = nullptr);
 
 ApiKeyRegistry load_api_keys(const std::string& file, const BrandCatalog& brands);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/core/brand.hpp"
+#include "otpgate/core/delivery.hpp"
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/events.hpp"
 #include "otpgate/core/types.hpp"
@@ -53,6 +54,32 @@ struct CancelOutcome {
   VerificationRecord record;
 };
 
+struct DeliveryUpdate {
+  std::string gateway;
+  std::string message_id;  // "" when not accepted
+  bool accepted = false;
+  bool first_send = false;
+  bool auto_resend = false;  // a failover resend after an undelivered report: sends unchanged
+};
+
+struct ReportUpdate {
+  std::string gateway;
+  std::string message_id;  // "" when the vendor's report has none: matches any
+  std::string status;      // accepted, delivered, undelivered, failed
+  // Claim the one automatic resend if the report says undelivered/failed and the verification
+  // is still pending (the brand's delivery.resend_on_undelivered).
+  bool claim_resend = false;
+};
+
+struct ReportOutcome {
+  enum class kind {
+    applied,  // the record's delivery status changed
+    stale,    // another gateway's or an earlier send's report, or an older state: unchanged
+  } what = kind::stale;
+  bool resend_claimed = false;  // this call claimed the automatic resend
+  VerificationRecord record;
+};
+
 class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
@@ -67,12 +94,16 @@ class VerificationStore {
                                              std::int64_t now_ms) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                              std::int64_t now_ms) = 0;
-  // Records a gateway's answer; a refused first send turns the verification send_failed.
+  // Records the outcome of a send: the gateway and its message id when accepted; a refused
+  // first send turns the verification send_failed.
   virtual task<result<VerificationRecord>> record_delivery(const VerificationId& id,
                                                            const std::string& brand,
-                                                           const std::string& gateway,
-                                                           bool accepted, bool first_send,
+                                                           const DeliveryUpdate& update,
                                                            std::int64_t now_ms) = 0;
+  // Applies a gateway's delivery report to the verification it names (see ReportOutcome).
+  virtual task<result<ReportOutcome>> apply_report(const VerificationId& id,
+                                                   const ReportUpdate& report,
+                                                   std::int64_t now_ms) = 0;
   // Marks a pending record past its expiry as expired; true if this call made the change.
   virtual task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) = 0;
   // Whether the store can serve requests now (for /readyz).
@@ -87,16 +118,13 @@ struct SmsMessage {
   std::string verification_id;
 };
 
-struct SendReceipt {
-  std::string gateway;
-  std::string message_id;
-};
-
 class SmsGateway {
  public:
   virtual ~SmsGateway() = default;
   virtual const std::string& name() const = 0;
-  virtual task<result<SendReceipt>> send(const SmsMessage& message) = 0;
+  // One attempt to hand the message to the gateway, finished within `timeout`. Never throws;
+  // every failure is a transient or permanent SendAttempt with a loggable reason.
+  virtual task<SendAttempt> send(const SmsMessage& message, milliseconds timeout) = 0;
 };
 
 class EventSink {

@@ -33,8 +33,10 @@ class RedisStore final : public VerificationStore {
                                      std::int64_t now_ms) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,
                                                    const std::string& brand,
-                                                   const std::string& gateway, bool accepted,
-                                                   bool first_send, std::int64_t now_ms) override;
+                                                   const DeliveryUpdate& update,
+                                                   std::int64_t now_ms) override;
+  task<result<ReportOutcome>> apply_report(const VerificationId& id, const ReportUpdate& report,
+                                           std::int64_t now_ms) override;
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
   bool ready() const override;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/app/ports.hpp"
+#include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/core/brand.hpp"
 #include "otpgate/core/ports.hpp"
 
@@ -37,7 +38,7 @@ struct ServiceDeps {
   const BrandCatalog& brands;
   VerificationStore& store;
   EventSink& events;
-  std::map<std::string, std::unique_ptr<SmsGateway>>& gateways;
+  SmsDispatcher& dispatcher;
   const Clock& clock;
   Random& random;
   const Keyring& keys;
@@ -54,6 +55,10 @@ class VerificationService {
   task<Answer> check(const VerificationId& id, const std::string& brand, const std::string& code);
   task<Answer> resend(const VerificationId& id, const std::string& brand);
   task<Answer> cancel(const VerificationId& id, const std::string& brand);
+  // A gateway's delivery report (its signature already checked): updates the verification's
+  // delivery state, emits delivered/undelivered, and performs the brand's one automatic
+  // failover resend when the report claims it. errc::not_found: no such verification (any more).
+  task<errc> apply_report(const VerificationId& id, const ReportUpdate& report);
 
   bool ready() const { return d_.store.ready(); }
 
@@ -62,8 +67,11 @@ class VerificationService {
   NewVerification draft(const CreateCommand& cmd, std::int64_t now);
   // Sends the code, records the gateway's answer and emits sent/resent or send_failed.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send);
-  // Renders and sends the code through the brand's gateways in order; the first acceptance.
-  task<std::optional<SendReceipt>> send_code(const Brand& brand, const VerificationRecord& r);
+  // Renders the code's SMS and sends it through the brand's gateways from index `first` on.
+  task<DispatchResult> send_code(const Brand& brand, const VerificationRecord& r,
+                                 std::size_t first);
+  // The automatic resend an undelivered report claimed: the gateway after the one that failed.
+  task<void> resend_after_undelivered(const VerificationRecord& r);
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
 
   ServiceDeps d_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/core/delivery.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/core/types.hpp"
 
@@ -46,6 +47,7 @@ struct Brand {
   LockPolicy lock;
   std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> gateways;           // failover order
+  DeliveryPolicy delivery;
   bool psd2_dynamic_linking = false;
   std::string webotp_domain;     // empty: no WebOTP line
   std::string android_app_hash;  // empty: none

@@ -21,7 +21,9 @@ enum class EventType {
   failed,
   expired,
   cancelled,
-  locked
+  locked,
+  delivered,    // a gateway's report: the SMS reached the phone
+  undelivered,  // a gateway's report: it did not (undelivered or failed)
 };
 
 std::string_view to_string(EventType t);
@@ -32,7 +34,7 @@ struct Event {
   std::string verification_id;
   std::string phone_masked;
   std::string country;
-  std::string gateway;  // for sent / resent / send_failed
+  std::string gateway;  // for sent / resent / send_failed / delivered / undelivered
   int attempt = 0;      // check attempt number (1-based) for checked_* / approved / failed
   int send = 0;         // send number (1-based) for sent / resent
   std::int64_t at_ms = 0;

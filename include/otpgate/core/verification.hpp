@@ -34,8 +34,13 @@ struct VerificationRecord {
   int max_sends = 0;
   std::int64_t resend_cooldown_ms = 0;
   std::int64_t last_send_ms = 0;
-  std::string delivery_status;  // queued, accepted, failed
+  // queued (no answer yet), accepted, failed (no gateway took it), and from delivery reports
+  // delivered, undelivered, failed.
+  std::string delivery_status;
   std::string gateway;
+  std::string message_id;  // the accepting gateway's id for the last send
+  // The brand's delivery.resend_on_undelivered at create: 0 off, 1 on and unused, 2 used.
+  int auto_resend = 0;
   // The code's format when the verification was created, so a resend re-derives the same code
   // even after the brand's policy changed.
   int code_length = 0;

@@ -37,7 +37,7 @@ class FileGateway final : public SmsGateway {
   }
   const std::string& name() const override { return name_; }
 
-  task<result<SendReceipt>> send(const SmsMessage& m) override {
+  task<SendAttempt> send(const SmsMessage& m, milliseconds) override {
     static std::atomic<unsigned long> counter{0};
     const std::string message_id = "file-" + std::to_string(++counter);
     nlohmann::json line = {{"to", m.to},
@@ -53,8 +53,9 @@ class FileGateway final : public SmsGateway {
     // A local append of a few hundred bytes goes to the page cache and does not block the loop
     // in practice; this gateway is for development and tests only.
     const ssize_t n = ::write(fd_, text.data(), text.size());
-    if (n != static_cast<ssize_t>(text.size())) co_return errc::gateway_error;
-    co_return SendReceipt{name_, message_id};
+    if (n != static_cast<ssize_t>(text.size()))
+      co_return SendAttempt{.outcome = SendOutcome::transient, .reason = "write failed"};
+    co_return SendAttempt{.outcome = SendOutcome::accepted, .message_id = message_id};
   }
 
  private:
@@ -64,8 +65,7 @@ class FileGateway final : public SmsGateway {
 
 }  // namespace
 
-std::unique_ptr<SmsGateway> make_file_gateway(boost::asio::io_context&,
-                                              const GatewaySettings& settings) {
+std::unique_ptr<SmsGateway> make_file_gateway(const GatewaySettings& settings) {
   return std::make_unique<FileGateway>(settings.outbox_path);
 }
 

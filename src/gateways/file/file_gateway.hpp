@@ -6,7 +6,6 @@
 
 namespace otpgate::gateways {
 
-std::unique_ptr<SmsGateway> make_file_gateway(boost::asio::io_context& ioc,
-                                              const GatewaySettings& settings);
+std::unique_ptr<SmsGateway> make_file_gateway(const GatewaySettings& settings);
 
 }  // namespace otpgate::gateways

@@ -12,7 +12,7 @@ class LogGateway final : public SmsGateway {
  public:
   const std::string& name() const override { return name_; }
 
-  task<result<SendReceipt>> send(const SmsMessage& m) override {
+  task<SendAttempt> send(const SmsMessage& m, milliseconds) override {
     static std::atomic<unsigned long> counter{0};
     const std::string message_id = "log-" + std::to_string(++counter);
     // stdout, not the structured log on stderr: the text holds the code and must never reach
@@ -25,8 +25,8 @@ class LogGateway final : public SmsGateway {
          m.text.reveal()}}.dump();
     line.push_back('\n');
     if (::write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-      co_return errc::gateway_error;
-    co_return SendReceipt{name_, message_id};
+      co_return SendAttempt{.outcome = SendOutcome::transient, .reason = "write failed"};
+    co_return SendAttempt{.outcome = SendOutcome::accepted, .message_id = message_id};
   }
 
  private:
@@ -35,7 +35,7 @@ class LogGateway final : public SmsGateway {
 
 }  // namespace
 
-std::unique_ptr<SmsGateway> make_log_gateway(boost::asio::io_context&, const GatewaySettings&) {
+std::unique_ptr<SmsGateway> make_log_gateway() {
   return std::make_unique<LogGateway>();
 }
 

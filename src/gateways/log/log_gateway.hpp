@@ -5,7 +5,6 @@
 
 namespace otpgate::gateways {
 
-std::unique_ptr<SmsGateway> make_log_gateway(boost::asio::io_context& ioc,
-                                             const GatewaySettings& settings);
+std::unique_ptr<SmsGateway> make_log_gateway();
 
 }  // namespace otpgate::gateways

@@ -1,0 +1,81 @@
+#include "otpgate/app/sms_dispatcher.hpp"
+
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <chrono>
+
+namespace otpgate {
+
+struct SmsDispatcher::Progress {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  DispatchResult result;
+
+  milliseconds elapsed() const {
+    return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+  }
+};
+
+double SmsDispatcher::jitter() {
+  std::array<std::uint8_t, 4> bytes{};
+  random_.fill(bytes);
+  const std::uint32_t v = (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+                          (std::uint32_t{bytes[2]} << 8) | bytes[3];
+  return static_cast<double>(v) / 4294967296.0;
+}
+
+task<DispatchResult> SmsDispatcher::send(const DeliveryPolicy& policy,
+                                         const std::vector<std::string>& order, std::size_t first,
+                                         const SmsMessage& message) {
+  Progress progress;
+  for (std::size_t i = first; i < order.size(); ++i) {
+    if (attempt_budget(policy, progress.elapsed()) <= milliseconds(0)) break;
+    const std::string& name = order[i];
+    progress.result.gateway = name;
+    const bool accepted = co_await try_gateway(policy, name, message, progress);
+    if (accepted) break;
+  }
+  co_return progress.result;
+}
+
+task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::string& name,
+                                      const SmsMessage& message, Progress& progress) {
+  const auto gw = gateways_.find(name);
+  const auto spec = catalog_.find(name);
+  if (gw == gateways_.end() || spec == catalog_.end()) co_return false;
+  gateways::SharedCircuit& circuit = *spec->second.circuit;
+  for (int attempt = 1;; ++attempt) {
+    const milliseconds budget = attempt_budget(policy, progress.elapsed());
+    if (budget <= milliseconds(0)) co_return false;
+    if (!circuit.try_acquire(clock_.now_ms())) {
+      log::write(log::level::warn, "gateway skipped: circuit open",
+                 {{"gateway", name}, {"verification_id", message.verification_id}});
+      co_return false;
+    }
+    ++progress.result.attempts;
+    const SendAttempt a = co_await gw->second->send(message, budget);
+    circuit.on_result(a.outcome, clock_.now_ms());
+    if (a.outcome == SendOutcome::accepted) {
+      progress.result.accepted = true;
+      progress.result.message_id = a.message_id;
+      co_return true;
+    }
+    log::write(log::level::warn, "gateway attempt failed",
+               {{"gateway", name},
+                {"verification_id", message.verification_id},
+                {"attempt", attempt},
+                {"outcome", a.outcome == SendOutcome::permanent ? "permanent" : "transient"},
+                {"reason", a.reason}});
+    const Decision d = decide_after_attempt(policy, a, attempt, progress.elapsed(), jitter());
+    if (d.step != NextStep::retry) co_return false;
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer.expires_after(d.delay);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
+}
+
+}  // namespace otpgate
