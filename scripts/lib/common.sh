@@ -5,7 +5,9 @@
 #   free_port                             print a free TCP port on 127.0.0.1
 #   start_redis DIR PORT                  private redis-server on 127.0.0.1:PORT, state in DIR
 #   stop_redis [DIR]                      stop it (default: the last one started), idempotent
-#   build_otpgate DIR TYPE [cmake args]   configure (Ninja) and build into DIR
+#   build_otpgate DIR TYPE [cmake args] [--target NAME]...
+#                                         configure (Ninja) and build into DIR (all targets,
+#                                         or only the named ones)
 #   stop_pid PID [SECONDS]                SIGTERM, wait, SIGKILL after SECONDS (default 10)
 #   pid_alive PID                         true while PID runs (zombies count as gone)
 #   otpgate_root                          the repository root (this file's ../..)
@@ -142,10 +144,21 @@ stop_redis() {
 # Configures DIR with Ninja for BUILD_TYPE (extra arguments go to cmake) and builds it.
 # Re-running reuses the build tree and ccache, so it is cheap when nothing changed.
 build_otpgate() {
-  local dir=$1 type=$2 root
+  local dir=$1 type=$2 root configure=() targets=()
   shift 2
+  while (($#)); do
+    if [[ $1 == --target ]]; then
+      targets+=(--target "$2")
+      shift 2
+    elif [[ $1 == --target=* || $1 == -t ]]; then
+      die "build_otpgate: write --target NAME"
+    else
+      configure+=("$1")
+      shift
+    fi
+  done
   root=$(otpgate_root)
   log "building $type into $dir"
-  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)"
+  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${configure[@]}" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }
