@@ -116,8 +116,9 @@ const std::string_view delivery = OTPGATE_LUA_PRELUDE
     "local r = KEYS[1]\n"
     "if not owned(r, ARGV[1]) then return {'not_found'} end\n"
     "local accepted = ARGV[4] == '1'\n"
-    // A failed automatic resend leaves the earlier send's state alone: that SMS may still arrive.
-    "if not accepted and ARGV[7] == '1' then return {'ok', 0, redis.call('HGETALL', r)} end\n"
+    // A failed resend (by the customer or automatic) leaves the earlier send's state alone: that
+    // SMS may still arrive, and its delivery report must still match.
+    "if not accepted and ARGV[5] ~= '1' then return {'ok', 0, redis.call('HGETALL', r)} end\n"
     "redis.call('HSET', r, 'gw', ARGV[3], 'dst', accepted and 'accepted' or 'failed', 'mid',\n"
     "           ARGV[6])\n"
     "if not accepted and ARGV[5] == '1' and redis.call('HGET', r, 'st') == 'pending' then\n"
@@ -139,8 +140,10 @@ const std::string_view report =
     "if stale then return {'stale', 0, redis.call('HGETALL', r)} end\n"
     "redis.call('HSET', r, 'dst', status)\n"
     "local claimed = 0\n"
+    // A locked phone gets no more SMS, not even this one (as the resend script).
     "if (status == 'undelivered' or status == 'failed') and v[4] == 'pending'\n"
-    "  and tonumber(ARGV[4]) < tonumber(v[5]) and v[6] == '1' then\n"
+    "  and tonumber(ARGV[4]) < tonumber(v[5]) and v[6] == '1'\n"
+    "  and redis.call('PTTL', KEYS[2]) <= 0 then\n"
     "  redis.call('HSET', r, 'ar', '2')\n"
     "  claimed = 1\n"
     "end\n"

@@ -35,7 +35,6 @@ task<DispatchResult> SmsDispatcher::send(const DeliveryPolicy& policy,
   for (std::size_t i = first; i < order.size(); ++i) {
     if (attempt_budget(policy, progress.elapsed()) <= milliseconds(0)) break;
     const std::string& name = order[i];
-    progress.result.gateway = name;
     const bool accepted = co_await try_gateway(policy, name, message, progress);
     if (accepted) break;
   }
@@ -51,14 +50,16 @@ task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::s
   for (int attempt = 1;; ++attempt) {
     const milliseconds budget = attempt_budget(policy, progress.elapsed());
     if (budget <= milliseconds(0)) co_return false;
-    if (!circuit.try_acquire(clock_.now_ms())) {
+    const Permit permit = circuit.try_acquire(clock_.now_ms());
+    if (permit == Permit::denied) {
       log::write(log::level::warn, "gateway skipped: circuit open",
                  {{"gateway", name}, {"verification_id", message.verification_id}});
       co_return false;
     }
     ++progress.result.attempts;
+    progress.result.gateway = name;  // the last gateway actually tried
     const SendAttempt a = co_await gw->second->send(message, budget);
-    circuit.on_result(a.outcome, clock_.now_ms());
+    circuit.on_result(a.outcome, clock_.now_ms(), permit);
     if (a.outcome == SendOutcome::accepted) {
       progress.result.accepted = true;
       progress.result.message_id = a.message_id;

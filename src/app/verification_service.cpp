@@ -283,8 +283,7 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
   const DispatchResult sent = co_await send_code(brand->second, r, next);
   const DeliveryUpdate update{.gateway = sent.gateway,
                               .message_id = sent.message_id,
-                              .accepted = sent.accepted,
-                              .auto_resend = true};
+                              .accepted = sent.accepted};
   auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
   if (after && sent.accepted) emit(EventType::resent, after.value());
 }

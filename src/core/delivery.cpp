@@ -26,24 +26,26 @@ milliseconds attempt_budget(const DeliveryPolicy& p, milliseconds elapsed) {
   return std::min(p.attempt_timeout, left);
 }
 
-bool CircuitBreaker::try_acquire(std::int64_t now_ms) {
+Permit CircuitBreaker::try_acquire(std::int64_t now_ms) {
   switch (state(now_ms)) {
     case State::closed:
-      return true;
+      return Permit::granted;
     case State::open:
-      return false;
+      return Permit::denied;
     case State::half_open:
-      if (probe_in_flight_) return false;
+      if (probe_in_flight_) return Permit::denied;
       state_ = State::half_open;
       probe_in_flight_ = true;
-      return true;
+      return Permit::probe;
   }
-  return false;
+  return Permit::denied;
 }
 
-void CircuitBreaker::on_result(SendOutcome outcome, std::int64_t now_ms) {
-  const bool probe = probe_in_flight_;
-  probe_in_flight_ = false;
+void CircuitBreaker::on_result(SendOutcome outcome, std::int64_t now_ms, Permit permit) {
+  const bool probe = permit == Permit::probe;
+  if (probe) probe_in_flight_ = false;
+  // Sends granted before the circuit opened say nothing about the gateway after it did.
+  if (!probe && state_ != State::closed) return;
   if (outcome == SendOutcome::accepted) {
     state_ = State::closed;
     consecutive_failures_ = 0;

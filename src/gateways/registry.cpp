@@ -94,14 +94,14 @@ GatewaySpec configured_spec(const std::string& name, json settings, const EnvLoo
 
 }  // namespace
 
-bool SharedCircuit::try_acquire(std::int64_t now_ms) {
+Permit SharedCircuit::try_acquire(std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   return breaker_.try_acquire(now_ms);
 }
 
-void SharedCircuit::on_result(SendOutcome outcome, std::int64_t now_ms) {
+void SharedCircuit::on_result(SendOutcome outcome, std::int64_t now_ms, Permit permit) {
   std::lock_guard lock(mutex_);
-  breaker_.on_result(outcome, now_ms);
+  breaker_.on_result(outcome, now_ms, permit);
 }
 
 CircuitBreaker::State SharedCircuit::state(std::int64_t now_ms) const {

@@ -77,15 +77,15 @@ TEST_CASE("the attempt timeout is cut to what is left of the deadline", "[delive
 TEST_CASE("the circuit opens after consecutive transient failures", "[delivery][circuit]") {
   CircuitBreaker cb(CircuitPolicy{.failures = 3, .open_for = 30s});
   for (int i = 0; i < 2; ++i) {
-    REQUIRE(cb.try_acquire(0));
+    REQUIRE(cb.try_acquire(0) == Permit::granted);
     cb.on_result(SendOutcome::transient, 0);
   }
   CHECK(cb.state(0) == CircuitBreaker::State::closed);
-  REQUIRE(cb.try_acquire(0));
+  REQUIRE(cb.try_acquire(0) == Permit::granted);
   cb.on_result(SendOutcome::transient, 1000);
   CHECK(cb.state(1000) == CircuitBreaker::State::open);
-  CHECK_FALSE(cb.try_acquire(1000));
-  CHECK_FALSE(cb.try_acquire(30'999));
+  CHECK(cb.try_acquire(1000) == Permit::denied);
+  CHECK(cb.try_acquire(30'999) == Permit::denied);
 }
 
 TEST_CASE("a success or a permanent error resets the failure count", "[delivery][circuit]") {
@@ -105,19 +105,26 @@ TEST_CASE("after open_for one probe goes through; its result decides", "[deliver
   CircuitBreaker cb(CircuitPolicy{.failures = 1, .open_for = 10s});
   cb.on_result(SendOutcome::transient, 0);
   REQUIRE(cb.state(10'000) == CircuitBreaker::State::half_open);
-  CHECK(cb.try_acquire(10'000));
-  CHECK_FALSE(cb.try_acquire(10'001));  // only one probe at a time
+  CHECK(cb.try_acquire(10'000) == Permit::probe);
+  CHECK(cb.try_acquire(10'001) == Permit::denied);  // only one probe at a time
 
   SECTION("a failed probe opens the circuit again, for a fresh period") {
-    cb.on_result(SendOutcome::transient, 12'000);
+    cb.on_result(SendOutcome::transient, 12'000, Permit::probe);
     CHECK(cb.state(12'000) == CircuitBreaker::State::open);
-    CHECK_FALSE(cb.try_acquire(21'999));
-    CHECK(cb.try_acquire(22'000));
+    CHECK(cb.try_acquire(21'999) == Permit::denied);
+    CHECK(cb.try_acquire(22'000) == Permit::probe);
   }
   SECTION("a successful probe closes it") {
-    cb.on_result(SendOutcome::accepted, 12'000);
+    cb.on_result(SendOutcome::accepted, 12'000, Permit::probe);
     CHECK(cb.state(12'000) == CircuitBreaker::State::closed);
-    CHECK(cb.try_acquire(12'000));
-    CHECK(cb.try_acquire(12'000));
+    CHECK(cb.try_acquire(12'000) == Permit::granted);
+    CHECK(cb.try_acquire(12'000) == Permit::granted);
+  }
+  SECTION("a slow send granted before the circuit opened does not decide the probe") {
+    cb.on_result(SendOutcome::accepted, 11'000, Permit::granted);
+    CHECK(cb.state(11'000) == CircuitBreaker::State::half_open);
+    CHECK(cb.try_acquire(11'000) == Permit::denied);  // the real probe is still out
+    cb.on_result(SendOutcome::transient, 12'000, Permit::probe);
+    CHECK(cb.state(12'000) == CircuitBreaker::State::open);
   }
 }

@@ -232,6 +232,11 @@ TEST_CASE("generic: configuration errors name the setting, never a value", "[gat
   CHECK(with("headers", {{"Bad Name", "x"}}) ==
         "/gateways/acme/headers/Bad Name: is not a valid header name");
 
+  // Reports find their verification by the reference; a message id alone cannot be matched.
+  auto id_only = base_settings();
+  id_only["report"].erase("reference_pointer");
+  CHECK(config_error(id_only) == "/gateways/acme/report/reference_pointer: is required");
+
   auto get_json = base_settings();
   get_json["method"] = "GET";
   get_json["body_format"] = "json";

@@ -58,8 +58,8 @@ struct DeliveryUpdate {
   std::string gateway;
   std::string message_id;  // "" when not accepted
   bool accepted = false;
-  bool first_send = false;
-  bool auto_resend = false;  // a failover resend after an undelivered report: sends unchanged
+  bool first_send = false;  // a refused first send fails the verification; a refused resend
+                            // leaves the earlier send's delivery state alone
 };
 
 struct ReportUpdate {

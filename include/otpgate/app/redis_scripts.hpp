@@ -29,11 +29,11 @@ extern const std::string_view resend;
 //    result: cancelled | expired | not_pending
 extern const std::string_view cancel;
 
-// KEYS: record. ARGV: brand, now, gateway, accepted (1/0), first_send (1/0), message_id,
-// auto_resend (1/0) -> {"not_found"} | {"ok", 0, fields...}
+// KEYS: record. ARGV: brand, now, gateway, accepted (1/0), first_send (1/0), message_id
+// -> {"not_found"} | {"ok", 0, fields...}
 extern const std::string_view delivery;
 
-// KEYS: record. ARGV: gateway, message_id ("" = any), status, now
+// KEYS: record, lock. ARGV: gateway, message_id ("" = any), status, now
 // -> {"not_found"} | {applied | stale, resend_claimed (1/0), fields...}
 extern const std::string_view report;
 

@@ -67,16 +67,21 @@ struct CircuitPolicy {
   milliseconds open_for{30'000};
 };
 
+// What try_acquire granted: nothing, a send while closed, or the one half-open probe.
+enum class Permit { denied, granted, probe };
+
 class CircuitBreaker {
  public:
   enum class State { closed, open, half_open };
 
   explicit CircuitBreaker(CircuitPolicy p = {}) : policy_(p) {}
 
-  // Whether a send may go to this gateway now. In half-open state only one caller gets true
-  // until that probe reports back.
-  bool try_acquire(std::int64_t now_ms);
-  void on_result(SendOutcome outcome, std::int64_t now_ms);
+  // Whether a send may go to this gateway now. In half-open state only one caller gets the
+  // probe until that probe reports back.
+  Permit try_acquire(std::int64_t now_ms);
+  // The result of a send made under `permit`. Only the probe's result decides a half-open
+  // circuit; a slow send granted while it was still closed cannot close or reopen it.
+  void on_result(SendOutcome outcome, std::int64_t now_ms, Permit permit = Permit::granted);
   State state(std::int64_t now_ms) const;
 
  private:

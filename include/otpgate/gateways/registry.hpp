@@ -32,8 +32,8 @@ struct GatewaySettings {
 class SharedCircuit {
  public:
   explicit SharedCircuit(CircuitPolicy p) : breaker_(p) {}
-  bool try_acquire(std::int64_t now_ms);
-  void on_result(SendOutcome outcome, std::int64_t now_ms);
+  Permit try_acquire(std::int64_t now_ms);
+  void on_result(SendOutcome outcome, std::int64_t now_ms, Permit permit = Permit::granted);
   CircuitBreaker::State state(std::int64_t now_ms) const;
 
  private:

@@ -115,7 +115,8 @@ void curl_driver::shutdown() {
     t->registered_ = false;
     t->abandon();
   }
-  // Closes the cached connections through close_socket, so the sockets go first below.
+  // Closes the cached connections through close_socket while the driver is still whole;
+  // what remains (resolver mirrors) is closed below.
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
   ++timer_generation_;

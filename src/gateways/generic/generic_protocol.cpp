@@ -248,8 +248,9 @@ std::optional<ReportConfig> parse_report_config(const Checker& c, const EnvLooku
   r.reference = pointer_at("reference_pointer");
   r.message_id = pointer_at("message_id_pointer");
   if (!r.status) c.fail("report/status_pointer", "is required");
-  if (!r.reference && !r.message_id)
-    c.fail("report", "needs reference_pointer or message_id_pointer to match reports");
+  // Reports find their verification through the reference the send put into the body
+  // ({{reference}}); a message id alone cannot be matched without a lookup table.
+  if (!r.reference) c.fail("report/reference_pointer", "is required");
   r.statuses = parse_statuses(c, *v);
   return r;
 }
