@@ -43,7 +43,8 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
       {"delivery",
        {{"status", r.delivery_status},
         {"gateway", r.gateway},
-        {"message_id", r.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message_id)}}},
+        {"message_id",
+         r.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message_id)}}},
       {"order", object_or_null(r.order_json)},
       {"metadata", object_or_null(r.metadata_json)},
   };

@@ -314,9 +314,12 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
                                                              const DeliveryUpdate& u,
                                                              std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id)};
-  const std::vector<std::string> args = {brand,     std::to_string(now_ms),
-                                         u.gateway, u.accepted ? "1" : "0",
-                                         u.first_send ? "1" : "0", u.message_id};
+  const std::vector<std::string> args = {brand,
+                                         std::to_string(now_ms),
+                                         u.gateway,
+                                         u.accepted ? "1" : "0",
+                                         u.first_send ? "1" : "0",
+                                         u.message_id};
   auto t = co_await run_script(conn_, scripts::delivery, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;
@@ -324,10 +327,9 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
 }
 
 task<result<ReportOutcome>> RedisStore::apply_report(const VerificationId& id,
-                                                    const ReportUpdate& u, std::int64_t now_ms) {
+                                                     const ReportUpdate& u, std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(id.tag())};
-  const std::vector<std::string> args = {u.gateway, u.message_id, u.status,
-                                         std::to_string(now_ms)};
+  const std::vector<std::string> args = {u.gateway, u.message_id, u.status, std::to_string(now_ms)};
   auto t = co_await run_script(conn_, scripts::report, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;

@@ -62,8 +62,7 @@ void VerificationService::emit(EventType type, const VerificationRecord& r, int 
   d_.events.publish(e);
 }
 
-task<DispatchResult> VerificationService::send_code(const Brand& brand,
-                                                    const VerificationRecord& r,
+task<DispatchResult> VerificationService::send_code(const Brand& brand, const VerificationRecord& r,
                                                     std::size_t first) {
   const auto id = VerificationId::parse(r.id);
   std::string locale;
@@ -74,8 +73,8 @@ task<DispatchResult> VerificationService::send_code(const Brand& brand,
   values.code = code.reveal();
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
-  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)),
-                       r.brand, r.id};
+  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand,
+                       r.id};
   DispatchResult sent = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
   co_return sent;
 }
@@ -272,8 +271,8 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
   if (brand == d_.brands.end() || !id) co_return;
   const auto& order = brand->second.gateways;
   const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
-  const std::size_t next =
-      failed_at == order.end() ? order.size()
+  const std::size_t next = failed_at == order.end()
+                               ? order.size()
                                : static_cast<std::size_t>(failed_at - order.begin()) + 1;
   if (next >= order.size()) {
     log::write(log::level::info, "no gateway left for the automatic resend",
@@ -281,9 +280,8 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
     co_return;
   }
   const DispatchResult sent = co_await send_code(brand->second, r, next);
-  const DeliveryUpdate update{.gateway = sent.gateway,
-                              .message_id = sent.message_id,
-                              .accepted = sent.accepted};
+  const DeliveryUpdate update{
+      .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
   auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
   if (after && sent.accepted) emit(EventType::resent, after.value());
 }

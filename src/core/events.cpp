@@ -6,8 +6,9 @@ namespace otpgate {
 
 std::string_view to_string(EventType t) {
   static constexpr std::array<std::string_view, 13> names = {
-      "created", "sent",      "resent", "send_failed", "checked_right", "checked_wrong", "approved",
-      "failed",  "expired",   "cancelled", "locked",   "delivered",     "undelivered"};
+      "created",       "sent",      "resent",     "send_failed", "checked_right",
+      "checked_wrong", "approved",  "failed",     "expired",     "cancelled",
+      "locked",        "delivered", "undelivered"};
   return names[static_cast<std::size_t>(t)];
 }
 

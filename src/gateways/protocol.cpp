@@ -59,8 +59,8 @@ std::string optional_string(const GatewayDefinition& d, const std::string& key,
 void refuse_unknown_settings(const GatewayDefinition& d,
                              std::initializer_list<const char*> allowed) {
   for (auto it = d.settings.begin(); it != d.settings.end(); ++it) {
-    const bool known = std::any_of(allowed.begin(), allowed.end(),
-                                   [&](const char* k) { return it.key() == k; });
+    const bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&](const char* k) { return it.key() == k; });
     if (!known)
       throw std::invalid_argument("/gateways/" + d.name + "/" + it.key() +
                                   ": unknown setting for a " + d.type + " gateway");

@@ -19,10 +19,8 @@ namespace otpgate::gateways {
 const std::map<std::string, ProtocolFactory>& protocol_factories() {
   // One line per vendor.
   static const std::map<std::string, ProtocolFactory> all = {
-      {"twilio", make_twilio_protocol},
-      {"vonage", make_vonage_protocol},
-      {"messagebird", make_messagebird_protocol},
-      {"sinch", make_sinch_protocol},
+      {"twilio", make_twilio_protocol},           {"vonage", make_vonage_protocol},
+      {"messagebird", make_messagebird_protocol}, {"sinch", make_sinch_protocol},
       {"generic", make_generic_protocol},
   };
   return all;
@@ -64,15 +62,15 @@ CircuitPolicy circuit_from(const json& settings, const std::string& where) {
 }
 
 GatewaySpec local_spec(const std::string& name) {
-  return GatewaySpec{.name = name,
-                     .type = name,
-                     .circuit = std::make_unique<SharedCircuit>(CircuitPolicy{})};
+  return GatewaySpec{
+      .name = name, .type = name, .circuit = std::make_unique<SharedCircuit>(CircuitPolicy{})};
 }
 
 GatewaySpec configured_spec(const std::string& name, json settings, const EnvLookup& env) {
   const std::string where = "/gateways/" + name;
   if (!valid_name(name))
-    throw std::invalid_argument(where + ": gateway names are 1-32 characters of a-z, 0-9, - and _"
+    throw std::invalid_argument(where +
+                                ": gateway names are 1-32 characters of a-z, 0-9, - and _"
                                 ", starting with a letter");
   if (!settings.is_object()) throw std::invalid_argument(where + ": must be an object");
   if (!settings.contains("type") || !settings["type"].is_string())
@@ -126,8 +124,7 @@ GatewayCatalog build_catalog(const json& doc, const EnvLookup& env) {
 
 std::map<std::string, std::unique_ptr<SmsGateway>> create(const std::vector<std::string>& names,
                                                           const GatewayCatalog& catalog,
-                                                          boost::asio::io_context&,
-                                                          CurlMulti& http,
+                                                          boost::asio::io_context&, CurlMulti& http,
                                                           const GatewaySettings& settings) {
   std::map<std::string, std::unique_ptr<SmsGateway>> out;
   for (const auto& name : names) {

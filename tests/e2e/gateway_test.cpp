@@ -60,10 +60,14 @@ struct World {
         const nlohmann::json& delivery = nlohmann::json::object(),
         const nlohmann::json& lock = nlohmann::json::object(),
         const nlohmann::json& code = nlohmann::json::object()) {
-    nlohmann::json brand = {{"display_name", "Acme"},      {"sender_id", "Acme"},
-                            {"locales", {"en"}},           {"default_locale", "en"},
-                            {"allowed_countries", {"DE"}}, {"gateways", order},
-                            {"delivery", delivery},        {"lock", lock},
+    nlohmann::json brand = {{"display_name", "Acme"},
+                            {"sender_id", "Acme"},
+                            {"locales", {"en"}},
+                            {"default_locale", "en"},
+                            {"allowed_countries", {"DE"}},
+                            {"gateways", order},
+                            {"delivery", delivery},
+                            {"lock", lock},
                             {"code", code}};
     brands.add("acme", brand.dump());
     brands.add_key("shop", "acme", "shop");
@@ -79,8 +83,7 @@ struct World {
                           {bearer(brands.key("shop"))});
   }
   HttpResponse get(const std::string& id) const {
-    return http_get(otpgate->base_url() + "/v1/verifications/" + id,
-                    {bearer(brands.key("shop"))});
+    return http_get(otpgate->base_url() + "/v1/verifications/" + id, {bearer(brands.key("shop"))});
   }
   HttpResponse check(const std::string& id, const std::string& code) const {
     return http_post_json(otpgate->base_url() + "/v1/verifications/" + id + "/check",
@@ -124,10 +127,10 @@ HttpResponse post_twilio_report(const World& w, const std::string& id, const std
       {"MessageSid", "SM0123456789abcdef0123456789abcdef"}, {"MessageStatus", status}};
   const std::string sig =
       signature_override.empty() ? twilio_signature(url, params) : signature_override;
-  return http_request("POST", url,
-                      {{"Content-Type", "application/x-www-form-urlencoded"},
-                       {"X-Twilio-Signature", sig}},
-                      otpgate::gateways::form_encode(params));
+  return http_request(
+      "POST", url,
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", sig}},
+      otpgate::gateways::form_encode(params));
 }
 
 }  // namespace
@@ -266,9 +269,9 @@ TEST_CASE("an undelivered report resends once through the next gateway",
   const std::string report = nlohmann::json{{"ref", id}, {"state", "UNDELIV"}}.dump();
   const std::string sig = otpgate::crypto::hex_lower(
       otpgate::crypto::hmac(DigestAlgorithm::sha256, generic_secret, report));
-  const auto bad = http_request("POST", w.report_url("g1"),
-                                {{"Content-Type", "application/json"}, {"X-Signature", "00"}},
-                                report);
+  const auto bad =
+      http_request("POST", w.report_url("g1"),
+                   {{"Content-Type", "application/json"}, {"X-Signature", "00"}}, report);
   CHECK(bad.status == 401);
   CHECK(second.request_count() == 0);
 
@@ -361,6 +364,6 @@ TEST_CASE("an unset ${NAME} in the gateways file stops start-up naming the field
   o.wait_healthy = false;
   OtpgateProcess p(o);
   CHECK(p.wait_exit() == 2);
-  CHECK_THAT(p.log_text(), Catch::Contains("/gateways/tw/auth_token") &&
-                               Catch::Contains("E2E_UNSET_TOKEN"));
+  CHECK_THAT(p.log_text(),
+             Catch::Contains("/gateways/tw/auth_token") && Catch::Contains("E2E_UNSET_TOKEN"));
 }

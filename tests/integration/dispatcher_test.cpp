@@ -37,7 +37,8 @@ class ScriptedGateway final : public SmsGateway {
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor);
     t.expires_after(std::min(delay_, timeout));
     co_await t.async_wait(boost::asio::use_awaitable);
-    if (delay_ > timeout) co_return SendAttempt{.outcome = SendOutcome::transient, .reason = "timeout"};
+    if (delay_ > timeout)
+      co_return SendAttempt{.outcome = SendOutcome::transient, .reason = "timeout"};
     SendAttempt a = script_.front();
     if (script_.size() > 1) script_.pop_front();
     co_return a;
@@ -55,11 +56,15 @@ class ScriptedGateway final : public SmsGateway {
   milliseconds delay_;
 };
 
-SendAttempt ok() { return {.outcome = SendOutcome::accepted, .message_id = "m-1"}; }
+SendAttempt ok() {
+  return {.outcome = SendOutcome::accepted, .message_id = "m-1"};
+}
 SendAttempt busy(std::optional<milliseconds> after = std::nullopt) {
   return {.outcome = SendOutcome::transient, .retry_after = after, .reason = "http 503"};
 }
-SendAttempt bad_number() { return {.outcome = SendOutcome::permanent, .reason = "http 400"}; }
+SendAttempt bad_number() {
+  return {.outcome = SendOutcome::permanent, .reason = "http 400"};
+}
 
 struct Fixture {
   boost::asio::io_context ioc;
@@ -77,10 +82,10 @@ struct Fixture {
 
   ScriptedGateway& add(const std::string& name, std::deque<SendAttempt> script,
                        milliseconds delay = 0ms, CircuitPolicy circuit = {}) {
-    catalog.emplace(name, gateways::GatewaySpec{
-                              .name = name,
-                              .type = "scripted",
-                              .circuit = std::make_unique<gateways::SharedCircuit>(circuit)});
+    catalog.emplace(
+        name, gateways::GatewaySpec{.name = name,
+                                    .type = "scripted",
+                                    .circuit = std::make_unique<gateways::SharedCircuit>(circuit)});
     auto gw = std::make_unique<ScriptedGateway>(name, std::move(script), delay);
     ScriptedGateway& ref = *gw;
     instances.emplace(name, std::move(gw));
@@ -162,8 +167,11 @@ TEST_CASE("a Retry-After beyond the deadline moves on at once", "[dispatch]") {
 
 TEST_CASE("every attempt fits in what is left of the deadline", "[dispatch]") {
   Fixture f;
-  f.policy = DeliveryPolicy{
-      .attempt_timeout = 200ms, .deadline = 500ms, .retries = 5, .backoff = 0ms, .max_backoff = 0ms};
+  f.policy = DeliveryPolicy{.attempt_timeout = 200ms,
+                            .deadline = 500ms,
+                            .retries = 5,
+                            .backoff = 0ms,
+                            .max_backoff = 0ms};
   auto& a = f.add("a", {ok()}, 10s);  // hangs: every attempt times out
   auto& b = f.add("b", {ok()}, 10s);
   const DispatchResult r = f.send({"a", "b"});

@@ -184,9 +184,9 @@ TEST_CASE("the delivery policy has documented defaults and reads every field",
   CHECK(d.delivery.max_backoff == milliseconds(2000));
   CHECK_FALSE(d.delivery.resend_on_undelivered);
   json doc = minimal();
-  doc["delivery"] = {{"attempt_timeout_ms", 500}, {"deadline_ms", 1500},
-                     {"retries", 0},              {"backoff_ms", 50},
-                     {"max_backoff_ms", 100},     {"resend_on_undelivered", true}};
+  doc["delivery"] = {
+      {"attempt_timeout_ms", 500}, {"deadline_ms", 1500},   {"retries", 0},
+      {"backoff_ms", 50},          {"max_backoff_ms", 100}, {"resend_on_undelivered", true}};
   const Brand b = brand_from_json(brand_id(), doc);
   CHECK(b.delivery.attempt_timeout == milliseconds(500));
   CHECK(b.delivery.deadline == milliseconds(1500));
@@ -199,9 +199,7 @@ TEST_CASE("the delivery policy has documented defaults and reads every field",
 TEST_CASE("a deadline shorter than one attempt is refused", "[unit][brand][delivery]") {
   json doc = minimal();
   doc["delivery"] = {{"attempt_timeout_ms", 5000}, {"deadline_ms", 1000}};
-  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc),
-                    Catch::Contains("/delivery/deadline_ms"));
+  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc), Catch::Contains("/delivery/deadline_ms"));
   doc["delivery"] = {{"backoff_ms", 500}, {"max_backoff_ms", 100}};
-  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc),
-                    Catch::Contains("/delivery/max_backoff_ms"));
+  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc), Catch::Contains("/delivery/max_backoff_ms"));
 }

@@ -12,9 +12,13 @@ SendAttempt transient(std::optional<milliseconds> retry_after = std::nullopt) {
   return SendAttempt{.outcome = SendOutcome::transient, .retry_after = retry_after};
 }
 
-SendAttempt permanent() { return SendAttempt{.outcome = SendOutcome::permanent}; }
+SendAttempt permanent() {
+  return SendAttempt{.outcome = SendOutcome::permanent};
+}
 
-SendAttempt accepted() { return SendAttempt{.outcome = SendOutcome::accepted, .message_id = "m"}; }
+SendAttempt accepted() {
+  return SendAttempt{.outcome = SendOutcome::accepted, .message_id = "m"};
+}
 
 const DeliveryPolicy policy{.attempt_timeout = 1000ms,
                             .deadline = 5000ms,

@@ -26,13 +26,13 @@ enum class errc {
   idempotency_conflict,  // same Idempotency-Key, different body
   sms_delivery_failed,   // no gateway accepted the SMS
   // Infrastructure
-  store_unavailable,  // Redis not connected
-  store_timeout,      // Redis did not answer within the command deadline
-  store_protocol,     // Redis answered something the adapter did not expect
+  store_unavailable,    // Redis not connected
+  store_timeout,        // Redis did not answer within the command deadline
+  store_protocol,       // Redis answered something the adapter did not expect
   gateway_error,        // one gateway refused or failed an SMS
   gateway_timeout,      // a gateway did not answer within the attempt's deadline
   gateway_unreachable,  // connecting to a gateway failed, or it reset the connection
-  internal,           // a bug: never shown to callers beyond "internal error"
+  internal,             // a bug: never shown to callers beyond "internal error"
 };
 
 const boost::system::error_category& otpgate_category() noexcept;

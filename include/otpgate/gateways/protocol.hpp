@@ -92,7 +92,8 @@ std::string required_string(const GatewayDefinition& d, const std::string& key,
 std::string optional_string(const GatewayDefinition& d, const std::string& key,
                             const std::string& fallback, const EnvLookup& env);
 // Throws for any key of the settings not in allowed.
-void refuse_unknown_settings(const GatewayDefinition& d, std::initializer_list<const char*> allowed);
+void refuse_unknown_settings(const GatewayDefinition& d,
+                             std::initializer_list<const char*> allowed);
 // The first header of that name (names in InboundReport are lower-cased), or "".
 std::string header_of(const Fields& headers, std::string_view lower_name);
 // Maps an HTTP status with no more specific vendor information: 2xx accepted is not decided here;
