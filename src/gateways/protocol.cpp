@@ -1,6 +1,7 @@
 #include "otpgate/gateways/protocol.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace otpgate::gateways {
@@ -65,6 +66,44 @@ void refuse_unknown_settings(const GatewayDefinition& d,
       throw std::invalid_argument("/gateways/" + d.name + "/" + it.key() +
                                   ": unknown setting for a " + d.type + " gateway");
   }
+}
+
+void require_http_url(const GatewayDefinition& d, const std::string& key, const std::string& url) {
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+    throw std::invalid_argument("/gateways/" + d.name + "/" + key + ": must be an http(s) URL");
+}
+
+std::string base_url_setting(const GatewayDefinition& d, const std::string& fallback,
+                             const EnvLookup& env) {
+  std::string url = optional_string(d, "base_url", fallback, env);
+  require_http_url(d, "base_url", url);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string first_of(const Fields& fields, std::string_view key) {
+  for (const auto& [k, v] : fields)
+    if (k == key) return v;
+  return "";
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string log_token(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() == 48) break;
+    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+std::string string_member(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return "";
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 std::string header_of(const Fields& headers, std::string_view lower_name) {

@@ -245,7 +245,7 @@ TEST_CASE("twilio: configuration errors name the field, never a value", "[gatewa
   auto bad_url = base_settings();
   bad_url["base_url"] = "api.twilio.com";
   CHECK(exception_message(bad_url, fake_env()) ==
-        "/gateways/twilio-main/base_url: must be an http:// or https:// URL");
+        "/gateways/twilio-main/base_url: must be an http(s) URL");
 
   auto literal_token = base_settings();
   literal_token["auth_token"] = auth_token;

@@ -283,7 +283,7 @@ TEST_CASE("vonage: configuration errors name the field, never a value", "[gatewa
   literal["signature_secret"] = sig_secret;
   literal["base_url"] = "rest.nexmo.com";
   const std::string e = exception_message(literal, fake_env());
-  CHECK(e == "/gateways/vonage-eu/base_url: must be an http:// or https:// URL");
+  CHECK(e == "/gateways/vonage-eu/base_url: must be an http(s) URL");
   check_safe(e);
 }
 

@@ -91,6 +91,19 @@ std::string required_string(const GatewayDefinition& d, const std::string& key,
                             const EnvLookup& env);
 std::string optional_string(const GatewayDefinition& d, const std::string& key,
                             const std::string& fallback, const EnvLookup& env);
+// Throws "/gateways/<name>/<key>: must be an http(s) URL" unless url starts with http(s)://.
+void require_http_url(const GatewayDefinition& d, const std::string& key, const std::string& url);
+// The optional "base_url" setting (fallback: the vendor's), an http(s) URL without trailing '/'.
+std::string base_url_setting(const GatewayDefinition& d, const std::string& fallback,
+                             const EnvLookup& env);
+// The first value of that field, or "".
+std::string first_of(const Fields& fields, std::string_view key);
+bool all_digits(std::string_view s);
+// A vendor word made safe for a log line or SendAttempt::reason: only [A-Za-z0-9_.-], at most
+// 48 characters, so a hostile or chatty answer cannot inject log lines or smuggle text.
+std::string log_token(std::string_view s);
+// j[key] when j is an object and that member is a string, else "".
+std::string string_member(const nlohmann::json& j, const char* key);
 // Throws for any key of the settings not in allowed.
 void refuse_unknown_settings(const GatewayDefinition& d,
                              std::initializer_list<const char*> allowed);

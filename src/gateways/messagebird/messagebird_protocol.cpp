@@ -21,31 +21,6 @@ constexpr const char* default_base_url = "https://rest.messagebird.com";
 // second of clock skew on nbf and exp; the token itself is valid for 60 s.
 constexpr std::int64_t jwt_leeway_ms = 1'000;
 
-std::string base_url_setting(const GatewayDefinition& d, const EnvLookup& env) {
-  std::string url = optional_string(d, "base_url", default_base_url, env);
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-    throw std::invalid_argument("/gateways/" + d.name + "/base_url: must be an http(s) URL");
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-// A vendor word for logs: only [A-Za-z0-9_.-], at most 48 chars, so a hostile or chatty answer
-// cannot inject log lines or smuggle message text into SendAttempt::reason.
-std::string log_token(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() == 48) break;
-    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') out.push_back(static_cast<char>(c));
-  }
-  return out;
-}
-
-std::string string_field(const json& j, const char* key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 std::string sha256_hex(std::string_view data) {
   return crypto::hex_lower(crypto::digest(crypto::DigestAlgorithm::sha256, data));
 }
@@ -62,15 +37,15 @@ std::optional<json> decode_json_part(std::string_view b64) {
 // "MessageBird", nbf/exp bound the validity, jti is set, url_hash is the hex SHA-256 of the full
 // URL it called, payload_hash the hex SHA-256 of the body, present exactly when there is a body.
 bool claims_valid(const json& c, const InboundReport& r) {
-  if (string_field(c, "iss") != "MessageBird" || string_field(c, "jti").empty()) return false;
+  if (string_member(c, "iss") != "MessageBird" || string_member(c, "jti").empty()) return false;
   const auto nbf = c.find("nbf");
   const auto exp = c.find("exp");
   if (nbf == c.end() || exp == c.end() || !nbf->is_number_integer() || !exp->is_number_integer())
     return false;
   if (r.now_ms < nbf->get<std::int64_t>() * 1000 - jwt_leeway_ms) return false;
   if (r.now_ms > exp->get<std::int64_t>() * 1000 + jwt_leeway_ms) return false;
-  if (!crypto::constant_time_equal(string_field(c, "url_hash"), sha256_hex(r.url))) return false;
-  const std::string payload_hash = string_field(c, "payload_hash");
+  if (!crypto::constant_time_equal(string_member(c, "url_hash"), sha256_hex(r.url))) return false;
+  const std::string payload_hash = string_member(c, "payload_hash");
   if (r.body.empty()) return payload_hash.empty();
   return crypto::constant_time_equal(payload_hash, sha256_hex(r.body));
 }
@@ -84,7 +59,7 @@ bool jwt_valid(std::string_view token, std::string_view key, const InboundReport
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
     return false;
   const auto header = decode_json_part(token.substr(0, dot1));
-  if (!header || string_field(*header, "alg") != "HS256") return false;
+  if (!header || string_member(*header, "alg") != "HS256") return false;
   const std::string expected = crypto::base64url_encode(
       crypto::hmac(crypto::DigestAlgorithm::sha256, key, token.substr(0, dot2)));
   if (!crypto::constant_time_equal(expected, token.substr(dot2 + 1))) return false;
@@ -122,7 +97,7 @@ class MessagebirdProtocol final : public VendorProtocol {
   MessagebirdProtocol(const GatewayDefinition& d, const EnvLookup& env)
       : access_key_(required_secret(d, "access_key", env)),
         signing_key_(required_secret(d, "signing_key", env)),
-        base_url_(base_url_setting(d, env)),
+        base_url_(base_url_setting(d, default_base_url, env)),
         report_url_(optional_string(d, "report_url", "", env)) {}
 
   HttpRequest build_send(const SmsMessage& m) const override {
@@ -151,7 +126,7 @@ class MessagebirdProtocol final : public VendorProtocol {
     const json body = json::parse(r.body, nullptr, false);
     if (r.status >= 200 && r.status < 300) {
       // 201 Created with the message object; its "id" is what status reports carry.
-      const std::string id = string_field(body, "id");
+      const std::string id = string_member(body, "id");
       if (!id.empty()) return SendAttempt{.outcome = SendOutcome::accepted, .message_id = id};
       return SendAttempt{.outcome = SendOutcome::transient,
                          .reason = "http " + std::to_string(r.status) + " without message id"};
@@ -199,7 +174,7 @@ class MessagebirdProtocol final : public VendorProtocol {
     if (!e.is_object() || !e.contains("code") || !e["code"].is_number_integer()) return;
     const auto code = e["code"].get<std::int64_t>();
     a.reason += " code " + std::to_string(code);
-    const std::string parameter = log_token(string_field(e, "parameter"));
+    const std::string parameter = log_token(string_member(e, "parameter"));
     if (!parameter.empty()) a.reason += " " + parameter;
     if (code == 99 && a.outcome != SendOutcome::transient) {
       a.outcome = SendOutcome::transient;

@@ -23,31 +23,6 @@ constexpr const char* default_base_url = "https://us.sms.api.sinch.com";
 // (5 s) being refused, and bounds how long a captured callback can be replayed.
 constexpr std::int64_t max_signature_age_ms = 5 * 60 * 1000;
 
-std::string base_url_setting(const GatewayDefinition& d, const EnvLookup& env) {
-  std::string url = optional_string(d, "base_url", default_base_url, env);
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-    throw std::invalid_argument("/gateways/" + d.name + "/base_url: must be an http(s) URL");
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-// A vendor word for logs: only [A-Za-z0-9_.-], at most 48 chars, so a hostile or chatty answer
-// cannot inject log lines or smuggle message text into a reason.
-std::string log_token(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() == 48) break;
-    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') out.push_back(static_cast<char>(c));
-  }
-  return out;
-}
-
-std::string string_field(const json& j, const char* key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // Unix seconds as Sinch sends them in x-sinch-webhook-signature-timestamp.
 std::optional<std::int64_t> unix_seconds(std::string_view s) {
   if (s.empty() || s.size() > 12) return std::nullopt;
@@ -98,7 +73,7 @@ std::optional<DeliveryStatus> status_of(std::string_view s) {
 class SinchProtocol final : public VendorProtocol {
  public:
   SinchProtocol(const GatewayDefinition& d, const EnvLookup& env)
-      : batches_url_(base_url_setting(d, env) + "/xms/v1/" +
+      : batches_url_(base_url_setting(d, default_base_url, env) + "/xms/v1/" +
                      url_encode(required_string(d, "service_plan_id", env)) + "/batches"),
         api_token_(required_secret(d, "api_token", env)),
         webhook_secret_(required_secret(d, "webhook_secret", env)),
@@ -137,13 +112,13 @@ class SinchProtocol final : public VendorProtocol {
   SendAttempt parse_send(const HttpResponse& r, std::int64_t now_ms) const override {
     const json body = json::parse(r.body, nullptr, false);
     if (r.status >= 200 && r.status < 300) {
-      const std::string id = string_field(body, "id");
+      const std::string id = string_member(body, "id");
       if (!id.empty()) return SendAttempt{.outcome = SendOutcome::accepted, .message_id = id};
       return SendAttempt{.outcome = SendOutcome::transient,
                          .reason = "http " + std::to_string(r.status) + " without batch id"};
     }
     SendAttempt a = classify_http_failure(r, now_ms);
-    const std::string code = log_token(string_field(body, "code"));
+    const std::string code = log_token(string_member(body, "code"));
     if (!code.empty()) a.reason += " " + code;
     return a;
   }
@@ -155,16 +130,16 @@ class SinchProtocol final : public VendorProtocol {
       return out;
     }
     const json body = json::parse(r.body, nullptr, false);
-    const std::string type = string_field(body, "type");
+    const std::string type = string_member(body, "type");
     if (type.empty()) return out;  // malformed
     // Inbound SMS (mo_text, mo_binary) and batch summaries are not delivery reports of ours.
     if (type != "recipient_delivery_report_sms") {
       out.what = ReportResult::kind::ignored;
       return out;
     }
-    const std::string status = string_field(body, "status");
-    out.report.message_id = string_field(body, "batch_id");
-    out.report.reference = string_field(body, "client_reference");
+    const std::string status = string_member(body, "status");
+    out.report.message_id = string_member(body, "batch_id");
+    out.report.reference = string_member(body, "client_reference");
     if (status.empty() || (out.report.message_id.empty() && out.report.reference.empty()))
       return out;  // malformed
     const auto code = body.find("code");

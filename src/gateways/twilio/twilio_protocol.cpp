@@ -28,22 +28,6 @@ std::string without_trailing_slash(std::string url) {
   return url;
 }
 
-void require_http_url(const GatewayDefinition& d, const char* key, const std::string& url) {
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-    throw std::invalid_argument("/gateways/" + d.name + "/" + key +
-                                ": must be an http:// or https:// URL");
-}
-
-std::string first_of(const Fields& fields, std::string_view key) {
-  for (const auto& [k, v] : fields)
-    if (k == key) return v;
-  return "";
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // MessageStatus values of the Message resource. receiving/received (inbound), canceled (only for
 // scheduled messages, which otpgate never sends) and partially_delivered say nothing we track.
 std::optional<DeliveryStatus> map_status(std::string_view s) {

@@ -35,16 +35,6 @@ struct VonageConfig {
   std::string report_url;
 };
 
-std::string first_of(const Fields& fields, std::string_view key) {
-  for (const auto& [k, v] : fields)
-    if (k == key) return v;
-  return "";
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -262,12 +252,6 @@ ReportResult VonageProtocol::parse_report(const InboundReport& r) const {
   const auto params = report_params(r);
   if (!params || !signature_valid(*params, r.now_ms)) return out;
   return read_receipt(*params);
-}
-
-void require_http_url(const GatewayDefinition& d, const char* key, const std::string& url) {
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-    throw std::invalid_argument("/gateways/" + d.name + "/" + key +
-                                ": must be an http:// or https:// URL");
 }
 
 }  // namespace
