@@ -5,6 +5,8 @@
 
 #include "otpgate/crypto/digest.hpp"
 
+#include "gateway_fakes.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -34,11 +36,7 @@ EnvLookup fake_env(std::map<std::string, std::string> vars = {{"ACME_TOKEN", tok
 }
 
 GatewayDefinition definition(nlohmann::json settings) {
-  GatewayDefinition d;
-  d.name = "acme";
-  d.type = "generic";
-  d.settings = std::move(settings);
-  return d;
+  return test::gateway_definition("acme", "generic", std::move(settings));
 }
 
 nlohmann::json base_settings() {

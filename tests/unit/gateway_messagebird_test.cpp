@@ -5,6 +5,8 @@
 
 #include "otpgate/crypto/digest.hpp"
 
+#include "gateway_fakes.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -26,20 +28,11 @@ const std::string code_text = "Your Acme code is 482913";
 const std::int64_t now_ms = 1'700'000'000'000;  // nbf of the tokens below
 
 EnvLookup fake_env(std::map<std::string, std::string> vars = {{"MB_KEY", access_key}}) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    const auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
+  return test::env_of(std::move(vars));
 }
 
 GatewayDefinition definition(nlohmann::json settings) {
-  GatewayDefinition d;
-  d.name = "mb-main";
-  d.type = "messagebird";
-  if (settings.contains("report_url")) d.report_url = settings["report_url"].get<std::string>();
-  d.settings = std::move(settings);
-  return d;
+  return test::gateway_definition("mb-main", "messagebird", std::move(settings));
 }
 
 nlohmann::json base_settings() {

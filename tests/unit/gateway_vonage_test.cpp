@@ -5,6 +5,8 @@
 
 #include "otpgate/crypto/digest.hpp"
 
+#include "gateway_fakes.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -41,11 +43,7 @@ nlohmann::json base_settings() {
 }
 
 GatewayDefinition definition(nlohmann::json settings) {
-  GatewayDefinition d;
-  d.name = "vonage-eu";
-  d.type = "vonage";
-  d.settings = std::move(settings);
-  return d;
+  return test::gateway_definition("vonage-eu", "vonage", std::move(settings));
 }
 
 std::unique_ptr<VendorProtocol> protocol(nlohmann::json settings = base_settings()) {
