@@ -10,6 +10,34 @@
 #include <chrono>
 
 namespace otpgate {
+namespace {
+
+// Reports a granted send to the circuit exactly once. If the send never reports (it threw, or
+// its coroutine was destroyed at shutdown), it counts as a transient failure, so a half-open
+// probe can never stay "in flight" forever and lock the gateway out.
+class CircuitTicket {
+ public:
+  CircuitTicket(gateways::SharedCircuit& circuit, const Clock& clock, Permit permit)
+      : circuit_(circuit), clock_(clock), permit_(permit) {}
+  ~CircuitTicket() {
+    if (!reported_) circuit_.on_result(SendOutcome::transient, clock_.now_ms(), permit_);
+  }
+  CircuitTicket(const CircuitTicket&) = delete;
+  CircuitTicket& operator=(const CircuitTicket&) = delete;
+
+  void report(SendOutcome outcome) {
+    reported_ = true;
+    circuit_.on_result(outcome, clock_.now_ms(), permit_);
+  }
+
+ private:
+  gateways::SharedCircuit& circuit_;
+  const Clock& clock_;
+  Permit permit_;
+  bool reported_ = false;
+};
+
+}  // namespace
 
 struct SmsDispatcher::Progress {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -56,10 +84,11 @@ task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::s
                  {{"gateway", name}, {"verification_id", message.verification_id}});
       co_return false;
     }
+    CircuitTicket ticket(circuit, clock_, permit);
     ++progress.result.attempts;
     progress.result.gateway = name;  // the last gateway actually tried
     const SendAttempt a = co_await gw->second->send(message, budget);
-    circuit.on_result(a.outcome, clock_.now_ms(), permit);
+    ticket.report(a.outcome);
     if (a.outcome == SendOutcome::accepted) {
       progress.result.accepted = true;
       progress.result.message_id = a.message_id;

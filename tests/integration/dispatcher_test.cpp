@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <stdexcept>
 
 namespace {
 
@@ -34,6 +35,7 @@ class ScriptedGateway final : public SmsGateway {
 
   task<SendAttempt> send(const SmsMessage&, milliseconds timeout) override {
     calls.push_back({Clock_::now(), timeout});
+    if (throws) throw std::runtime_error("gateway adapter bug");
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor);
     t.expires_after(std::min(delay_, timeout));
     co_await t.async_wait(boost::asio::use_awaitable);
@@ -49,6 +51,7 @@ class ScriptedGateway final : public SmsGateway {
     milliseconds timeout;
   };
   std::vector<Call> calls;
+  bool throws = false;
 
  private:
   std::string name_;
@@ -204,4 +207,22 @@ TEST_CASE("an open circuit skips the gateway for every sender; a probe closes it
   CHECK(f.send({"a", "b"}).gateway == "a");
   CHECK(a.calls.size() == 3);
   CHECK(f.catalog.at("a").circuit->state(f.clock.now) == CircuitBreaker::State::closed);
+}
+
+TEST_CASE("a probe that never reports back still releases the circuit", "[dispatch][circuit]") {
+  Fixture f;
+  f.policy.retries = 0;
+  auto& a = f.add("a", {busy(), ok()}, 0ms, CircuitPolicy{.failures = 1, .open_for = 10s});
+  f.add("b", {ok()});
+  CHECK(f.send({"a", "b"}).gateway == "b");  // a failed once: open
+  f.clock.now += 10'000;
+  a.throws = true;  // the probe's send throws instead of answering
+  CHECK_THROWS(f.send({"a", "b"}));
+  // Counted as a failure: open again, and after open_for there is a new probe (not stuck with
+  // the old one "in flight" for ever).
+  const auto& circuit = *f.catalog.at("a").circuit;
+  CHECK(circuit.state(f.clock.now) == CircuitBreaker::State::open);
+  f.clock.now += 10'000;
+  a.throws = false;
+  CHECK(f.send({"a", "b"}).gateway == "a");
 }
