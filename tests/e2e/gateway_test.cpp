@@ -367,3 +367,43 @@ TEST_CASE("an unset ${NAME} in the gateways file stops start-up naming the field
   CHECK_THAT(p.log_text(),
              Catch::Contains("/gateways/tw/auth_token") && Catch::Contains("E2E_UNSET_TOKEN"));
 }
+
+TEST_CASE("the delivery-report endpoint answers hostile input with clear 4xx and keeps serving",
+          "[e2e][gateways][reports][bad-input]") {
+  FakeHttpServer twilio(twilio_accepts);
+  FakeHttpServer generic([](const RecordedRequest&) {
+    return FakeReply{.status = 202, .body = R"({"id":"g1-msg"})"};
+  });
+  World w({{"tw", twilio_gateway(twilio)}, {"g1", generic_gateway(generic)}}, {"g1"});
+  const auto created = w.create(fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const auto code_of = [](const HttpResponse& r) { return r.json().value("code", ""); };
+
+  // Unsigned, garbage, oversized: 401 or 413, never a 5xx.
+  const auto garbage = http_request("POST", w.report_url("tw"), {}, "\x01\x02%%%&&==");
+  CHECK(garbage.status == 401);
+  CHECK(code_of(garbage) == "UNAUTHENTICATED");
+  const auto huge =
+      http_request("POST", w.report_url("g1"), {{"X-Signature", "00"}}, std::string(1 << 20, 'x'));
+  CHECK(huge.status == 413);
+  // A validly signed body that is not the JSON the gateway reports: 400, nothing changed.
+  const std::string not_json = "{\"ref\": [unterminated";
+  const auto unreadable = post_generic_report(w, "g1", not_json);
+  CHECK(unreadable.status == 400);
+  CHECK(code_of(unreadable) == "INVALID_ARGUMENT");
+  // A signed report naming a malformed or foreign reference is acknowledged and changes nothing.
+  CHECK(post_generic_report(w, "g1", generic_report("../../etc/passwd", "DELIVRD")).status == 204);
+  CHECK(post_generic_report(w, "g1", generic_report(id, "NOT-A-STATUS")).status == 204);
+  CHECK(w.get(id).json()["delivery"]["status"] == "accepted");
+  // Wrong methods and paths.
+  CHECK(http_request("PUT", w.report_url("g1"), {}, "").status == 405);
+  CHECK(http_request("POST", w.otpgate->base_url() + "/v1/gateways//delivery-reports", {}, "")
+            .status == 404);
+  CHECK(http_request("POST", w.otpgate->base_url() + "/v1/gateways/g1/x/delivery-reports", {}, "")
+            .status == 404);
+  CHECK(http_request("POST", w.report_url("file"), {}, "").status == 404);  // no reports
+  // Still serving, and the verification still checks out.
+  CHECK(post_generic_report(w, "g1", generic_report(id, "DELIVRD")).status == 204);
+  CHECK(w.get(id).json()["delivery"]["status"] == "delivered");
+}
