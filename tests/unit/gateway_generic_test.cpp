@@ -64,31 +64,15 @@ std::unique_ptr<VendorProtocol> protocol(nlohmann::json settings = base_settings
 }
 
 SmsMessage message(std::string text = code_text) {
-  SmsMessage m;
-  m.to = "+31612345678";
-  m.sender_id = "Acme";
-  m.text = Secret<std::string>(std::move(text));
-  m.brand = "acme";
-  m.verification_id = verification_id;
-  return m;
+  return test::sms("+31612345678", std::move(text), verification_id);
 }
 
 HttpResponse response(int status, std::string body, Fields headers = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
+  return test::http_response(status, std::move(body), std::move(headers));
 }
 
 std::string config_error(nlohmann::json settings, EnvLookup env = fake_env()) {
-  try {
-    make_generic_protocol(definition(std::move(settings)), env);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  FAIL("no configuration error");
-  return "";
+  return test::factory_error(make_generic_protocol, definition(std::move(settings)), env);
 }
 
 // Computed independently of otpgate: `printf '%s' "$BODY" | openssl dgst -sha256 -hmac

@@ -48,21 +48,11 @@ std::unique_ptr<VendorProtocol> protocol(nlohmann::json settings = base_settings
 }
 
 SmsMessage message() {
-  SmsMessage m;
-  m.to = "+31612345678";
-  m.sender_id = "Acme";
-  m.text = Secret<std::string>(code_text);
-  m.brand = "acme";
-  m.verification_id = verification_id;
-  return m;
+  return test::sms("+31612345678", code_text, verification_id);
 }
 
 HttpResponse response(int status, std::string body, Fields headers = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
+  return test::http_response(status, std::move(body), std::move(headers));
 }
 
 void check_no_secret(const std::string& text) {
@@ -74,13 +64,7 @@ void check_no_secret(const std::string& text) {
 }
 
 std::string config_error(nlohmann::json settings, EnvLookup env = fake_env()) {
-  try {
-    make_sinch_protocol(definition(std::move(settings)), env);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  FAIL("no configuration error");
-  return "";
+  return test::factory_error(make_sinch_protocol, definition(std::move(settings)), env);
 }
 
 // A recipient delivery report as Sinch posts it, signed with webhook_secret. The signature was

@@ -43,13 +43,7 @@ std::unique_ptr<VendorProtocol> protocol(nlohmann::json settings = base_settings
 }
 
 SmsMessage message() {
-  SmsMessage m;
-  m.to = "+4915112345678";
-  m.sender_id = "Acme";
-  m.text = Secret<std::string>(code_text);
-  m.brand = "acme";
-  m.verification_id = verification_id;
-  return m;
+  return test::sms("+4915112345678", code_text, verification_id);
 }
 
 HttpResponse response(int status, std::string body, Fields headers = {}) {
@@ -66,13 +60,7 @@ void check_safe(const std::string& text) {
 }
 
 std::string exception_message(const nlohmann::json& settings, const EnvLookup& env) {
-  try {
-    make_twilio_protocol(definition(settings), env);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  FAIL("no exception");
-  return "";
+  return test::factory_error(make_twilio_protocol, definition(settings), env);
 }
 
 // Signs like Twilio's documentation spells it out, by hand: URL, then name+value pairs in the

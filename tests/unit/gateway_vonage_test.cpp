@@ -51,13 +51,7 @@ std::unique_ptr<VendorProtocol> protocol(nlohmann::json settings = base_settings
 }
 
 SmsMessage message(std::string text = code_text) {
-  SmsMessage m;
-  m.to = "+4915112345678";
-  m.sender_id = "Acme";
-  m.text = Secret<std::string>(std::move(text));
-  m.brand = "acme";
-  m.verification_id = verification_id;
-  return m;
+  return test::sms("+4915112345678", std::move(text), verification_id);
 }
 
 HttpResponse response(int status, std::string body, Fields headers = {}) {
@@ -79,13 +73,7 @@ void check_safe(const std::string& text) {
 }
 
 std::string exception_message(const nlohmann::json& settings, const EnvLookup& env) {
-  try {
-    make_vonage_protocol(definition(settings), env);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  FAIL("no exception");
-  return "";
+  return test::factory_error(make_vonage_protocol, definition(settings), env);
 }
 
 // A delivery receipt as Vonage documents its fields, signed (sha256 HMAC, secret sig_secret).
