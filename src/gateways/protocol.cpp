@@ -106,6 +106,27 @@ std::string string_member(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+HttpRequest json_post(std::string url, std::string authorization, const nlohmann::json& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = std::move(url);
+  req.headers = {{"Authorization", std::move(authorization)},
+                 {"Content-Type", "application/json"},
+                 {"Accept", "application/json"}};
+  req.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return req;
+}
+
+std::optional<SendAttempt> accepted_with_id(const HttpResponse& r, const nlohmann::json& body,
+                                            std::string_view what) {
+  if (r.status < 200 || r.status >= 300) return std::nullopt;
+  const std::string id = string_member(body, "id");
+  if (!id.empty()) return SendAttempt{.outcome = SendOutcome::accepted, .message_id = id};
+  return SendAttempt{
+      .outcome = SendOutcome::transient,
+      .reason = "http " + std::to_string(r.status) + " without " + std::string(what)};
+}
+
 std::string header_of(const Fields& headers, std::string_view lower_name) {
   for (const auto& [k, v] : headers)
     if (k == lower_name) return v;

@@ -102,6 +102,14 @@ bool all_digits(std::string_view s);
 // A vendor word made safe for a log line or SendAttempt::reason: only [A-Za-z0-9_.-], at most
 // 48 characters, so a hostile or chatty answer cannot inject log lines or smuggle text.
 std::string log_token(std::string_view s);
+// A JSON POST with an Authorization header (MessageBird, Sinch). Invalid UTF-8 in the text is
+// replaced, never a reason to throw.
+HttpRequest json_post(std::string url, std::string authorization, const nlohmann::json& body);
+// For a 2xx answer whose JSON carries the message's "id": accepted with it; a 2xx without one is
+// transient ("http 201 without <what>"): whether the SMS left is unknown, a retry sends the same
+// code. nullopt for any other status.
+std::optional<SendAttempt> accepted_with_id(const HttpResponse& r, const nlohmann::json& body,
+                                            std::string_view what);
 // j[key] when j is an object and that member is a string, else "".
 std::string string_member(const nlohmann::json& j, const char* key);
 // Throws for any key of the settings not in allowed.

@@ -112,25 +112,13 @@ class MessagebirdProtocol final : public VendorProtocol {
                  {"datacoding", "auto"}};
     // MessageBird sends status reports only for messages that carry a reference.
     if (!report_url_.empty()) body["reportUrl"] = report_url_;
-    HttpRequest req;
-    req.method = "POST";
-    req.url = base_url_ + "/messages";
-    req.headers = {{"Authorization", "AccessKey " + access_key_.reveal()},
-                   {"Content-Type", "application/json"},
-                   {"Accept", "application/json"}};
-    req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    return req;
+    return json_post(base_url_ + "/messages", "AccessKey " + access_key_.reveal(), body);
   }
 
   SendAttempt parse_send(const HttpResponse& r, std::int64_t now_ms) const override {
     const json body = json::parse(r.body, nullptr, false);
-    if (r.status >= 200 && r.status < 300) {
-      // 201 Created with the message object; its "id" is what status reports carry.
-      const std::string id = string_member(body, "id");
-      if (!id.empty()) return SendAttempt{.outcome = SendOutcome::accepted, .message_id = id};
-      return SendAttempt{.outcome = SendOutcome::transient,
-                         .reason = "http " + std::to_string(r.status) + " without message id"};
-    }
+    // 201 Created with the message object; its "id" is what status reports carry.
+    if (auto ok = accepted_with_id(r, body, "message id")) return *ok;
     SendAttempt a = classify_http_failure(r, now_ms);
     append_vendor_error(body, r, now_ms, a);
     return a;

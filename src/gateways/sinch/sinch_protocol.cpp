@@ -94,14 +94,7 @@ class SinchProtocol final : public VendorProtocol {
       body["delivery_report"] = "per_recipient";
       body["callback_url"] = report_url_;
     }
-    HttpRequest req;
-    req.method = "POST";
-    req.url = batches_url_;
-    req.headers = {{"Authorization", "Bearer " + api_token_.reveal()},
-                   {"Content-Type", "application/json"},
-                   {"Accept", "application/json"}};
-    req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    return req;
+    return json_post(batches_url_, "Bearer " + api_token_.reveal(), body);
   }
 
   // 201 Created with the batch; its "id" is the batch_id of the delivery reports. Errors are
@@ -111,12 +104,7 @@ class SinchProtocol final : public VendorProtocol {
   // echo the number, so only the code reaches the reason.
   SendAttempt parse_send(const HttpResponse& r, std::int64_t now_ms) const override {
     const json body = json::parse(r.body, nullptr, false);
-    if (r.status >= 200 && r.status < 300) {
-      const std::string id = string_member(body, "id");
-      if (!id.empty()) return SendAttempt{.outcome = SendOutcome::accepted, .message_id = id};
-      return SendAttempt{.outcome = SendOutcome::transient,
-                         .reason = "http " + std::to_string(r.status) + " without batch id"};
-    }
+    if (auto ok = accepted_with_id(r, body, "batch id")) return *ok;
     SendAttempt a = classify_http_failure(r, now_ms);
     const std::string code = log_token(string_member(body, "code"));
     if (!code.empty()) a.reason += " " + code;
