@@ -6,6 +6,7 @@
 #include "otpgate/crypto/digest.hpp"
 
 #include "gateway_fakes.hpp"
+#include "otpgate/core/sms_encoding.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -165,19 +166,19 @@ TEST_CASE("vonage: non-GSM text goes as unicode; no report_url, no callback", "[
 }
 
 TEST_CASE("vonage: the GSM 03.38 check", "[gateway][vonage]") {
-  CHECK(fits_gsm_alphabet("Your code: 482913. @$_!#%&*()+-/<=>?\"'\n\r"));
-  CHECK(fits_gsm_alphabet("Extension: ^{}\\[~]|\f"));
-  CHECK(fits_gsm_alphabet("Très é à ü ñ ß Ä Ö Ü £ ¥ € ¿ ¡ § Δ Ω"));
-  CHECK(fits_gsm_alphabet(""));
-  CHECK_FALSE(fits_gsm_alphabet("back`tick"));
-  CHECK_FALSE(fits_gsm_alphabet("ç"));       // the table has only the capital Ç
-  CHECK_FALSE(fits_gsm_alphabet("Código"));  // ò is in, ó is not
-  CHECK_FALSE(fits_gsm_alphabet("en – dash"));
-  CHECK_FALSE(fits_gsm_alphabet("Ваш код"));
-  CHECK_FALSE(fits_gsm_alphabet("emoji \xF0\x9F\x94\x91"));
-  CHECK_FALSE(fits_gsm_alphabet("\xFF"));      // not UTF-8
-  CHECK_FALSE(fits_gsm_alphabet("\xC1\x81"));  // overlong 'A'
-  CHECK_FALSE(fits_gsm_alphabet("cut \xC3"));  // truncated sequence
+  CHECK(fits_gsm7("Your code: 482913. @$_!#%&*()+-/<=>?\"'\n\r"));
+  CHECK(fits_gsm7("Extension: ^{}\\[~]|\f"));
+  CHECK(fits_gsm7("Très é à ü ñ ß Ä Ö Ü £ ¥ € ¿ ¡ § Δ Ω"));
+  CHECK(fits_gsm7(""));
+  CHECK_FALSE(fits_gsm7("back`tick"));
+  CHECK_FALSE(fits_gsm7("ç"));       // the table has only the capital Ç
+  CHECK_FALSE(fits_gsm7("Código"));  // ò is in, ó is not
+  CHECK_FALSE(fits_gsm7("en – dash"));
+  CHECK_FALSE(fits_gsm7("Ваш код"));
+  CHECK_FALSE(fits_gsm7("emoji \xF0\x9F\x94\x91"));
+  CHECK_FALSE(fits_gsm7("\xFF"));      // not UTF-8
+  CHECK_FALSE(fits_gsm7("\xC1\x81"));  // overlong 'A'
+  CHECK_FALSE(fits_gsm7("cut \xC3"));  // truncated sequence
 }
 
 TEST_CASE("vonage: status 0 is accepted with the (first part's) message-id", "[gateway][vonage]") {

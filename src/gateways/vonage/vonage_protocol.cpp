@@ -1,6 +1,7 @@
 #include "vonage_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
+#include "otpgate/core/sms_encoding.hpp"
 #include "otpgate/crypto/openssl.hpp"
 
 #include <nlohmann/json.hpp>
@@ -39,23 +40,6 @@ std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return s;
-}
-
-// The next code point of s at i (i advances), or nullopt for invalid or overlong UTF-8.
-std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
-  const auto lead = static_cast<unsigned char>(s[i++]);
-  if (lead < 0x80) return lead;
-  const int extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : -1;
-  if (extra < 0 || lead > 0xF4 || i + extra > s.size()) return std::nullopt;
-  char32_t cp = lead & (0x3F >> extra);
-  for (int k = 0; k < extra; ++k) {
-    const auto c = static_cast<unsigned char>(s[i++]);
-    if ((c & 0xC0) != 0x80) return std::nullopt;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  static constexpr char32_t min_of[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < min_of[extra]) return std::nullopt;
-  return cp;
 }
 
 std::optional<SignatureMethod> parse_method(const std::string& name) {
@@ -188,7 +172,7 @@ HttpRequest VonageProtocol::build_send(const SmsMessage& m) const {
               {"to", m.to.starts_with('+') ? m.to.substr(1) : m.to},
               {"text", text},
               // "text" unless a character is outside the GSM default and extension tables.
-              {"type", fits_gsm_alphabet(text) ? "text" : "unicode"},
+              {"type", fits_gsm7(text) ? "text" : "unicode"},
               {"client-ref", m.verification_id}};
   if (!c_.report_url.empty()) form.emplace_back("callback", c_.report_url);
 
@@ -255,23 +239,6 @@ ReportResult VonageProtocol::parse_report(const InboundReport& r) const {
 }
 
 }  // namespace
-
-bool fits_gsm_alphabet(std::string_view utf8) {
-  // 3GPP TS 23.038 §6.2.1: the default alphabet and its extension table (the escape-coded
-  // form feed, ^ { } \ [ ~ ] | and €). Printable ASCII is in, except the backtick.
-  static constexpr std::array<char32_t, 40> non_ascii = {
-      0xA3,  0xA5,  0xE8,  0xE9,  0xF9,  0xEC,  0xF2,  0xC7,  0xD8, 0xF8, 0xC5, 0xE5,  0x394, 0x3A6,
-      0x393, 0x39B, 0x3A9, 0x3A0, 0x3A8, 0x3A3, 0x398, 0x39E, 0xC6, 0xE6, 0xDF, 0xC9,  0xA4,  0xA1,
-      0xC4,  0xD6,  0xD1,  0xDC,  0xA7,  0xBF,  0xE4,  0xF6,  0xF1, 0xFC, 0xE0, 0x20AC};
-  for (std::size_t i = 0; i < utf8.size();) {
-    const auto cp = next_code_point(utf8, i);
-    if (!cp) return false;
-    if (*cp == '\n' || *cp == '\r' || *cp == '\f' || (*cp >= 0x20 && *cp < 0x7F && *cp != '`'))
-      continue;
-    if (std::find(non_ascii.begin(), non_ascii.end(), *cp) == non_ascii.end()) return false;
-  }
-  return true;
-}
 
 std::unique_ptr<VendorProtocol> make_vonage_protocol(const GatewayDefinition& d,
                                                      const EnvLookup& env) {

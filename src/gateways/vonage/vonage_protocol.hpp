@@ -15,7 +15,6 @@
 #include "otpgate/gateways/protocol.hpp"
 
 #include <memory>
-#include <string_view>
 
 namespace otpgate::gateways {
 
@@ -23,9 +22,5 @@ namespace otpgate::gateways {
 // invalid setting, or an unset ${NAME}. Messages never contain a setting's value.
 std::unique_ptr<VendorProtocol> make_vonage_protocol(const GatewayDefinition& d,
                                                      const EnvLookup& env);
-
-// Whether every character of the UTF-8 text is in the GSM 03.38 default alphabet or its
-// extension table, i.e. whether Vonage may send it as type "text" (else "unicode").
-bool fits_gsm_alphabet(std::string_view utf8);
 
 }  // namespace otpgate::gateways
