@@ -1,6 +1,7 @@
 #include "otpgate/app/verification_service.hpp"
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/core/sms_text.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,15 +27,16 @@ errc not_pending_error(const VerificationRecord& r) {
   return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
 }
 
-// The order's fields for {{amount}}, {{currency}}, {{payee}} and {{order_id}} (validated at the
-// edge; empty when the request had no order).
-TemplateValues order_values(const std::string& order_json) {
+// The order's fields for {{amount}} (formatted for the SMS's locale: "49,99 €" in German),
+// {{currency}}, {{payee}} and {{order_id}} (validated at the edge; empty without an order).
+TemplateValues order_values(const std::string& order_json, const std::string& locale) {
   TemplateValues v;
   if (order_json.empty()) return v;
   const auto order = nlohmann::json::parse(order_json, nullptr, false);
   if (!order.is_object()) return v;
-  v.amount = order.value("amount", "");
   v.currency = order.value("currency", "");
+  const std::string amount = order.value("amount", "");
+  if (!amount.empty()) v.amount = format_amount(amount, v.currency, locale);
   v.payee = order.value("payee", "");
   v.order_id = order.value("id", "");
   return v;
@@ -69,11 +71,13 @@ task<DispatchResult> VerificationService::send_code(const Brand& brand, const Ve
   const Template* tpl = brand.template_for(r.locale, locale);
   if (!id || !tpl) co_return DispatchResult{};
   const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
-  TemplateValues values = order_values(r.order_json);
+  TemplateValues values = order_values(r.order_json, locale);
   values.code = code.reveal();
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
-  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(tpl->render(values)), r.brand,
+  std::string text = compose_sms(tpl->render(values), code.reveal(), brand.webotp_domain,
+                                 brand.webotp_embedded_domain, brand.android_app_hash);
+  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
                        r.id};
   DispatchResult sent = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
   co_return sent;

@@ -97,6 +97,9 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
   b.delivery = delivery_policy_from(doc.value("delivery", json::object()));
   b.psd2_dynamic_linking = doc.value("psd2_dynamic_linking", false);
   b.webotp_domain = doc.value("webotp_domain", std::string());
+  b.webotp_embedded_domain = doc.value("webotp_embedded_domain", std::string());
+  if (!b.webotp_embedded_domain.empty() && b.webotp_domain.empty())
+    throw std::invalid_argument("/webotp_embedded_domain: needs webotp_domain");
   b.android_app_hash = doc.value("android_app_hash", std::string());
   return b;
 }

@@ -203,3 +203,13 @@ TEST_CASE("a deadline shorter than one attempt is refused", "[unit][brand][deliv
   doc["delivery"] = {{"backoff_ms", 500}, {"max_backoff_ms", 100}};
   CHECK_THROWS_WITH(brand_from_json(brand_id(), doc), Catch::Contains("/delivery/max_backoff_ms"));
 }
+
+TEST_CASE("a WebOTP embedded domain needs the WebOTP domain", "[unit][brand]") {
+  json doc = minimal();
+  doc["webotp_embedded_domain"] = "psp.example";
+  CHECK_THROWS_WITH(brand_from_json(brand_id(), doc), Catch::Contains("/webotp_embedded_domain"));
+  doc["webotp_domain"] = "shop.example";
+  const Brand b = brand_from_json(brand_id(), doc);
+  CHECK(b.webotp_domain == "shop.example");
+  CHECK(b.webotp_embedded_domain == "psp.example");
+}

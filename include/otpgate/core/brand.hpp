@@ -49,8 +49,9 @@ struct Brand {
   std::vector<std::string> gateways;           // failover order
   DeliveryPolicy delivery;
   bool psd2_dynamic_linking = false;
-  std::string webotp_domain;     // empty: no WebOTP line
-  std::string android_app_hash;  // empty: none
+  std::string webotp_domain;           // empty: no WebOTP line
+  std::string webotp_embedded_domain;  // an embedding iframe's host (a PSP), or empty
+  std::string android_app_hash;        // empty: none
   // "verification" template per locale, brand file overriding the global default.
   std::map<std::string, Template> templates;
 
