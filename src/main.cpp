@@ -35,7 +35,7 @@ struct ThreadState {
         store(redis),
         events(ioc, redis, cfg.events_max_len),
         http(ioc),
-        gateways(gateways::create(gateway_names, catalog, ioc, http, cfg.gateways)),
+        gateways(gateways::create(gateway_names, catalog, http, cfg.gateways)),
         dispatcher(gateways, catalog, clock, random),
         service(ServiceDeps{brands, store, events, dispatcher, clock, random, keyring,
                             cfg.retention_ms}),

@@ -84,8 +84,7 @@ GatewaySpec configured_spec(const std::string& name, json settings, const EnvLoo
   spec.circuit = std::make_unique<SharedCircuit>(circuit_from(settings, where));
   for (const char* common : {"type", "connect_timeout_ms", "circuit"}) settings.erase(common);
   GatewayDefinition def{.name = name, .type = spec.type, .settings = settings};
-  def.report_url = optional_string(def, "report_url", "", env);
-  spec.report_url = def.report_url;
+  spec.report_url = optional_string(def, "report_url", "", env);
   spec.protocol = factory->second(def, env);
   return spec;
 }
@@ -124,7 +123,7 @@ GatewayCatalog build_catalog(const json& doc, const EnvLookup& env) {
 
 std::map<std::string, std::unique_ptr<SmsGateway>> create(const std::vector<std::string>& names,
                                                           const GatewayCatalog& catalog,
-                                                          boost::asio::io_context&, CurlMulti& http,
+                                                          CurlMulti& http,
                                                           const GatewaySettings& settings) {
   std::map<std::string, std::unique_ptr<SmsGateway>> out;
   for (const auto& name : names) {

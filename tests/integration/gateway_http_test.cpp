@@ -144,7 +144,7 @@ struct Harness {
     settings["type"] = vendor.type;
     catalog = gateways::build_catalog(json{{"gateways", {{"gw", settings}}}},
                                       [](const std::string&) { return std::nullopt; });
-    instances = gateways::create({"gw"}, catalog, ioc, http, gateways::GatewaySettings{});
+    instances = gateways::create({"gw"}, catalog, http, gateways::GatewaySettings{});
   }
 
   FakeReply answer(const RecordedRequest& r) {

@@ -52,7 +52,7 @@ struct ServiceFixture {
   gateways::GatewayCatalog catalog = gateways::build_catalog(nullptr, gateways::process_env);
   gateways::CurlMulti http{ioc};
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways =
-      gateways::create({"file"}, catalog, ioc, http, gateways::GatewaySettings{outbox});
+      gateways::create({"file"}, catalog, http, gateways::GatewaySettings{outbox});
   SmsDispatcher dispatcher{gateways, catalog, clock, random};
   VerificationService service{
       ServiceDeps{brands, store, events, dispatcher, clock, random, keys, 60'000}};

@@ -25,8 +25,6 @@ inline gateways::GatewayDefinition gateway_definition(std::string name, std::str
   gateways::GatewayDefinition d;
   d.name = std::move(name);
   d.type = std::move(type);
-  if (settings.contains("report_url") && settings["report_url"].is_string())
-    d.report_url = settings["report_url"].get<std::string>();
   d.settings = std::move(settings);
   return d;
 }

@@ -62,7 +62,6 @@ struct GatewayDefinition {
   std::string name;
   std::string type;
   nlohmann::json settings;  // an object
-  std::string report_url;   // settings' "report_url" if any, "" otherwise (also in settings)
 };
 
 class VendorProtocol {

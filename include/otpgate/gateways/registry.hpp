@@ -9,7 +9,6 @@
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/gateways/protocol.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json_fwd.hpp>
 
 #include <functional>
@@ -64,7 +63,6 @@ GatewayCatalog build_catalog(const nlohmann::json& doc, const EnvLookup& env);
 // This io thread's instances of the named catalog gateways (all names must be in the catalog).
 std::map<std::string, std::unique_ptr<SmsGateway>> create(const std::vector<std::string>& names,
                                                           const GatewayCatalog& catalog,
-                                                          boost::asio::io_context& ioc,
                                                           CurlMulti& http,
                                                           const GatewaySettings& settings);
 

@@ -229,7 +229,7 @@ std::optional<ReportConfig> parse_report_config(const Checker& c, const EnvLooku
   if (!v) return std::nullopt;
   if (!v->is_object()) c.fail("report", "must be an object");
   // The report object read with the gateway-level helpers: errors say /gateways/<name>/report/.
-  const GatewayDefinition sub{c.def().name + "/report", c.def().type, *v, ""};
+  const GatewayDefinition sub{c.def().name + "/report", c.def().type, *v};
   refuse_unknown_settings(sub, {"signature_header", "secret", "reference_pointer",
                                 "message_id_pointer", "status_pointer", "statuses"});
   ReportConfig r;
