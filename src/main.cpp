@@ -1,10 +1,13 @@
 // otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
 // thread, and runs the HTTP server until SIGINT/SIGTERM.
+#include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/router.hpp"
+#include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/config.hpp"
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
+#include "otpgate/app/template_store.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
@@ -16,7 +19,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -27,9 +32,9 @@ using namespace otpgate;
 
 // Everything one io thread owns. Lives until main returns, after all threads have stopped.
 struct ThreadState {
-  ThreadState(boost::asio::io_context& ioc, const AppConfig& cfg, const BrandCatalog& brands,
-              const ApiKeyRegistry& keys, const Keyring& keyring, const Clock& clock,
-              const gateways::GatewayCatalog& catalog,
+  ThreadState(boost::asio::io_context& ioc, unsigned index, const AppConfig& cfg,
+              BrandRegistry& brands, const ApiKeyRegistry& keys, const Keyring& keyring,
+              const Clock& clock, const gateways::GatewayCatalog& catalog,
               const std::vector<std::string>& gateway_names)
       : redis(ioc, cfg.redis),
         store(redis),
@@ -39,9 +44,22 @@ struct ThreadState {
         dispatcher(gateways, catalog, clock, random),
         service(ServiceDeps{brands, store, events, dispatcher, clock, random, keyring,
                             cfg.retention_ms}),
-        router(api::ApiContext{keys, brands, service, clock, catalog}) {
+        templates(redis),
+        audit(redis),
+        brand_api(api::BrandApiContext{brands, templates, audit, clock}),
+        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api}) {
     redis.start();
+    // One poller per process lays the brand managers' saved templates over the brand files.
+    if (index == 0) {
+      sync.emplace(ioc, templates, brands, template_poll_period);
+      sync->start();
+    }
   }
+  ~ThreadState() {
+    if (sync) sync->stop();
+  }
+  static constexpr std::chrono::milliseconds template_poll_period{250};
+
   redis::Connection redis;
   RedisStore store;
   RedisEventSink events;
@@ -50,7 +68,11 @@ struct ThreadState {
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
   SmsDispatcher dispatcher;
   VerificationService service;
+  TemplateStore templates;
+  AuditLog audit;
+  api::BrandApi brand_api;
   api::Router router;
+  std::optional<TemplateSync> sync;
 };
 
 int print_script(const std::string& name) {
@@ -67,10 +89,37 @@ int print_script(const std::string& name) {
   return 0;
 }
 
-std::vector<std::string> gateway_names(const BrandCatalog& brands) {
+// The gateways each thread instantiates: those the brands name, and every gateway of the
+// gateways file (so a reloaded brand may switch to any of them). file and log only when named:
+// the file gateway opens its outbox.
+std::vector<std::string> gateway_names(const BrandCatalog& brands,
+                                       const gateways::GatewayCatalog& catalog) {
   std::set<std::string> names;
   for (const auto& [id, b] : brands) names.insert(b.gateways.begin(), b.gateways.end());
+  for (const auto& [name, spec] : catalog)
+    if (spec.type != "file" && spec.type != "log") names.insert(name);
   return {names.begin(), names.end()};
+}
+
+// SIGHUP: reads the brand files and templates again. A valid set replaces the brands in
+// effect (requests already running keep the snapshot they started with; connections stay); an
+// invalid one is refused with the reason and the old brands stay.
+void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog,
+                   const std::vector<std::string>& instantiated, BrandRegistry& registry) {
+  try {
+    BrandCatalog next = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
+    for (const auto& [id, b] : next)
+      for (const auto& g : b.gateways)
+        if (std::find(instantiated.begin(), instantiated.end(), g) == instantiated.end())
+          throw ConfigError(cfg.brands_dir + "/" + id + "/brand.json: field /gateways: " + g +
+                            " was not in use at start-up; restart otpgate to add it");
+    const std::size_t count = next.size();
+    registry.replace_files(std::move(next));
+    log::write(log::level::info, "brands reloaded", {{"brands", count}});
+  } catch (const std::exception& e) {
+    log::write(log::level::error, "brand reload refused, the previous brands stay in effect",
+               {{"reason", e.what()}});
+  }
 }
 
 int run() {
@@ -80,17 +129,19 @@ int run() {
   (void)crypto::parse_phone("+4915112345678");
   const gateways::GatewayCatalog catalog =
       load_gateway_catalog(cfg.gateways_file, gateways::process_env);
-  const BrandCatalog brands = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
-  const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, brands);
+  BrandCatalog files = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
+  const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, files);
   const crypto::OpensslKeyring keyring(cfg.secret);
   const SystemClock clock;
-  const auto names = gateway_names(brands);
+  const auto names = gateway_names(files, catalog);
+  const std::size_t brand_count = files.size();
+  BrandRegistry brands(std::move(files));
 
   std::mutex states_mutex;
   std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state =
-        std::make_unique<ThreadState>(ioc, cfg, brands, keys, keyring, clock, catalog, names);
+        std::make_unique<ThreadState>(ioc, i, cfg, brands, keys, keyring, clock, catalog, names);
     api::Router* router = &state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
@@ -110,11 +161,19 @@ int run() {
     log::write(log::level::info, "shutting down", {{"signal", sig}});
     server.stop();
   });
+  boost::asio::signal_set hangups(server.context(0), SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        reload_brands(cfg, catalog, names, brands);
+        hangups.async_wait(on_hangup);
+      };
+  hangups.async_wait(on_hangup);
   log::write(log::level::info, "otpgate listening",
              {{"address", cfg.server.address},
               {"port", server.port()},
               {"threads", cfg.server.threads},
-              {"brands", brands.size()},
+              {"brands", brand_count},
               {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}});
   server.run();
   log::write(log::level::info, "otpgate stopped");

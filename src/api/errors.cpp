@@ -39,6 +39,14 @@ PublicError public_error(errc e) {
               "This Idempotency-Key was used with a different request body."};
     case errc::sms_delivery_failed:
       return {502, "SMS_DELIVERY_FAILED", "No SMS gateway accepted the message."};
+    case errc::template_invalid:
+      return {422, "TEMPLATE_INVALID", "The template has problems; see problems."};
+    case errc::precondition_failed:
+      return {412, "PRECONDITION_FAILED",
+              "The template changed since you read it (If-Match is stale); read it again."};
+    case errc::precondition_required:
+      return {428, "PRECONDITION_REQUIRED",
+              "Send If-Match with the ETag you read (or * to overwrite whatever is current)."};
     case errc::store_unavailable:
     case errc::store_timeout:
     case errc::store_protocol:

@@ -55,7 +55,9 @@ bool is_amount(const std::string& s) {
          frac.size() <= 2 && (dot == std::string::npos || !frac.empty());
 }
 
-std::optional<http::Response> check_order(const json& order) {
+// any_case_currency: a check's order may write the currency in lower case, since the binding
+// compares it in upper case; a create stores it, so it must be given in upper case.
+std::optional<http::Response> check_order(const json& order, bool any_case_currency = false) {
   if (!order.is_object()) return invalid_argument("order", "Field 'order' must be an object.");
   if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"}, "order.")) return bad;
   std::string v;
@@ -67,7 +69,9 @@ std::optional<http::Response> check_order(const json& order) {
                             "Field 'order.amount' must be a decimal string such as \"49.99\".");
   if (order.contains("currency")) {
     const auto& c = order["currency"];
-    const auto upper = [](char ch) { return ch >= 'A' && ch <= 'Z'; };
+    const auto upper = [any_case_currency](char ch) {
+      return (ch >= 'A' && ch <= 'Z') || (any_case_currency && ch >= 'a' && ch <= 'z');
+    };
     if (!c.is_string() || c.get_ref<const std::string&>().size() != 3 ||
         !std::all_of(c.get_ref<const std::string&>().begin(), c.get_ref<const std::string&>().end(),
                      upper))
@@ -142,16 +146,35 @@ Parsed<CreateRequest> parse_create(const json& body) {
 }
 
 Parsed<CheckRequest> parse_check(const json& body) {
-  if (auto bad = unknown_field(body, {"code"})) return *bad;
+  if (auto bad = unknown_field(body, {"code", "order"})) return *bad;
   if (!body.contains("code") || !body["code"].is_string())
     return invalid_argument("code", "Field 'code' is required and must be a string.");
   CheckRequest c{body["code"].get<std::string>()};
+  if (body.contains("order")) {
+    const json& order = body["order"];
+    if (auto bad = check_order(order, true)) return *bad;
+    c.order.amount = order.value("amount", "");
+    c.order.currency = order.value("currency", "");
+    c.order.payee = order.value("payee", "");
+  }
   const bool alnum = std::all_of(c.code.begin(), c.code.end(), [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) != 0;
   });
   if (c.code.size() < 4 || c.code.size() > 10 || !alnum)
     return invalid_argument("code", "Field 'code' must be 4 to 10 letters or digits.");
   return c;
+}
+
+std::optional<http::Response> require_psd2_order(const json& order) {
+  for (const char* field : {"amount", "currency", "payee"}) {
+    if (order.is_object() && order.contains(field)) continue;
+    const std::string name = std::string("order.") + field;
+    return invalid_argument(name, "Field '" + name +
+                                      "' is required: this brand requires PSD2 dynamic linking "
+                                      "(the code is bound to the order's amount, currency and "
+                                      "payee).");
+  }
+  return std::nullopt;
 }
 
 std::optional<http::Response> reject_fields(const json& body) {
@@ -161,6 +184,10 @@ std::optional<http::Response> reject_fields(const json& body) {
 bool valid_idempotency_key(std::string_view key) {
   return !key.empty() && key.size() <= 255 &&
          std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+std::optional<http::Response> validate_order(const json& order) {
+  return check_order(order);
 }
 
 }  // namespace otpgate::api

@@ -71,6 +71,7 @@ std::string log_route_of(std::string_view path) {
   if (path == "/healthz" || path == "/readyz") return std::string(path);
   if (path == prefix) return std::string(prefix);
   if (!report_gateway_of(path).empty()) return "/v1/gateways/{gateway}/delivery-reports";
+  if (path.substr(0, brands_prefix.size()) == brands_prefix) return brand_log_route(path);
   if (path.compare(0, prefix.size() + 1, std::string(prefix) + "/") != 0) return "{unmatched}";
   const std::string_view tail = path.substr(prefix.size() + 1);
   const auto slash = tail.find('/');
@@ -100,10 +101,15 @@ task<http::Response> Router::route(http::Request& req) {
     http::Response r = co_await delivery_report(req, gateway);
     co_return r;
   }
-  if (path.compare(0, prefix.size(), prefix) != 0) co_return route_not_found();
+  const bool brand_scoped = std::string_view(path).substr(0, brands_prefix.size()) == brands_prefix;
+  if (!brand_scoped && path.compare(0, prefix.size(), prefix) != 0) co_return route_not_found();
 
   const ApiKey* key = authenticate(req, ctx_.keys);
   if (!key) co_return error_response(errc::unauthenticated);
+  if (brand_scoped) {
+    http::Response r = co_await ctx_.brand_api.handle(req, *key);
+    co_return r;
+  }
   if (!key->has_role(Role::shop) && !key->has_role(Role::support))
     co_return error_response(errc::permission_denied,
                              "Verifications need an API key with the shop or support role.");
@@ -135,8 +141,11 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
     co_return invalid_argument("brand", "Field 'brand' is required with an all-brands key.");
   if (!c.brand.empty() && c.brand != brand_id)
     co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
-  const auto brand = ctx_.brands.find(brand_id);
-  if (brand == ctx_.brands.end()) co_return invalid_argument("brand", "Unknown brand.");
+  const auto brands = ctx_.brands.current();  // kept until the create has answered
+  const auto brand = brands->find(brand_id);
+  if (brand == brands->end()) co_return invalid_argument("brand", "Unknown brand.");
+  if (brand->second.psd2_dynamic_linking)
+    if (auto bad = require_psd2_order(c.order)) co_return std::move(*bad);
 
   const auto phone = crypto::parse_phone(c.phone_number);
   if (!phone)
@@ -182,8 +191,8 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
   if (is_check) {
     auto parsed = parse_check(json);
     if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
-    const std::string code = std::get<CheckRequest>(parsed).code;
-    const Answer a = co_await ctx_.service.check(*id, brand, code);
+    const CheckRequest& check = std::get<CheckRequest>(parsed);
+    const Answer a = co_await ctx_.service.check(*id, brand, check.code, check.order);
     co_return render(a, 200);
   }
   if (auto bad = reject_fields(json)) co_return std::move(*bad);

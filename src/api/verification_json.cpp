@@ -5,7 +5,6 @@
 #include <ctime>
 
 namespace otpgate::api {
-namespace {
 
 std::string rfc3339(std::int64_t ms) {
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -17,6 +16,8 @@ std::string rfc3339(std::int64_t ms) {
                 static_cast<int>(ms % 1000));
   return buf;
 }
+
+namespace {
 
 nlohmann::json object_or_null(const std::string& text) {
   if (text.empty()) return nullptr;

@@ -1,6 +1,7 @@
 #include "otpgate/app/config.hpp"
 
 #include "otpgate/core/json_schema.hpp"
+#include "otpgate/core/template_lint.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,24 @@ std::map<std::string, Template> load_templates(const fs::path& root, const std::
   return out;
 }
 
+// Every template the brand can send (one per listed locale) must pass the lint under the
+// brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
+void lint_brand_templates(const Brand& b, const fs::path& brand_dir, const fs::path& defaults) {
+  for (const auto& locale : b.locales) {
+    const auto t = b.templates.find(locale);
+    if (t == b.templates.end()) continue;
+    const LintReport report = lint_template(t->second.text(), locale, b, sample_values(b, locale));
+    if (report.ok()) continue;
+    const fs::path file =
+        (b.template_sources.at(locale) == "brand" ? brand_dir / "templates" : defaults) / locale /
+        "verification.txt";
+    for (const auto& p : report.problems)
+      if (p.severity == LintSeverity::error)
+        throw ConfigError(file.string() + ": " + p.code + ": " + p.message + " (brand " +
+                          b.id.str() + ")");
+  }
+}
+
 }  // namespace
 
 AppConfig config_from_env() {
@@ -166,8 +185,12 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
     try {
       Brand b = brand_from_json(*id, doc);
       b.templates = defaults;
-      for (auto& [locale, t] : load_templates(dir.path() / "templates", "brand " + name))
+      for (const auto& [locale, t] : defaults) b.template_sources[locale] = "default";
+      for (auto& [locale, t] : load_templates(dir.path() / "templates", "brand " + name)) {
         b.templates.insert_or_assign(locale, std::move(t));
+        b.template_sources[locale] = "brand";
+      }
+      lint_brand_templates(b, dir.path(), fs::path(templates_dir));
       std::string chosen;
       if (!b.template_for(b.default_locale, chosen))
         throw std::invalid_argument("/default_locale: no verification template for it or \"en\"");

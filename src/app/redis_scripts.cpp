@@ -7,7 +7,8 @@ namespace otpgate::scripts {
 //   st status, mac code MAC, ex expires, fin finished, au attempts used, ma max attempts,
 //   sn sends, ms max sends, cd cooldown, ls last send, dst delivery status, gw gateway,
 //   mid the gateway's message id, ar the automatic resend (0 off, 1 available, 2 used),
-//   lkn/lkw/lkd/lkm the lock policy (failures, window, first lock, longest lock).
+//   lkn/lkw/lkd/lkm the lock policy (failures, window, first lock, longest lock), pb 1 when the
+//   code is bound to the order (PSD2 dynamic linking).
 #define OTPGATE_LUA_PRELUDE                                                       \
   "local function ct_equal(a, b)\n"                                               \
   "  if type(a) ~= 'string' or #a ~= #b then return false end\n"                  \
@@ -60,7 +61,13 @@ const std::string_view check = OTPGATE_LUA_PRELUDE
     "local stop = guard(r, now)\n"
     "if stop then return {stop, 0, redis.call('HGETALL', r)} end\n"
     "local used = redis.call('HINCRBY', r, 'au', 1)\n"
-    "if ct_equal(redis.call('HGET', r, 'mac'), ARGV[3]) then\n"
+    // ARGV[3] is the typed code's MAC without a binding, ARGV[4] with the binding of the order
+    // the check presented. A bound record compares only the bound one, so a wrong order is
+    // exactly a wrong code (attempt, failure count, answer). ARGV[4] may be absent (the
+    // benchmark's 3-argument call): then a bound record never matches.
+    "local presented = ARGV[3]\n"
+    "if redis.call('HGET', r, 'pb') == '1' then presented = ARGV[4] or '' end\n"
+    "if ct_equal(redis.call('HGET', r, 'mac'), presented) then\n"
     "  redis.call('HSET', r, 'st', 'approved', 'fin', now)\n"
     "  redis.call('DEL', KEYS[2])\n"
     "  return {'approved', 0, redis.call('HGETALL', r)}\n"

@@ -125,7 +125,7 @@ struct FieldDef {
   std::string_view name;
   Member member;
 };
-const std::array<FieldDef, 27> record_fields = {{
+const std::array<FieldDef, 28> record_fields = {{
     {"id", &R::id},
     {"b", &R::brand},
     {"p", &R::phone},
@@ -150,6 +150,7 @@ const std::array<FieldDef, 27> record_fields = {{
     {"lkd", &R::lock_ms},
     {"lkm", &R::lock_max_ms},
     {"ord", &R::order_json},
+    {"pb", &R::order_bound},  // absent in records written before PSD2 binding: 0, unbound
     {"md", &R::metadata_json},
     {"cl", &R::code_length},
     {"ca", &R::code_alphabet},
@@ -253,7 +254,8 @@ task<result<std::optional<VerificationRecord>>> RedisStore::get(const Verificati
 }
 
 task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std::string& brand,
-                                             const std::string& mac, std::int64_t now_ms) {
+                                             const std::string& mac, const std::string& bound_mac,
+                                             std::int64_t now_ms) {
   static const std::map<std::string, CheckResult, std::less<>> results = {
       {"approved", CheckResult::approved},
       {"wrong", CheckResult::wrong},
@@ -263,7 +265,7 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
   const std::string tag(id.tag());
   const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
                                          RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac};
+  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac, bound_mac};
   auto t = co_await run_script(conn_, scripts::check, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")

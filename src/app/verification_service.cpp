@@ -42,6 +42,19 @@ TemplateValues order_values(const std::string& order_json, const std::string& lo
   return v;
 }
 
+// The PSD2 binding of a validated order object, or nullopt when it lacks amount, currency or
+// payee.
+std::optional<std::string> binding_of(const std::string& order_json) {
+  if (order_json.empty()) return std::nullopt;
+  const auto order = nlohmann::json::parse(order_json, nullptr, false);
+  if (!order.is_object()) return std::nullopt;
+  const auto text = [&](const char* field) {
+    const auto it = order.find(field);
+    return it != order.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return psd2_binding(text("amount"), text("currency"), text("payee"));
+}
+
 std::string masked(const std::string& e164) {
   auto p = PhoneNumber::parse_e164(e164);
   return p ? p->masked() : std::string("invalid");
@@ -83,7 +96,8 @@ task<DispatchResult> VerificationService::send_code(const Brand& brand, const Ve
   co_return sent;
 }
 
-NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_t now) {
+NewVerification VerificationService::draft(const CreateCommand& cmd, const std::string& binding,
+                                           std::int64_t now) {
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag);
@@ -96,7 +110,8 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, std::int64_
   brand.template_for(cmd.locale, r.locale);
   r.code_length = brand.code.format.length;
   r.code_alphabet = brand.code.format.alphabet == CodeAlphabet::digits ? "digits" : "alphanumeric";
-  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, code_format_of(r), id).reveal(), "");
+  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, code_format_of(r), id).reveal(), binding);
+  r.order_bound = binding.empty() ? 0 : 1;
   r.created_ms = r.last_send_ms = now;
   r.expires_ms = now + brand.code.ttl.count();
   r.max_attempts = brand.code.max_attempts;
@@ -141,8 +156,16 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
 
 task<Answer> VerificationService::create(const CreateCommand& cmd) {
   if (!cmd.brand->country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
+  std::string binding;
+  if (cmd.brand->psd2_dynamic_linking) {
+    // The HTTP edge names the missing field; this guards every other caller (a route without an
+    // order, such as CAMARA send-code) from issuing a code that is not bound to a payment.
+    auto bound = binding_of(cmd.order_json);
+    if (!bound) co_return failure(errc::permission_denied);
+    binding = std::move(*bound);
+  }
   const std::int64_t now = d_.clock.now_ms();
-  const NewVerification v = draft(cmd, now);
+  const NewVerification v = draft(cmd, binding, now);
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   switch (created.value().what) {
@@ -182,11 +205,25 @@ task<Answer> VerificationService::get(const VerificationId& id, const std::strin
 
 task<Answer> VerificationService::check(const VerificationId& id, const std::string& brand,
                                         const std::string& code) {
+  const OrderTerms none;
+  Answer a = co_await check(id, brand, code, none);
+  co_return a;
+}
+
+task<Answer> VerificationService::check(const VerificationId& id, const std::string& brand,
+                                        const std::string& code, const OrderTerms& order) {
   // The MAC binds the code to this id, so the check needs no read before the one script call.
+  // Whether the verification is also bound to its order is known only to the record: both MACs
+  // go to the script, which compares the one the record asks for (presented_mac).
   // Upper-casing is the alphanumeric normalisation and leaves digit codes unchanged.
   const CodeFormat any_alphanumeric{.alphabet = CodeAlphabet::alphanumeric};
-  const std::string mac = code_mac(d_.keys, id, normalise_code(any_alphanumeric, code), "");
-  auto out = co_await d_.store.check(id, brand, mac, d_.clock.now_ms());
+  const std::string typed = normalise_code(any_alphanumeric, code);
+  const std::string mac = code_mac(d_.keys, id, typed, "");
+  const auto binding = psd2_binding(order);
+  const std::string bound_mac =
+      code_mac(d_.keys, id, typed, binding ? *binding : psd2_unmatchable_binding);
+  const std::int64_t now = d_.clock.now_ms();
+  auto out = co_await d_.store.check(id, brand, mac, bound_mac, now);
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
   if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
@@ -236,8 +273,9 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
     case ResendResult::not_pending:
       co_return failure(not_pending_error(o.record), o.record);
   }
-  auto b = d_.brands.find(o.record.brand);
-  if (b == d_.brands.end()) co_return failure(errc::internal);
+  const auto brands = d_.brands.current();  // kept for the send
+  auto b = brands->find(o.record.brand);
+  if (b == brands->end()) co_return failure(errc::internal);
   Answer a = co_await deliver(b->second, o.record, false);
   co_return a;
 }
@@ -270,9 +308,10 @@ task<errc> VerificationService::apply_report(const VerificationId& id, const Rep
 }
 
 task<void> VerificationService::resend_after_undelivered(const VerificationRecord& r) {
-  const auto brand = d_.brands.find(r.brand);
+  const auto brands = d_.brands.current();  // kept for the send
+  const auto brand = brands->find(r.brand);
   const auto id = VerificationId::parse(r.id);
-  if (brand == d_.brands.end() || !id) co_return;
+  if (brand == brands->end() || !id) co_return;
   const auto& order = brand->second.gateways;
   const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
   const std::size_t next = failed_at == order.end()

@@ -101,6 +101,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
   if (!b.webotp_embedded_domain.empty() && b.webotp_domain.empty())
     throw std::invalid_argument("/webotp_embedded_domain: needs webotp_domain");
   b.android_app_hash = doc.value("android_app_hash", std::string());
+  if (doc.contains("max_segments")) b.max_segments = doc["max_segments"].get<int>();
   return b;
 }
 

@@ -40,6 +40,12 @@ class category final : public boost::system::error_category {
         return "idempotency key reused with another body";
       case errc::sms_delivery_failed:
         return "sms delivery failed";
+      case errc::template_invalid:
+        return "template invalid";
+      case errc::precondition_failed:
+        return "precondition failed";
+      case errc::precondition_required:
+        return "precondition required";
       case errc::store_unavailable:
         return "store unavailable";
       case errc::store_timeout:

@@ -82,6 +82,13 @@ class TempBrands {
     std::filesystem::create_directories(dir_ + "/" + brand);
     std::ofstream(dir_ + "/" + brand + "/brand.json") << brand_json;
   }
+  // The brand's own template text for a locale (brands/<brand>/templates/<locale>/verification.txt,
+  // as load_brands reads brand overrides).
+  void add_template(const std::string& brand, const std::string& locale, const std::string& text) {
+    const std::string folder = dir_ + "/" + brand + "/templates/" + locale;
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder + "/verification.txt") << text;
+  }
   // A new random key with these roles for the brand ("*" for all).
   void add_key(const std::string& id, const std::string& brand, const std::string& role) {
     const std::string key =

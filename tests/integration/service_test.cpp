@@ -48,6 +48,7 @@ struct ServiceFixture {
   crypto::OpensslKeyring keys{Secret<std::string>(std::string(64, 'k'))};
   BrandCatalog brands =
       load_brands(test::source_dir() + "/brands", test::source_dir() + "/templates");
+  BrandRegistry registry{brands};
   std::string outbox = "/tmp/otpgate-service-test-" + std::to_string(::getpid()) + ".jsonl";
   gateways::GatewayCatalog catalog = gateways::build_catalog(nullptr, gateways::process_env);
   gateways::CurlMulti http{ioc};
@@ -55,7 +56,7 @@ struct ServiceFixture {
       gateways::create({"file"}, catalog, http, gateways::GatewaySettings{outbox});
   SmsDispatcher dispatcher{gateways, catalog, clock, random};
   VerificationService service{
-      ServiceDeps{brands, store, events, dispatcher, clock, random, keys, 60'000}};
+      ServiceDeps{registry, store, events, dispatcher, clock, random, keys, 60'000}};
 
   static redis::Config config() {
     redis::Config c;
@@ -138,7 +139,8 @@ TEST_CASE("a resend after a brand policy change sends the code that was issued",
   const std::string first = f.last_sms_text();
   f.brands.at("nordwind").code.format =
       CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
-  f.clock.now += 30'000;  // past the resend cooldown
+  f.registry.replace_files(f.brands);  // as a reload would
+  f.clock.now += 30'000;               // past the resend cooldown
   const std::string any = "*";
   const Answer resent = test::run_sync(f.ioc, f.service.resend(id, any));
   REQUIRE(resent.error == errc::ok);
@@ -146,4 +148,151 @@ TEST_CASE("a resend after a brand policy change sends the code that was issued",
   const std::string code = first.substr(0, first.find(' '));  // en template: "{{code}} is ..."
   const Answer checked = test::run_sync(f.ioc, f.service.check(id, any, code));
   CHECK(checked.error == errc::ok);
+}
+
+namespace {
+
+// nordwind as a brand that enforces PSD2 dynamic linking, with an SMS that shows the terms.
+Brand psd2_brand(ServiceFixture& f) {
+  Brand brand = f.brands.at("nordwind");
+  brand.psd2_dynamic_linking = true;
+  std::string error;
+  auto tpl = Template::parse("Pay {{amount}} to {{payee}}: {{code}}", error);
+  REQUIRE(tpl);
+  brand.templates.insert_or_assign("en", *tpl);
+  return brand;
+}
+
+const std::string psd2_order =
+    R"({"id":"o-1","amount":"49.90","currency":"EUR","payee":"Nordwind Shop"})";
+
+// The code of the newest SMS: its WebOTP line ends with "#<code>".
+std::string last_code(ServiceFixture& f) {
+  const std::string text = f.last_sms_text();
+  return text.substr(text.rfind('#') + 1);
+}
+
+std::size_t outbox_size(ServiceFixture& f) {
+  std::ifstream in(f.outbox);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+OrderTerms terms(std::string amount, std::string currency, std::string payee) {
+  return OrderTerms{std::move(amount), std::move(currency), std::move(payee)};
+}
+
+}  // namespace
+
+TEST_CASE("a PSD2-bound code is approved only with the order it was issued for",
+          "[integration][service][psd2]") {
+  ServiceFixture f;
+  const Brand brand = psd2_brand(f);
+  const Answer created = f.create(brand, psd2_order);
+  REQUIRE(created.error == errc::ok);
+  CHECK(created.record->order_bound == 1);
+  CHECK(f.last_sms_text().rfind("Pay €49.90 to Nordwind Shop: ", 0) == 0);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string code = last_code(f);
+  REQUIRE(code.size() == 6);
+  const std::string any = "*";
+
+  struct Wrong {
+    const char* what;
+    OrderTerms order;
+  };
+  const std::vector<Wrong> wrong = {
+      {"amount", terms("49.91", "EUR", "Nordwind Shop")},
+      {"currency", terms("49.90", "USD", "Nordwind Shop")},
+      {"payee", terms("49.90", "EUR", "Nordwind Shop ")},
+      {"no order", OrderTerms{}},
+  };
+  int left = 5;
+  for (const auto& w : wrong) {
+    CAPTURE(w.what);
+    const Answer a = test::run_sync(f.ioc, f.service.check(id, any, code, w.order));
+    CHECK(a.error == errc::code_invalid);
+    CHECK(a.attempts_left == --left);
+  }
+  // The same order written differently: 49.9 == 49.90 == 049.90, currency in any case.
+  const OrderTerms same = terms("049.9", "eur", "Nordwind Shop");
+  const Answer ok = test::run_sync(f.ioc, f.service.check(id, any, code, same));
+  CHECK(ok.error == errc::ok);
+  REQUIRE(ok.record);
+  CHECK(ok.record->status == Status::approved);
+}
+
+TEST_CASE("a check without an order is a wrong code for a PSD2-bound verification",
+          "[integration][service][psd2]") {
+  ServiceFixture f;
+  const Brand brand = psd2_brand(f);
+  const Answer created = f.create(brand, psd2_order);
+  REQUIRE(created.error == errc::ok);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string code = last_code(f);
+  const std::string any = "*";
+  const Answer bare = test::run_sync(f.ioc, f.service.check(id, any, code));
+  CHECK(bare.error == errc::code_invalid);
+  CHECK(bare.attempts_left == 4);
+  const OrderTerms right = terms("49.90", "EUR", "Nordwind Shop");
+  const Answer ok = test::run_sync(f.ioc, f.service.check(id, any, code, right));
+  CHECK(ok.error == errc::ok);
+}
+
+TEST_CASE("wrong orders use up attempts and count toward the phone lock",
+          "[integration][service][psd2]") {
+  ServiceFixture f;
+  Brand brand = psd2_brand(f);
+  brand.code.max_attempts = 2;
+  brand.lock.max_failed_checks = 2;
+  const Answer created = f.create(brand, psd2_order);
+  REQUIRE(created.error == errc::ok);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string code = last_code(f);
+  const std::string any = "*";
+  const OrderTerms other_amount = terms("4.99", "EUR", "Nordwind Shop");
+  const Answer first = test::run_sync(f.ioc, f.service.check(id, any, code, other_amount));
+  CHECK(first.error == errc::code_invalid);
+  CHECK(first.attempts_left == 1);
+  const OrderTerms other_payee = terms("49.90", "EUR", "Evil Shop");
+  const Answer last = test::run_sync(f.ioc, f.service.check(id, any, code, other_payee));
+  CHECK(last.error == errc::verification_failed);  // the last attempt
+  REQUIRE(last.record);
+  CHECK(last.record->status == Status::failed);
+  // The two wrong orders reached the brand's threshold: the phone is locked.
+  const OrderTerms right = terms("49.90", "EUR", "Nordwind Shop");
+  const Answer locked = test::run_sync(f.ioc, f.service.check(id, any, code, right));
+  CHECK(locked.error == errc::phone_blocked);
+  CHECK(locked.retry_after_ms > 0);
+}
+
+TEST_CASE("an unbound verification ignores the order a check presents",
+          "[integration][service][psd2]") {
+  ServiceFixture f;
+  const Brand& brand = f.brands.at("nordwind");  // psd2_dynamic_linking: false
+  const Answer created = f.create(brand, psd2_order);
+  REQUIRE(created.error == errc::ok);
+  CHECK(created.record->order_bound == 0);
+  const auto id = *VerificationId::parse(created.record->id);
+  const std::string code = last_code(f);
+  const std::string any = "*";
+  const OrderTerms other = terms("1.00", "USD", "Someone Else");
+  const Answer ok = test::run_sync(f.ioc, f.service.check(id, any, code, other));
+  CHECK(ok.error == errc::ok);
+}
+
+TEST_CASE("a PSD2 brand issues no code without amount, currency and payee",
+          "[integration][service][psd2]") {
+  ServiceFixture f;
+  const Brand brand = psd2_brand(f);
+  const std::size_t before = outbox_size(f);
+  for (const std::string& order : {std::string(), std::string(R"({"amount":"1","currency":"EUR"})"),
+                                   std::string(R"({"amount":"1","payee":"Shop"})")}) {
+    CAPTURE(order);
+    const Answer a = f.create(brand, order);
+    CHECK(a.error == errc::permission_denied);
+    CHECK(!a.record);
+  }
+  CHECK(outbox_size(f) == before);
 }

@@ -3,6 +3,7 @@
 // within the caller's brand, and survive SCRIPT FLUSH.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
+#include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
 
 #include "support/redis_server.hpp"
@@ -27,6 +28,8 @@ const std::string skylink = "skylink";
 const std::string any_brand = "*";
 const std::string right_mac(64, 'a');
 const std::string wrong_mac(64, 'b');
+// The bound MAC a check passes when the record is not bound: never compared.
+const std::string no_order_mac(64, 'c');
 constexpr std::int64_t t0 = 1'000'000;
 
 // A connected store on its own io_context. Tests are plain sequential code: run() drives one
@@ -135,7 +138,7 @@ TEST_CASE("check script and core rules agree step by step", "[integration][store
         CAPTURE(where);
         const CheckResult expected = apply_check(model, step.right, t0 + step.at);
         const std::string& mac = step.right ? right_mac : wrong_mac;
-        auto got = f.run(f.store.check(v_id, nordwind, mac, t0 + step.at));
+        auto got = f.run(f.store.check(v_id, nordwind, mac, no_order_mac, t0 + step.at));
         REQUIRE(got);
         CHECK(got.value().result == expected);
         CHECK(got.value().record.status == model.status);
@@ -197,7 +200,7 @@ TEST_CASE("another brand's verification is invisible and untouched", "[integrati
     const VerificationId v_id = id_of(v);
     auto step3 = f.run(f.store.create(v, t0));
     REQUIRE(step3);
-    auto check = f.run(f.store.check(v_id, skylink, right_mac, t0 + 1));
+    auto check = f.run(f.store.check(v_id, skylink, right_mac, no_order_mac, t0 + 1));
     REQUIRE(check.has_error());
     CHECK(check.error() == errc::not_found);
     auto resend = f.run(f.store.resend(v_id, skylink, t0 + 60'000));
@@ -211,7 +214,7 @@ TEST_CASE("another brand's verification is invisible and untouched", "[integrati
     CHECK(after.value()->attempts_used == 0);
     CHECK(after.value()->sends == 1);
     // "*" (an all-brands key) sees it.
-    auto any = f.run(f.store.check(v_id, any_brand, right_mac, t0 + 1));
+    auto any = f.run(f.store.check(v_id, any_brand, right_mac, no_order_mac, t0 + 1));
     REQUIRE(any);
     CHECK(any.value().result == CheckResult::approved);
   }
@@ -228,7 +231,8 @@ TEST_CASE("every key the scripts write has a TTL", "[integration][store]") {
     v.record.lock_max_failed = 1;
     auto step4 = f.run(f.store.create(v, t0));
     REQUIRE(step4);
-    REQUIRE(f.run(f.store.check(v_id, nordwind, wrong_mac, t0 + 1)));  // locks (threshold 1)
+    REQUIRE(f.run(
+        f.store.check(v_id, nordwind, wrong_mac, no_order_mac, t0 + 1)));  // locks (threshold 1)
     const std::vector<std::string> keys = {RedisKeys::record(v_id),
                                            RedisKeys::idempotency(tag, "k1"), RedisKeys::lock(tag),
                                            RedisKeys::lock_level(tag)};
@@ -259,17 +263,17 @@ TEST_CASE("failed checks across verifications lock the phone, escalating", "[int
     auto step6 = f.run(f.store.create(b, t0));
     REQUIRE(step6);
     for (int i = 0; i < 2; ++i) {
-      auto wrong = f.run(f.store.check(a_id, nordwind, wrong_mac, t0));
+      auto wrong = f.run(f.store.check(a_id, nordwind, wrong_mac, no_order_mac, t0));
       REQUIRE(wrong);
     }
-    auto third = f.run(f.store.check(b_id, nordwind, wrong_mac, t0));
+    auto third = f.run(f.store.check(b_id, nordwind, wrong_mac, no_order_mac, t0));
     REQUIRE(third);
     CHECK(third.value().lock_ms == 0);
-    auto fourth = f.run(f.store.check(b_id, nordwind, wrong_mac, t0));
+    auto fourth = f.run(f.store.check(b_id, nordwind, wrong_mac, no_order_mac, t0));
     REQUIRE(fourth);
     CHECK(fourth.value().lock_ms == 900'000);  // the threshold reached exactly here
     // Locked: even the right code is not evaluated, and no attempt is consumed.
-    auto blocked = f.run(f.store.check(b_id, nordwind, right_mac, t0));
+    auto blocked = f.run(f.store.check(b_id, nordwind, right_mac, no_order_mac, t0));
     REQUIRE(blocked);
     CHECK(blocked.value().blocked);
     auto rec = f.run(f.store.get(b_id));
@@ -298,7 +302,7 @@ TEST_CASE("failed checks across verifications lock the phone, escalating", "[int
     REQUIRE(step8);
     std::int64_t lock = 0;
     for (int i = 0; i < 4; ++i) {
-      auto r = f.run(f.store.check(d_id, nordwind, wrong_mac, t0));
+      auto r = f.run(f.store.check(d_id, nordwind, wrong_mac, no_order_mac, t0));
       REQUIRE(r);
       lock = r.value().lock_ms;
     }
@@ -349,14 +353,101 @@ TEST_CASE("checks keep working after SCRIPT FLUSH (NOSCRIPT reload)", "[integrat
     const VerificationId v_id = id_of(v);
     auto step9 = f.run(f.store.create(v, t0));
     REQUIRE(step9);
-    auto step10 = f.run(f.store.check(v_id, nordwind, wrong_mac, t0 + 1));
+    auto step10 = f.run(f.store.check(v_id, nordwind, wrong_mac, no_order_mac, t0 + 1));
     REQUIRE(step10);
     std::vector<std::string> flush = {"SCRIPT", "FLUSH"};
     auto step11 = f.run(f.conn.command(flush));
     REQUIRE(step11);
-    auto r = f.run(f.store.check(v_id, nordwind, right_mac, t0 + 2));
+    auto r = f.run(f.store.check(v_id, nordwind, right_mac, no_order_mac, t0 + 2));
     REQUIRE(r);
     CHECK(r.value().result == CheckResult::approved);
     CHECK(r.value().record.attempts_used == 2);
   }
+}
+
+// PSD2 dynamic linking: a record bound to its order (pb = 1) compares the check's bound MAC
+// (code + presented order) and ignores the unbound one; an unbound record the other way round.
+// Same rules as presented_mac + apply_check, step by step, and a wrong order counts toward the
+// phone's lock exactly as a wrong code.
+TEST_CASE("the check script compares the MAC the record's binding asks for",
+          "[integration][store][psd2]") {
+  struct Step {
+    const std::string* unbound;
+    const std::string* bound;
+  };
+  const std::vector<Step> steps = {
+      {&right_mac, &wrong_mac},  // right code, other order: wrong for a bound record
+      {&wrong_mac, &wrong_mac},
+      {&wrong_mac, &right_mac},  // right code and order: approved for a bound record
+  };
+  for (const int bound : {1, 0}) {
+    StoreFixture f;
+    const std::string tag = fresh_tag();
+    auto v = make_verification(tag);
+    v.record.order_bound = bound;
+    v.record.max_attempts = 5;
+    const VerificationId v_id = id_of(v);
+    auto created = f.run(f.store.create(v, t0));
+    REQUIRE(created);
+    auto stored = f.run(f.store.get(v_id));
+    REQUIRE(stored);
+    REQUIRE(stored.value());
+    CHECK(stored.value()->order_bound == bound);  // "pb" round-trips
+    VerificationRecord model = v.record;
+    int wrong = 0;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const std::string where = "bound " + std::to_string(bound) + " step " + std::to_string(i);
+      CAPTURE(where);
+      if (model.status != Status::pending) break;
+      const std::string& want = presented_mac(model, *steps[i].unbound, *steps[i].bound);
+      const std::int64_t at = t0 + 1 + static_cast<std::int64_t>(i);
+      const CheckResult expected = apply_check(model, want == right_mac, at);
+      if (expected == CheckResult::wrong) ++wrong;
+      auto got = f.run(f.store.check(v_id, nordwind, *steps[i].unbound, *steps[i].bound, at));
+      REQUIRE(got);
+      CHECK(got.value().result == expected);
+      CHECK(got.value().record.status == model.status);
+      CHECK(got.value().record.attempts_used == model.attempts_used);
+    }
+    CHECK(model.status == Status::approved);
+    CHECK(wrong == (bound == 1 ? 2 : 0));
+    // The approval cleared the phone's failure count; a wrong order on another bound
+    // verification of the phone counts against it again, exactly as a wrong code does.
+    if (bound == 1) {
+      auto w = make_verification(tag);
+      w.record.order_bound = 1;
+      const VerificationId w_id = id_of(w);
+      auto w_created = f.run(f.store.create(w, t0));
+      REQUIRE(w_created);
+      auto w_checked = f.run(f.store.check(w_id, nordwind, right_mac, wrong_mac, t0 + 10));
+      REQUIRE(w_checked);
+      CHECK(w_checked.value().result == CheckResult::wrong);
+      std::vector<std::string> get = {"GET", RedisKeys::failures(tag)};
+      auto fails = f.run(f.conn.command(get));
+      REQUIRE(fails);
+      CHECK(fails.value().str == "1");
+    }
+  }
+}
+
+TEST_CASE("a bound record never matches a check that passes no bound MAC",
+          "[integration][store][psd2]") {
+  // The benchmark runs the check script with three arguments; for a bound record a missing
+  // fourth must be a wrong code, never a script error or a match of the unbound MAC.
+  StoreFixture f;
+  auto v = make_verification(fresh_tag());
+  v.record.order_bound = 1;
+  const VerificationId v_id = id_of(v);
+  auto created = f.run(f.store.create(v, t0));
+  REQUIRE(created);
+  const std::vector<std::string> keys = {RedisKeys::record(v_id), RedisKeys::failures(v_id.tag()),
+                                         RedisKeys::lock(v_id.tag()),
+                                         RedisKeys::lock_level(v_id.tag())};
+  const std::vector<std::string> args = {nordwind, std::to_string(t0 + 1), right_mac};
+  const redis::Script check_script{std::string(scripts::check)};
+  auto reply = f.run(f.conn.eval(check_script, keys, args));
+  REQUIRE(reply);
+  REQUIRE(reply.value().type == redis::Reply::kind::array);
+  REQUIRE(!reply.value().elements.empty());
+  CHECK(reply.value().elements[0].str == "wrong");
 }

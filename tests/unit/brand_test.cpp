@@ -59,6 +59,7 @@ TEST_CASE("brand_from_json fills documented defaults", "[unit][brand]") {
   CHECK_FALSE(b.psd2_dynamic_linking);
   CHECK(b.webotp_domain.empty());
   CHECK(b.android_app_hash.empty());
+  CHECK_FALSE(b.max_segments.has_value());
   CHECK(b.gateways == std::vector<std::string>{"file"});
 }
 
@@ -74,6 +75,7 @@ TEST_CASE("brand_from_json reads every field, seconds becoming milliseconds", "[
   doc["psd2_dynamic_linking"] = true;
   doc["webotp_domain"] = "shop.acme.example";
   doc["android_app_hash"] = "FA+9qCX9VSu";
+  doc["max_segments"] = 2;
   const Brand b = brand_from_json(brand_id(), doc);
   CHECK(b.code.format.length == 8);
   CHECK(b.code.format.alphabet == CodeAlphabet::alphanumeric);
@@ -88,6 +90,7 @@ TEST_CASE("brand_from_json reads every field, seconds becoming milliseconds", "[
   CHECK(b.psd2_dynamic_linking);
   CHECK(b.webotp_domain == "shop.acme.example");
   CHECK(b.android_app_hash == "FA+9qCX9VSu");
+  CHECK(b.max_segments == 2);
 }
 
 TEST_CASE("the demo brand files parse", "[unit][brand]") {

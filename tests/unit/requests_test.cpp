@@ -217,3 +217,68 @@ TEST_CASE("valid_idempotency_key: 1 to 255 visible ASCII characters", "[unit][re
   CHECK_FALSE(valid_idempotency_key("del\x7f"));
   CHECK_FALSE(valid_idempotency_key("k\xc3\xa4y"));
 }
+
+TEST_CASE("parse_check takes an optional order to check the code against", "[unit][requests]") {
+  const auto bare = parse_check({{"code", "123456"}});
+  REQUIRE(std::holds_alternative<CheckRequest>(bare));
+  CHECK(std::get<CheckRequest>(bare).order.amount.empty());
+  CHECK(std::get<CheckRequest>(bare).order.currency.empty());
+  CHECK(std::get<CheckRequest>(bare).order.payee.empty());
+
+  // The same order object the shop created with, id included (ignored).
+  const json body = {
+      {"code", "123456"},
+      {"order",
+       {{"id", "A-1"}, {"amount", "49.90"}, {"currency", "EUR"}, {"payee", " Nordwind;Shop "}}}};
+  const auto p = parse_check(body);
+  REQUIRE(std::holds_alternative<CheckRequest>(p));
+  const auto& c = std::get<CheckRequest>(p);
+  CHECK(c.code == "123456");
+  CHECK(c.order.amount == "49.90");
+  CHECK(c.order.currency == "EUR");
+  CHECK(c.order.payee == " Nordwind;Shop ");  // as sent, byte for byte
+
+  // A partial order is allowed: it simply cannot match a bound verification.
+  const auto partial = parse_check({{"code", "123456"}, {"order", {{"amount", "1"}}}});
+  REQUIRE(std::holds_alternative<CheckRequest>(partial));
+  CHECK(std::get<CheckRequest>(partial).order.amount == "1");
+  CHECK(std::get<CheckRequest>(partial).order.payee.empty());
+}
+
+TEST_CASE("a check's order is validated like a create's", "[unit][requests]") {
+  const auto check_with = [](json order) { return json{{"code", "123456"}, {"order", order}}; };
+  expect_error(parse_check(check_with({{"amount", "1"}, {"tip", "2"}})), 400, "order.tip");
+  expect_error(parse_check(check_with({{"amount", "49.999"}})), 400, "order.amount");
+  expect_error(parse_check(check_with({{"amount", 49.9}})), 400, "order.amount");
+  expect_error(parse_check(check_with({{"currency", "EURO"}})), 400, "order.currency");
+  expect_error(parse_check(check_with({{"currency", "E1R"}})), 400, "order.currency");
+  expect_error(parse_check(check_with({{"payee", ""}})), 400, "order.payee");
+  expect_error(parse_check(check_with({{"payee", std::string(71, 'p')}})), 400, "order.payee");
+  expect_error(parse_check(check_with("A-1")), 400, "order");
+  // The binding compares the currency in upper case, so a check may send it in lower case.
+  const auto lower = parse_check(check_with({{"currency", "eur"}}));
+  REQUIRE(std::holds_alternative<CheckRequest>(lower));
+  CHECK(std::get<CheckRequest>(lower).order.currency == "eur");
+  // The code is still validated with an order present.
+  expect_error(parse_check({{"code", "12"}, {"order", {{"amount", "1"}}}}), 400, "code");
+}
+
+TEST_CASE("a PSD2 brand's create needs amount, currency and payee", "[unit][requests]") {
+  const json full = {{"amount", "49.90"}, {"currency", "EUR"}, {"payee", "Shop"}};
+  CHECK_FALSE(require_psd2_order(full).has_value());
+  const auto expect_missing = [](const json& order, const std::string& field) {
+    const auto r = require_psd2_order(order);
+    REQUIRE(r.has_value());
+    expect_error(Parsed<json>(*r), 400, field);
+    CHECK(json::parse(r->body).value("message", "").find("PSD2 dynamic linking") !=
+          std::string::npos);
+  };
+  for (const char* field : {"amount", "currency", "payee"}) {
+    json order = full;
+    order.erase(field);
+    CAPTURE(field);
+    expect_missing(order, std::string("order.") + field);
+  }
+  expect_missing(json(), "order.amount");  // no order at all
+  expect_missing(json{{"id", "A-1"}, {"amount", "1"}}, "order.currency");
+}

@@ -207,3 +207,12 @@ TEST_CASE("status names round-trip", "[unit][rules]") {
   CHECK_FALSE(status_from_string("Pending").has_value());
   CHECK_FALSE(status_from_string("").has_value());
 }
+
+TEST_CASE("a check compares the bound MAC only for an order-bound verification", "[unit][rules]") {
+  const std::string unbound = "mac-without-order";
+  const std::string bound = "mac-with-order";
+  VerificationRecord r = fresh();
+  CHECK(presented_mac(r, unbound, bound) == unbound);
+  r.order_bound = 1;
+  CHECK(presented_mac(r, unbound, bound) == bound);
+}

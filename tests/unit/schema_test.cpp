@@ -108,6 +108,21 @@ TEST_CASE("code length must be 4 to 10", "[unit][schema]") {
   CHECK(validate_against_schema(schema(), doc)->reason == "must be at most 10");
 }
 
+TEST_CASE("max_segments is an optional integer from 1 to 10", "[unit][schema]") {
+  json doc = valid_brand();
+  REQUIRE_FALSE(doc.contains("max_segments"));
+  CHECK(violation_at(doc) == "(valid)");
+  for (int ok : {1, 10}) {
+    doc["max_segments"] = ok;
+    CHECK(violation_at(doc) == "(valid)");
+  }
+  for (const json& bad : {json(0), json(11), json("2"), json(1.5)}) {
+    doc["max_segments"] = bad;
+    CAPTURE(bad.dump());
+    CHECK(violation_at(doc) == "/max_segments");
+  }
+}
+
 TEST_CASE("enum, array and pattern rules", "[unit][schema]") {
   json doc = valid_brand();
   doc["code"]["alphabet"] = "hex";

@@ -65,12 +65,47 @@ TEST_CASE("literals, repeats and single braces survive rendering", "[unit][templ
 TEST_CASE("template syntax errors name the problem", "[unit][templates]") {
   CHECK_THAT(parse_error("Your code: {{code}"), Catch::Contains("unclosed placeholder"));
   CHECK_THAT(parse_error("Your code: {{code}"), Catch::Contains("position 11"));
-  CHECK_THAT(parse_error("{{code}} {{ code }}"), Catch::Contains("unknown placeholder {{ code }}"));
-  CHECK_THAT(parse_error("{{ code }}"), Catch::Contains("unknown placeholder"));
+  // Spaces inside the braces are refused with the way to write it (was: unknown placeholder).
+  CHECK_THAT(parse_error("{{code}} {{ code }}"), Catch::Contains("position 9") &&
+                                                     Catch::Contains("without spaces") &&
+                                                     Catch::Contains("{{code}}"));
+  CHECK_THAT(parse_error("{{ code }}"), Catch::Contains("without spaces"));
   CHECK_THAT(parse_error("{{code}} {{foo}}"), Catch::Contains("unknown placeholder {{foo}}"));
   CHECK_THAT(parse_error("{{CODE}}"), Catch::Contains("unknown placeholder {{CODE}}"));
   CHECK_THAT(parse_error("{{brand}} has no code"), Catch::Contains("no {{code}}"));
   CHECK_THAT(parse_error(""), Catch::Contains("no {{code}}"));
+}
+
+TEST_CASE("closing braces without an opening are refused", "[unit][templates]") {
+  // A stray pair would reach the customer literally (was accepted as text).
+  CHECK_THAT(parse_error("{{code}} }}"), Catch::Contains("position 9"));
+  CHECK_THAT(parse_error("{{code}} }}"), Catch::Contains("no opening"));
+  CHECK_THAT(parse_error("{{code}}}}"), Catch::Contains("position 8"));
+}
+
+TEST_CASE("template errors count positions in characters, not bytes", "[unit][templates]") {
+  CHECK_THAT(parse_error("Grüß: {{code}"), Catch::Contains("position 6"));
+  CHECK_THAT(parse_error("Grüß {{code}} {{foo}}"), Catch::Contains("position 14"));
+  CHECK_THAT(parse_error("Grüß {{code}} \xC0\xAF"), Catch::Contains("position 14"));
+  CHECK_THAT(parse_error("{{code}} " + std::string(max_template_bytes, 'a')),
+             Catch::Contains("too long"));
+}
+
+TEST_CASE("scan_template reports every problem, not only the first", "[unit][templates]") {
+  const TemplateScan scan = scan_template("{{foo}} {{ brand }} }} {{code");
+  std::vector<std::string> codes;
+  std::vector<std::size_t> positions;
+  for (const auto& e : scan.errors) {
+    codes.push_back(e.code);
+    positions.push_back(e.position.value_or(999));
+  }
+  CHECK(codes == std::vector<std::string>{"UNKNOWN_VARIABLE", "MALFORMED_PLACEHOLDER",
+                                          "STRAY_CLOSING_BRACES", "MALFORMED_PLACEHOLDER"});
+  CHECK(positions == std::vector<std::size_t>{0, 8, 20, 23});
+  CHECK_FALSE(scan.parsed.has_value());
+  CHECK(scan.names(TemplateVar::brand));  // written with spaces, but named
+  CHECK(scan.names(TemplateVar::code));   // "{{code" names it: no MISSING_CODE on top
+  CHECK(scan.placeholders.size() == 3);
 }
 
 TEST_CASE("template_var_from_name knows exactly the documented names", "[unit][templates]") {

@@ -2,6 +2,7 @@
 // place, without I/O. Unknown fields are rejected.
 #pragma once
 
+#include "otpgate/core/psd2.hpp"
 #include "otpgate/http/message.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ struct CreateRequest {
 
 struct CheckRequest {
   std::string code;  // 4–10 letters or digits
+  // The optional "order" the code is checked against (PSD2 dynamic linking): each field as sent,
+  // "" when absent. "order.id" is allowed (a shop may send the order it created with) and
+  // ignored; the currency may be in either case (it is compared in upper case).
+  OrderTerms order;
 };
 
 // Either the parsed value or the 4xx response to send.
@@ -35,6 +40,11 @@ Parsed<nlohmann::json> parse_json_object(const http::Request& req, bool allow_em
 
 Parsed<CreateRequest> parse_create(const nlohmann::json& body);
 Parsed<CheckRequest> parse_check(const nlohmann::json& body);
+// For a brand with psd2_dynamic_linking: the create's order must have amount, currency and
+// payee. The 400 names the first one missing ("order.amount" also when there is no order).
+std::optional<http::Response> require_psd2_order(const nlohmann::json& order);
+// An order object as a create accepts it ({id, amount, currency, payee}, each optional).
+std::optional<http::Response> validate_order(const nlohmann::json& order);
 // Bodies of resend and cancel: empty or {}.
 std::optional<http::Response> reject_fields(const nlohmann::json& body);
 

@@ -2,6 +2,7 @@
 // calls one service and renders the answer. Thin: no Redis, gateway or template calls here.
 #pragma once
 
+#include "otpgate/api/brand_api.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/gateways/registry.hpp"
@@ -11,10 +12,11 @@ namespace otpgate::api {
 
 struct ApiContext {
   const ApiKeyRegistry& keys;
-  const BrandCatalog& brands;
+  const BrandRegistry& brands;
   VerificationService& service;
   const Clock& clock;
   const gateways::GatewayCatalog& gateways;
+  BrandApi& brand_api;  // /v1/brands/{brand}/...
 };
 
 class Router {
@@ -35,6 +37,9 @@ class Router {
 
   ApiContext ctx_;
 };
+
+// Milliseconds since the epoch as "2026-11-22T13:27:55.123Z".
+std::string rfc3339(std::int64_t ms);
 
 // The verification as returned to callers: masked phone, never the code or its MAC.
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms);

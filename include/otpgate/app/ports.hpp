@@ -88,8 +88,12 @@ class VerificationStore {
   virtual task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) = 0;
   // Operations on an existing verification take the caller's brand ("*" for any brand) and
   // answer errc::not_found for another brand's verification, without changing it.
+  // mac: the typed code's MAC without a binding; bound_mac: with the binding of the order the
+  // check presents (psd2_unmatchable_binding without one). The record's order_bound picks the one
+  // compared (presented_mac in core/verification.hpp), inside the one script call.
   virtual task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
-                                           const std::string& mac, std::int64_t now_ms) = 0;
+                                           const std::string& mac, const std::string& bound_mac,
+                                           std::int64_t now_ms) = 0;
   virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                              std::int64_t now_ms) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,

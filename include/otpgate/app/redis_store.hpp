@@ -26,7 +26,8 @@ class RedisStore final : public VerificationStore {
   task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) override;
   task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
   task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
-                                   const std::string& mac, std::int64_t now_ms) override;
+                                   const std::string& mac, const std::string& bound_mac,
+                                   std::int64_t now_ms) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                      std::int64_t now_ms) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,

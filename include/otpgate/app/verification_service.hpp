@@ -2,10 +2,12 @@
 // (core), the store, the gateways and the event sink. One instance per io thread.
 #pragma once
 
+#include "otpgate/app/brand_registry.hpp"
 #include "otpgate/app/ports.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/core/brand.hpp"
 #include "otpgate/core/ports.hpp"
+#include "otpgate/core/psd2.hpp"
 
 #include <map>
 #include <memory>
@@ -15,11 +17,14 @@
 namespace otpgate {
 
 struct CreateCommand {
-  const Brand* brand = nullptr;
+  const Brand* brand = nullptr;  // from a snapshot the caller keeps alive for the call
   PhoneNumber phone;
   std::string country;
-  std::string locale;           // requested (may be empty)
-  std::string order_json;       // "" or the validated order object
+  std::string locale;  // requested (may be empty)
+  // "" or the validated order object. Required with amount, currency and payee when the brand
+  // has psd2_dynamic_linking (the code is then bound to them); create answers permission_denied
+  // otherwise, so no route can issue an unbound code for such a brand.
+  std::string order_json;
   std::string metadata_json;    // "" or the validated metadata object
   std::string idempotency_key;  // "" when absent
   std::string body;             // the raw request body, fingerprinted for idempotent replays
@@ -35,7 +40,7 @@ struct Answer {
 };
 
 struct ServiceDeps {
-  const BrandCatalog& brands;
+  const BrandRegistry& brands;
   VerificationStore& store;
   EventSink& events;
   SmsDispatcher& dispatcher;
@@ -52,6 +57,12 @@ class VerificationService {
   task<Answer> create(const CreateCommand& cmd);
   // brand: the caller's brand, or "*" for a key valid for all brands.
   task<Answer> get(const VerificationId& id, const std::string& brand);
+  // A check with the order the shop presents (fields "" when absent). For a verification bound
+  // to its order (PSD2) a different or missing amount, currency or payee is a wrong code, with
+  // the same answer, attempt and failure count; for an unbound one the order is ignored.
+  task<Answer> check(const VerificationId& id, const std::string& brand, const std::string& code,
+                     const OrderTerms& order);
+  // A check without an order: a PSD2-bound verification never matches it.
   task<Answer> check(const VerificationId& id, const std::string& brand, const std::string& code);
   task<Answer> resend(const VerificationId& id, const std::string& brand);
   task<Answer> cancel(const VerificationId& id, const std::string& brand);
@@ -63,8 +74,9 @@ class VerificationService {
   bool ready() const { return d_.store.ready(); }
 
  private:
-  // The record a create stores: a new id, the code's MAC, the brand's policy as of now.
-  NewVerification draft(const CreateCommand& cmd, std::int64_t now);
+  // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
+  // the brand's policy as of now.
+  NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
   // Sends the code, records the gateway's answer and emits sent/resent or send_failed.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send);
   // Renders the code's SMS and sends it through the brand's gateways from index `first` on.

@@ -52,8 +52,14 @@ struct Brand {
   std::string webotp_domain;           // empty: no WebOTP line
   std::string webotp_embedded_domain;  // an embedding iframe's host (a PSP), or empty
   std::string android_app_hash;        // empty: none
+  // The most SMS parts the verification text may take with the lint's sample values (1-10);
+  // nullopt: no cap (the lint only warns above one part).
+  std::optional<int> max_segments;
   // "verification" template per locale, brand file overriding the global default.
   std::map<std::string, Template> templates;
+  // Where each of templates comes from: "default" (templates/), "brand" (the brand's folder)
+  // or "api" (a brand manager's saved version).
+  std::map<std::string, std::string> template_sources;
 
   bool country_allowed(std::string_view iso2) const;
   // The template for the first locale candidate that has one (see locale_candidates); the

@@ -36,7 +36,8 @@ OtpCode generate_code(const CodeFormat& format, const ByteSource& bytes);
 OtpCode derive_code(const Keyring& keys, const CodeFormat& format, const VerificationId& id);
 
 // What the store keeps and compares: hex(HMAC(code_check key, id | code | binding)), where the
-// binding is the PSD2 order binding ("" when the brand does not bind codes to an order).
+// binding is the PSD2 order binding (psd2_binding in core/psd2.hpp; "" when the brand does not
+// bind codes to an order).
 std::string code_mac(const Keyring& keys, const VerificationId& id, std::string_view code,
                      std::string_view binding);
 

@@ -25,6 +25,10 @@ enum class errc {
   phone_not_allowed,     // country or line type outside the brand's policy
   idempotency_conflict,  // same Idempotency-Key, different body
   sms_delivery_failed,   // no gateway accepted the SMS
+  // Brand management
+  template_invalid,       // a template text failed the lint (the problems go with it)
+  precondition_failed,    // If-Match names a version that is no longer current
+  precondition_required,  // a change without If-Match
   // Infrastructure
   store_unavailable,    // Redis not connected
   store_timeout,        // Redis did not answer within the command deadline

@@ -51,7 +51,11 @@ struct VerificationRecord {
   std::int64_t lock_window_ms = 0;
   std::int64_t lock_ms = 0;
   std::int64_t lock_max_ms = 0;
-  std::string order_json;     // "" or the order object as JSON
+  std::string order_json;  // "" or the order object as JSON
+  // 1 when the code is bound to the order (PSD2 dynamic linking, set at create from the brand):
+  // code_mac then holds the MAC with the order's binding (core/psd2.hpp), and a check matches
+  // only with the same amount, currency and payee. 0: the code alone decides.
+  int order_bound = 0;
   std::string metadata_json;  // "" or the metadata object as JSON
 };
 
@@ -62,6 +66,15 @@ int sends_left(const VerificationRecord& r);
 std::int64_t resend_available_ms(const VerificationRecord& r);
 
 enum class CheckResult { approved, wrong, failed, expired, not_pending };
+
+// A check presents two MACs of the typed code, one without a binding and one with the binding of
+// the order it presents (psd2_unmatchable_binding when it presents none); the record decides
+// which one is compared with its code_mac, so the check needs no read first. The check script
+// applies the same rule.
+inline const std::string& presented_mac(const VerificationRecord& r, const std::string& unbound,
+                                        const std::string& bound) {
+  return r.order_bound == 1 ? bound : unbound;
+}
 
 // Applies one check to r (mutating it) and says what happened. code_matches must come from a
 // constant-time comparison of MACs. A wrong code always consumes an attempt; the attempt that

@@ -1,0 +1,60 @@
+// The brand-scoped endpoints under /v1/brands/{brand}/: the brand managers' templates (read,
+// write with If-Match, preview, versions, rollback) and the audit log. Thin: parsing, the role
+// and brand checks, and rendering; the lint is core/template_lint, storage app/template_store.
+#pragma once
+
+#include "otpgate/app/audit_log.hpp"
+#include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/template_store.hpp"
+#include "otpgate/core/api_keys.hpp"
+#include "otpgate/core/ports.hpp"
+#include "otpgate/http/message.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace otpgate::api {
+
+inline constexpr std::string_view brands_prefix = "/v1/brands/";
+
+struct BrandApiContext {
+  BrandRegistry& brands;
+  TemplateStore& templates;
+  AuditLog& audit;
+  const Clock& clock;
+};
+
+class BrandApi {
+ public:
+  explicit BrandApi(BrandApiContext ctx) : ctx_(ctx) {}
+  // A request under brands_prefix whose key is already authenticated.
+  task<http::Response> handle(http::Request& req, const ApiKey& key);
+
+ private:
+  task<http::Response> list(const Brand& brand);
+  task<http::Response> read(const Brand& brand, const std::string& locale);
+  task<http::Response> write(http::Request& req, const ApiKey& key, const Brand& brand,
+                             const std::string& locale);
+  task<http::Response> preview(http::Request& req, const Brand& brand, const std::string& locale);
+  task<http::Response> versions(const Brand& brand, const std::string& locale);
+  task<http::Response> rollback(http::Request& req, const ApiKey& key, const Brand& brand,
+                                const std::string& locale);
+  task<http::Response> audit(http::Request& req, const std::string& brand);
+  // Saves and, on success, lays the brand's stored templates over this process's brands at
+  // once (other processes follow within TemplateSync's period).
+  task<result<SaveOutcome>> save(const TemplateChange& change);
+  // The brand files' template for a locale (without saved versions), if there is one.
+  struct FileTemplate {
+    std::string text;
+    std::string source;  // "brand" or "default"
+  };
+  std::optional<FileTemplate> file_template(const std::string& brand,
+                                            const std::string& locale) const;
+
+  BrandApiContext ctx_;
+};
+
+// The route template of a path under brands_prefix, for the access log.
+std::string brand_log_route(std::string_view path);
+
+}  // namespace otpgate::api

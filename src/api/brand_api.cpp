@@ -1,0 +1,511 @@
+#include "otpgate/api/brand_api.hpp"
+
+#include "otpgate/api/errors.hpp"
+#include "otpgate/api/requests.hpp"
+#include "otpgate/api/router.hpp"
+#include "otpgate/core/template_lint.hpp"
+#include "otpgate/gateways/http.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace otpgate::api {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t audit_default_limit = 50;
+constexpr std::size_t audit_max_limit = 200;
+
+std::vector<std::string_view> split_path(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t slash = std::min(s.find('/', start), s.size());
+    out.push_back(s.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// The brand's own spelling of a locale it lists ("DE-at" -> "de-AT"), else the tag as given.
+std::string locale_of(const Brand& brand, std::string_view tag) {
+  for (const auto& l : brand.locales)
+    if (iequals(l, tag)) return l;
+  return std::string(tag);
+}
+
+http::Response json_response(unsigned status, const json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+http::Response method_not_allowed() {
+  http::Response r;
+  r.status = 405;
+  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
+  return r;
+}
+
+std::string etag_of(std::int64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
+
+json problem_json(const LintProblem& p) {
+  json j = {{"code", p.code},
+            {"message", p.message},
+            {"severity", to_string(p.severity)},
+            {"position", nullptr}};
+  if (p.position) j["position"] = *p.position;
+  return j;
+}
+
+json problems_json(const LintReport& report) {
+  json out = json::array();
+  for (const auto& p : report.problems) out.push_back(problem_json(p));
+  return out;
+}
+
+json sms_json(const LintReport& report) {
+  if (!report.analysis) return nullptr;
+  const SmsAnalysis& a = *report.analysis;
+  json forcing = json::array();
+  for (const auto& c : a.ucs2_characters)
+    forcing.push_back({{"index", c.index}, {"character", c.character}});
+  return {{"text", report.sample_sms},  {"encoding", a.encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2"},
+          {"characters", a.characters}, {"units", a.units},
+          {"segments", a.segments},     {"bytes", report.sample_sms.size()},
+          {"ucs2_characters", forcing}};
+}
+
+http::Response template_invalid(const LintReport& report) {
+  json details = {{"problems", problems_json(report)}};
+  return error_response(errc::template_invalid, {}, details);
+}
+
+http::Response no_template() {
+  return error_response(errc::not_found, "This brand has no template for this locale.");
+}
+
+http::Response store_error(const boost::system::error_code& e) {
+  return error_response(to_errc(e));
+}
+
+// If-Match: * (whatever is current) or one strong ETag "N". nullopt inside: "*".
+Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req) {
+  const auto h = req.header("if-match");
+  if (!h) return error_response(errc::precondition_required);
+  const std::string_view v = *h;
+  if (v == "*") return std::optional<std::int64_t>();
+  std::int64_t n = -1;
+  if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
+    const auto inner = v.substr(1, v.size() - 2);
+    const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
+    if (ec == std::errc() && end == inner.data() + inner.size() && n >= 0)
+      return std::optional<std::int64_t>(n);
+  }
+  return invalid_argument("If-Match",
+                          "Header If-Match must be the ETag you read, such as \"3\", or *.");
+}
+
+// The template text of a PUT: a JSON body {"text": "..."} or the raw text (text/plain), which
+// is how a text with invalid UTF-8 reaches the lint (JSON cannot carry it).
+Parsed<std::string> parse_text(const http::Request& req) {
+  const auto type = req.header("content-type");
+  if (type && type->substr(0, 10) == "text/plain") return req.body;
+  auto body = parse_json_object(req, false);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const json& j = std::get<json>(body);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "text") return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  if (!j.contains("text") || !j["text"].is_string())
+    return invalid_argument("text", "Field 'text' is required and must be a string.");
+  return j["text"].get<std::string>();
+}
+
+struct PreviewRequest {
+  std::optional<std::string> text;
+  SampleOrder order;
+};
+
+Parsed<PreviewRequest> parse_preview(const http::Request& req) {
+  auto body = parse_json_object(req, true);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const json& j = std::get<json>(body);
+  PreviewRequest p;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "text" && it.key() != "order")
+      return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  if (j.contains("text")) {
+    if (!j["text"].is_string()) return invalid_argument("text", "Field 'text' must be a string.");
+    p.text = j["text"].get<std::string>();
+  }
+  if (j.contains("order")) {
+    const json& o = j["order"];
+    if (auto bad = validate_order(o)) return std::move(*bad);
+    p.order.amount = o.value("amount", p.order.amount);
+    p.order.currency = o.value("currency", p.order.currency);
+    p.order.payee = o.value("payee", p.order.payee);
+    p.order.order_id = o.value("id", p.order.order_id);
+  }
+  return p;
+}
+
+LintReport lint(std::string_view text, const std::string& locale, const Brand& brand,
+                const SampleOrder& order = {}) {
+  return lint_template(text, locale, brand, sample_values(brand, locale, order));
+}
+
+// A locale path segment that is not a BCP 47 tag: the lint's INVALID_LOCALE, alone.
+std::optional<http::Response> check_locale(const std::string& locale, const Brand& brand) {
+  if (is_bcp47(locale)) return std::nullopt;
+  LintReport report = lint("{{code}}", locale, brand);
+  const auto invalid =
+      std::find_if(report.problems.begin(), report.problems.end(),
+                   [](const LintProblem& p) { return p.code == "INVALID_LOCALE"; });
+  LintReport only;
+  if (invalid != report.problems.end()) only.problems.push_back(*invalid);
+  return template_invalid(only);
+}
+
+json template_json(const Brand& brand, const std::string& locale, std::int64_t version,
+                   const std::string& source, const std::string& text) {
+  return {{"brand", brand.id.str()},  {"locale", locale}, {"version", version},
+          {"etag", etag_of(version)}, {"source", source}, {"text", text}};
+}
+
+http::Response with_etag(http::Response r, std::int64_t version) {
+  r.headers.emplace_back("ETag", etag_of(version));
+  return r;
+}
+
+}  // namespace
+
+std::string brand_log_route(std::string_view path) {
+  const auto parts = split_path(path.substr(brands_prefix.size()));
+  if (parts.size() == 2 && parts[1] == "audit") return "/v1/brands/{brand}/audit";
+  if (parts.size() < 2 || parts[1] != "templates" || parts.size() > 4) return "{unmatched}";
+  if (parts.size() == 2) return "/v1/brands/{brand}/templates";
+  if (parts.size() == 3) return "/v1/brands/{brand}/templates/{locale}";
+  const bool known = parts[3] == "preview" || parts[3] == "versions" || parts[3] == "rollback";
+  return "/v1/brands/{brand}/templates/{locale}/" +
+         (known ? std::string(parts[3]) : std::string("{unknown}"));
+}
+
+task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
+  const auto parts = split_path(std::string_view(req.path).substr(brands_prefix.size()));
+  if (parts.size() < 2 || parts[0].empty())
+    co_return error_response(errc::not_found, "No such route.");
+  const std::string brand_id(parts[0]);
+  const std::string_view resource = parts[1];
+  const bool is_audit = resource == "audit" && parts.size() == 2;
+  if (!is_audit && (resource != "templates" || parts.size() > 4))
+    co_return error_response(errc::not_found, "No such route.");
+
+  const bool role_ok = is_audit ? key.has_role(Role::support) || key.has_role(Role::admin)
+                                : key.has_role(Role::brand_manager);
+  if (!role_ok)
+    co_return error_response(errc::permission_denied,
+                             is_audit ? "The audit log needs the support or admin role."
+                                      : "Templates need an API key with the brand_manager role.");
+  // The brand check comes before the lookup: a key of another brand learns nothing, not even
+  // whether the brand exists.
+  if (!key.covers_brand(brand_id))
+    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
+  const auto brands = ctx_.brands.current();  // kept until the answer is rendered
+  const auto brand = brands->find(brand_id);
+  if (brand == brands->end()) co_return error_response(errc::not_found, "No such brand.");
+
+  if (is_audit) {
+    if (req.method != "GET") co_return method_not_allowed();
+    http::Response r = co_await audit(req, brand_id);
+    co_return r;
+  }
+  const Brand& b = brand->second;
+  if (parts.size() == 2) {
+    if (req.method != "GET") co_return method_not_allowed();
+    http::Response r = co_await list(b);
+    co_return r;
+  }
+  const std::string locale = locale_of(b, parts[2]);
+  if (auto bad = check_locale(locale, b)) co_return std::move(*bad);
+  const std::string_view action = parts.size() == 4 ? parts[3] : std::string_view();
+  http::Response r;
+  if (action.empty()) {
+    if (req.method == "GET")
+      r = co_await read(b, locale);
+    else if (req.method == "PUT")
+      r = co_await write(req, key, b, locale);
+    else
+      r = method_not_allowed();
+  } else if (action != "preview" && action != "versions" && action != "rollback") {
+    r = error_response(errc::not_found, "No such route.");
+  } else if (req.method != (action == "versions" ? "GET" : "POST")) {
+    r = method_not_allowed();
+  } else if (action == "preview") {
+    r = co_await preview(req, b, locale);
+  } else if (action == "versions") {
+    r = co_await versions(b, locale);
+  } else {
+    r = co_await rollback(req, key, b, locale);
+  }
+  co_return r;
+}
+
+std::optional<BrandApi::FileTemplate> BrandApi::file_template(const std::string& brand,
+                                                              const std::string& locale) const {
+  const auto files = ctx_.brands.files();
+  const auto b = files->find(brand);
+  if (b == files->end()) return std::nullopt;
+  const auto t = b->second.templates.find(locale);
+  if (t == b->second.templates.end()) return std::nullopt;
+  const auto source = b->second.template_sources.find(locale);
+  return FileTemplate{t->second.text(),
+                      source == b->second.template_sources.end() ? "default" : source->second};
+}
+
+task<result<SaveOutcome>> BrandApi::save(const TemplateChange& change) {
+  auto saved = co_await ctx_.templates.save(change);
+  if (!saved || !saved.value().saved) co_return saved;
+  auto stored = co_await ctx_.templates.all(change.brand);
+  if (stored) {
+    LocaleOverrides overrides;
+    for (auto& [locale, t] : stored.value().locales)
+      if (t.text) overrides.emplace(locale, TemplateOverride{t.version, std::move(*t.text)});
+    ctx_.brands.replace_overrides(change.brand, stored.value().revision, std::move(overrides));
+  }
+  co_return saved;
+}
+
+task<http::Response> BrandApi::list(const Brand& brand) {
+  const std::string id = brand.id.str();
+  auto stored = co_await ctx_.templates.all(id);
+  if (!stored) co_return store_error(stored.error());
+  std::vector<std::string> locales = brand.locales;
+  for (const auto& [locale, t] : stored.value().locales)
+    if (std::find(locales.begin(), locales.end(), locale) == locales.end())
+      locales.push_back(locale);
+  json out = json::array();
+  for (const auto& locale : locales) {
+    const auto s = stored.value().locales.find(locale);
+    const std::int64_t version = s == stored.value().locales.end() ? 0 : s->second.version;
+    if (s != stored.value().locales.end() && s->second.text) {
+      out.push_back(template_json(brand, locale, version, "api", *s->second.text));
+      continue;
+    }
+    const auto file = file_template(id, locale);
+    if (file) out.push_back(template_json(brand, locale, version, file->source, file->text));
+  }
+  co_return json_response(200, {{"brand", id}, {"templates", out}});
+}
+
+task<http::Response> BrandApi::read(const Brand& brand, const std::string& locale) {
+  const std::string id = brand.id.str();
+  auto stored = co_await ctx_.templates.get(id, locale);
+  if (!stored) co_return store_error(stored.error());
+  const std::int64_t version = stored.value().version;
+  const auto file = file_template(id, locale);
+  const bool api = stored.value().text.has_value();
+  if (!api && !file) co_return no_template();
+  const std::string& text = api ? *stored.value().text : file->text;
+  const LintReport report = lint(text, locale, brand);
+  json body = template_json(brand, locale, version, api ? "api" : file->source, text);
+  body["problems"] = problems_json(report);
+  body["sms"] = sms_json(report);
+  co_return with_etag(json_response(200, body), version);
+}
+
+task<http::Response> BrandApi::write(http::Request& req, const ApiKey& key, const Brand& brand,
+                                     const std::string& locale) {
+  auto expected = parse_if_match(req);
+  if (auto* bad = std::get_if<http::Response>(&expected)) co_return std::move(*bad);
+  auto text = parse_text(req);
+  if (auto* bad = std::get_if<http::Response>(&text)) co_return std::move(*bad);
+  const std::string& t = std::get<std::string>(text);
+  const LintReport report = lint(t, locale, brand);
+  if (!report.ok()) co_return template_invalid(report);
+  const TemplateChange change{.brand = brand.id.str(),
+                              .locale = locale,
+                              .expected_version = std::get<std::optional<std::int64_t>>(expected),
+                              .text = t,
+                              .action = "put",
+                              .actor = key.id,
+                              .now_ms = ctx_.clock.now_ms()};
+  auto saved = co_await save(change);
+  if (!saved) co_return store_error(saved.error());
+  if (!saved.value().saved) {
+    json details = {{"current_version", saved.value().version}};
+    co_return with_etag(error_response(errc::precondition_failed, {}, details),
+                        saved.value().version);
+  }
+  json body = template_json(brand, locale, saved.value().version, "api", t);
+  body["problems"] = problems_json(report);
+  body["sms"] = sms_json(report);
+  co_return with_etag(json_response(200, body), saved.value().version);
+}
+
+task<http::Response> BrandApi::preview(http::Request& req, const Brand& brand,
+                                       const std::string& locale) {
+  auto parsed = parse_preview(req);
+  if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
+  PreviewRequest& p = std::get<PreviewRequest>(parsed);
+  if (!p.text) {
+    auto stored = co_await ctx_.templates.get(brand.id.str(), locale);
+    if (!stored) co_return store_error(stored.error());
+    const auto file = file_template(brand.id.str(), locale);
+    if (stored.value().text)
+      p.text = stored.value().text;
+    else if (file)
+      p.text = file->text;
+    else
+      co_return no_template();
+  }
+  const LintReport report = lint(*p.text, locale, brand, p.order);
+  if (!report.ok()) co_return template_invalid(report);
+  co_return json_response(200, {{"brand", brand.id.str()},
+                                {"locale", locale},
+                                {"text", *p.text},
+                                {"problems", problems_json(report)},
+                                {"sms", sms_json(report)}});
+}
+
+task<http::Response> BrandApi::versions(const Brand& brand, const std::string& locale) {
+  const std::string id = brand.id.str();
+  auto current = co_await ctx_.templates.get(id, locale);
+  if (!current) co_return store_error(current.error());
+  auto history = co_await ctx_.templates.versions(id, locale);
+  if (!history) co_return store_error(history.error());
+  json out = json::array();
+  for (const auto& v : history.value()) {
+    json e = {{"version", v.version},
+              {"action", v.action},
+              {"source", v.text ? "api" : "files"},
+              {"text", v.text ? json(*v.text) : json(nullptr)},
+              {"actor", v.actor},
+              {"at", rfc3339(v.at_ms)}};
+    if (v.action == "rollback") e["from_version"] = v.from_version;
+    out.push_back(std::move(e));
+  }
+  co_return json_response(200, {{"brand", id},
+                                {"locale", locale},
+                                {"current_version", current.value().version},
+                                {"kept", template_versions_kept},
+                                {"versions", out}});
+}
+
+task<http::Response> BrandApi::rollback(http::Request& req, const ApiKey& key, const Brand& brand,
+                                        const std::string& locale) {
+  auto expected = parse_if_match(req);
+  if (auto* bad = std::get_if<http::Response>(&expected)) co_return std::move(*bad);
+  auto body = parse_json_object(req, false);
+  if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
+  const json& j = std::get<json>(body);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "version")
+      co_return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  if (!j.contains("version") || !j["version"].is_number_integer() ||
+      j["version"].get<std::int64_t>() < 0)
+    co_return invalid_argument("version",
+                               "Field 'version' is required: a version number from .../versions, "
+                               "or 0 for the brand files' text.");
+  const std::int64_t target = j["version"].get<std::int64_t>();
+  const std::string id = brand.id.str();
+  std::optional<std::string> text;  // nullopt: back to the files
+  if (target > 0) {
+    auto history = co_await ctx_.templates.versions(id, locale);
+    if (!history) co_return store_error(history.error());
+    const auto& h = history.value();
+    const auto found = std::find_if(h.begin(), h.end(),
+                                    [&](const TemplateVersion& v) { return v.version == target; });
+    if (found == h.end())
+      co_return error_response(errc::not_found, "That version is not kept (the newest " +
+                                                    std::to_string(template_versions_kept) +
+                                                    " are).");
+    text = found->text;
+  }
+  const auto file = file_template(id, locale);
+  if (!text && !file) co_return no_template();
+  const std::string shown = text ? *text : file->text;
+  const LintReport report = lint(shown, locale, brand);
+  if (!report.ok()) co_return template_invalid(report);
+  const TemplateChange change{.brand = id,
+                              .locale = locale,
+                              .expected_version = std::get<std::optional<std::int64_t>>(expected),
+                              .text = text,
+                              .action = "rollback",
+                              .from_version = target,
+                              .actor = key.id,
+                              .now_ms = ctx_.clock.now_ms()};
+  auto saved = co_await save(change);
+  if (!saved) co_return store_error(saved.error());
+  if (!saved.value().saved) {
+    json details = {{"current_version", saved.value().version}};
+    co_return with_etag(error_response(errc::precondition_failed, {}, details),
+                        saved.value().version);
+  }
+  json out =
+      template_json(brand, locale, saved.value().version, text ? "api" : file->source, shown);
+  out["problems"] = problems_json(report);
+  out["sms"] = sms_json(report);
+  co_return with_etag(json_response(200, out), saved.value().version);
+}
+
+task<http::Response> BrandApi::audit(http::Request& req, const std::string& brand) {
+  // Query: limit (1-200, default 50) and before (the cursor "next" of the previous page).
+  std::size_t limit = audit_default_limit;
+  std::string before;
+  const auto q = req.target.find('?');
+  if (q != std::string::npos) {
+    const auto fields = gateways::form_decode(std::string_view(req.target).substr(q + 1));
+    if (!fields) co_return invalid_argument("query", "The query string is not readable.");
+    for (const auto& [name, value] : *fields) {
+      if (name == "limit") {
+        std::size_t n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > audit_max_limit)
+          co_return invalid_argument("limit", "Parameter 'limit' must be a number from 1 to 200.");
+        limit = n;
+      } else if (name == "before") {
+        if (!valid_audit_cursor(value))
+          co_return invalid_argument("before",
+                                     "Parameter 'before' must be the 'next' of an earlier page.");
+        before = value;
+      } else {
+        co_return invalid_argument(name, "Unknown parameter '" + name + "'.");
+      }
+    }
+  }
+  auto page = co_await ctx_.audit.page(brand, before, limit);
+  if (!page) co_return store_error(page.error());
+  json entries = json::array();
+  for (const auto& e : page.value().entries) {
+    json entry = {{"id", e.id}};
+    for (const auto& [k, v] : e.fields) {
+      if (k == "at")
+        entry["at"] = rfc3339(std::strtoll(v.c_str(), nullptr, 10));
+      else if (k == "old_version" || k == "new_version")
+        entry[k] = std::strtoll(v.c_str(), nullptr, 10);
+      else
+        entry[k] = v;
+    }
+    entries.push_back(std::move(entry));
+  }
+  co_return json_response(
+      200, {{"brand", brand},
+            {"entries", entries},
+            {"next", page.value().next.empty() ? json(nullptr) : json(page.value().next)}});
+}
+
+}  // namespace otpgate::api

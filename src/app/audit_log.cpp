@@ -1,0 +1,49 @@
+#include "otpgate/app/audit_log.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace otpgate {
+
+std::string audit_key(const std::string& brand) {
+  return "otp:{brand:" + brand + "}:audit";
+}
+
+bool valid_audit_cursor(std::string_view s) {
+  const auto dash = s.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == s.size() || s.size() > 41)
+    return false;
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  };
+  return digits(s.substr(0, dash)) && digits(s.substr(dash + 1));
+}
+
+task<result<AuditPage>> AuditLog::page(const std::string& brand, const std::string& before,
+                                       std::size_t limit) {
+  // One more than asked: whether an older page exists.
+  const std::vector<std::string> cmd = {
+      "XREVRANGE", audit_key(brand), before.empty() ? "+" : "(" + before,
+      "-",         "COUNT",          std::to_string(limit + 1)};
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  const redis::Reply& r = reply.value();
+  if (r.is_error() || r.type != redis::Reply::kind::array) co_return errc::store_protocol;
+  AuditPage page;
+  for (const redis::Reply& e : r.elements) {
+    if (e.elements.size() != 2) co_return errc::store_protocol;
+    if (page.entries.size() == limit) {
+      page.next = page.entries.back().id;
+      break;
+    }
+    AuditEntry entry{e.elements[0].str, {}};
+    const auto& kv = e.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
+      entry.fields.emplace_back(kv[i].str, kv[i + 1].str);
+    page.entries.push_back(std::move(entry));
+  }
+  co_return page;
+}
+
+}  // namespace otpgate

@@ -1,0 +1,204 @@
+#include "otpgate/app/template_store.hpp"
+
+#include "otpgate/app/audit_log.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace otpgate {
+namespace {
+
+using redis::Reply;
+
+constexpr std::size_t audit_max_len = 10'000;
+
+// KEYS: templates hash, versions list, audit stream.
+// ARGV: locale, expected version ("*" for any), has text ("1"/"0"), text, action, from version,
+// actor, now ms, versions kept, audit max length.
+// Returns {1, new version} or {0, current version} when the expected version is stale.
+constexpr std::string_view save_script = R"lua(
+local locale = ARGV[1]
+local current = tonumber(redis.call('HGET', KEYS[1], 'ver:' .. locale) or '0')
+if ARGV[2] ~= '*' and tonumber(ARGV[2]) ~= current then return {0, current} end
+local version = current + 1
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], 'txt:' .. locale, ARGV[4])
+else
+  redis.call('HDEL', KEYS[1], 'txt:' .. locale)
+end
+redis.call('HSET', KEYS[1], 'ver:' .. locale, version)
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+local entry = {version = version, action = ARGV[5], from_version = tonumber(ARGV[6]),
+               actor = ARGV[7], at = ARGV[8]}
+if ARGV[3] == '1' then entry.text = ARGV[4] end
+redis.call('LPUSH', KEYS[2], cjson.encode(entry))
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[9]) - 1)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'action', 'template.' .. ARGV[5],
+           'actor', ARGV[7], 'target', 'templates/' .. locale, 'old_version', current,
+           'new_version', version, 'at', ARGV[8])
+return {1, version}
+)lua";
+
+const redis::Script& save_s() {
+  static const redis::Script s{std::string(save_script)};
+  return s;
+}
+
+std::string hash_key(const std::string& brand) {
+  return "otp:{brand:" + brand + "}:templates";
+}
+std::string versions_key(const std::string& brand, const std::string& locale) {
+  return "otp:{brand:" + brand + "}:templates:" + locale + ":versions";
+}
+
+std::int64_t to_int(const std::string& s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::int64_t int_of(const Reply& r) {
+  return r.type == Reply::kind::integer ? r.integer : to_int(r.str);
+}
+
+result<Reply> checked(result<Reply> r) {
+  if (!r) return r.error();
+  if (r.value().is_error()) {
+    log::write(log::level::error, "redis error", {{"error", r.value().str}});
+    return errc::store_protocol;
+  }
+  return r;
+}
+
+}  // namespace
+
+task<result<StoredTemplate>> TemplateStore::get(const std::string& brand,
+                                                const std::string& locale) {
+  const std::vector<std::string> cmd = {"HMGET", hash_key(brand), "ver:" + locale, "txt:" + locale};
+  auto reply = checked(co_await conn_.command(cmd));
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.type != Reply::kind::array || r.elements.size() != 2) co_return errc::store_protocol;
+  StoredTemplate t;
+  if (!r.elements[0].is_nil()) t.version = int_of(r.elements[0]);
+  if (!r.elements[1].is_nil()) t.text = r.elements[1].str;
+  co_return t;
+}
+
+task<result<StoredTemplates>> TemplateStore::all(const std::string& brand) {
+  const std::vector<std::string> cmd = {"HGETALL", hash_key(brand)};
+  auto reply = checked(co_await conn_.command(cmd));
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.type != Reply::kind::array || r.elements.size() % 2 != 0) co_return errc::store_protocol;
+  StoredTemplates out;
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& field = r.elements[i].str;
+    if (field == "rev")
+      out.revision = int_of(r.elements[i + 1]);
+    else if (field.rfind("ver:", 0) == 0)
+      out.locales[field.substr(4)].version = int_of(r.elements[i + 1]);
+    else if (field.rfind("txt:", 0) == 0)
+      out.locales[field.substr(4)].text = r.elements[i + 1].str;
+  }
+  co_return out;
+}
+
+task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
+  const std::vector<std::string> keys = {hash_key(c.brand), versions_key(c.brand, c.locale),
+                                         audit_key(c.brand)};
+  const std::vector<std::string> args = {
+      c.locale,
+      c.expected_version ? std::to_string(*c.expected_version) : "*",
+      c.text ? "1" : "0",
+      c.text.value_or(""),
+      c.action,
+      std::to_string(c.from_version),
+      c.actor,
+      std::to_string(c.now_ms),
+      std::to_string(template_versions_kept),
+      std::to_string(audit_max_len)};
+  auto reply = checked(co_await conn_.eval(save_s(), keys, args));
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.type != Reply::kind::array || r.elements.size() != 2) co_return errc::store_protocol;
+  co_return SaveOutcome{.saved = int_of(r.elements[0]) == 1, .version = int_of(r.elements[1])};
+}
+
+task<result<std::vector<TemplateVersion>>> TemplateStore::versions(const std::string& brand,
+                                                                   const std::string& locale) {
+  const std::vector<std::string> cmd = {"LRANGE", versions_key(brand, locale), "0", "-1"};
+  auto reply = checked(co_await conn_.command(cmd));
+  if (!reply) co_return reply.error();
+  std::vector<TemplateVersion> out;
+  for (const Reply& e : reply.value().elements) {
+    const auto j = nlohmann::json::parse(e.str, nullptr, false);
+    if (!j.is_object()) co_return errc::store_protocol;
+    TemplateVersion v;
+    v.version = j.value("version", std::int64_t{0});
+    v.action = j.value("action", "");
+    if (j.contains("text") && j["text"].is_string()) v.text = j["text"].get<std::string>();
+    v.from_version = j.value("from_version", std::int64_t{0});
+    v.actor = j.value("actor", "");
+    v.at_ms = to_int(j.value("at", "0"));
+    out.push_back(std::move(v));
+  }
+  co_return out;
+}
+
+task<result<std::int64_t>> TemplateStore::revision(const std::string& brand) {
+  const std::vector<std::string> cmd = {"HGET", hash_key(brand), "rev"};
+  auto reply = checked(co_await conn_.command(cmd));
+  if (!reply) co_return reply.error();
+  co_return reply.value().is_nil() ? 0 : int_of(reply.value());
+}
+
+TemplateSync::TemplateSync(boost::asio::io_context& ioc, TemplateStore& store,
+                           BrandRegistry& registry, std::chrono::milliseconds period)
+    : timer_(ioc), store_(store), registry_(registry), period_(period) {}
+
+void TemplateSync::start() {
+  boost::asio::co_spawn(timer_.get_executor(), run(), boost::asio::detached);
+}
+
+void TemplateSync::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+task<void> TemplateSync::run() {
+  while (!stopped_) {
+    co_await pass();
+    if (stopped_) break;
+    timer_.expires_after(period_);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+}
+
+task<void> TemplateSync::pass() {
+  for (const std::string& brand : registry_.ids()) {
+    auto rev = co_await store_.revision(brand);
+    if (!rev) co_return;  // Redis is away: try again next period
+    const auto seen = seen_.find(brand);
+    if (seen != seen_.end() && seen->second == rev.value()) continue;
+    auto stored = co_await store_.all(brand);
+    if (!stored) co_return;
+    LocaleOverrides overrides;
+    for (auto& [locale, t] : stored.value().locales)
+      if (t.text) overrides.emplace(locale, TemplateOverride{t.version, std::move(*t.text)});
+    const std::int64_t revision = stored.value().revision;
+    for (const auto& skipped : registry_.replace_overrides(brand, revision, std::move(overrides)))
+      log::write(log::level::warn, "stored template not used, the file template applies",
+                 {{"template", skipped}});
+    seen_[brand] = revision;
+  }
+}
+
+}  // namespace otpgate

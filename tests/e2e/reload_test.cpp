@@ -1,0 +1,103 @@
+// SIGHUP reloads the brand files: a valid change applies to the next request without a restart
+// or a dropped connection; an invalid one is refused with a log line and the old brands stay.
+#include "e2e_helpers.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace otpgate::test;
+
+namespace {
+
+const char* brand_json(const std::string& display_name) {
+  static std::string s;
+  s = R"({"display_name":")" + display_name + R"(","sender_id":"Reload","locales":["en"],
+      "default_locale":"en","allowed_countries":["DE"],"gateways":["file"]})";
+  return s.c_str();
+}
+
+void write_template(const TempBrands& brands, const std::string& text) {
+  const std::string dir = brands.dir() + "/reload/templates/en";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/verification.txt") << text << "\n";
+}
+
+std::string sms_of(const OtpgateProcess& p, const TempBrands& brands) {
+  const auto r = http_post_json(p.base_url() + "/v1/verifications",
+                                {{"phone_number", fresh_phone()}}, {bearer(brands.key("shop"))});
+  REQUIRE(r.status == 201);
+  const std::string id = r.json()["id"];
+  for (const auto& line : p.outbox_lines())
+    if (line.value("verification_id", "") == id) return line.value("text", "");
+  return "";
+}
+
+// Waits until the log has `count` lines containing `needle` (the reload is asynchronous to
+// the signal).
+bool log_has(const OtpgateProcess& p, const std::string& needle, std::size_t count = 1) {
+  for (int i = 0; i < 200; ++i) {
+    const std::string log = p.log_text();
+    std::size_t n = 0;
+    for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+    if (n >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP applies valid brand changes and refuses invalid ones", "[e2e][reload]") {
+  TempBrands brands;
+  brands.add("reload", brand_json("Before"));
+  write_template(brands, "{{code}} from {{brand}}.");
+  brands.add_key("shop", "reload", "shop");
+  OtpgateProcess p(brands.options());
+  const int pid = p.process().pid();
+  CHECK(sms_of(p, brands).find(" from Before.") != std::string::npos);
+
+  // A keep-alive connection opened before the reload is still served after it.
+  RawConnection held(p.port());
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto served = [&] {
+    return held.send(health) && held.read_until("{\"status\":\"ok\"}", std::chrono::seconds(5))
+                                        .received.find("200 OK") != std::string::npos;
+  };
+  CHECK(served());
+
+  brands.add("reload", brand_json("After"));
+  write_template(brands, "{{code}} is from {{brand}}, reloaded.");
+  REQUIRE(p.stop(SIGHUP));
+  REQUIRE(log_has(p, "brands reloaded"));
+  CHECK(sms_of(p, brands).find(" is from After, reloaded.") != std::string::npos);
+  CHECK(served());
+
+  // An unknown key: refused with the file, the field and the reason; "After" stays.
+  brands.add("reload", R"({"display_name":"Broken","sender_id":"Reload","locales":["en"],
+      "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],"colour":"red"})");
+  REQUIRE(p.stop(SIGHUP));
+  REQUIRE(log_has(p, "brand reload refused"));
+  CHECK(p.log_text().find("reload/brand.json: field /colour") != std::string::npos);
+  CHECK(sms_of(p, brands).find(" is from After, reloaded.") != std::string::npos);
+
+  // A template that fails the lint is refused the same way.
+  brands.add("reload", brand_json("Third"));
+  write_template(brands, "no code here");
+  REQUIRE(p.stop(SIGHUP));
+  REQUIRE(log_has(p, "brand reload refused", 2));
+  CHECK(sms_of(p, brands).find(" is from After, reloaded.") != std::string::npos);
+
+  // A gateway the process did not start with is refused too (restart needed).
+  write_template(brands, "{{code}} fine.");
+  brands.add("reload", R"({"display_name":"Gw","sender_id":"Reload","locales":["en"],
+      "default_locale":"en","allowed_countries":["DE"],"gateways":["log"]})");
+  REQUIRE(p.stop(SIGHUP));
+  REQUIRE(log_has(p, "brand reload refused", 3));
+  CHECK(p.log_text().find("log was not in use at start-up") != std::string::npos);
+
+  CHECK(p.process().pid() == pid);
+  CHECK(p.running());
+}
