@@ -15,7 +15,9 @@ extern const std::string_view create;
 // answers {"not_found"} for another brand's verification, without touching it.
 
 // KEYS: record, failures, lock, lock_level.
-// ARGV: brand, now, mac (the lock policy is read from the record)
+// ARGV: brand, now, mac (the typed code's MAC without a binding), bound_mac (with the presented
+// order's PSD2 binding; compared instead of mac when the record has pb = 1). The lock policy is
+// read from the record.
 // -> {"not_found"} | {"blocked", pttl} | {result, lock_ms, fields...}
 //    result: approved | wrong | failed | expired | not_pending
 extern const std::string_view check;
