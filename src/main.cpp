@@ -20,11 +20,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace {
 
@@ -114,7 +116,9 @@ void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog
           throw ConfigError(cfg.brands_dir + "/" + id + "/brand.json: field /gateways: " + g +
                             " was not in use at start-up; restart otpgate to add it");
     const std::size_t count = next.size();
-    registry.replace_files(std::move(next));
+    for (const auto& skipped : registry.replace_files(std::move(next)))
+      log::write(log::level::warn, "stored template not used, the file template applies",
+                 {{"template", skipped}});
     log::write(log::level::info, "brands reloaded", {{"brands", count}});
   } catch (const std::exception& e) {
     log::write(log::level::error, "brand reload refused, the previous brands stay in effect",
@@ -161,11 +165,29 @@ int run() {
     log::write(log::level::info, "shutting down", {{"signal", sig}});
     server.stop();
   });
+  // The reload reads files and lints templates: on its own thread, never on an io thread. The
+  // registry is thread-safe; one reload at a time.
+  std::thread reloader;
+  std::atomic<bool> reloading{false};
+  struct JoinReloader {
+    std::thread& t;
+    ~JoinReloader() {
+      if (t.joinable()) t.join();
+    }
+  } join_reloader{reloader};
   boost::asio::signal_set hangups(server.context(0), SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup =
       [&](const boost::system::error_code& ec, int) {
         if (ec) return;
-        reload_brands(cfg, catalog, names, brands);
+        if (reloading.exchange(true)) {
+          log::write(log::level::warn, "brand reload already running, SIGHUP ignored");
+        } else {
+          if (reloader.joinable()) reloader.join();
+          reloader = std::thread([&] {
+            reload_brands(cfg, catalog, names, brands);
+            reloading = false;
+          });
+        }
         hangups.async_wait(on_hangup);
       };
   hangups.async_wait(on_hangup);

@@ -5,6 +5,7 @@
 #include "otpgate/api/router.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/gateways/http.hpp"
+#include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,7 +49,8 @@ std::string locale_of(const Brand& brand, std::string_view tag) {
 http::Response json_response(unsigned status, const json& body) {
   http::Response r;
   r.status = status;
-  r.body = body.dump();
+  // Stored texts are valid UTF-8 (the lint refuses others); replace is the safety net.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -84,10 +86,11 @@ json sms_json(const LintReport& report) {
   json forcing = json::array();
   for (const auto& c : a.ucs2_characters)
     forcing.push_back({{"index", c.index}, {"character", c.character}});
-  return {{"text", report.sample_sms},  {"encoding", a.encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2"},
-          {"characters", a.characters}, {"units", a.units},
-          {"segments", a.segments},     {"bytes", report.sample_sms.size()},
-          {"ucs2_characters", forcing}};
+  return {
+      {"text", report.sample_sms},  {"encoding", a.encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2"},
+      {"characters", a.characters}, {"units", a.units},
+      {"segments", a.segments},     {"bytes", report.sample_sms.size()},
+      {"ucs2_characters", forcing}};
 }
 
 http::Response template_invalid(const LintReport& report) {
@@ -103,28 +106,32 @@ http::Response store_error(const boost::system::error_code& e) {
   return error_response(to_errc(e));
 }
 
-// If-Match: * (whatever is current) or one strong ETag "N". nullopt inside: "*".
+// If-Match: * (whatever is current) or one strong ETag "N"; nullopt inside means "*". A weak
+// ETag (W/"N") never matches in a strong comparison (RFC 9110 13.1.1): the version -1, which
+// no template has, so the store answers 412 with the current version.
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req) {
   const auto h = req.header("if-match");
   if (!h) return error_response(errc::precondition_required);
-  const std::string_view v = *h;
+  std::string_view v = *h;
   if (v == "*") return std::optional<std::int64_t>();
+  const bool weak = v.substr(0, 2) == "W/";
+  if (weak) v.remove_prefix(2);
   std::int64_t n = -1;
   if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
     const auto inner = v.substr(1, v.size() - 2);
     const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
     if (ec == std::errc() && end == inner.data() + inner.size() && n >= 0)
-      return std::optional<std::int64_t>(n);
+      return std::optional<std::int64_t>(weak ? -1 : n);
   }
   return invalid_argument("If-Match",
-                          "Header If-Match must be the ETag you read, such as \"3\", or *.");
+                          "Header If-Match must be the one ETag you read, such as \"3\", or *.");
 }
 
 // The template text of a PUT: a JSON body {"text": "..."} or the raw text (text/plain), which
 // is how a text with invalid UTF-8 reaches the lint (JSON cannot carry it).
 Parsed<std::string> parse_text(const http::Request& req) {
   const auto type = req.header("content-type");
-  if (type && type->substr(0, 10) == "text/plain") return req.body;
+  if (type && iequals(type->substr(0, 10), "text/plain")) return req.body;
   auto body = parse_json_object(req, false);
   if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
   const json& j = std::get<json>(body);
@@ -168,22 +175,51 @@ LintReport lint(std::string_view text, const std::string& locale, const Brand& b
   return lint_template(text, locale, brand, sample_values(brand, locale, order));
 }
 
-// A locale path segment that is not a BCP 47 tag: the lint's INVALID_LOCALE, alone.
-std::optional<http::Response> check_locale(const std::string& locale, const Brand& brand) {
+// A locale path segment that is not a BCP 47 tag: the lint's INVALID_LOCALE, alone (the
+// segment is not echoed: it may be any bytes).
+std::optional<http::Response> check_locale(const std::string& locale) {
   if (is_bcp47(locale)) return std::nullopt;
-  LintReport report = lint("{{code}}", locale, brand);
-  const auto invalid =
-      std::find_if(report.problems.begin(), report.problems.end(),
-                   [](const LintProblem& p) { return p.code == "INVALID_LOCALE"; });
   LintReport only;
-  if (invalid != report.problems.end()) only.problems.push_back(*invalid);
+  only.problems.push_back(LintProblem{
+      .code = "INVALID_LOCALE",
+      .message = "The locale in the path is not a BCP 47 language tag such as de or de-AT.",
+      .severity = LintSeverity::error});
   return template_invalid(only);
+}
+
+// Saves and rollbacks only for the locales the brand offers (its `locales`): a text for any
+// other locale would never be sent, and each one costs storage and a lint on every rebuild.
+std::optional<http::Response> check_offered(const std::string& locale, const Brand& brand) {
+  if (std::find(brand.locales.begin(), brand.locales.end(), locale) != brand.locales.end())
+    return std::nullopt;
+  std::string listed;
+  for (const auto& l : brand.locales) listed += (listed.empty() ? "" : ", ") + l;
+  LintReport only;
+  only.problems.push_back(
+      LintProblem{.code = "LOCALE_NOT_OFFERED",
+                  .message = "This brand writes only in " + listed +
+                             "; add the locale to the brand's locales before giving it a text.",
+                  .severity = LintSeverity::error});
+  return template_invalid(only);
+}
+
+// A stored text is in effect unless the lint under the brand's current policy refused it
+// (then the file applies; see BrandRegistry).
+bool in_effect(const Brand& effective, const std::string& locale, const std::string& source) {
+  const auto s = effective.template_sources.find(locale);
+  const bool api_in_use = s != effective.template_sources.end() && s->second == "api";
+  return source == "api" ? api_in_use : !api_in_use;
 }
 
 json template_json(const Brand& brand, const std::string& locale, std::int64_t version,
                    const std::string& source, const std::string& text) {
-  return {{"brand", brand.id.str()},  {"locale", locale}, {"version", version},
-          {"etag", etag_of(version)}, {"source", source}, {"text", text}};
+  return {{"brand", brand.id.str()},
+          {"locale", locale},
+          {"version", version},
+          {"etag", etag_of(version)},
+          {"source", source},
+          {"in_effect", in_effect(brand, locale, source)},
+          {"text", text}};
 }
 
 http::Response with_etag(http::Response r, std::int64_t version) {
@@ -206,12 +242,17 @@ std::string brand_log_route(std::string_view path) {
 
 task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
   const auto parts = split_path(std::string_view(req.path).substr(brands_prefix.size()));
-  if (parts.size() < 2 || parts[0].empty())
+  const bool empty_segment =
+      std::any_of(parts.begin(), parts.end(), [](std::string_view p) { return p.empty(); });
+  if (parts.size() < 2 || empty_segment)
     co_return error_response(errc::not_found, "No such route.");
   const std::string brand_id(parts[0]);
   const std::string_view resource = parts[1];
   const bool is_audit = resource == "audit" && parts.size() == 2;
-  if (!is_audit && (resource != "templates" || parts.size() > 4))
+  const std::string_view action = parts.size() == 4 ? parts[3] : std::string_view();
+  const bool known_action =
+      action.empty() || action == "preview" || action == "versions" || action == "rollback";
+  if (!is_audit && (resource != "templates" || parts.size() > 4 || !known_action))
     co_return error_response(errc::not_found, "No such route.");
 
   const bool role_ok = is_audit ? key.has_role(Role::support) || key.has_role(Role::admin)
@@ -228,39 +269,37 @@ task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
   const auto brand = brands->find(brand_id);
   if (brand == brands->end()) co_return error_response(errc::not_found, "No such brand.");
 
+  const std::string_view method = req.method;
+  const bool method_ok = is_audit || parts.size() == 2 ? method == "GET"
+                         : action.empty()              ? method == "GET" || method == "PUT"
+                         : action == "versions"        ? method == "GET"
+                                                       : method == "POST";
+  if (!method_ok) co_return method_not_allowed();
   if (is_audit) {
-    if (req.method != "GET") co_return method_not_allowed();
     http::Response r = co_await audit(req, brand_id);
     co_return r;
   }
   const Brand& b = brand->second;
   if (parts.size() == 2) {
-    if (req.method != "GET") co_return method_not_allowed();
     http::Response r = co_await list(b);
     co_return r;
   }
   const std::string locale = locale_of(b, parts[2]);
-  if (auto bad = check_locale(locale, b)) co_return std::move(*bad);
-  const std::string_view action = parts.size() == 4 ? parts[3] : std::string_view();
+  if (auto bad = check_locale(locale)) co_return std::move(*bad);
+  const bool changes = method == "PUT" || action == "rollback";
+  if (changes)
+    if (auto bad = check_offered(locale, b)) co_return std::move(*bad);
   http::Response r;
-  if (action.empty()) {
-    if (req.method == "GET")
-      r = co_await read(b, locale);
-    else if (req.method == "PUT")
-      r = co_await write(req, key, b, locale);
-    else
-      r = method_not_allowed();
-  } else if (action != "preview" && action != "versions" && action != "rollback") {
-    r = error_response(errc::not_found, "No such route.");
-  } else if (req.method != (action == "versions" ? "GET" : "POST")) {
-    r = method_not_allowed();
-  } else if (action == "preview") {
+  if (action.empty() && method == "GET")
+    r = co_await read(b, locale);
+  else if (action.empty())
+    r = co_await write(req, key, b, locale);
+  else if (action == "preview")
     r = co_await preview(req, b, locale);
-  } else if (action == "versions") {
+  else if (action == "versions")
     r = co_await versions(b, locale);
-  } else {
+  else
     r = co_await rollback(req, key, b, locale);
-  }
   co_return r;
 }
 
@@ -284,7 +323,11 @@ task<result<SaveOutcome>> BrandApi::save(const TemplateChange& change) {
     LocaleOverrides overrides;
     for (auto& [locale, t] : stored.value().locales)
       if (t.text) overrides.emplace(locale, TemplateOverride{t.version, std::move(*t.text)});
-    ctx_.brands.replace_overrides(change.brand, stored.value().revision, std::move(overrides));
+    const auto skipped = ctx_.brands.replace_overrides(change.brand, stored.value().revision,
+                                                       std::move(overrides), false);
+    for (const auto& s : skipped)
+      log::write(log::level::warn, "stored template not used, the file template applies",
+                 {{"template", s}});
   }
   co_return saved;
 }
@@ -350,7 +393,11 @@ task<http::Response> BrandApi::write(http::Request& req, const ApiKey& key, cons
     co_return with_etag(error_response(errc::precondition_failed, {}, details),
                         saved.value().version);
   }
-  json body = template_json(brand, locale, saved.value().version, "api", t);
+  // Rendered with the brands as they are now, the edit laid over them.
+  const auto after = ctx_.brands.current();
+  const auto now = after->find(brand.id.str());
+  json body = template_json(now == after->end() ? brand : now->second, locale,
+                            saved.value().version, "api", t);
   body["problems"] = problems_json(report);
   body["sms"] = sms_json(report);
   co_return with_etag(json_response(200, body), saved.value().version);
@@ -455,8 +502,10 @@ task<http::Response> BrandApi::rollback(http::Request& req, const ApiKey& key, c
     co_return with_etag(error_response(errc::precondition_failed, {}, details),
                         saved.value().version);
   }
-  json out =
-      template_json(brand, locale, saved.value().version, text ? "api" : file->source, shown);
+  const auto after = ctx_.brands.current();
+  const auto now = after->find(id);
+  json out = template_json(now == after->end() ? brand : now->second, locale, saved.value().version,
+                           text ? "api" : file->source, shown);
   out["problems"] = problems_json(report);
   out["sms"] = sms_json(report);
   co_return with_etag(json_response(200, out), saved.value().version);
@@ -483,7 +532,7 @@ task<http::Response> BrandApi::audit(http::Request& req, const std::string& bran
                                      "Parameter 'before' must be the 'next' of an earlier page.");
         before = value;
       } else {
-        co_return invalid_argument(name, "Unknown parameter '" + name + "'.");
+        co_return invalid_argument("query", "Unknown parameter: only limit and before are read.");
       }
     }
   }

@@ -68,7 +68,8 @@ http::Response error_response(errc e, std::string_view message, const nlohmann::
     for (auto it = details.begin(); it != details.end(); ++it) body[it.key()] = it.value();
   http::Response r;
   r.status = p.status;
-  r.body = body.dump();
+  // A message may quote what a caller sent; replace keeps invalid UTF-8 from throwing.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (p.status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }

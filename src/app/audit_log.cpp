@@ -1,7 +1,7 @@
 #include "otpgate/app/audit_log.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <charconv>
+#include <cstdint>
 
 namespace otpgate {
 
@@ -10,18 +10,21 @@ std::string audit_key(const std::string& brand) {
 }
 
 bool valid_audit_cursor(std::string_view s) {
+  // "<ms>-<seq>", both unsigned 64-bit numbers, as Redis writes stream ids.
   const auto dash = s.find('-');
-  if (dash == std::string_view::npos || dash == 0 || dash + 1 == s.size() || s.size() > 41)
-    return false;
-  auto digits = [](std::string_view d) {
-    return std::all_of(d.begin(), d.end(),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (dash == std::string_view::npos) return false;
+  auto u64 = [](std::string_view d) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
+    return !d.empty() && ec == std::errc() && end == d.data() + d.size();
   };
-  return digits(s.substr(0, dash)) && digits(s.substr(dash + 1));
+  return u64(s.substr(0, dash)) && u64(s.substr(dash + 1));
 }
 
 task<result<AuditPage>> AuditLog::page(const std::string& brand, const std::string& before,
                                        std::size_t limit) {
+  // Nothing is older than the first possible id (and Redis refuses "(0-0" as a start).
+  if (before == "0-0") co_return AuditPage{};
   // One more than asked: whether an older page exists.
   const std::vector<std::string> cmd = {
       "XREVRANGE", audit_key(brand), before.empty() ? "+" : "(" + before,

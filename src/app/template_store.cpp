@@ -81,7 +81,8 @@ result<Reply> checked(result<Reply> r) {
 task<result<StoredTemplate>> TemplateStore::get(const std::string& brand,
                                                 const std::string& locale) {
   const std::vector<std::string> cmd = {"HMGET", hash_key(brand), "ver:" + locale, "txt:" + locale};
-  auto reply = checked(co_await conn_.command(cmd));
+  auto raw = co_await conn_.command(cmd);
+  auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
   if (r.type != Reply::kind::array || r.elements.size() != 2) co_return errc::store_protocol;
@@ -93,7 +94,8 @@ task<result<StoredTemplate>> TemplateStore::get(const std::string& brand,
 
 task<result<StoredTemplates>> TemplateStore::all(const std::string& brand) {
   const std::vector<std::string> cmd = {"HGETALL", hash_key(brand)};
-  auto reply = checked(co_await conn_.command(cmd));
+  auto raw = co_await conn_.command(cmd);
+  auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
   if (r.type != Reply::kind::array || r.elements.size() % 2 != 0) co_return errc::store_protocol;
@@ -124,7 +126,8 @@ task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
       std::to_string(c.now_ms),
       std::to_string(template_versions_kept),
       std::to_string(audit_max_len)};
-  auto reply = checked(co_await conn_.eval(save_s(), keys, args));
+  auto raw = co_await conn_.eval(save_s(), keys, args);
+  auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
   if (r.type != Reply::kind::array || r.elements.size() != 2) co_return errc::store_protocol;
@@ -134,7 +137,8 @@ task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
 task<result<std::vector<TemplateVersion>>> TemplateStore::versions(const std::string& brand,
                                                                    const std::string& locale) {
   const std::vector<std::string> cmd = {"LRANGE", versions_key(brand, locale), "0", "-1"};
-  auto reply = checked(co_await conn_.command(cmd));
+  auto raw = co_await conn_.command(cmd);
+  auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   std::vector<TemplateVersion> out;
   for (const Reply& e : reply.value().elements) {
@@ -154,7 +158,8 @@ task<result<std::vector<TemplateVersion>>> TemplateStore::versions(const std::st
 
 task<result<std::int64_t>> TemplateStore::revision(const std::string& brand) {
   const std::vector<std::string> cmd = {"HGET", hash_key(brand), "rev"};
-  auto reply = checked(co_await conn_.command(cmd));
+  auto raw = co_await conn_.command(cmd);
+  auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   co_return reply.value().is_nil() ? 0 : int_of(reply.value());
 }
@@ -174,7 +179,12 @@ void TemplateSync::stop() {
 
 task<void> TemplateSync::run() {
   while (!stopped_) {
-    co_await pass();
+    try {
+      co_await pass();
+    } catch (const std::exception& e) {
+      // Never silently: a dead poller would leave this instance on old templates for good.
+      log::write(log::level::error, "template sync pass failed", {{"error", e.what()}});
+    }
     if (stopped_) break;
     timer_.expires_after(period_);
     boost::system::error_code ec;
@@ -183,21 +193,27 @@ task<void> TemplateSync::run() {
 }
 
 task<void> TemplateSync::pass() {
-  for (const std::string& brand : registry_.ids()) {
+  const std::vector<std::string> brands = registry_.ids();
+  for (const std::string& brand : brands) {
+    // A brand whose keys fail (Redis away, a key of the wrong type) is skipped for this pass;
+    // the others still sync.
     auto rev = co_await store_.revision(brand);
-    if (!rev) co_return;  // Redis is away: try again next period
-    const auto seen = seen_.find(brand);
-    if (seen != seen_.end() && seen->second == rev.value()) continue;
+    if (!rev) continue;
+    // Compared with what is in effect (which a save on this instance may have moved), not
+    // with what this poller saw last: a counter reset to an earlier value must still reload.
+    if (registry_.revision(brand) == rev.value()) continue;
     auto stored = co_await store_.all(brand);
-    if (!stored) co_return;
+    if (!stored) continue;
     LocaleOverrides overrides;
     for (auto& [locale, t] : stored.value().locales)
       if (t.text) overrides.emplace(locale, TemplateOverride{t.version, std::move(*t.text)});
     const std::int64_t revision = stored.value().revision;
-    for (const auto& skipped : registry_.replace_overrides(brand, revision, std::move(overrides)))
+    // Authoritative: the set was read at once, and a counter that went backwards (a restored
+    // Redis) is followed rather than ignored.
+    const auto skipped = registry_.replace_overrides(brand, revision, std::move(overrides), true);
+    for (const auto& s : skipped)
       log::write(log::level::warn, "stored template not used, the file template applies",
-                 {{"template", skipped}});
-    seen_[brand] = revision;
+                 {{"template", s}});
   }
 }
 

@@ -1,5 +1,7 @@
 #include "otpgate/core/sms_text.hpp"
 
+#include "otpgate/core/sms_encoding.hpp"
+
 #include <array>
 
 namespace otpgate {
@@ -70,9 +72,16 @@ std::string webotp_line(std::string_view domain, std::string_view code,
   return line;
 }
 
+std::optional<std::size_t> sms_payload_bytes(std::string_view utf8) {
+  const auto a = analyze_sms(utf8);
+  if (!a) return std::nullopt;
+  return a->encoding == SmsEncoding::gsm7 ? (a->units * 7 + 7) / 8 : a->units * 2;
+}
+
 bool fits_android_retriever(std::string_view text, std::string_view app_hash) {
-  return app_hash.size() == 11 && text.size() <= android_max_bytes &&
-         text.find(app_hash) != std::string_view::npos;
+  if (app_hash.size() != 11 || text.find(app_hash) == std::string_view::npos) return false;
+  const auto bytes = sms_payload_bytes(text);
+  return bytes && *bytes <= android_max_bytes;
 }
 
 std::string compose_sms(std::string body, std::string_view code, std::string_view webotp_domain,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <utility>
 
 namespace otpgate {
 namespace {
@@ -87,14 +88,28 @@ void check_psd2(const TemplateScan& scan, const Brand& brand, Problems& out) {
                         "{{payee}}."));
 }
 
-// "@shop.example #..." at the start of a line: the origin-bound line browsers read.
-bool origin_bound_line(std::string_view line) {
-  if (line.empty() || line[0] != '@') return false;
-  std::size_t i = 1;
-  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) != 0 ||
-                             line[i] == '.' || line[i] == '-'))
-    ++i;
-  return i > 1 && line.compare(i, 2, " #") == 0;
+// Whitespace as browsers' origin-bound code parsers see it (Chrome's \s: tab, LF, FF, CR, space).
+bool parser_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+bool host_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+}
+
+// Byte offsets of every "@host #" the text holds where a browser would read an origin-bound
+// code: at the text's start or after whitespace, anywhere in a line. The WICG format puts it
+// first on the last line, but Chrome takes the first "@host #code" after any whitespace in the
+// whole message, so one earlier in the text would win over the line otpgate appends.
+std::vector<std::size_t> origin_bound_tokens(std::string_view text) {
+  std::vector<std::size_t> out;
+  for (std::size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    if (at > 0 && !parser_space(text[at - 1])) continue;
+    std::size_t i = at + 1;
+    while (i < text.size() && host_char(text[i])) ++i;
+    if (i > at + 1 && text.compare(i, 2, " #") == 0) out.push_back(at);
+  }
+  return out;
 }
 
 std::size_t code_points_before(std::string_view text, std::size_t end) {
@@ -103,22 +118,95 @@ std::size_t code_points_before(std::string_view text, std::size_t end) {
   }));
 }
 
+// The origin-bound line names the site browsers fill the code in for, so only the operator's
+// brand file (webotp_domain) may give it, whatever the brand's configuration: a template's own
+// would let a brand manager send the codes to any site.
 void check_webotp_in_text(std::string_view text, const Brand& brand, Problems& out) {
-  if (brand.webotp_domain.empty()) return;
-  const std::string line = webotp_line(brand.webotp_domain, "<code>");
-  for (std::size_t start = 0; start <= text.size();) {
-    const std::size_t end = std::min(text.find('\n', start), text.size());
-    if (origin_bound_line(text.substr(start, end - start)))
-      out.push_back(error("WEBOTP_LINE_IN_TEMPLATE",
-                          "Remove this line: otpgate adds the line ‘" + line +
-                              "’ at the end itself, and a second one stops browsers from filling "
-                              "in the code.",
-                          code_points_before(text, start)));
-    start = end + 1;
+  const std::string why =
+      brand.webotp_domain.empty()
+          ? "browsers would offer the code to the website it names; otpgate writes that line "
+            "itself from the brand's WebOTP domain, and this brand has none, so none may be "
+            "written."
+          : "browsers would offer the code to the website it names; otpgate writes the line ‘" +
+                webotp_line(brand.webotp_domain, "<code>") +
+                "’ at the end itself, from the brand's WebOTP domain.";
+  for (const std::size_t at : origin_bound_tokens(text)) {
+    std::size_t end = at + 1;
+    while (end < text.size() && host_char(text[end])) ++end;
+    out.push_back(error("WEBOTP_LINE_IN_TEMPLATE",
+                        "Remove ‘" + std::string(text.substr(at, end + 2 - at)) + "’: " + why,
+                        code_points_before(text, at)));
   }
 }
 
-// How a character is named in a message: invisible ones (a tab, a no-break space copied from a
+// Characters that corrupt an SMS on its way (C0 controls but LF and CR, DEL, C1 controls) or
+// can hide and reorder the text on the phone (Unicode's Bidi_Control marks, embeddings,
+// overrides and isolates). Tabs are C0 controls too: GSM has none and phones show them
+// differently.
+bool control_character(char32_t cp) {
+  return (cp < 0x20 && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
+         cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// The control characters that steer the text's direction (the others are below U+00A0).
+bool direction_mark(char32_t cp) {
+  return cp >= 0x0600 && control_character(cp);
+}
+
+// Names for the control characters a brand manager may recognise.
+std::string_view control_name(char32_t cp) {
+  static constexpr std::pair<char32_t, std::string_view> names[] = {
+      {0x00, "null"},
+      {0x09, "tab"},
+      {0x0B, "vertical tab"},
+      {0x0C, "form feed"},
+      {0x1B, "escape"},
+      {0x7F, "delete"},
+      {0x061C, "Arabic letter mark"},
+      {0x200E, "left-to-right mark"},
+      {0x200F, "right-to-left mark"},
+      {0x202A, "left-to-right embedding"},
+      {0x202B, "right-to-left embedding"},
+      {0x202C, "pop directional formatting"},
+      {0x202D, "left-to-right override"},
+      {0x202E, "right-to-left override"},
+      {0x2066, "left-to-right isolate"},
+      {0x2067, "right-to-left isolate"},
+      {0x2068, "first strong isolate"},
+      {0x2069, "pop directional isolate"},
+  };
+  for (const auto& [c, name] : names)
+    if (c == cp) return name;
+  return {};
+}
+
+std::string code_point_name(char32_t cp) {
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
+  const std::string_view name = control_name(cp);
+  return name.empty() ? std::string(hex) : std::string(hex) + " (" + std::string(name) + ")";
+}
+
+// Every control character of the text, placeholders included, at its position; the text is
+// valid UTF-8 here (the scan stops otherwise).
+void check_controls(std::string_view text, Problems& out) {
+  std::size_t index = 0;
+  for (std::size_t i = 0; i < text.size(); ++index) {
+    const auto cp = next_code_point(text, i);
+    if (!cp) return;
+    if (!control_character(*cp)) continue;
+    out.push_back(error("CONTROL_CHARACTER",
+                        direction_mark(*cp)
+                            ? "Remove the invisible direction mark " + code_point_name(*cp) +
+                                  ": it can hide or reorder the text on the phone."
+                            : "Remove the invisible control character " + code_point_name(*cp) +
+                                  ": it can corrupt the SMS on its way to the phone.",
+                        index));
+  }
+}
+
+// How a character is named in a message: invisible ones (a no-break space copied from a
 // word processor) by their code point, since quoting them shows nothing.
 std::string shown(const std::string& utf8) {
   std::size_t i = 0;
@@ -135,6 +223,12 @@ std::string shown(const std::string& utf8) {
 constexpr std::string_view ucs2_consequence =
     " is not in the GSM alphabet: the SMS is sent as UCS-2 (70 characters per part).";
 
+bool is_control(const std::string& utf8) {
+  std::size_t i = 0;
+  const auto cp = next_code_point(utf8, i);
+  return cp && control_character(*cp);
+}
+
 bool in_placeholder(const TemplateScan& scan, std::size_t byte) {
   return std::any_of(scan.placeholders.begin(), scan.placeholders.end(),
                      [byte](const auto& r) { return byte >= r.first && byte < r.second; });
@@ -149,7 +243,8 @@ Problems ucs2_problems(std::string_view text, const TemplateScan& scan,
   if (const auto literal = analyze_sms(text)) {
     for (const auto& c : literal->ucs2_characters) {
       seen.push_back(c.character);
-      if (in_placeholder(scan, c.byte_offset)) continue;
+      // A control character has its own error (check_controls): one problem per character.
+      if (in_placeholder(scan, c.byte_offset) || is_control(c.character)) continue;
       out.push_back(
           warning("UCS2_CHARACTER", shown(c.character) + std::string(ucs2_consequence), c.index));
     }
@@ -188,14 +283,32 @@ void check_segments(const SmsAnalysis& a, const Brand& brand, Problems& out) {
                           parts + ": each part is paid for, and some phones show them late."));
 }
 
+// Why Android's SMS Retriever would ignore the sample SMS, in a brand manager's words: its
+// length in GSM characters (septets) or, once one is outside the GSM alphabet, in characters
+// (UTF-16 units), against one SMS.
+std::string android_too_long(const LintReport& r) {
+  const auto bytes = sms_payload_bytes(r.sample_sms);
+  if (!r.analysis || !bytes)
+    return "With the sample values the SMS is not valid text, so Android ignores it.";
+  if (*bytes <= android_max_bytes)  // the length fits: the brand's hash is what is wrong
+    return "The brand's Android app hash is not 11 characters long, so Android ignores the SMS.";
+  const std::string length =
+      r.analysis->encoding == SmsEncoding::gsm7
+          ? std::to_string(r.analysis->units) +
+                " GSM characters (€ and the signs ^ { } [ ] ~ | \\ count as two)"
+          : std::to_string(r.analysis->units) +
+                " characters (an emoji counts as two) and contains characters outside the GSM "
+                "alphabet";
+  return "With the sample values the SMS has " + length +
+         ", but Android fills in the code only from a message that fits one SMS: 160 GSM "
+         "characters, or 70 when it contains characters outside the GSM alphabet.";
+}
+
 void check_autofill(const LintReport& r, const Brand& brand, const TemplateValues& sample,
                     Problems& out) {
   const std::string& sms = r.sample_sms;
   if (!brand.android_app_hash.empty() && !fits_android_retriever(sms, brand.android_app_hash))
-    out.push_back(error("ANDROID_TOO_LONG",
-                        "With the sample values the SMS has " + std::to_string(sms.size()) +
-                            " bytes, but Android fills in the code only from messages of at "
-                            "most 140 bytes (letters such as ü take 2)."));
+    out.push_back(error("ANDROID_TOO_LONG", android_too_long(r)));
   if (brand.webotp_domain.empty()) return;
   const std::string want =
       webotp_line(brand.webotp_domain, sample.code, brand.webotp_embedded_domain);
@@ -259,6 +372,7 @@ LintReport lint_template(std::string_view text, std::string_view locale, const B
   check_psd2(scan, brand, r.problems);
   check_locale(locale, brand, r.problems);
   check_webotp_in_text(text, brand, r.problems);
+  check_controls(text, r.problems);
   if (scan.parsed) {
     r.sample_sms = compose_sms(scan.parsed->render(sample), sample.code, brand.webotp_domain,
                                brand.webotp_embedded_domain, brand.android_app_hash);

@@ -25,6 +25,7 @@ void write_template(const TempBrands& brands, const std::string& text) {
   std::ofstream(dir + "/verification.txt") << text << "\n";
 }
 
+// The SMS text of a new verification with the brands' "shop" key.
 std::string sms_of(const OtpgateProcess& p, const TempBrands& brands) {
   const auto r = http_post_json(p.base_url() + "/v1/verifications",
                                 {{"phone_number", fresh_phone()}}, {bearer(brands.key("shop"))});
@@ -100,4 +101,41 @@ TEST_CASE("SIGHUP applies valid brand changes and refuses invalid ones", "[e2e][
 
   CHECK(p.process().pid() == pid);
   CHECK(p.running());
+}
+
+TEST_CASE("a reload that tightens the policy sets aside a stored template that breaks it",
+          "[e2e][reload]") {
+  TempBrands brands;
+  const std::string id = "rl" + std::to_string(::getpid());
+  const std::string policy = R"({"display_name":"Tight","sender_id":"Tight","locales":["en"],
+      "default_locale":"en","allowed_countries":["DE"],"gateways":["file"])";
+  brands.add(id, policy + "}");
+  brands.add_key("shop", id, "shop");
+  brands.add_key("manager", id, "brand_manager");
+  OtpgateProcess p(brands.options());
+  const std::string url = p.base_url() + "/v1/brands/" + id + "/templates/en";
+  const std::string two_parts = "{{code}} " + std::string(170, 'x');  // 2 SMS parts
+  const auto saved = http_request(
+      "PUT", url,
+      {bearer(brands.key("manager")), {"If-Match", "*"}, {"Content-Type", "application/json"}},
+      nlohmann::json{{"text", two_parts}}.dump());
+  REQUIRE(saved.status == 200);
+  CHECK(sms_of(p, brands).size() > 170);
+
+  brands.add(id, policy + R"(,"max_segments":1})");
+  REQUIRE(p.stop(SIGHUP));
+  REQUIRE(log_has(p, "brands reloaded"));
+  CHECK(p.log_text().find("stored template not used") != std::string::npos);
+  // The default English template applies; the API says the stored one is not in effect.
+  CHECK(sms_of(p, brands).find("Tight code") != std::string::npos);
+  const auto read = http_get(url, {bearer(brands.key("manager"))});
+  REQUIRE(read.status == 200);
+  CHECK(read.json()["source"] == "api");
+  CHECK(read.json()["in_effect"] == false);
+  INFO(read.body);
+  bool too_many = false;
+  const nlohmann::json body = read.json();
+  for (const auto& problem : body["problems"])
+    too_many = too_many || problem["code"] == "TOO_MANY_SEGMENTS";
+  CHECK(too_many);
 }

@@ -3,6 +3,7 @@
 // process picking up an edit. Each test makes its own brand (a unique id), so the shared Redis
 // holds no state another test reads.
 #include "e2e_helpers.hpp"
+#include "support/redis_server.hpp"
 
 #include <unistd.h>
 
@@ -111,6 +112,7 @@ TEST_CASE("a brand manager reads, writes and the next SMS uses the new text", "[
   CHECK(saved.header("etag") == "\"1\"");
   CHECK(saved.json()["version"] == 1);
   CHECK(saved.json()["source"] == "api");
+  CHECK(saved.json()["in_effect"] == true);
 
   // The same process applies its own edit at once.
   const std::string sms = w.sms_text(p);
@@ -156,9 +158,13 @@ TEST_CASE("writes need If-Match; a stale one changes nothing", "[e2e][templates]
   const auto missing = w.put(p, "en", "{{code}} new", "");
   CHECK(missing.status == 428);
   CHECK(missing.json()["code"] == "PRECONDITION_REQUIRED");
-  const auto malformed = w.put(p, "en", "{{code}} new", "W/\"0\"");
+  const auto malformed = w.put(p, "en", "{{code}} new", "\"0\", \"1\"");
   CHECK(malformed.status == 400);
   CHECK(malformed.json()["field"] == "If-Match");
+  // A weak ETag never matches in a strong comparison (RFC 9110): 412, not a save.
+  const auto weak = w.put(p, "en", "{{code}} new", "W/\"0\"");
+  CHECK(weak.status == 412);
+  CHECK(weak.json()["current_version"] == 0);
   const auto stale = w.put(p, "en", "{{code}} new", "\"7\"");
   CHECK(stale.status == 412);
   CHECK(stale.json()["current_version"] == 0);
@@ -186,7 +192,8 @@ TEST_CASE("bad templates get 422 TEMPLATE_INVALID with problems and nothing is s
     CHECK(r.json()["code"] == "TEMPLATE_INVALID");
     CHECK(r.json()["status"] == 422);
     CHECK(has(problem_codes(r), code));
-    for (const auto& problem : r.json()["problems"]) {
+    const json body = r.json();
+    for (const auto& problem : body["problems"]) {
       CHECK(problem.contains("message"));
       CHECK(problem.contains("position"));
       CHECK(problem.contains("severity"));
@@ -231,6 +238,26 @@ TEST_CASE("bad templates get 422 TEMPLATE_INVALID with problems and nothing is s
   CHECK(http_request("DELETE", w.url(p, "/en"), w.as("manager")).status == 405);
   CHECK(http_get(w.url(p, "/en/nonsense"), w.as("manager")).status == 404);
   CHECK(http_get(w.url(p, "/fr"), w.as("manager")).status == 404);  // no template for fr
+  CHECK(http_get(w.url(p, "/"), w.as("manager")).status == 404);
+  CHECK(http_get(w.url(p, "/en/"), w.as("manager")).status == 404);
+  CHECK(w.put(p, "en/", "{{code}} slash", "*").status == 404);
+  CHECK(http_request("DELETE", w.url(p, "/xx_YY"), w.as("manager")).status == 405);
+  // Only the brand's own locales take a text: any other would never be sent.
+  const auto unoffered = w.put(p, "fr", "{{code}} est votre code.", "*");
+  REQUIRE(unoffered.status == 422);
+  CHECK(problem_codes(unoffered) == std::vector<std::string>{"LOCALE_NOT_OFFERED"});
+  // Bytes that are not UTF-8 in the path or the query: a 4xx, never a 500.
+  const std::string auth = "Authorization: Bearer " + w.brands.key("manager") + "\r\n";
+  const std::string raw_locale = raw_exchange(
+      p.port(), "GET /v1/brands/" + w.brand + "/templates/\xFF HTTP/1.1\r\nHost: x\r\n" + auth +
+                    "Connection: close\r\n\r\n");
+  CHECK(raw_locale.rfind("HTTP/1.1 422", 0) == 0);
+  const std::string support_auth = "Authorization: Bearer " + w.brands.key("support") + "\r\n";
+  const std::string raw_query =
+      raw_exchange(p.port(), "GET /v1/brands/" + w.brand + "/audit?%FF=1 HTTP/1.1\r\nHost: x\r\n" +
+                                 support_auth + "Connection: close\r\n\r\n");
+  CHECK(raw_query.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(p.log_text().find("\"level\":\"error\"") == std::string::npos);
 
   // Only the one valid text/plain save was stored.
   const auto history = http_get(w.url(p, "/en/versions"), w.as("manager")).json();
@@ -328,6 +355,10 @@ TEST_CASE("versions, rollback to an older version and back to the files, and the
   CHECK(http_get(audit + "?limit=0", w.as("support")).status == 400);
   CHECK(http_get(audit + "?before=drop%20table", w.as("support")).status == 400);
   CHECK(http_get(audit + "?colour=red", w.as("support")).status == 400);
+  CHECK(http_get(audit + "?before=99999999999999999999-0", w.as("support")).status == 400);
+  const auto oldest = http_get(audit + "?before=0-0", w.as("support"));
+  REQUIRE(oldest.status == 200);
+  CHECK(oldest.json()["entries"].empty());
 }
 
 TEST_CASE("preview renders with sample or given values and reports encoding and segments",
@@ -387,4 +418,35 @@ TEST_CASE("a second otpgate process uses a new version within a second", "[e2e][
   REQUIRE(http_request("POST", w.url(a, "/en/rollback"), h, R"({"version":0})").status == 200);
   std::this_thread::sleep_for(std::chrono::seconds(1));
   CHECK(w.sms_text(b).find("is your Tplco code.") != std::string::npos);
+}
+
+TEST_CASE("a stored template counter that goes backwards is followed, not ignored",
+          "[e2e][templates]") {
+  // As after a Redis restored from an older backup, or a deleted key: the instance must not
+  // keep sending the old edit, and later edits must apply.
+  TemplateWorld w;
+  OtpgateProcess p(w.brands.options());
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(w.put(p, "en", "Edit " + std::to_string(i) + " {{code}}", "*").status == 200);
+  CHECK(w.sms_text(p).rfind("Edit 2 ", 0) == 0);
+  redis_cli(shared_redis_port(), {"DEL", "otp:{brand:" + w.brand + "}:templates"});
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::string restored = w.sms_text(p);
+  INFO(restored);
+  CHECK(restored.find("is your Tplco code.") != std::string::npos);
+  const auto after = w.put(p, "en", "After restore {{code}}", "*");
+  INFO(after.body);
+  REQUIRE(after.status == 200);  // version 1 again
+  CHECK(w.sms_text(p).rfind("After restore ", 0) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a poll or two later, still
+  CHECK(w.sms_text(p).rfind("After restore ", 0) == 0);
+}
+
+TEST_CASE("a template without a WebOTP domain cannot bring its own origin line",
+          "[e2e][templates]") {
+  TemplateWorld w;  // the brand has no webotp_domain
+  OtpgateProcess p(w.brands.options());
+  const auto r = w.put(p, "en", "Your code {{code}}\n@evil.example #{{code}}", "*");
+  REQUIRE(r.status == 422);
+  CHECK(has(problem_codes(r), "WEBOTP_LINE_IN_TEMPLATE"));
 }

@@ -408,22 +408,52 @@ TEST_CASE("the brand's segment cap refuses a text that grows a second part", "[u
   CHECK(r.ok());
 }
 
-TEST_CASE("Android's retriever needs the SMS within 140 bytes", "[unit][lint]") {
+TEST_CASE("Android's retriever needs the SMS to fit one SMS as encoded", "[unit][lint]") {
   json doc = brand_doc();
   doc["android_app_hash"] = "FA+9qCX9VSu";
   const Brand app = brand_of(doc);
-  // 6 + 1 + 120 + "\n" + 11 = 139 bytes; ü takes two.
-  LintReport r = lint("{{code}} " + std::string(120, 'a'), app);
+  // GSM-7 counts septets: 6 + 1 + 141 + "\n" + 11 = 160 characters, 140 bytes on the air.
+  LintReport r = lint("{{code}} " + std::string(141, 'a'), app);
   CHECK(r.ok());
-  CHECK(r.sample_sms.size() == 139);
+  CHECK(r.problems.empty());
   CHECK(r.sample_sms.substr(r.sample_sms.size() - 12) == "\nFA+9qCX9VSu");
-  CHECK(lint("{{code}} ü" + std::string(119, 'a'), app).ok());  // 140
+  REQUIRE(r.analysis.has_value());
+  CHECK(r.analysis->units == 160);
 
-  r = lint("{{code}} üü" + std::string(118, 'a'), app);  // 141
-  CHECK(codes(r) == strings{"ANDROID_TOO_LONG"});
+  // 155 GSM characters, two of them ü (two UTF-8 bytes, one septet): 155 * 7 / 8 = 135.6, so
+  // 136 bytes on the air, although the UTF-8 takes 157.
+  r = lint("{{code}} " + std::string(134, 'a') + "\u00fc\u00fc", app);
+  CHECK(r.sample_sms.size() == 157);
+  REQUIRE(r.analysis.has_value());
+  CHECK(r.analysis->units == 155);
+  CHECK(r.ok());
+  CHECK(r.problems.empty());
+  r = lint("{{code}} " + std::string(136, 'a'), app);  // 155 characters, 136 bytes
+  CHECK(r.sample_sms.size() == 155);
+  CHECK(r.ok());
+
+  // 161: one too many (and a second part); € counts two septets.
+  r = lint("{{code}} \u20ac" + std::string(140, 'a'), app);
+  CHECK(codes(r) == strings{"ANDROID_TOO_LONG", "MULTIPLE_SEGMENTS"});
   CHECK(r.problems[0].severity == LintSeverity::error);
-  CHECK_THAT(r.problems[0].message, Catch::Contains("141 bytes"));
-  CHECK(lint("{{code}} üü" + std::string(118, 'a')).ok());  // no app hash: no limit
+  CHECK_FALSE(r.problems[0].position.has_value());
+  CHECK_THAT(r.problems[0].message,
+             Catch::Contains("161 GSM characters") && Catch::Contains("count as two") &&
+                 Catch::Contains("160 GSM characters, or 70 when it contains characters outside "
+                                 "the GSM alphabet"));
+
+  // One dash forces UCS-2: 101 characters are 202 bytes, although the UTF-8 takes 103.
+  r = lint("{{code}} \u2014" + std::string(81, 'a'), app);
+  CHECK(r.sample_sms.size() == 103);
+  REQUIRE(r.analysis.has_value());
+  CHECK(r.analysis->characters == 101);
+  CHECK(codes(r) == strings{"ANDROID_TOO_LONG", "MULTIPLE_SEGMENTS", "UCS2_CHARACTER"});
+  CHECK_THAT(r.problems[0].message,
+             Catch::Contains("101 characters") &&
+                 Catch::Contains("contains characters outside the GSM alphabet"));
+  CHECK(lint("{{code}} \u2014" + std::string(50, 'a'), app).ok());  // 70 characters
+
+  CHECK(lint("{{code}} \u2014" + std::string(81, 'a')).ok());  // no app hash: no limit
 }
 
 TEST_CASE("the template must not carry its own WebOTP line", "[unit][lint]") {
@@ -435,16 +465,103 @@ TEST_CASE("the template must not carry its own WebOTP line", "[unit][lint]") {
   CHECK(codes(r) == strings{"WEBOTP_LINE_IN_TEMPLATE"});
   CHECK(r.problems[0].position == 15);
   CHECK(r.problems[0].severity == LintSeverity::error);
-  CHECK_THAT(r.problems[0].message, Catch::Contains("@shop.example #"));
+  CHECK_THAT(r.problems[0].message, Catch::Contains("Remove ‘@shop.example #’") &&
+                                        Catch::Contains("‘@shop.example #<code>’"));
 
   CHECK(codes(lint("@other.example #1 {{code}}", web)) == strings{"WEBOTP_LINE_IN_TEMPLATE"});
-  CHECK(lint("Schreib an @shop.example #1 {{code}}", web).ok());  // not at a line's start
-  CHECK(lint("@ home #1 {{code}}", web).ok());                    // no host
-  CHECK(lint("Grüße {{code}}\n@shop.example #{{code}}").ok());    // brand without WebOTP
-
+  CHECK(lint("@ home #1 {{code}}", web).ok());             // no host
+  CHECK(lint("info@shop.example #1 {{code}}", web).ok());  // not after a space: an address
+  CHECK(lint("@shop.example#1 {{code}}", web).ok());       // no space before the #
   r = lint("Ihr Code {{code}}", web);
   CHECK(r.ok());
   CHECK(r.sample_sms == "Ihr Code 123456\n@shop.example #123456");
+
+  // Chrome reads the first "@host #code" after any whitespace, anywhere in the message, so one
+  // inside a line would win over the line otpgate appends.
+  r = lint("Code {{code}} @evil.example #{{code}}", web);
+  CHECK(codes(r) == strings{"WEBOTP_LINE_IN_TEMPLATE"});
+  CHECK(r.problems[0].position == 14);
+  CHECK(codes(lint("{{code}}\n  @evil.example #{{code}}", web)) ==
+        strings{"WEBOTP_LINE_IN_TEMPLATE"});
+}
+
+TEST_CASE("only the brand file gives the WebOTP origin, even a brand without one", "[unit][lint]") {
+  // Without a webotp_domain otpgate writes no origin-bound line, and a template's own would have
+  // browsers offer the code on the site it names.
+  LintReport r = lint("Grüße {{code}}\n@evil.example #{{code}}");
+  CHECK(codes(r) == strings{"WEBOTP_LINE_IN_TEMPLATE"});
+  CHECK(r.problems[0].position == 15);
+  CHECK(r.problems[0].severity == LintSeverity::error);
+  CHECK_FALSE(r.ok());
+  CHECK_THAT(r.problems[0].message,
+             Catch::Contains("Remove ‘@evil.example #’") &&
+                 Catch::Contains("this brand has none, so none may be written"));
+
+  r = lint("Ihr Code: {{code}} @evil.example #{{code}} @psp.example");
+  CHECK(codes(r) == strings{"WEBOTP_LINE_IN_TEMPLATE"});
+  CHECK(r.problems[0].position == 19);
+
+  // Two of them: two errors, each at its @.
+  r = lint("@a.example #1\n@b.example #{{code}}");
+  CHECK(codes(r) == strings{"WEBOTP_LINE_IN_TEMPLATE", "WEBOTP_LINE_IN_TEMPLATE"});
+  CHECK(r.problems[0].position == 0);
+  CHECK(r.problems[1].position == 14);
+
+  CHECK(lint("Mail an info@acme.example #{{code}}").ok());  // an address, not an origin
+}
+
+TEST_CASE("control and direction characters are errors at their position", "[unit][lint]") {
+  struct Case {
+    std::string text;
+    std::size_t position;
+    std::string named;
+  };
+  const Case cases[] = {
+      {std::string("Code\0{{code}}", 13), 4, "U+0000 (null)"},
+      {"Code \x1B[31m{{code}}", 5, "U+001B (escape)"},
+      {"Code:\t{{code}}", 5, "U+0009 (tab)"},
+      {"Code:\f{{code}}", 5, "U+000C (form feed)"},  // in GSM's extension table, still an error
+      {"Grüße\x01 {{code}}", 5, "U+0001"},
+      {"Code\x7F {{code}}", 4, "U+007F (delete)"},
+      {"Tür\u0085 {{code}}", 3, "U+0085"},  // C1: next line
+      {"Tür \u009B{{code}}", 4, "U+009B"},
+      {"Code \u202E{{code}}", 5, "U+202E (right-to-left override)"},
+      {"Code \u202A{{code}}", 5, "U+202A (left-to-right embedding)"},
+      {"Code \u2066{{code}}\u2069", 5, "U+2066 (left-to-right isolate)"},
+      {"Code \u200F{{code}}", 5, "U+200F (right-to-left mark)"},
+      {"Code \u200E{{code}}", 5, "U+200E (left-to-right mark)"},
+      {"Code \u061C{{code}}", 5, "U+061C (Arabic letter mark)"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    const LintReport r = lint(c.text);
+    // One problem per character: no UCS2_CHARACTER on top.
+    const LintProblem p = r.problems.at(0);
+    CHECK(p.code == "CONTROL_CHARACTER");
+    CHECK(p.severity == LintSeverity::error);
+    CHECK(p.position == c.position);
+    CHECK_THAT(p.message, Catch::Contains(c.named));
+    CHECK_FALSE(r.ok());
+    for (const auto& q : r.problems) CHECK(q.code == "CONTROL_CHARACTER");
+  }
+  CHECK_THAT(only(lint("Code \x1B{{code}}"), "CONTROL_CHARACTER").message,
+             Catch::Contains("corrupt the SMS"));
+  CHECK_THAT(only(lint("Code \u202E{{code}}"), "CONTROL_CHARACTER").message,
+             Catch::Contains("hide or reorder the text"));
+  CHECK(codes(lint("Code \u2066{{code}}\u2069")) ==
+        strings{"CONTROL_CHARACTER", "CONTROL_CHARACTER"});
+
+  // Line breaks stay allowed (LF and CR); so do the GSM characters and other invisible ones,
+  // which keep their UCS-2 warning.
+  CHECK(lint("Ihr Code:\r\n{{code}}\n").problems.empty());
+  CHECK(codes(lint("Code:\u00A0{{code}}")) == strings{"UCS2_CHARACTER"});
+  CHECK(codes(lint("Code:\u200B{{code}}")) == strings{"UCS2_CHARACTER"});  // zero-width space
+
+  // Next to another character forcing UCS-2: the dash is warned about, the escape refused.
+  const LintReport r = lint("{{code}} \u2014\x1B");
+  CHECK(codes(r) == strings{"CONTROL_CHARACTER", "UCS2_CHARACTER"});
+  CHECK(r.problems[0].position == 10);
+  CHECK(r.problems[1].position == 9);
 }
 
 TEST_CASE("the SMS must end with the WebOTP line", "[unit][lint]") {

@@ -32,21 +32,28 @@ class BrandRegistry {
   std::shared_ptr<const BrandCatalog> current() const;
   // The brand files alone, without overrides.
   std::shared_ptr<const BrandCatalog> files() const;
+  // The change counter of the brand's overrides in effect; -1 before any were loaded.
+  std::int64_t revision(const std::string& brand) const;
   // The ids of the brand files now loaded.
   std::vector<std::string> ids() const;
 
-  // New brand files (a reload): the overrides stay and are laid over them again.
-  void replace_files(BrandCatalog files);
-  // All overrides of one brand as of the brand's change counter `revision` (replacing the
-  // earlier set; a set older than the one in effect is ignored, so two readers racing cannot
-  // put an old set back). An override that does not pass the lint under the brand's current
-  // policy is left out (the file template applies) and named in the result as
-  // "brand/locale: CODE", for the log.
+  // New brand files (a reload): the overrides stay and are laid over them again. Returns the
+  // overrides left out (see replace_overrides), for the log.
+  std::vector<std::string> replace_files(BrandCatalog files);
+  // All overrides of one brand as of the brand's change counter `revision`, replacing the
+  // earlier set. Unless `authoritative`, a set older than the one in effect is ignored, so a
+  // saving request racing the poller cannot put an old set back; the poller is authoritative
+  // (it read the whole set at once), so a counter that went backwards (a Redis restored from a
+  // backup, a deleted key) is followed too. An override that does not pass the lint under the
+  // brand's current policy is left out (the file template applies) and named in the result as
+  // "brand/locale vN: CODES", for the log. Only this brand is rebuilt.
   std::vector<std::string> replace_overrides(const std::string& brand, std::int64_t revision,
-                                             LocaleOverrides overrides);
+                                             LocaleOverrides overrides, bool authoritative);
 
  private:
   std::vector<std::string> rebuild_locked();
+  // The file brand with its overrides laid over it.
+  Brand effective(const Brand& file, std::vector<std::string>& skipped) const;
 
   mutable std::mutex mutex_;
   std::shared_ptr<const BrandCatalog> files_;

@@ -81,7 +81,8 @@ class TemplateStore {
 };
 
 // Keeps a BrandRegistry's overrides in step with Redis: every `period` it reads each brand's
-// change counter and reloads the brands whose counter moved. One per process.
+// change counter and reloads the brands whose counter differs from the one in effect (also
+// when it went backwards). One per process.
 class TemplateSync {
  public:
   TemplateSync(boost::asio::io_context& ioc, TemplateStore& store, BrandRegistry& registry,
@@ -98,7 +99,6 @@ class TemplateSync {
   TemplateStore& store_;
   BrandRegistry& registry_;
   std::chrono::milliseconds period_;
-  std::map<std::string, std::int64_t> seen_;
   bool stopped_ = false;
 };
 

@@ -2,6 +2,8 @@
 // lines browsers and Android read. Pure functions.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,8 +23,15 @@ std::string format_amount(std::string_view amount, std::string_view currency,
 std::string webotp_line(std::string_view domain, std::string_view code,
                         std::string_view embedded_domain = {});
 
-// Android's SMS Retriever reads a message only if it is at most 140 bytes and carries the
-// app's 11-character hash.
+// The bytes the text takes as an SMS payload on the air (analyze_sms decides the encoding):
+// GSM-7 packs septets, ceil(septets * 7 / 8), an extension-table character (€, {, ...) counting
+// two septets; UCS-2 takes 2 bytes per UTF-16 code unit (4 for a character beyond U+FFFF). One
+// SMS carries 140 bytes: 160 GSM-7 septets or 70 UCS-2 units. nullopt for invalid UTF-8.
+std::optional<std::size_t> sms_payload_bytes(std::string_view utf8);
+
+// Android's SMS Retriever reads a message only if it is "no longer than 140 bytes" as encoded
+// for the air (sms_payload_bytes, not the UTF-8 length: 160 GSM characters, or 70 once one is
+// outside the GSM alphabet) and carries the app's 11-character hash. Invalid UTF-8 never fits.
 inline constexpr std::size_t android_max_bytes = 140;
 bool fits_android_retriever(std::string_view text, std::string_view app_hash);
 
