@@ -1,6 +1,7 @@
 #include "otpgate/api/requests.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/core/template_lint.hpp"
 #include "otpgate/core/templates.hpp"
 
 #include <arpa/inet.h>
@@ -61,8 +62,18 @@ std::optional<http::Response> check_order(const json& order, bool any_case_curre
   if (!order.is_object()) return invalid_argument("order", "Field 'order' must be an object.");
   if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"}, "order.")) return bad;
   std::string v;
-  if (auto bad = optional_string(order, "id", 64, v, "order.")) return bad;
-  if (auto bad = optional_string(order, "payee", 70, v, "order.")) return bad;
+  for (const auto& [field, max_len] :
+       {std::pair<const char*, std::size_t>{"id", 64}, {"payee", 70}}) {
+    if (auto bad = optional_string(order, field, max_len, v, "order.")) return bad;
+    // Both may be rendered into the SMS ({{order_id}}, {{payee}}).
+    if (!v.empty() && !safe_sms_value(v)) {
+      const std::string name = std::string("order.") + field;
+      return invalid_argument(name, "Field '" + name +
+                                        "' must be one line of text without control or "
+                                        "direction characters.");
+    }
+    v.clear();
+  }
   if (order.contains("amount") &&
       (!order["amount"].is_string() || !is_amount(order["amount"].get<std::string>())))
     return invalid_argument("order.amount",

@@ -386,4 +386,12 @@ LintReport lint_template(std::string_view text, std::string_view locale, const B
   return r;
 }
 
+bool safe_sms_value(std::string_view utf8) {
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto cp = next_code_point(utf8, i);
+    if (!cp || *cp == '\n' || *cp == '\r' || control_character(*cp)) return false;
+  }
+  return true;
+}
+
 }  // namespace otpgate

@@ -181,6 +181,22 @@ TEST_CASE("errors inside order name order.<field>", "[unit][requests]") {
   expect_error(parse_create(with_order({{"foo", 1}})), 400, "order.foo");
 }
 
+// Payee and order id are rendered into the SMS: a line break would let a caller add a line (a
+// second WebOTP line), a direction mark would reorder the text on the phone.
+TEST_CASE("payee and order id are one line without control or direction characters",
+          "[unit][requests]") {
+  for (const std::string bad : {"Shop\n@evil.example #123456", "Shop\r", "Sh\top", "Shop\x1b[31m",
+                                "Shop \u202Egnp.exe", "Shop\u200F"}) {
+    CAPTURE(bad);
+    expect_error(parse_create(with_order({{"payee", bad}})), 400, "order.payee");
+    expect_error(parse_create(with_order({{"id", bad}})), 400, "order.id");
+  }
+  for (const std::string ok : {"Nordwind Shop", "Café Ørsted", "ООО Ромашка", "Shop #1 @ Main"}) {
+    CAPTURE(ok);
+    CHECK(std::holds_alternative<CreateRequest>(parse_create(with_order({{"payee", ok}}))));
+  }
+}
+
 TEST_CASE("parse_check wants 4 to 10 letters or digits", "[unit][requests]") {
   for (const char* ok : {"123456", "ab12CD", "1234", "1234567890"}) {
     CAPTURE(ok);

@@ -58,6 +58,11 @@ struct SampleOrder {
 TemplateValues sample_values(const Brand& brand, std::string_view locale,
                              const SampleOrder& order = {});
 
+// A value a caller puts into an SMS (an order's payee or id): valid UTF-8 without line breaks
+// and without the characters the lint refuses in templates (CONTROL_CHARACTER), so a value can
+// neither add a line (a second WebOTP line) nor hide or reorder the text around it.
+bool safe_sms_value(std::string_view utf8);
+
 // Lints `text` as the brand's verification template for `locale`, rendered with `sample`.
 // Too long, empty or invalid UTF-8 text stops at that one error.
 LintReport lint_template(std::string_view text, std::string_view locale, const Brand& brand,
