@@ -1,5 +1,5 @@
 // otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
-// thread, and runs the HTTP server until SIGINT/SIGTERM.
+// thread, and runs the HTTP server until SIGINT/SIGTERM; SIGHUP reloads the brand files.
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/audit_log.hpp"
