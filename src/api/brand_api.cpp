@@ -46,21 +46,6 @@ std::string locale_of(const Brand& brand, std::string_view tag) {
   return std::string(tag);
 }
 
-http::Response json_response(unsigned status, const json& body) {
-  http::Response r;
-  r.status = status;
-  // Stored texts are valid UTF-8 (the lint refuses others); replace is the safety net.
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-http::Response method_not_allowed() {
-  http::Response r;
-  r.status = 405;
-  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
-  return r;
-}
-
 std::string etag_of(std::int64_t version) {
   return "\"" + std::to_string(version) + "\"";
 }
@@ -303,6 +288,26 @@ task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
   co_return r;
 }
 
+task<http::Response> BrandApi::save_and_render(const TemplateChange& change, const Brand& brand,
+                                               const std::string& source, const std::string& text,
+                                               const LintReport& report) {
+  auto saved = co_await save(change);
+  if (!saved) co_return store_error(saved.error());
+  const std::int64_t version = saved.value().version;
+  if (!saved.value().saved) {
+    json details = {{"current_version", version}};
+    co_return with_etag(error_response(errc::precondition_failed, {}, details), version);
+  }
+  // Rendered with the brands as they are now, the change laid over them.
+  const auto after = ctx_.brands.current();
+  const auto now = after->find(change.brand);
+  json body = template_json(now == after->end() ? brand : now->second, change.locale, version,
+                            source, text);
+  body["problems"] = problems_json(report);
+  body["sms"] = sms_json(report);
+  co_return with_etag(json_response(200, body), version);
+}
+
 std::optional<BrandApi::FileTemplate> BrandApi::file_template(const std::string& brand,
                                                               const std::string& locale) const {
   const auto files = ctx_.brands.files();
@@ -386,21 +391,8 @@ task<http::Response> BrandApi::write(http::Request& req, const ApiKey& key, cons
                               .action = "put",
                               .actor = key.id,
                               .now_ms = ctx_.clock.now_ms()};
-  auto saved = co_await save(change);
-  if (!saved) co_return store_error(saved.error());
-  if (!saved.value().saved) {
-    json details = {{"current_version", saved.value().version}};
-    co_return with_etag(error_response(errc::precondition_failed, {}, details),
-                        saved.value().version);
-  }
-  // Rendered with the brands as they are now, the edit laid over them.
-  const auto after = ctx_.brands.current();
-  const auto now = after->find(brand.id.str());
-  json body = template_json(now == after->end() ? brand : now->second, locale,
-                            saved.value().version, "api", t);
-  body["problems"] = problems_json(report);
-  body["sms"] = sms_json(report);
-  co_return with_etag(json_response(200, body), saved.value().version);
+  http::Response r = co_await save_and_render(change, brand, "api", t, report);
+  co_return r;
 }
 
 task<http::Response> BrandApi::preview(http::Request& req, const Brand& brand,
@@ -495,20 +487,9 @@ task<http::Response> BrandApi::rollback(http::Request& req, const ApiKey& key, c
                               .from_version = target,
                               .actor = key.id,
                               .now_ms = ctx_.clock.now_ms()};
-  auto saved = co_await save(change);
-  if (!saved) co_return store_error(saved.error());
-  if (!saved.value().saved) {
-    json details = {{"current_version", saved.value().version}};
-    co_return with_etag(error_response(errc::precondition_failed, {}, details),
-                        saved.value().version);
-  }
-  const auto after = ctx_.brands.current();
-  const auto now = after->find(id);
-  json out = template_json(now == after->end() ? brand : now->second, locale, saved.value().version,
-                           text ? "api" : file->source, shown);
-  out["problems"] = problems_json(report);
-  out["sms"] = sms_json(report);
-  co_return with_etag(json_response(200, out), saved.value().version);
+  const std::string source = text ? "api" : file->source;
+  http::Response r = co_await save_and_render(change, brand, source, shown, report);
+  co_return r;
 }
 
 task<http::Response> BrandApi::audit(http::Request& req, const std::string& brand) {

@@ -82,6 +82,20 @@ http::Response invalid_argument(std::string_view field, std::string_view message
   return error_response(errc::invalid_argument, message, {{"field", field}});
 }
 
+http::Response json_response(unsigned status, const nlohmann::json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+http::Response method_not_allowed() {
+  http::Response r;
+  r.status = 405;
+  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
+  return r;
+}
+
 void set_retry_after(http::Response& r, std::int64_t retry_after_ms) {
   const std::int64_t seconds = std::max<std::int64_t>(1, (retry_after_ms + 999) / 1000);
   r.headers.emplace_back("Retry-After", std::to_string(seconds));

@@ -31,20 +31,6 @@ const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys)
   return keys.find(crypto::sha256_hex(auth->substr(7)));
 }
 
-http::Response json_response(unsigned status, const nlohmann::json& body) {
-  http::Response r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
-http::Response method_not_allowed() {
-  http::Response r;
-  r.status = 405;
-  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
-  return r;
-}
-
 http::Response route_not_found() {
   return error_response(errc::not_found, "No such route.");
 }

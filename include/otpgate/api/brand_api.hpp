@@ -8,6 +8,7 @@
 #include "otpgate/app/template_store.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/core/ports.hpp"
+#include "otpgate/core/template_lint.hpp"
 #include "otpgate/http/message.hpp"
 
 #include <string>
@@ -40,6 +41,10 @@ class BrandApi {
   task<http::Response> rollback(http::Request& req, const ApiKey& key, const Brand& brand,
                                 const std::string& locale);
   task<http::Response> audit(http::Request& req, const std::string& brand);
+  // Saves (save below) and answers the saved template, or 412 with the current version.
+  task<http::Response> save_and_render(const TemplateChange& change, const Brand& brand,
+                                       const std::string& source, const std::string& text,
+                                       const LintReport& report);
   // Saves and, on success, lays the brand's stored templates over this process's brands at
   // once (other processes follow within TemplateSync's period).
   task<result<SaveOutcome>> save(const TemplateChange& change);

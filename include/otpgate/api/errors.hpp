@@ -27,6 +27,12 @@ http::Response error_response(errc e, std::string_view message, const nlohmann::
 // 400 INVALID_ARGUMENT naming the field.
 http::Response invalid_argument(std::string_view field, std::string_view message);
 
+// A JSON success response (invalid UTF-8 in strings is replaced, never thrown).
+http::Response json_response(unsigned status, const nlohmann::json& body);
+
+// 405 METHOD_NOT_ALLOWED.
+http::Response method_not_allowed();
+
 // Adds Retry-After in whole seconds, rounded up, at least 1.
 void set_retry_after(http::Response& r, std::int64_t retry_after_ms);
 
