@@ -40,11 +40,12 @@ struct ThreadState {
               const std::vector<std::string>& gateway_names)
       : redis(ioc, cfg.redis),
         store(redis),
+        limits(redis),
         events(ioc, redis, cfg.events_max_len),
         http(ioc),
         gateways(gateways::create(gateway_names, catalog, http, cfg.gateways)),
         dispatcher(gateways, catalog, clock, random),
-        service(ServiceDeps{brands, store, events, dispatcher, clock, random, keyring,
+        service(ServiceDeps{brands, store, limits, events, dispatcher, clock, random, keyring,
                             cfg.retention_ms}),
         templates(redis),
         audit(redis),
@@ -64,6 +65,7 @@ struct ThreadState {
 
   redis::Connection redis;
   RedisStore store;
+  RedisRateLimiter limits;
   RedisEventSink events;
   crypto::OpensslRandom random;
   gateways::CurlMulti http;
@@ -79,9 +81,9 @@ struct ThreadState {
 
 int print_script(const std::string& name) {
   const std::map<std::string, std::string_view> all = {
-      {"create", scripts::create}, {"check", scripts::check},       {"resend", scripts::resend},
-      {"cancel", scripts::cancel}, {"delivery", scripts::delivery}, {"expire", scripts::expire},
-      {"report", scripts::report}};
+      {"create", scripts::create}, {"check", scripts::check},          {"resend", scripts::resend},
+      {"cancel", scripts::cancel}, {"delivery", scripts::delivery},    {"expire", scripts::expire},
+      {"report", scripts::report}, {"rate_limit", scripts::rate_limit}};
   auto it = all.find(name);
   if (it == all.end()) {
     std::cerr << "otpgate: unknown script '" << name << "'\n";

@@ -29,6 +29,8 @@ PublicError public_error(errc e) {
       return {429, "RESEND_TOO_SOON", "A resend is not allowed yet; see Retry-After."};
     case errc::send_limit_reached:
       return {429, "SEND_LIMIT_REACHED", "No more sends are allowed for this verification."};
+    case errc::too_many_requests:
+      return {429, "TOO_MANY_REQUESTS", "Too many SMS were requested; see Retry-After."};
     case errc::phone_blocked:
       return {403, "PHONE_NUMBER_BLOCKED",
               "The phone number is temporarily locked after too many failed checks."};

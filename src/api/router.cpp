@@ -42,9 +42,10 @@ http::Response Router::render(const Answer& a, unsigned success_status) const {
   if (a.error == errc::ok) return json_response(success_status, verification_json(*a.record, now));
   nlohmann::json details = nlohmann::json::object();
   if (a.attempts_left >= 0) details["attempts_left"] = a.attempts_left;
+  if (!a.limit.empty()) details["limit"] = a.limit;
   if (a.record && a.error != errc::not_found)
     details["verification"] = verification_json(*a.record, now);
-  http::Response r = error_response(a.error, {}, details);
+  http::Response r = error_response(a.error, a.message, details);
   if (a.retry_after_ms > 0) set_retry_after(r, a.retry_after_ms);
   return r;
 }
@@ -146,6 +147,8 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   CreateCommand cmd{.brand = &brand->second,
                     .phone = phone->number,
                     .country = phone->country,
+                    .sms_line = crypto::receives_codes(phone->line_type),
+                    .client_ip = c.client_ip,
                     .locale = c.locale,
                     .order_json = c.order.is_null() ? "" : c.order.dump(),
                     .metadata_json = c.metadata.is_null() ? "" : c.metadata.dump(),

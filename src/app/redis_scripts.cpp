@@ -30,6 +30,32 @@ namespace otpgate::scripts {
   "  return b and (brand == '*' or b == brand)\n"                                 \
   "end\n"
 
+// Mirrors gcra_admit (core/rate_limit.cpp). Numbers are written with %.0f: tostring would use
+// %.14g, enough for a millisecond epoch but not guaranteed for every value.
+const std::string_view rate_limit =
+    "local now = tonumber(ARGV[1])\n"
+    "local tats = {}\n"
+    "local retry = 0\n"
+    "for i = 1, #KEYS do\n"
+    "  local interval = tonumber(ARGV[2 * i])\n"
+    "  local burst = tonumber(ARGV[2 * i + 1])\n"
+    "  local tolerance = (burst - 1) * interval\n"
+    "  local tat = tonumber(redis.call('GET', KEYS[i]) or now) or now\n"
+    "  if tat < now then tat = now end\n"
+    "  if tat > now + burst * interval then tat = now + burst * interval end\n"
+    "  if tat - now > tolerance then\n"
+    "    local wait = tat - tolerance - now\n"
+    "    if wait > retry then retry = wait end\n"
+    "  end\n"
+    "  tats[i] = tat + interval\n"
+    "end\n"
+    "if retry > 0 then return {0, retry} end\n"
+    "for i = 1, #KEYS do\n"
+    "  redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX',\n"
+    "             string.format('%.0f', tats[i] - now))\n"
+    "end\n"
+    "return {1, 0}\n";
+
 const std::string_view create =
     // A replay answers the first request even when the phone was locked since: it sends nothing.
     "if ARGV[3] ~= '' then\n"

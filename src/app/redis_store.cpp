@@ -28,12 +28,14 @@ const redis::Script& script(std::string_view source) {
   static const redis::Script delivery_s{std::string(scripts::delivery)};
   static const redis::Script expire_s{std::string(scripts::expire)};
   static const redis::Script report_s{std::string(scripts::report)};
+  static const redis::Script rate_limit_s{std::string(scripts::rate_limit)};
   if (source.data() == scripts::create.data()) return create_s;
   if (source.data() == scripts::check.data()) return check_s;
   if (source.data() == scripts::resend.data()) return resend_s;
   if (source.data() == scripts::cancel.data()) return cancel_s;
   if (source.data() == scripts::delivery.data()) return delivery_s;
   if (source.data() == scripts::report.data()) return report_s;
+  if (source.data() == scripts::rate_limit.data()) return rate_limit_s;
   return expire_s;
 }
 
@@ -113,6 +115,50 @@ std::string RedisKeys::lock_level(std::string_view tag) {
 }
 std::string RedisKeys::events(std::string_view brand) {
   return "otp:events:" + std::string(brand);
+}
+std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
+  std::string tag;
+  switch (subject.scope) {
+    case LimitScope::phone:
+      tag = subject.id;
+      break;
+    case LimitScope::ip:
+      tag = "rl:ip:" + subject.id;
+      break;
+    case LimitScope::prefix:
+      tag = "rl:px:" + subject.brand + ":" + subject.id;
+      break;
+    case LimitScope::brand:
+      tag = "rl:b:" + subject.brand;
+      break;
+  }
+  return "otp:{" + tag + "}:rl:" + std::to_string(rate.period_ms / 1000);
+}
+
+RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
+
+task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
+  std::vector<std::string> keys;
+  std::vector<std::string> args = {std::to_string(now_ms)};
+  for (const Rate& r : subject.rates) {
+    if (!r.enabled()) continue;
+    keys.push_back(RedisKeys::rate(subject, r));
+    args.push_back(std::to_string(r.interval_ms()));
+    args.push_back(std::to_string(r.count));
+  }
+  if (keys.empty()) co_return RateVerdict{};
+  auto reply = co_await conn_.eval(script(scripts::rate_limit), keys, args);
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    co_return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.size() != 2 ||
+      r.elements[0].type != Reply::kind::integer || r.elements[1].type != Reply::kind::integer)
+    co_return errc::store_protocol;
+  co_return RateVerdict{.allowed = r.elements[0].integer == 1,
+                        .retry_after_ms = r.elements[1].integer};
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "otpgate/app/verification_service.hpp"
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/core/rate_limit.hpp"
 #include "otpgate/core/sms_text.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -154,8 +155,80 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
   co_return Answer{.record = after.value()};
 }
 
+namespace {
+
+// The public sentence for a denied limit: which limit in words, never a number or an address.
+std::string limit_message(LimitScope scope) {
+  switch (scope) {
+    case LimitScope::phone:
+      return "Too many SMS were requested for this phone number; retry after Retry-After "
+             "seconds.";
+    case LimitScope::ip:
+      return "Too many verifications were started from this client IP; retry after Retry-After "
+             "seconds.";
+    case LimitScope::prefix:
+      return "Too many SMS were requested for numbers of this number range; retry after "
+             "Retry-After seconds.";
+    case LimitScope::brand:
+      break;
+  }
+  return "This brand has requested too many SMS; retry after Retry-After seconds.";
+}
+
+}  // namespace
+
+task<Answer> VerificationService::admit_send(const Brand& brand, const std::string& tag,
+                                             const VerificationRecord& r,
+                                             const std::string& client_ip) {
+  const RateLimitPolicy& p = brand.limits;
+  std::vector<RateSubject> subjects;
+  subjects.push_back(RateSubject{.scope = LimitScope::phone,
+                                 .brand = r.brand,
+                                 .id = tag,
+                                 .rates = {p.phone_per_10_minutes, p.phone_per_day}});
+  if (!client_ip.empty() && p.ip_per_hour.enabled())
+    subjects.push_back(
+        RateSubject{.scope = LimitScope::ip,
+                    .brand = r.brand,
+                    .id = to_hex(d_.keys.mac(KeyPurpose::rate_limit, r.brand + "|" + client_ip)),
+                    .rates = {p.ip_per_hour}});
+  if (p.prefix_per_hour.enabled())
+    subjects.push_back(RateSubject{.scope = LimitScope::prefix,
+                                   .brand = r.brand,
+                                   .id = destination_prefix(r.phone, p.prefix_digits),
+                                   .rates = {p.prefix_per_hour}});
+  if (p.brand_per_minute.enabled())
+    subjects.push_back(
+        RateSubject{.scope = LimitScope::brand, .brand = r.brand, .rates = {p.brand_per_minute}});
+  for (const RateSubject& s : subjects) {
+    const std::int64_t now = d_.clock.now_ms();
+    auto verdict = co_await d_.limits.admit(s, now);
+    if (!verdict) co_return failure(to_errc(verdict.error()));
+    if (verdict.value().allowed) continue;
+    Event e{.type = EventType::rate_limited,
+            .brand = r.brand,
+            .verification_id = r.sends > 1 ? r.id : std::string(),
+            .phone_masked = masked(r.phone),
+            .country = r.country,
+            .at_ms = now,
+            .metadata_json = r.metadata_json,
+            .limit = std::string(to_string(s.scope))};
+    d_.events.publish(e);
+    co_return Answer{.error = errc::too_many_requests,
+                     .retry_after_ms = verdict.value().retry_after_ms,
+                     .message = limit_message(s.scope),
+                     .limit = std::string(to_string(s.scope))};
+  }
+  co_return Answer{};
+}
+
 task<Answer> VerificationService::create(const CreateCommand& cmd) {
   if (!cmd.brand->country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
+  if (!cmd.sms_line) {
+    Answer refused = failure(errc::phone_not_allowed);
+    refused.message = "This phone number is not a mobile number; codes are sent to mobiles only.";
+    co_return refused;
+  }
   std::string binding;
   if (cmd.brand->psd2_dynamic_linking) {
     // The HTTP edge names the missing field; this guards every other caller (a route without an
@@ -166,6 +239,10 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   }
   const std::int64_t now = d_.clock.now_ms();
   const NewVerification v = draft(cmd, binding, now);
+  // Limits before the store's create: a send refused here leaves no record behind. An idempotent
+  // replay counts too (the store tells a replay apart only inside its create).
+  const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
+  if (admitted.error != errc::ok) co_return admitted;
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   switch (created.value().what) {
@@ -255,6 +332,25 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
 }
 
 task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand) {
+  // The rate limits count a resend only when it would send: read the record, apply the resend
+  // rule to a copy (cooldown, max sends, status) and count before the script, which decides
+  // again atomically. A race between two resends can count one that the script then refuses.
+  auto found = co_await d_.store.get(id);
+  if (!found) co_return failure(to_errc(found.error()));
+  if (found.value() && (brand == "*" || found.value()->brand == brand)) {
+    VerificationRecord preview = *found.value();
+    std::int64_t wait = 0;
+    if (apply_resend(preview, d_.clock.now_ms(), wait) == ResendResult::sent) {
+      const auto brands = d_.brands.current();
+      const auto b = brands->find(preview.brand);
+      if (b != brands->end()) {
+        const std::string tag(id.tag());
+        const std::string no_ip;  // a named local: no temporaries in a co_await (g++ 12)
+        const Answer admitted = co_await admit_send(b->second, tag, preview, no_ip);
+        if (admitted.error != errc::ok) co_return admitted;
+      }
+    }
+  }
   auto out = co_await d_.store.resend(id, brand, d_.clock.now_ms());
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();

@@ -55,6 +55,24 @@ DeliveryPolicy delivery_policy_from(const json& d) {
   return p;
 }
 
+Rate rate_field(const json& obj, const char* name, Rate fallback) {
+  if (obj.contains(name)) fallback.count = obj[name].get<int>();
+  return fallback;
+}
+
+RateLimitPolicy limits_policy_from(const json& l) {
+  RateLimitPolicy p;
+  p.phone_per_10_minutes = rate_field(l, "phone_sends_per_10_minutes", p.phone_per_10_minutes);
+  p.phone_per_day = rate_field(l, "phone_sends_per_day", p.phone_per_day);
+  p.ip_per_hour = rate_field(l, "ip_creates_per_hour", p.ip_per_hour);
+  p.prefix_per_hour = rate_field(l, "prefix_sends_per_hour", p.prefix_per_hour);
+  p.brand_per_minute = rate_field(l, "brand_sends_per_minute", p.brand_per_minute);
+  p.prefix_digits = l.value("prefix_digits", p.prefix_digits);
+  if (p.phone_per_10_minutes.count < 1 || p.phone_per_day.count < 1)
+    throw std::invalid_argument("/limits: the phone limits cannot be switched off");
+  return p;
+}
+
 }  // namespace
 
 bool Brand::country_allowed(std::string_view iso2) const {
@@ -92,6 +110,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
     if (!is_bcp47(l)) throw std::invalid_argument("/locales: " + l + " is not a BCP 47 tag");
   b.code = code_policy_from(doc.value("code", json::object()));
   b.lock = lock_policy_from(doc.value("lock", json::object()));
+  b.limits = limits_policy_from(doc.value("limits", json::object()));
   b.allowed_countries = doc.at("allowed_countries").get<std::vector<std::string>>();
   b.gateways = doc.at("gateways").get<std::vector<std::string>>();
   b.delivery = delivery_policy_from(doc.value("delivery", json::object()));

@@ -32,6 +32,8 @@ class category final : public boost::system::error_category {
         return "resend too soon";
       case errc::send_limit_reached:
         return "send limit reached";
+      case errc::too_many_requests:
+        return "too many requests";
       case errc::phone_blocked:
         return "phone number blocked";
       case errc::phone_not_allowed:

@@ -5,10 +5,10 @@
 namespace otpgate {
 
 std::string_view to_string(EventType t) {
-  static constexpr std::array<std::string_view, 13> names = {
-      "created",       "sent",      "resent",     "send_failed", "checked_right",
-      "checked_wrong", "approved",  "failed",     "expired",     "cancelled",
-      "locked",        "delivered", "undelivered"};
+  static constexpr std::array<std::string_view, 14> names = {
+      "created",       "sent",      "resent",      "send_failed", "checked_right",
+      "checked_wrong", "approved",  "failed",      "expired",     "cancelled",
+      "locked",        "delivered", "undelivered", "rate_limited"};
   return names[static_cast<std::size_t>(t)];
 }
 
@@ -26,6 +26,7 @@ std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
   if (e.send > 0) f.emplace_back("send", std::to_string(e.send));
   if (!e.locale.empty()) f.emplace_back("locale", e.locale);
   if (!e.metadata_json.empty()) f.emplace_back("metadata", e.metadata_json);
+  if (!e.limit.empty()) f.emplace_back("limit", e.limit);
   return f;
 }
 

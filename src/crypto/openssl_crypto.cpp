@@ -29,7 +29,8 @@ Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
 
 OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret) {
   static constexpr const char* labels[] = {"otpgate/v1/phone-tag", "otpgate/v1/code-derivation",
-                                           "otpgate/v1/code-check", "otpgate/v1/idempotency"};
+                                           "otpgate/v1/code-check", "otpgate/v1/idempotency",
+                                           "otpgate/v1/rate-limit"};
   const auto& s = server_secret.reveal();
   const std::span<const std::uint8_t> key(reinterpret_cast<const std::uint8_t*>(s.data()),
                                           s.size());

@@ -42,6 +42,7 @@ struct ServiceFixture {
   boost::asio::io_context ioc;
   redis::Connection conn{ioc, config()};
   RedisStore store{conn};
+  RedisRateLimiter limits{conn};
   RedisEventSink events{ioc, conn, 1000};
   FakeClock clock;
   crypto::OpensslRandom random;
@@ -56,7 +57,7 @@ struct ServiceFixture {
       gateways::create({"file"}, catalog, http, gateways::GatewaySettings{outbox});
   SmsDispatcher dispatcher{gateways, catalog, clock, random};
   VerificationService service{
-      ServiceDeps{registry, store, events, dispatcher, clock, random, keys, 60'000}};
+      ServiceDeps{registry, store, limits, events, dispatcher, clock, random, keys, 60'000}};
 
   static redis::Config config() {
     redis::Config c;

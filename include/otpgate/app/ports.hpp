@@ -6,6 +6,7 @@
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/events.hpp"
+#include "otpgate/core/rate_limit.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/core/verification.hpp"
 
@@ -14,6 +15,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace otpgate {
 
@@ -129,6 +132,45 @@ class SmsGateway {
   // One attempt to hand the message to the gateway, finished within `timeout`. Never throws;
   // every failure is a transient or permanent SendAttempt with a loggable reason.
   virtual task<SendAttempt> send(const SmsMessage& message, milliseconds timeout) = 0;
+};
+
+// What a rate limit counts (brand policy, core/brand.hpp RateLimitPolicy).
+enum class LimitScope { phone, ip, prefix, brand };
+
+inline std::string_view to_string(LimitScope s) {
+  switch (s) {
+    case LimitScope::phone:
+      return "phone";
+    case LimitScope::ip:
+      return "ip";
+    case LimitScope::prefix:
+      return "prefix";
+    case LimitScope::brand:
+      break;
+  }
+  return "brand";
+}
+
+struct RateSubject {
+  LimitScope scope = LimitScope::phone;
+  std::string brand;
+  // phone: the phone's hash tag; ip: a hex MAC of brand|ip (never the IP); prefix: the
+  // destination prefix ("+49151"); brand: "".
+  std::string id;
+  std::vector<Rate> rates;  // enabled ones only; one event counts against all of them
+};
+
+struct RateVerdict {
+  bool allowed = true;
+  std::int64_t retry_after_ms = 0;  // denied: until one more event would be admitted
+};
+
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // Admits one event against every rate of the subject atomically: all of them count it, or (a
+  // rate denies) none does.
+  virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
 };
 
 class EventSink {

@@ -39,6 +39,12 @@ extern const std::string_view delivery;
 // -> {"not_found"} | {applied | stale, resend_claimed (1/0), fields...}
 extern const std::string_view report;
 
+// GCRA rate limit (core/rate_limit.hpp gcra_admit), all-or-nothing over keys of one hash slot.
+// KEYS: one per rate. ARGV: now, then interval_ms and burst per key.
+// -> {1, 0} admitted (every key's TAT stored with a TTL until it) | {0, retry_after_ms}
+//    denied (nothing changed; the longest wait among the keys that denied)
+extern const std::string_view rate_limit;
+
 // KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
 extern const std::string_view expire;
 

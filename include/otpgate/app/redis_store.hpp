@@ -18,6 +18,9 @@ struct RedisKeys {
   static std::string lock(std::string_view tag);
   static std::string lock_level(std::string_view tag);
   static std::string events(std::string_view brand);
+  // A rate limit's key: the phone's under its tag, the others under their own tags
+  // ({rl:ip:<mac>}, {rl:px:<brand>:<prefix>}, {rl:b:<brand>}), named by the period in seconds.
+  static std::string rate(const RateSubject& subject, const Rate& rate);
 };
 
 class RedisStore final : public VerificationStore {
@@ -40,6 +43,16 @@ class RedisStore final : public VerificationStore {
                                            std::int64_t now_ms) override;
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
   bool ready() const override;
+
+ private:
+  redis::Connection& conn_;
+};
+
+// RateLimiter on Redis: one EVALSHA of the GCRA script per subject.
+class RedisRateLimiter final : public RateLimiter {
+ public:
+  explicit RedisRateLimiter(redis::Connection& conn);
+  task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) override;
 
  private:
   redis::Connection& conn_;

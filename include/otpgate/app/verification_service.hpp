@@ -20,7 +20,11 @@ struct CreateCommand {
   const Brand* brand = nullptr;  // from a snapshot the caller keeps alive for the call
   PhoneNumber phone;
   std::string country;
-  std::string locale;  // requested (may be empty)
+  // The number's line type receives SMS (libphonenumber: mobile, or fixed_line_or_mobile where a
+  // plan does not tell them apart); create answers phone_not_allowed otherwise.
+  bool sms_line = true;
+  std::string client_ip;  // the customer's IP for the IP rate limit; "" when the request had none
+  std::string locale;     // requested (may be empty)
   // "" or the validated order object. Required with amount, currency and payee when the brand
   // has psd2_dynamic_linking (the code is then bound to them); create answers permission_denied
   // otherwise, so no route can issue an unbound code for such a brand.
@@ -37,11 +41,14 @@ struct Answer {
   std::int64_t retry_after_ms = 0;
   int attempts_left = -1;  // for code_invalid
   bool replayed = false;   // create: an idempotent replay of an earlier request
+  std::string message;     // "" or a more precise public message than the error's default
+  std::string limit;       // too_many_requests: the limit that denied (phone, ip, prefix, brand)
 };
 
 struct ServiceDeps {
   const BrandRegistry& brands;
   VerificationStore& store;
+  RateLimiter& limits;
   EventSink& events;
   SmsDispatcher& dispatcher;
   const Clock& clock;
@@ -85,6 +92,13 @@ class VerificationService {
   // The automatic resend an undelivered report claimed: the gateway after the one that failed.
   task<void> resend_after_undelivered(const VerificationRecord& r);
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
+  // Counts one send (a create or a resend) against the brand's rate limits, narrowest first:
+  // phone, IP (client_ip "" skips it), prefix, brand. Stops at the first that denies; those
+  // before it stay counted. ok, too_many_requests (with the limit and Retry-After, and a
+  // rate_limited event) or the store's error. `r` supplies brand, phone, country and (for a
+  // resend) the verification id.
+  task<Answer> admit_send(const Brand& brand, const std::string& tag, const VerificationRecord& r,
+                          const std::string& client_ip);
 
   ServiceDeps d_;
 };

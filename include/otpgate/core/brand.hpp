@@ -4,6 +4,7 @@
 
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/delivery.hpp"
+#include "otpgate/core/rate_limit.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/core/types.hpp"
 
@@ -37,6 +38,18 @@ struct LockPolicy {
   milliseconds max_duration{86'400'000};
 };
 
+// Rate limits (GCRA: `count` at once, then one more every period / count; count 0 = no limit).
+// Sends are creates plus resends. Checked in this order on every send: phone, IP (creates with
+// a client_ip only), prefix, brand; see docs/api.md "Rate limits".
+struct RateLimitPolicy {
+  Rate phone_per_10_minutes{5, 600'000};   // sends per phone (per brand), at least 1
+  Rate phone_per_day{10, 86'400'000};      // sends per phone (per brand), at least 1
+  Rate ip_per_hour{30, 3'600'000};         // creates per customer IP (per brand)
+  Rate prefix_per_hour{1'000, 3'600'000};  // sends per destination prefix (per brand)
+  Rate brand_per_minute{600, 60'000};      // sends of the brand
+  int prefix_digits = 3;                   // digits after the country code in a prefix
+};
+
 struct Brand {
   BrandId id;
   std::string display_name;
@@ -45,6 +58,7 @@ struct Brand {
   std::string default_locale;
   CodePolicy code;
   LockPolicy lock;
+  RateLimitPolicy limits;
   std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> gateways;           // failover order
   DeliveryPolicy delivery;

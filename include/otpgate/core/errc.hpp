@@ -21,6 +21,7 @@ enum class errc {
   not_pending,           // approved, failed, cancelled, send_failed
   resend_too_soon,       // inside the resend cooldown
   send_limit_reached,    // max sends used
+  too_many_requests,     // a rate limit (phone, IP, prefix, brand) denied a send
   phone_blocked,         // the phone is locked for this brand
   phone_not_allowed,     // country or line type outside the brand's policy
   idempotency_conflict,  // same Idempotency-Key, different body

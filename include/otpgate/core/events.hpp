@@ -22,8 +22,9 @@ enum class EventType {
   expired,
   cancelled,
   locked,
-  delivered,    // a gateway's report: the SMS reached the phone
-  undelivered,  // a gateway's report: it did not (undelivered or failed)
+  delivered,     // a gateway's report: the SMS reached the phone
+  undelivered,   // a gateway's report: it did not (undelivered or failed)
+  rate_limited,  // a rate limit denied a send (the limit in `limit`; no verification id on create)
 };
 
 std::string_view to_string(EventType t);
@@ -40,6 +41,7 @@ struct Event {
   std::int64_t at_ms = 0;
   std::string locale;
   std::string metadata_json;  // the create request's metadata, echoed
+  std::string limit;          // rate_limited: phone, ip, prefix or brand
 };
 
 // Flat field/value pairs as written to the Redis stream (XADD ... field value ...).

@@ -27,7 +27,7 @@ using Digest = std::array<std::uint8_t, 32>;
 
 // What a derived key is for; each purpose has its own key, derived from the server secret, so a
 // value computed for one purpose is useless for another.
-enum class KeyPurpose { phone_tag, code_derivation, code_check, idempotency };
+enum class KeyPurpose { phone_tag, code_derivation, code_check, idempotency, rate_limit };
 
 class Keyring {
  public:

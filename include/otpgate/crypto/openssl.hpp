@@ -24,7 +24,7 @@ class OpensslKeyring final : public Keyring {
   Digest mac(KeyPurpose purpose, std::string_view data) const override;
 
  private:
-  std::array<Secret<Digest>, 4> keys_;
+  std::array<Secret<Digest>, 5> keys_;
 };
 
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data);
