@@ -7,6 +7,7 @@
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
+#include "otpgate/app/subscriber_store.hpp"
 #include "otpgate/app/template_store.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
@@ -49,7 +50,8 @@ struct ThreadState {
                             cfg.retention_ms}),
         templates(redis),
         audit(redis),
-        brand_api(api::BrandApiContext{brands, templates, audit, clock}),
+        subscribers(redis, keyring),
+        brand_api(api::BrandApiContext{brands, templates, audit, subscribers, clock}),
         router(api::ApiContext{keys, brands, service, clock, catalog, brand_api}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files.
@@ -74,6 +76,7 @@ struct ThreadState {
   VerificationService service;
   TemplateStore templates;
   AuditLog audit;
+  SubscriberStore subscribers;
   api::BrandApi brand_api;
   api::Router router;
   std::optional<TemplateSync> sync;

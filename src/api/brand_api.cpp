@@ -4,6 +4,7 @@
 #include "otpgate/api/requests.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/core/template_lint.hpp"
+#include "otpgate/crypto/phone_parser.hpp"
 #include "otpgate/gateways/http.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -212,11 +213,78 @@ http::Response with_etag(http::Response r, std::int64_t version) {
   return r;
 }
 
+constexpr std::size_t reason_max_chars = 500;
+
+// The phone in a subscriber path: E.164, written "+49..." or "%2B49..." (a client that encodes
+// the "+" as it would in a query); nothing else is decoded.
+std::optional<PhoneNumber> phone_of_segment(std::string_view segment) {
+  std::string e164(segment);
+  if (segment.size() > 3 && segment[0] == '%' && segment[1] == '2' &&
+      (segment[2] == 'B' || segment[2] == 'b'))
+    e164 = "+" + std::string(segment.substr(3));
+  auto parsed = crypto::parse_phone(e164);
+  if (!parsed) return std::nullopt;
+  return parsed->number;
+}
+
+std::size_t code_points(std::string_view utf8) {
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// An unlock's body: {"reason": "..."}, 1 to 500 characters on one line.
+Parsed<std::string> parse_unlock(const http::Request& req) {
+  // An empty body is a missing reason (named as such), not an unreadable body.
+  auto body = parse_json_object(req, true);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const json& j = std::get<json>(body);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "reason")
+      return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  const std::string reason = j.contains("reason") && j["reason"].is_string()
+                                 ? j["reason"].get<std::string>()
+                                 : std::string();
+  const std::size_t n = code_points(reason);
+  if (n == 0 || n > reason_max_chars || !safe_sms_value(reason))
+    return invalid_argument("reason",
+                            "Field 'reason' is required: why the number is unlocked, 1 to 500 "
+                            "characters on one line.");
+  return reason;
+}
+
+json subscriber_json(const std::string& brand, const PhoneNumber& phone, const SubscriberState& s,
+                     std::int64_t now_ms) {
+  json recent = json::array();
+  for (const auto& v : s.recent)
+    recent.push_back(
+        {{"id", v.id},
+         {"status", v.status},
+         {"created_at", rfc3339(v.created_ms)},
+         {"delivery_status", v.delivery_status.empty() ? json(nullptr) : json(v.delivery_status)}});
+  const bool locked = s.locked_for_ms > 0;
+  return {{"brand", brand},
+          {"phone_number", phone.masked()},
+          {"locked", locked},
+          {"locked_until", locked ? json(rfc3339(now_ms + s.locked_for_ms)) : json(nullptr)},
+          {"failed_checks", s.failed_checks},
+          {"lock_level", s.lock_level},
+          {"sends_today", s.sends_24h},
+          {"recent_verifications", recent}};
+}
+
 }  // namespace
 
 std::string brand_log_route(std::string_view path) {
   const auto parts = split_path(path.substr(brands_prefix.size()));
   if (parts.size() == 2 && parts[1] == "audit") return "/v1/brands/{brand}/audit";
+  // Never the phone of a subscriber path (the masked one is logged separately).
+  if (parts.size() >= 2 && parts[1] == "subscribers") {
+    if (parts.size() == 3) return "/v1/brands/{brand}/subscribers/{phone}";
+    if (parts.size() == 4 && parts[3] == "unlock")
+      return "/v1/brands/{brand}/subscribers/{phone}/unlock";
+    return "{unmatched}";
+  }
   if (parts.size() < 2 || parts[1] != "templates" || parts.size() > 4) return "{unmatched}";
   if (parts.size() == 2) return "/v1/brands/{brand}/templates";
   if (parts.size() == 3) return "/v1/brands/{brand}/templates/{locale}";
@@ -235,17 +303,22 @@ task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
   const std::string_view resource = parts[1];
   const bool is_audit = resource == "audit" && parts.size() == 2;
   const std::string_view action = parts.size() == 4 ? parts[3] : std::string_view();
+  const bool is_subscriber =
+      resource == "subscribers" && (parts.size() == 3 || (parts.size() == 4 && action == "unlock"));
   const bool known_action =
       action.empty() || action == "preview" || action == "versions" || action == "rollback";
-  if (!is_audit && (resource != "templates" || parts.size() > 4 || !known_action))
+  if (!is_audit && !is_subscriber && (resource != "templates" || parts.size() > 4 || !known_action))
     co_return error_response(errc::not_found, "No such route.");
 
-  const bool role_ok = is_audit ? key.has_role(Role::support) || key.has_role(Role::admin)
-                                : key.has_role(Role::brand_manager);
+  const bool role_ok = is_audit        ? key.has_role(Role::support) || key.has_role(Role::admin)
+                       : is_subscriber ? key.has_role(Role::support)
+                                       : key.has_role(Role::brand_manager);
   if (!role_ok)
     co_return error_response(errc::permission_denied,
                              is_audit ? "The audit log needs the support or admin role."
-                                      : "Templates need an API key with the brand_manager role.");
+                             : is_subscriber
+                                 ? "Subscribers need an API key with the support role."
+                                 : "Templates need an API key with the brand_manager role.");
   // The brand check comes before the lookup: a key of another brand learns nothing, not even
   // whether the brand exists.
   if (!key.covers_brand(brand_id))
@@ -255,6 +328,12 @@ task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
   if (brand == brands->end()) co_return error_response(errc::not_found, "No such brand.");
 
   const std::string_view method = req.method;
+  if (is_subscriber) {
+    const bool unlock = parts.size() == 4;
+    if (method != (unlock ? "POST" : "GET")) co_return method_not_allowed();
+    http::Response r = co_await subscriber(req, key, brand_id, parts[2], unlock);
+    co_return r;
+  }
   const bool method_ok = is_audit || parts.size() == 2 ? method == "GET"
                          : action.empty()              ? method == "GET" || method == "PUT"
                          : action == "versions"        ? method == "GET"
@@ -489,6 +568,43 @@ task<http::Response> BrandApi::rollback(http::Request& req, const ApiKey& key, c
                               .now_ms = ctx_.clock.now_ms()};
   const std::string source = text ? "api" : file->source;
   http::Response r = co_await save_and_render(change, brand, source, shown, report);
+  co_return r;
+}
+
+task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
+                                          const std::string& brand, std::string_view phone_segment,
+                                          bool unlock) {
+  const auto phone = phone_of_segment(phone_segment);
+  if (!phone)
+    co_return invalid_argument("phone_number",
+                               "The phone number in the path must be a valid number in E.164 "
+                               "format, such as +4915112345678 (or %2B4915112345678).");
+  std::string reason;
+  if (unlock) {
+    auto parsed = parse_unlock(req);
+    if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
+    reason = std::move(std::get<std::string>(parsed));
+  }
+  const std::int64_t now = ctx_.clock.now_ms();
+  const std::string masked = phone->masked();
+  std::vector<std::pair<std::string, std::string>> entry = {
+      {"action", unlock ? "subscriber.unlock" : "subscriber.lookup"},
+      {"actor", key.id},
+      {"target", masked},
+      {"at", std::to_string(now)}};
+  if (unlock) entry.emplace_back("reason", reason);
+  // The entry comes first: an action the log cannot record is not done (503). A failure after
+  // it leaves the entry of an attempt, which the caller's 503 reports.
+  auto logged = co_await ctx_.audit.append(brand, entry);
+  if (!logged) co_return store_error(logged.error());
+  result<SubscriberState> state = errc::store_protocol;
+  if (unlock)
+    state = co_await ctx_.subscribers.unlock(brand, *phone, now);
+  else
+    state = co_await ctx_.subscribers.lookup(brand, *phone, now);
+  if (!state) co_return store_error(state.error());
+  http::Response r = json_response(200, subscriber_json(brand, *phone, state.value(), now));
+  r.log_phone_masked = masked;
   co_return r;
 }
 

@@ -49,4 +49,19 @@ task<result<AuditPage>> AuditLog::page(const std::string& brand, const std::stri
   co_return page;
 }
 
+task<result<std::string>> AuditLog::append(
+    const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::vector<std::string> cmd = {
+      "XADD", audit_key(brand), "MAXLEN", "~", std::to_string(audit_max_entries), "*"};
+  for (const auto& [k, v] : fields) {
+    cmd.push_back(k);
+    cmd.push_back(v);
+  }
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  const redis::Reply& r = reply.value();
+  if (r.is_error() || r.type != redis::Reply::kind::string) co_return errc::store_protocol;
+  co_return r.str;
+}
+
 }  // namespace otpgate

@@ -73,9 +73,16 @@ const std::string_view create =
     "  redis.call('PEXPIRE', KEYS[2], ARGV[4])\n"
     "end\n"
     "local fields = {}\n"
-    "for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
+    "for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(fields))\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    // The phone's index of its newest verifications (for support's lookup): capped, and kept
+    // as long as the newest record it names (a TTL is only ever extended).
+    "redis.call('LPUSH', KEYS[4], ARGV[5])\n"
+    "redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[6]) - 1)\n"
+    "if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then\n"
+    "  redis.call('PEXPIRE', KEYS[4], ARGV[2])\n"
+    "end\n"
     "return {'created'}\n";
 
 const std::string_view check = OTPGATE_LUA_PRELUDE

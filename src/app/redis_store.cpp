@@ -113,6 +113,9 @@ std::string RedisKeys::lock(std::string_view tag) {
 std::string RedisKeys::lock_level(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:locklvl";
 }
+std::string RedisKeys::recent(std::string_view tag) {
+  return "otp:{" + std::string(tag) + "}:recent";
+}
 std::string RedisKeys::events(std::string_view brand) {
   return "otp:events:" + std::string(brand);
 }
@@ -256,14 +259,17 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   const auto& rec = v.record;
   std::vector<std::string> args = {std::to_string(now_ms),
                                    std::to_string(rec.expires_ms - now_ms + v.retention_ms),
-                                   v.request_fingerprint, std::to_string(v.retention_ms), rec.id};
+                                   v.request_fingerprint,
+                                   std::to_string(v.retention_ms),
+                                   rec.id,
+                                   std::to_string(RedisKeys::recent_kept)};
   for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
   const std::string idem_key = RedisKeys::idempotency(
       v.tag, v.idempotency_key.empty() ? std::string("none") : v.idempotency_key);
   // Named vectors, not braced temporaries, in co_await expressions: g++ 12 miscompiles
   // initializer lists inside coroutine suspension expressions ("array used as initializer").
   const std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idem_key,
-                                         RedisKeys::lock(v.tag)};
+                                         RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
   auto t = co_await run_script(conn_, scripts::create, keys, args);
   if (!t) co_return t.error();
   CreateOutcome out;

@@ -202,7 +202,9 @@ class session final : public connection_control {
     Response res = co_await call_handler(req);
     // Checked after the handler: a stop() during it must still close this connection.
     const bool keep = client_keep_alive && !w_.stopping;
-    const access_entry entry{req.method, res.log_route.empty() ? req.path : res.log_route,
+    // The raw path never reaches the log: it may hold a phone number or an id. The handler
+    // names the route template.
+    const access_entry entry{req.method, res.log_route.empty() ? "{unrouted}" : res.log_route,
                              res.log_phone_masked};
     auto out = to_beast(std::move(res), version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
@@ -230,7 +232,7 @@ class session final : public connection_control {
     }
     // The text goes to our log only: it may name internals the client must not see.
     log::write(log::level::error, "handler threw",
-               {{"error", what}, {"correlator", req.correlator}, {"path", req.path}});
+               {{"error", what}, {"correlator", req.correlator}});
     co_return error_response(500, "INTERNAL", "internal error");
   }
 
@@ -267,9 +269,9 @@ class session final : public connection_control {
     const auto client = partial.find("x-correlator");
     const std::string correlator = correlator_for(
         client == partial.end() ? std::nullopt : std::optional<std::string_view>(client->value()));
-    const std::string target(partial.target());
-    const access_entry entry{
-        std::string(partial.method_string()), target.substr(0, target.find('?')), {}};
+    // Not the target: a request cut off by a limit never reached the router, which alone
+    // knows which part of a path is a phone number or an id.
+    const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
     auto out = to_beast(std::move(res), 11, false, correlator);
     const bool sent = co_await send(out);
     if (sent) co_await linger();

@@ -137,7 +137,7 @@ TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") 
   require_error(http_get(url + "/" + id), 401, "UNAUTHENTICATED");
   const std::string number = fresh_phone();
   require_error(
-      http_get(p.base_url() + "/v1/brands/nordwind/subscribers/" + number, {bearer(shop_key())}),
+      http_get(p.base_url() + "/v1/brands/nordwind/customers/" + number, {bearer(shop_key())}),
       404, "NOT_FOUND");
   // The access line is written once the response is sent: wait for the last one.
   std::string log = p.log_text();

@@ -125,6 +125,19 @@ TEST_CASE("role matrix: every endpoint, role and brand boundary", "[e2e][roles]"
          return post("/v1/brands/" + brand + "/templates/en/rollback", {{"version", 0}}, key,
                      {{"If-Match", "*"}});
        }},
+      {"subscriber lookup",
+       "GET",
+       {"support"},
+       [&](const std::string& brand, const std::string& key) {
+         return get("/v1/brands/" + brand + "/subscribers/" + fresh_phone(), key);
+       }},
+      {"subscriber unlock",
+       "POST",
+       {"support"},
+       [&](const std::string& brand, const std::string& key) {
+         return post("/v1/brands/" + brand + "/subscribers/" + fresh_phone() + "/unlock",
+                     {{"reason", "caller verified by phone"}}, key);
+       }},
       {"audit",
        "GET",
        {"support", "admin"},

@@ -451,3 +451,44 @@ TEST_CASE("a bound record never matches a check that passes no bound MAC",
   REQUIRE(!reply.value().elements.empty());
   CHECK(reply.value().elements[0].str == "wrong");
 }
+
+TEST_CASE("create indexes the phone's newest verifications, capped and on a TTL",
+          "[integration][store]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < RedisKeys::recent_kept + 2; ++i) {
+    auto v = make_verification(tag);
+    ids.push_back(v.record.id);
+    auto created = f.run(f.store.create(v, t0));
+    REQUIRE(created);
+  }
+  // A replay of an idempotent create stores nothing new and indexes nothing.
+  auto first = make_verification(tag);
+  first.idempotency_key = "k";
+  first.request_fingerprint = "fp";
+  auto created = f.run(f.store.create(first, t0));
+  REQUIRE(created);
+  ids.push_back(first.record.id);
+  auto again = make_verification(tag);
+  again.idempotency_key = "k";
+  again.request_fingerprint = "fp";
+  auto replayed = f.run(f.store.create(again, t0));
+  REQUIRE(replayed);
+  CHECK(replayed.value().what == CreateOutcome::kind::replayed);
+
+  std::vector<std::string> range = {"LRANGE", RedisKeys::recent(tag), "0", "-1"};
+  auto list = f.run(f.conn.command(range));
+  REQUIRE(list);
+  const auto& got = list.value().elements;
+  REQUIRE(got.size() == RedisKeys::recent_kept);
+  for (std::size_t i = 0; i < got.size(); ++i) {  // newest first
+    INFO(i);
+    CHECK(got[i].str == ids[ids.size() - 1 - i]);
+  }
+  std::vector<std::string> pttl = {"PTTL", RedisKeys::recent(tag)};
+  auto ttl = f.run(f.conn.command(pttl));
+  REQUIRE(ttl);
+  CHECK(ttl.value().integer > 300'000);
+  CHECK(ttl.value().integer <= 300'000 + 60'000);
+}

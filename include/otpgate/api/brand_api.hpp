@@ -1,10 +1,12 @@
 // The brand-scoped endpoints under /v1/brands/{brand}/: the brand managers' templates (read,
-// write with If-Match, preview, versions, rollback) and the audit log. Thin: parsing, the role
-// and brand checks, and rendering; the lint is core/template_lint, storage app/template_store.
+// write with If-Match, preview, versions, rollback), support's subscriber lookup and unlock, and
+// the audit log. Thin: parsing, the role and brand checks, and rendering; the lint is
+// core/template_lint, storage app/template_store and app/subscriber_store.
 #pragma once
 
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/subscriber_store.hpp"
 #include "otpgate/app/template_store.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/core/ports.hpp"
@@ -22,6 +24,7 @@ struct BrandApiContext {
   BrandRegistry& brands;
   TemplateStore& templates;
   AuditLog& audit;
+  SubscriberStore& subscribers;
   const Clock& clock;
 };
 
@@ -41,6 +44,10 @@ class BrandApi {
   task<http::Response> rollback(http::Request& req, const ApiKey& key, const Brand& brand,
                                 const std::string& locale);
   task<http::Response> audit(http::Request& req, const std::string& brand);
+  // GET .../subscribers/{phone} and POST .../subscribers/{phone}/unlock: the audit entry first
+  // (no support action without one), then the lookup or unlock.
+  task<http::Response> subscriber(http::Request& req, const ApiKey& key, const std::string& brand,
+                                  std::string_view phone_segment, bool unlock);
   // Saves (save below) and answers the saved template, or 412 with the current version.
   task<http::Response> save_and_render(const TemplateChange& change, const Brand& brand,
                                        const std::string& source, const std::string& text,

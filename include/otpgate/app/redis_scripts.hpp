@@ -6,8 +6,9 @@
 
 namespace otpgate::scripts {
 
-// KEYS: record, idempotency, lock.  ARGV: now, record_ttl_ms, idem_fingerprint ("" = none),
-// idem_ttl_ms, new_id, field, value, ...
+// KEYS: record, idempotency, lock, recent (the phone's index of ids, newest first).
+// ARGV: now, record_ttl_ms, idem_fingerprint ("" = none), idem_ttl_ms, new_id, recent_kept,
+// field, value, ...
 // -> {"created"} | {"replay", id} | {"idem_conflict"} | {"blocked", pttl}
 extern const std::string_view create;
 

@@ -17,6 +17,10 @@ struct RedisKeys {
   static std::string failures(std::string_view tag);
   static std::string lock(std::string_view tag);
   static std::string lock_level(std::string_view tag);
+  // The phone's newest verification ids (a list, newest first, recent_kept long), written by
+  // the create script: the support lookup's index (app/subscriber_store.hpp).
+  static std::string recent(std::string_view tag);
+  static constexpr std::size_t recent_kept = 50;
   static std::string events(std::string_view brand);
   // A rate limit's key: the phone's under its tag, the others under their own tags
   // ({rl:ip:<mac>}, {rl:px:<brand>:<prefix>}, {rl:b:<brand>}), named by the period in seconds.

@@ -1,0 +1,63 @@
+// Support's view of one phone within one brand: its lock, its failure count, its newest
+// verifications; and the unlock. Reads the phone's keys under its hash tag (one cluster slot):
+//   otp:{tag}:lock, :fails, :locklvl (written by the check script), :recent (the create
+//   script's index of ids, newest first) and the records it names.
+// Never returns the raw number: the records' "p" field is not read.
+#pragma once
+
+#include "otpgate/app/ports.hpp"
+#include "otpgate/core/ports.hpp"
+#include "otpgate/core/types.hpp"
+#include "otpgate/redis/connection.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace otpgate {
+
+// How many verifications a lookup shows (the index keeps RedisKeys::recent_kept).
+inline constexpr std::size_t subscriber_recent_shown = 10;
+// The window of sends_24h.
+inline constexpr std::int64_t subscriber_sends_window_ms = 86'400'000;
+
+struct RecentVerification {
+  std::string id;
+  std::string status;  // as the API names it; a pending one past its expiry: "expired"
+  std::int64_t created_ms = 0;
+  std::string delivery_status;  // the record's delivery status ("" when none)
+};
+
+struct SubscriberState {
+  std::int64_t locked_for_ms = 0;  // the lock's remaining time; 0: not locked
+  std::int64_t failed_checks = 0;  // wrong codes in the current window (reset by a lock)
+  std::int64_t lock_level = 0;     // locks in a row (the next lock lasts 2^level times longer)
+  // SMS sends (creates and resends, not automatic resends) of the indexed verifications created
+  // in the last 24 hours that are still kept (see docs/api.md, "Support tools").
+  std::int64_t sends_24h = 0;
+  std::vector<RecentVerification> recent;  // newest first, at most subscriber_recent_shown
+};
+
+class SubscriberStore {
+ public:
+  SubscriberStore(redis::Connection& conn, const Keyring& keys) : conn_(conn), keys_(keys) {}
+  // The phone's state for the brand as of now_ms (the service's clock).
+  task<result<SubscriberState>> lookup(const std::string& brand, const PhoneNumber& phone,
+                                       std::int64_t now_ms);
+  // Removes the lock and the failure count (not the lock level: see docs/api.md), then answers
+  // the state as lookup does. The removal is one atomic call.
+  task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
+                                       std::int64_t now_ms);
+
+ private:
+  task<result<SubscriberState>> run(const std::string& brand, const PhoneNumber& phone,
+                                    std::int64_t now_ms, bool unlock);
+  task<boost::system::error_code> read_records(const std::string& tag, const std::string& brand,
+                                               const std::vector<std::string>& ids,
+                                               std::int64_t now_ms, SubscriberState& state);
+
+  redis::Connection& conn_;
+  const Keyring& keys_;
+};
+
+}  // namespace otpgate

@@ -1,0 +1,137 @@
+#include "otpgate/app/subscriber_store.hpp"
+
+#include "otpgate/app/redis_store.hpp"
+#include "otpgate/core/code.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace otpgate {
+namespace {
+
+using redis::Reply;
+
+// KEYS: lock, fails, locklvl, recent. ARGV: unlock (1/0).
+// -> {lock pttl (-2 when absent), fails, lock level, {ids, newest first}}
+// The unlock removes the lock and the failure count in the same call that reads what is left.
+const std::string_view state_script =
+    "if ARGV[1] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end\n"
+    "return {redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0',\n"
+    "        redis.call('GET', KEYS[3]) or '0', redis.call('LRANGE', KEYS[4], 0, -1)}\n";
+
+// KEYS: the records the index names. ARGV: brand.
+// -> one entry per key: {st, cr, dst, sn, ex}, or nil for a record that expired or is not the
+// brand's. Never the phone number ("p").
+const std::string_view records_script =
+    "local out = {}\n"
+    "for i = 1, #KEYS do\n"
+    "  local v = redis.call('HMGET', KEYS[i], 'b', 'st', 'cr', 'dst', 'sn', 'ex')\n"
+    "  if v[1] == ARGV[1] and v[2] then\n"
+    "    out[i] = {v[2], v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0'}\n"
+    "  else\n"
+    "    out[i] = false\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+const redis::Script& state_s() {
+  static const redis::Script s{std::string(state_script)};
+  return s;
+}
+const redis::Script& records_s() {
+  static const redis::Script s{std::string(records_script)};
+  return s;
+}
+
+std::int64_t number_of(const Reply& r) {
+  if (r.type == Reply::kind::integer) return r.integer;
+  std::int64_t v = 0;
+  std::from_chars(r.str.data(), r.str.data() + r.str.size(), v);
+  return v;
+}
+
+result<Reply> checked(result<Reply> reply) {
+  if (!reply) return reply.error();
+  if (reply.value().is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
+    return errc::store_protocol;
+  }
+  if (reply.value().type != Reply::kind::array) return errc::store_protocol;
+  return reply;
+}
+
+}  // namespace
+
+task<result<SubscriberState>> SubscriberStore::lookup(const std::string& brand,
+                                                      const PhoneNumber& phone,
+                                                      std::int64_t now_ms) {
+  auto state = co_await run(brand, phone, now_ms, false);
+  co_return state;
+}
+
+task<result<SubscriberState>> SubscriberStore::unlock(const std::string& brand,
+                                                      const PhoneNumber& phone,
+                                                      std::int64_t now_ms) {
+  auto state = co_await run(brand, phone, now_ms, true);
+  co_return state;
+}
+
+task<result<SubscriberState>> SubscriberStore::run(const std::string& brand,
+                                                   const PhoneNumber& phone, std::int64_t now_ms,
+                                                   bool unlock) {
+  const std::string tag = phone_tag(keys_, brand, phone.e164());
+  const std::vector<std::string> keys = {RedisKeys::lock(tag), RedisKeys::failures(tag),
+                                         RedisKeys::lock_level(tag), RedisKeys::recent(tag)};
+  const std::string flag = unlock ? "1" : "0";
+  const std::vector<std::string> args = {flag};
+  auto raw = co_await conn_.eval(state_s(), keys, args);
+  auto reply = checked(std::move(raw));
+  if (!reply) co_return reply.error();
+  const auto& e = reply.value().elements;
+  if (e.size() != 4 || e[3].type != Reply::kind::array) co_return errc::store_protocol;
+  SubscriberState state;
+  state.locked_for_ms = std::max<std::int64_t>(number_of(e[0]), 0);
+  state.failed_checks = number_of(e[1]);
+  state.lock_level = number_of(e[2]);
+  std::vector<std::string> ids;
+  for (const Reply& id : e[3].elements) ids.push_back(id.str);
+  if (ids.empty()) co_return state;
+  auto read = co_await read_records(tag, brand, ids, now_ms, state);
+  if (read) co_return read;
+  co_return state;
+}
+
+task<boost::system::error_code> SubscriberStore::read_records(const std::string& tag,
+                                                              const std::string& brand,
+                                                              const std::vector<std::string>& ids,
+                                                              std::int64_t now_ms,
+                                                              SubscriberState& state) {
+  std::vector<std::string> keys;
+  for (const auto& id : ids) keys.push_back(RedisKeys::record(tag, id));
+  const std::vector<std::string> args = {brand};
+  auto raw = co_await conn_.eval(records_s(), keys, args);
+  auto reply = checked(std::move(raw));
+  if (!reply) co_return reply.error();
+  const auto& rows = reply.value().elements;
+  if (rows.size() != ids.size()) co_return errc::store_protocol;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Reply& row = rows[i];
+    if (row.type != Reply::kind::array) continue;  // expired, or not the brand's
+    if (row.elements.size() != 5) co_return errc::store_protocol;
+    const std::int64_t created = number_of(row.elements[1]);
+    if (created >= now_ms - subscriber_sends_window_ms)
+      state.sends_24h += number_of(row.elements[3]);
+    if (state.recent.size() == subscriber_recent_shown) continue;
+    std::string status = row.elements[0].str;
+    // A pending record past its expiry is expired; the record changes on its next use.
+    if (status == "pending" && now_ms >= number_of(row.elements[4])) status = "expired";
+    state.recent.push_back(
+        RecentVerification{ids[i], std::move(status), created, row.elements[2].str});
+  }
+  co_return boost::system::error_code();
+}
+
+}  // namespace otpgate
