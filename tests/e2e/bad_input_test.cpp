@@ -137,8 +137,8 @@ TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") 
   require_error(http_get(url + "/" + id), 401, "UNAUTHENTICATED");
   const std::string number = fresh_phone();
   require_error(
-      http_get(p.base_url() + "/v1/brands/nordwind/customers/" + number, {bearer(shop_key())}),
-      404, "NOT_FOUND");
+      http_get(p.base_url() + "/v1/brands/nordwind/customers/" + number, {bearer(shop_key())}), 404,
+      "NOT_FOUND");
   // The access line is written once the response is sent: wait for the last one.
   std::string log = p.log_text();
   for (int i = 0; i < 40 && log.find("{unmatched}") == std::string::npos; ++i) {

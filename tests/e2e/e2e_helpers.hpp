@@ -33,6 +33,13 @@ inline std::string fresh_phone() {
   return "+49151" + digits;
 }
 
+// A brand id no other test or test process uses (the shared Redis keeps brands' templates,
+// audit entries and limits by id).
+inline std::string unique_brand(const std::string& stem) {
+  static std::atomic<unsigned> n{0};
+  return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
 inline HttpResponse start_verification(const OtpgateProcess& p, const std::string& phone,
                                        const Headers& extra = {}) {
   Headers h = {bearer(shop_key())};

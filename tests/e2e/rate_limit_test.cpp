@@ -25,12 +25,6 @@ std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(in
   return out;
 }
 
-// A brand id no earlier run on the same Redis used (rate limit keys outlive a test).
-std::string unique_brand(const std::string& stem) {
-  static std::atomic<unsigned> n{0};
-  return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-}
-
 std::string brand_json(const std::string& limits, const std::string& code = "{}") {
   return R"({"display_name":"Limits","sender_id":"Limits","locales":["en"],"default_locale":"en",
     "allowed_countries":["DE","AT"],"gateways":["file"],"code":)" +

@@ -12,11 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string unique_brand(const std::string& stem) {
-  static std::atomic<unsigned> n{0};
-  return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-}
-
 // Brand A locks a phone at the third wrong code; brand B is another brand.
 struct SupportWorld {
   TempBrands brands;

@@ -17,12 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-// A brand id no other test or test process uses.
-std::string unique_brand(const std::string& stem) {
-  static std::atomic<unsigned> n{0};
-  return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-}
-
 struct TemplateWorld {
   TempBrands brands;
   std::string brand = unique_brand("tpl");

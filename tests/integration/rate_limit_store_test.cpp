@@ -6,6 +6,7 @@
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/core/rate_limit.hpp"
 
+#include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 
@@ -25,27 +26,8 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;
 
-struct LimiterFixture {
-  asio::io_context ioc;
-  redis::Connection conn;
-  RedisRateLimiter limiter;
-
-  LimiterFixture() : conn(ioc, config()), limiter(conn) {
-    conn.start();
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (!conn.connected() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
-    REQUIRE(conn.connected());
-  }
-  ~LimiterFixture() {
-    conn.stop();
-    ioc.restart();
-    ioc.run_for(1s);
-  }
-  static redis::Config config() {
-    redis::Config cfg;
-    cfg.port = test::shared_redis_port();
-    return cfg;
-  }
+struct LimiterFixture : test::ConnectedRedis {
+  RedisRateLimiter limiter{conn};
   RateVerdict admit(const RateSubject& s, std::int64_t now) {
     auto r = test::run_sync(ioc, limiter.admit(s, now));
     REQUIRE(r.has_value());

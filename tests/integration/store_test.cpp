@@ -6,6 +6,7 @@
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
 
+#include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 
@@ -35,27 +36,8 @@ constexpr std::int64_t t0 = 1'000'000;
 // A connected store on its own io_context. Tests are plain sequential code: run() drives one
 // store call to completion, bounded in time. (No coroutine lambdas in tests: g++ 12 miscompiles
 // some of them; see docs/architecture.md.)
-struct StoreFixture {
-  asio::io_context ioc;
-  redis::Connection conn;
-  RedisStore store;
-
-  StoreFixture() : conn(ioc, config()), store(conn) {
-    conn.start();
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (!conn.connected() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
-    REQUIRE(conn.connected());
-  }
-  ~StoreFixture() {
-    conn.stop();
-    ioc.restart();
-    ioc.run_for(1s);
-  }
-  static redis::Config config() {
-    redis::Config cfg;
-    cfg.port = test::shared_redis_port();
-    return cfg;
-  }
+struct StoreFixture : test::ConnectedRedis {
+  RedisStore store{conn};
 
   template <class T>
   T run(asio::awaitable<T> call) {
