@@ -8,21 +8,6 @@ using namespace otpgate::test;
 
 namespace {
 
-// Runs n copies of request in parallel threads (all released at once) and returns the answers.
-std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse()>& request) {
-  std::vector<HttpResponse> out(static_cast<std::size_t>(n));
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      out[static_cast<std::size_t>(i)] = request();
-    });
-  go.store(true);
-  for (auto& t : threads) t.join();
-  return out;
-}
-
 int count_status(const std::vector<HttpResponse>& rs, long status, const std::string& code = "") {
   int n = 0;
   for (const auto& r : rs)

@@ -16,6 +16,8 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace otpgate::test {
 
@@ -38,6 +40,21 @@ inline std::string fresh_phone() {
 inline std::string unique_brand(const std::string& stem) {
   static std::atomic<unsigned> n{0};
   return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+// Runs n copies of request in parallel threads, all released at once, and returns the answers.
+inline std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse()>& request) {
+  std::vector<HttpResponse> out(static_cast<std::size_t>(n));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      out[static_cast<std::size_t>(i)] = request();
+    });
+  go.store(true);
+  for (auto& t : threads) t.join();
+  return out;
 }
 
 inline HttpResponse start_verification(const OtpgateProcess& p, const std::string& phone,

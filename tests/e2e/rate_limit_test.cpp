@@ -11,20 +11,6 @@ using namespace otpgate::test;
 
 namespace {
 
-std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(int)>& request) {
-  std::vector<HttpResponse> out(static_cast<std::size_t>(n));
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      out[static_cast<std::size_t>(i)] = request(i);
-    });
-  go.store(true);
-  for (auto& t : threads) t.join();
-  return out;
-}
-
 std::string brand_json(const std::string& limits, const std::string& code = "{}") {
   return R"({"display_name":"Limits","sender_id":"Limits","locales":["en"],"default_locale":"en",
     "allowed_countries":["DE","AT"],"gateways":["file"],"code":)" +
@@ -62,7 +48,7 @@ TEST_CASE("100 parallel creates to one number: exactly the phone limit is sent",
           "[e2e][rate_limit][race]") {
   OtpgateProcess p;
   const std::string phone = fresh_phone();
-  const auto answers = in_parallel(100, [&](int) { return start_verification(p, phone); });
+  const auto answers = in_parallel(100, [&] { return start_verification(p, phone); });
   int created = 0, limited = 0;
   for (const auto& r : answers) {
     if (r.status == 201) ++created;
@@ -143,7 +129,7 @@ TEST_CASE("the brand limit caps the brand's sends and records an event", "[e2e][
   brands.add(brand, brand_json(R"({"brand_sends_per_minute":3})"));
   brands.add_key("shop", brand, "shop");
   OtpgateProcess p(brands.options());
-  const auto answers = in_parallel(10, [&](int) {
+  const auto answers = in_parallel(10, [&] {
     return create_as(p, brands.key("shop"), {{"phone_number", fresh_phone()}});
   });
   int created = 0;
