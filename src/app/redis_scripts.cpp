@@ -56,6 +56,47 @@ const std::string_view rate_limit =
     "end\n"
     "return {1, 0}\n";
 
+// Mirrors pumping_admit (core/pumping.cpp). Counts are written with %.17g: a double survives
+// the round trip exactly.
+const std::string_view pumping =
+    "local now = tonumber(ARGV[1])\n"
+    "local window = tonumber(ARGV[2])\n"
+    "local baseline = tonumber(ARGV[3])\n"
+    "local factor = tonumber(ARGV[4])\n"
+    "local min_sends = tonumber(ARGV[5])\n"
+    "local block = tonumber(ARGV[6])\n"
+    "local ttl = ARGV[7]\n"
+    "local since = tonumber(redis.call('GET', KEYS[1]) or '')\n"
+    "if not since then since = now end\n"
+    "redis.call('SET', KEYS[1], string.format('%.0f', since), 'PX', ttl)\n"
+    "local h = redis.call('HMGET', KEYS[2], 'r', 'b', 't', 'u')\n"
+    "local blocked_until = tonumber(h[4]) or 0\n"
+    "if blocked_until > now then return {'blocked', blocked_until - now} end\n"
+    "local t = tonumber(h[3]) or now\n"
+    "local dt = now - t\n"
+    "if dt < 0 then dt = 0 end\n"
+    "local recent = (tonumber(h[1]) or 0) * math.exp(-dt / window)\n"
+    "local base = (tonumber(h[2]) or 0) * math.exp(-dt / baseline)\n"
+    "local elapsed = now - since\n"
+    "if elapsed < 1 then elapsed = 1 end\n"
+    "local recent_rate = (recent + 1) / (window * (1 - math.exp(-elapsed / window)))\n"
+    "local base_rate = (base + 1) / (baseline * (1 - math.exp(-elapsed / baseline)))\n"
+    "local verdict = 'allowed'\n"
+    "local until_ms = 0\n"
+    "if recent + 1.5 >= min_sends and recent_rate > factor * base_rate then\n"
+    "  verdict = 'tripped'\n"
+    "  until_ms = now + block\n"
+    "else\n"
+    "  recent = recent + 1\n"
+    "  base = base + 1\n"
+    "end\n"
+    "redis.call('HSET', KEYS[2], 'r', string.format('%.17g', recent), 'b',\n"
+    "           string.format('%.17g', base), 't', string.format('%.0f', now), 'u',\n"
+    "           string.format('%.0f', until_ms))\n"
+    "redis.call('PEXPIRE', KEYS[2], ttl)\n"
+    "if verdict == 'tripped' then return {verdict, block} end\n"
+    "return {verdict, 0}\n";
+
 const std::string_view create =
     // A replay answers the first request even when the phone was locked since: it sends nothing.
     "if ARGV[3] ~= '' then\n"

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <charconv>
+#include <stdexcept>
 #include <map>
 #include <variant>
 
@@ -29,6 +30,7 @@ const redis::Script& script(std::string_view source) {
   static const redis::Script expire_s{std::string(scripts::expire)};
   static const redis::Script report_s{std::string(scripts::report)};
   static const redis::Script rate_limit_s{std::string(scripts::rate_limit)};
+  static const redis::Script pumping_s{std::string(scripts::pumping)};
   if (source.data() == scripts::create.data()) return create_s;
   if (source.data() == scripts::check.data()) return check_s;
   if (source.data() == scripts::resend.data()) return resend_s;
@@ -36,7 +38,10 @@ const redis::Script& script(std::string_view source) {
   if (source.data() == scripts::delivery.data()) return delivery_s;
   if (source.data() == scripts::report.data()) return report_s;
   if (source.data() == scripts::rate_limit.data()) return rate_limit_s;
-  return expire_s;
+  if (source.data() == scripts::pumping.data()) return pumping_s;
+  if (source.data() == scripts::expire.data()) return expire_s;
+  // A script added to redis_scripts.hpp but not here would silently run another one.
+  throw std::logic_error("redis script not registered in script()");
 }
 
 std::int64_t to_int(const std::string& s) {
@@ -138,6 +143,13 @@ std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
   return "otp:{" + tag + "}:rl:" + std::to_string(rate.period_ms / 1000);
 }
 
+std::string RedisKeys::pumping_since(std::string_view brand) {
+  return "otp:{pump:" + std::string(brand) + "}:since";
+}
+std::string RedisKeys::pumping_prefix(std::string_view brand, std::string_view prefix) {
+  return "otp:{pump:" + std::string(brand) + "}:px:" + std::string(prefix);
+}
+
 RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
 
 task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
@@ -162,6 +174,41 @@ task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, st
     co_return errc::store_protocol;
   co_return RateVerdict{.allowed = r.elements[0].integer == 1,
                         .retry_after_ms = r.elements[1].integer};
+}
+
+task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
+                                                            const std::string& prefix,
+                                                            const PumpingPolicy& policy,
+                                                            std::int64_t now_ms) {
+  // Kept three baselines (and at least a block) after the last send: long enough that a quiet
+  // weekend does not make every prefix new again.
+  const auto ttl = std::max(3 * policy.baseline, policy.block);
+  const std::vector<std::string> keys = {RedisKeys::pumping_since(brand),
+                                         RedisKeys::pumping_prefix(brand, prefix)};
+  const std::vector<std::string> args = {std::to_string(now_ms),
+                                         std::to_string(policy.window.count()),
+                                         std::to_string(policy.baseline.count()),
+                                         std::to_string(policy.factor),
+                                         std::to_string(policy.min_sends),
+                                         std::to_string(policy.block.count()),
+                                         std::to_string(ttl.count())};
+  auto reply = co_await conn_.eval(script(scripts::pumping), keys, args);
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    co_return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.size() != 2 ||
+      r.elements[0].type != Reply::kind::string || r.elements[1].type != Reply::kind::integer)
+    co_return errc::store_protocol;
+  static const std::map<std::string, PumpingVerdict, std::less<>> verdicts = {
+      {"allowed", PumpingVerdict::allowed},
+      {"tripped", PumpingVerdict::tripped},
+      {"blocked", PumpingVerdict::blocked}};
+  const auto it = verdicts.find(r.elements[0].str);
+  if (it == verdicts.end()) co_return errc::store_protocol;
+  co_return PumpingOutcome{.verdict = it->second, .retry_after_ms = r.elements[1].integer};
 }
 
 namespace {

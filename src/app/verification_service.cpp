@@ -219,7 +219,41 @@ task<Answer> VerificationService::admit_send(const Brand& brand, const std::stri
                      .message = limit_message(s.scope),
                      .limit = std::string(to_string(s.scope))};
   }
-  co_return Answer{};
+  co_return co_await watch_for_pumping(brand, r);
+}
+
+task<Answer> VerificationService::watch_for_pumping(const Brand& brand,
+                                                    const VerificationRecord& r) {
+  if (!brand.pumping.enabled() || brand.pumping.safelisted(r.phone)) co_return Answer{};
+  const std::string prefix = destination_prefix(r.phone, brand.limits.prefix_digits);
+  const std::int64_t now = d_.clock.now_ms();
+  auto watched = co_await d_.limits.watch_prefix(r.brand, prefix, brand.pumping, now);
+  if (!watched) co_return failure(to_errc(watched.error()));
+  const PumpingOutcome& outcome = watched.value();
+  if (outcome.verdict == PumpingVerdict::allowed) co_return Answer{};
+  Event e{.type = EventType::prefix_blocked,
+          .brand = r.brand,
+          .phone_masked = masked(r.phone),
+          .country = r.country,
+          .at_ms = now,
+          .prefix = prefix};
+  if (outcome.verdict == PumpingVerdict::tripped) {
+    log::write(log::level::warn, "sms pumping suspected: destination prefix blocked",
+               {{"brand", r.brand}, {"prefix", prefix}, {"blocked_ms", outcome.retry_after_ms}});
+    d_.events.publish(e);
+  }
+  e.type = EventType::rate_limited;
+  e.verification_id = r.sends > 1 ? r.id : std::string();
+  e.metadata_json = r.metadata_json;
+  e.limit = "prefix_anomaly";
+  e.prefix.clear();
+  d_.events.publish(e);
+  co_return Answer{.error = errc::too_many_requests,
+                   .retry_after_ms = outcome.retry_after_ms,
+                   .message =
+                       "SMS to numbers of this number range are paused after unusual "
+                       "traffic; retry after Retry-After seconds.",
+                   .limit = "prefix_anomaly"};
 }
 
 task<Answer> VerificationService::create(const CreateCommand& cmd) {

@@ -73,6 +73,23 @@ RateLimitPolicy limits_policy_from(const json& l) {
   return p;
 }
 
+PumpingPolicy pumping_policy_from(const json& j) {
+  PumpingPolicy p;
+  p.factor = j.value("factor", p.factor);
+  p.min_sends = j.value("min_sends", p.min_sends);
+  p.window = milliseconds(j.value("window_minutes", p.window.count() / 60'000) * 60'000);
+  p.baseline = milliseconds(j.value("baseline_hours", p.baseline.count() / 3'600'000) * 3'600'000);
+  p.block = milliseconds(j.value("block_minutes", p.block.count() / 60'000) * 60'000);
+  p.safelist = j.value("safelist", p.safelist);
+  if (p.baseline <= p.window)
+    throw std::invalid_argument("/pumping/baseline_hours: must be longer than window_minutes");
+  for (const auto& entry : p.safelist)
+    if (!is_safelist_entry(entry))
+      throw std::invalid_argument("/pumping/safelist: '" + entry +
+                                  "' is not a number or prefix in E.164 form (+ and digits)");
+  return p;
+}
+
 }  // namespace
 
 bool Brand::country_allowed(std::string_view iso2) const {
@@ -111,6 +128,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
   b.code = code_policy_from(doc.value("code", json::object()));
   b.lock = lock_policy_from(doc.value("lock", json::object()));
   b.limits = limits_policy_from(doc.value("limits", json::object()));
+  b.pumping = pumping_policy_from(doc.value("pumping", json::object()));
   b.allowed_countries = doc.at("allowed_countries").get<std::vector<std::string>>();
   b.gateways = doc.at("gateways").get<std::vector<std::string>>();
   b.delivery = delivery_policy_from(doc.value("delivery", json::object()));

@@ -5,10 +5,10 @@
 namespace otpgate {
 
 std::string_view to_string(EventType t) {
-  static constexpr std::array<std::string_view, 14> names = {
-      "created",       "sent",      "resent",      "send_failed", "checked_right",
-      "checked_wrong", "approved",  "failed",      "expired",     "cancelled",
-      "locked",        "delivered", "undelivered", "rate_limited"};
+  static constexpr std::array<std::string_view, 15> names = {
+      "created",       "sent",      "resent",      "send_failed",  "checked_right",
+      "checked_wrong", "approved",  "failed",      "expired",      "cancelled",
+      "locked",        "delivered", "undelivered", "rate_limited", "prefix_blocked"};
   return names[static_cast<std::size_t>(t)];
 }
 
@@ -27,6 +27,7 @@ std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
   if (!e.locale.empty()) f.emplace_back("locale", e.locale);
   if (!e.metadata_json.empty()) f.emplace_back("metadata", e.metadata_json);
   if (!e.limit.empty()) f.emplace_back("limit", e.limit);
+  if (!e.prefix.empty()) f.emplace_back("prefix", e.prefix);
   return f;
 }
 

@@ -90,6 +90,31 @@ inline HttpResponse check_code(const OtpgateProcess& p, const std::string& id,
                         {bearer(shop_key())});
 }
 
+inline HttpResponse create_as(const OtpgateProcess& p, const std::string& key,
+                              const nlohmann::json& body) {
+  return http_post_json(p.base_url() + "/v1/verifications", body, {bearer(key)});
+}
+
+// A 429 TOO_MANY_REQUESTS naming `limit`, with a whole-seconds Retry-After within (0, max_s].
+inline void require_limited(const HttpResponse& r, const std::string& limit, long max_s) {
+  INFO(r.body);
+  REQUIRE(r.status == 429);
+  CHECK(r.json()["code"] == "TOO_MANY_REQUESTS");
+  CHECK(r.json()["limit"] == limit);
+  const std::string retry = r.header("retry-after");
+  REQUIRE(!retry.empty());
+  CHECK(retry.find_first_not_of("0123456789") == std::string::npos);
+  CHECK(std::stol(retry) >= 1);
+  CHECK(std::stol(retry) <= max_s);
+}
+
+inline int sms_to(const OtpgateProcess& p, const std::string& phone) {
+  int n = 0;
+  for (const auto& line : p.outbox_lines())
+    if (line.value("to", "") == phone) ++n;
+  return n;
+}
+
 // A brands folder and keys file made for one test: the real schema, brands and keys as given.
 class TempBrands {
  public:

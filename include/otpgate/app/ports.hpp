@@ -165,12 +165,23 @@ struct RateVerdict {
   std::int64_t retry_after_ms = 0;  // denied: until one more event would be admitted
 };
 
+struct PumpingOutcome {
+  PumpingVerdict verdict = PumpingVerdict::allowed;
+  std::int64_t retry_after_ms = 0;  // refused: until the prefix's block ends
+};
+
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
   // Admits one event against every rate of the subject atomically: all of them count it, or (a
   // rate denies) none does.
   virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
+  // Counts one send to a destination prefix ("+49151") of a brand against its pumping policy
+  // (core/pumping.hpp), atomically with the block it may start.
+  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand,
+                                                    const std::string& prefix,
+                                                    const PumpingPolicy& policy,
+                                                    std::int64_t now_ms) = 0;
 };
 
 class EventSink {

@@ -46,6 +46,12 @@ extern const std::string_view report;
 //    denied (nothing changed; the longest wait among the keys that denied)
 extern const std::string_view rate_limit;
 
+// SMS pumping (core/pumping.hpp pumping_admit) for one brand and destination prefix.
+// KEYS: the brand's watching-since key, the prefix's hash (one slot). ARGV: now, window_ms,
+// baseline_ms, factor, min_sends, block_ms, ttl_ms (both keys' TTL, renewed on every call)
+// -> {"allowed", 0} (counted) | {"tripped", block_ms} | {"blocked", remaining_ms}
+extern const std::string_view pumping;
+
 // KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
 extern const std::string_view expire;
 

@@ -96,9 +96,13 @@ class VerificationService {
   // phone, IP (client_ip "" skips it), prefix, brand. Stops at the first that denies; those
   // before it stay counted. ok, too_many_requests (with the limit and Retry-After, and a
   // rate_limited event) or the store's error. `r` supplies brand, phone, country and (for a
-  // resend) the verification id.
+  // resend) the verification id. Then the pumping watch (watch_for_pumping).
   task<Answer> admit_send(const Brand& brand, const std::string& tag, const VerificationRecord& r,
                           const std::string& client_ip);
+  // Counts the send against its destination prefix's pumping watch unless the number is
+  // safelisted: too_many_requests (limit prefix_anomaly) while the prefix is blocked, and a
+  // prefix_blocked event (and a warning) when this send starts the block.
+  task<Answer> watch_for_pumping(const Brand& brand, const VerificationRecord& r);
 
   ServiceDeps d_;
 };

@@ -4,6 +4,7 @@
 
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/delivery.hpp"
+#include "otpgate/core/pumping.hpp"
 #include "otpgate/core/rate_limit.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/core/types.hpp"
@@ -59,6 +60,7 @@ struct Brand {
   CodePolicy code;
   LockPolicy lock;
   RateLimitPolicy limits;
+  PumpingPolicy pumping;  // prefixes are limits.prefix_digits long
   std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> gateways;           // failover order
   DeliveryPolicy delivery;

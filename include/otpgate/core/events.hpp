@@ -25,6 +25,7 @@ enum class EventType {
   delivered,     // a gateway's report: the SMS reached the phone
   undelivered,   // a gateway's report: it did not (undelivered or failed)
   rate_limited,  // a rate limit denied a send (the limit in `limit`; no verification id on create)
+  prefix_blocked,  // SMS pumping suspected: a destination prefix is blocked (in `prefix`)
 };
 
 std::string_view to_string(EventType t);
@@ -41,7 +42,8 @@ struct Event {
   std::int64_t at_ms = 0;
   std::string locale;
   std::string metadata_json;  // the create request's metadata, echoed
-  std::string limit;          // rate_limited: phone, ip, prefix or brand
+  std::string limit;          // rate_limited: phone, ip, prefix, brand or prefix_anomaly
+  std::string prefix;         // prefix_blocked: the destination prefix ("+49151")
 };
 
 // Flat field/value pairs as written to the Redis stream (XADD ... field value ...).

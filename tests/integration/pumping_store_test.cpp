@@ -1,0 +1,179 @@
+// The pumping script against a real redis-server: it must decide exactly as the pure rule
+// (core/pumping.hpp) step by step, store the same counts, keep both keys on a TTL, and under
+// concurrent sends let exactly min_sends - 1 through before the block.
+//
+// Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
+#include "otpgate/app/redis_store.hpp"
+#include "otpgate/core/pumping.hpp"
+
+#include "support/connected_redis.hpp"
+#include "support/redis_server.hpp"
+#include "support/run_sync.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace otpgate;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+constexpr std::int64_t minute = 60'000;
+constexpr std::int64_t hour = 60 * minute;
+
+struct PumpingFixture : test::ConnectedRedis {
+  RedisRateLimiter limiter{conn};
+  PumpingOutcome watch(const std::string& brand, const std::string& prefix, const PumpingPolicy& p,
+                       std::int64_t now) {
+    auto r = test::run_sync(ioc, limiter.watch_prefix(brand, prefix, p, now));
+    REQUIRE(r.has_value());
+    return r.value();
+  }
+};
+
+std::string fresh_brand() {
+  static std::atomic<unsigned> n{0};
+  return "pump" + std::to_string(::getpid()) + "x" + std::to_string(n++) + "x" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
+}
+
+std::string cli(const std::vector<std::string>& args) {
+  return test::redis_cli(test::shared_redis_port(), args);
+}
+
+// The brand's traffic counted since `since` (as if it had been running for a while).
+void seed_since(const std::string& brand, std::int64_t since) {
+  cli({"SET", RedisKeys::pumping_since(brand), std::to_string(since)});
+}
+
+struct Tally {
+  std::atomic<int> allowed = 0, tripped = 0, blocked = 0, failed = 0;
+  int total() const { return allowed + tripped + blocked + failed; }
+};
+
+asio::awaitable<void> watch_into(RateLimiter& limiter, const std::string& brand,
+                                 const std::string& prefix, const PumpingPolicy& p,
+                                 std::int64_t now, Tally& t) {
+  auto v = co_await limiter.watch_prefix(brand, prefix, p, now);
+  if (!v)
+    ++t.failed;
+  else if (v.value().verdict == PumpingVerdict::allowed)
+    ++t.allowed;
+  else if (v.value().verdict == PumpingVerdict::tripped)
+    ++t.tripped;
+  else
+    ++t.blocked;
+}
+
+}  // namespace
+
+TEST_CASE("the pumping script decides as the pure rule, step by step",
+          "[integration][redis][pumping]") {
+  PumpingFixture f;
+  PumpingPolicy p;
+  p.min_sends = 8;
+  struct Scenario {
+    const char* name;
+    std::int64_t since_offset;     // the brand's first counted send, relative to t0
+    std::vector<std::int64_t> at;  // offsets from t0 of each send
+  };
+  std::vector<Scenario> scenarios = {
+      {"a week-old brand, a new prefix bursting", -7 * 24 * hour, {}},
+      {"a fresh brand bursting", 0, {}},
+      {"steady, then a jump", -2 * 24 * hour, {}},
+      {"blocked, then released", -7 * 24 * hour, {}},
+      {"the clock goes back", -7 * 24 * hour, {0, 60'000, 30'000, 30'000, 10'000}},
+  };
+  for (int i = 0; i < 12; ++i) scenarios[0].at.push_back(i * 5'000);
+  for (int i = 0; i < 12; ++i) scenarios[1].at.push_back(i * 5'000);
+  for (int i = 0; i < 30; ++i) scenarios[2].at.push_back(i * 10 * minute);
+  for (int i = 0; i < 20; ++i) scenarios[2].at.push_back(300 * minute + i * 2'000);
+  for (int i = 0; i < 10; ++i) scenarios[3].at.push_back(i);
+  scenarios[3].at.push_back(30 * minute);
+  scenarios[3].at.push_back(hour + 9);
+  scenarios[3].at.push_back(hour + 10);
+  for (const Scenario& s : scenarios) {
+    INFO(s.name);
+    const std::string brand = fresh_brand();
+    const std::string prefix = "+49151";
+    if (s.since_offset != 0) seed_since(brand, t0 + s.since_offset);
+    PrefixTraffic model;
+    const std::int64_t since = t0 + s.since_offset;  // a fresh brand: its first send, at t0
+    int trips = 0;
+    for (std::size_t i = 0; i < s.at.size(); ++i) {
+      INFO("send " << i << " at +" << s.at[i] << " ms");
+      const std::int64_t now = t0 + s.at[i];
+      const PumpingDecision want = pumping_admit(model, since, now, p);
+      model = want.next;
+      const PumpingOutcome got = f.watch(brand, prefix, p, now);
+      CHECK(got.verdict == want.verdict);
+      CHECK(got.retry_after_ms == want.retry_after_ms);
+      if (got.verdict == PumpingVerdict::tripped) ++trips;
+      const std::string key = RedisKeys::pumping_prefix(brand, prefix);
+      CHECK(std::stod(cli({"HGET", key, "r"})) == Approx(model.recent).epsilon(1e-12));
+      CHECK(std::stod(cli({"HGET", key, "b"})) == Approx(model.baseline).epsilon(1e-12));
+      CHECK(std::stoll(cli({"HGET", key, "u"})) == model.blocked_until_ms);
+    }
+    // Each scenario that should trip did, and the others did not.
+    const bool should_trip = std::string(s.name) != "a fresh brand bursting" &&
+                             std::string(s.name) != "the clock goes back";
+    CHECK((trips > 0) == should_trip);
+  }
+}
+
+TEST_CASE("the pumping keys live on the brand's slot, on a TTL", "[integration][redis][pumping]") {
+  PumpingFixture f;
+  const std::string brand = fresh_brand();
+  CHECK(RedisKeys::pumping_since("nordwind") == "otp:{pump:nordwind}:since");
+  CHECK(RedisKeys::pumping_prefix("nordwind", "+49151") == "otp:{pump:nordwind}:px:+49151");
+  PumpingPolicy p;
+  p.baseline = std::chrono::hours(2);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  (void)f.watch(brand, "+43664", p, now);
+  for (const std::string& key :
+       {RedisKeys::pumping_since(brand), RedisKeys::pumping_prefix(brand, "+43664")}) {
+    INFO(key);
+    const long long ttl = std::stoll(cli({"PTTL", key}));
+    CHECK(ttl > 6 * hour - minute);  // three baselines
+    CHECK(ttl <= 6 * hour);
+  }
+  // The brand's first send is kept, not moved by later ones.
+  const std::string since = cli({"GET", RedisKeys::pumping_since(brand)});
+  (void)f.watch(brand, "+43664", p, now + 5000);
+  CHECK(cli({"GET", RedisKeys::pumping_since(brand)}) == since);
+}
+
+TEST_CASE("200 concurrent sends to a new prefix: exactly min_sends - 1 pass, one trips",
+          "[integration][redis][pumping][race]") {
+  PumpingFixture f;
+  redis::Connection other(f.ioc, PumpingFixture::config());
+  other.start();
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (!other.connected() && std::chrono::steady_clock::now() < end) f.ioc.run_one_for(10ms);
+  REQUIRE(other.connected());
+  RedisRateLimiter second(other);
+
+  const std::string brand = fresh_brand();
+  seed_since(brand, t0 - 7 * 24 * hour);
+  const std::string prefix = "+49176";
+  const PumpingPolicy p;  // min_sends 20
+  Tally t;
+  for (int i = 0; i < 200; ++i) {
+    RateLimiter& limiter = i % 2 == 0 ? static_cast<RateLimiter&>(f.limiter) : second;
+    asio::co_spawn(f.ioc, watch_into(limiter, brand, prefix, p, t0, t), asio::detached);
+  }
+  const auto stop = std::chrono::steady_clock::now() + 10s;
+  while (t.total() < 200 && std::chrono::steady_clock::now() < stop) f.ioc.run_one_for(10ms);
+  CHECK(t.failed == 0);
+  CHECK(t.allowed == 19);
+  CHECK(t.tripped == 1);
+  CHECK(t.blocked == 180);
+  other.stop();
+}
