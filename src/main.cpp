@@ -52,7 +52,7 @@ struct ThreadState {
         audit(redis),
         subscribers(redis, keyring),
         brand_api(api::BrandApiContext{brands, templates, audit, subscribers, clock}),
-        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api}) {
+        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, audit}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files.
     if (index == 0) {

@@ -26,8 +26,6 @@ http::Response store_error(const boost::system::error_code& e) {
   return error_response(to_errc(e));
 }
 
-constexpr std::size_t reason_max_chars = 500;
-
 // The phone in a subscriber path: E.164, written "+49..." or "%2B49..." (a client that encodes
 // the "+" as it would in a query); nothing else is decoded.
 std::optional<PhoneNumber> phone_of_segment(std::string_view segment) {
@@ -40,13 +38,7 @@ std::optional<PhoneNumber> phone_of_segment(std::string_view segment) {
   return parsed->number;
 }
 
-std::size_t code_points(std::string_view utf8) {
-  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-// An unlock's body: {"reason": "..."}, 1 to 500 characters on one line.
+// An unlock's body: {"reason": "..."}.
 Parsed<std::string> parse_unlock(const http::Request& req) {
   // An empty body is a missing reason (named as such), not an unreadable body.
   auto body = parse_json_object(req, true);
@@ -55,26 +47,21 @@ Parsed<std::string> parse_unlock(const http::Request& req) {
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "reason")
       return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
-  const std::string reason = j.contains("reason") && j["reason"].is_string()
-                                 ? j["reason"].get<std::string>()
-                                 : std::string();
-  const std::size_t n = code_points(reason);
-  if (n == 0 || n > reason_max_chars || !safe_sms_value(reason))
-    return invalid_argument("reason",
-                            "Field 'reason' is required: why the number is unlocked, 1 to 500 "
-                            "characters on one line.");
-  return reason;
+  return parse_reason(j, "why the number is unlocked");
 }
 
 json subscriber_json(const std::string& brand, const PhoneNumber& phone, const SubscriberState& s,
                      std::int64_t now_ms) {
   json recent = json::array();
-  for (const auto& v : s.recent)
+  for (const auto& v : s.recent) {
+    const auto id = VerificationId::parse(v.id);
     recent.push_back(
         {{"id", v.id},
+         {"purpose", to_string(id ? id->purpose() : Purpose::checkout)},
          {"status", v.status},
          {"created_at", rfc3339(v.created_ms)},
          {"delivery_status", v.delivery_status.empty() ? json(nullptr) : json(v.delivery_status)}});
+  }
   const bool locked = s.locked_for_ms > 0;
   return {{"brand", brand},
           {"phone_number", phone.masked()},

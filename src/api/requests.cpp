@@ -130,11 +130,45 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
   return body;
 }
 
+Parsed<std::string> parse_reason(const json& body, std::string_view why) {
+  constexpr std::size_t max_chars = 500;
+  const std::string reason = body.contains("reason") && body["reason"].is_string()
+                                 ? body["reason"].get<std::string>()
+                                 : std::string();
+  const auto n = static_cast<std::size_t>(std::count_if(reason.begin(), reason.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // code points, not bytes
+  }));
+  if (n == 0 || n > max_chars || !safe_sms_value(reason))
+    return invalid_argument("reason", "Field 'reason' is required: " + std::string(why) +
+                                          ", 1 to 500 characters on one line.");
+  return reason;
+}
+
 Parsed<CreateRequest> parse_create(const json& body) {
-  if (auto bad = unknown_field(
-          body, {"phone_number", "locale", "order", "client_ip", "metadata", "brand"}))
+  if (auto bad = unknown_field(body, {"phone_number", "locale", "order", "client_ip", "metadata",
+                                      "brand", "purpose", "reason"}))
     return *bad;
   CreateRequest c;
+  if (body.contains("purpose")) {
+    const auto purpose = body["purpose"].is_string()
+                             ? purpose_from_string(body["purpose"].get<std::string>())
+                             : std::nullopt;
+    if (!purpose)
+      return invalid_argument("purpose",
+                              "Field 'purpose' must be \"checkout\" or \"support_call\".");
+    c.purpose = *purpose;
+  }
+  if (c.purpose == Purpose::support_call) {
+    auto reason = parse_reason(body, "why support checks the caller's identity");
+    if (auto* bad = std::get_if<http::Response>(&reason)) return std::move(*bad);
+    c.reason = std::move(std::get<std::string>(reason));
+    if (body.contains("order"))
+      return invalid_argument("order",
+                              "Field 'order' is not allowed for a support_call: its code "
+                              "confirms an identity, not a payment.");
+  } else if (body.contains("reason")) {
+    return invalid_argument("reason", "Field 'reason' is only for purpose \"support_call\".");
+  }
   if (!body.contains("phone_number"))
     return invalid_argument("phone_number", "Field 'phone_number' is required.");
   if (auto bad = optional_string(body, "phone_number", 16, c.phone_number)) return *bad;

@@ -4,6 +4,7 @@
 #include "otpgate/api/requests.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
+#include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -123,6 +124,9 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
   auto& c = std::get<CreateRequest>(parsed);
 
+  if (c.purpose == Purpose::support_call && !key.has_role(Role::support))
+    co_return error_response(errc::permission_denied,
+                             "A support_call verification needs an API key with the support role.");
   const std::string brand_id = key.brand == "*" ? c.brand : key.brand;
   if (brand_id.empty())
     co_return invalid_argument("brand", "Field 'brand' is required with an all-brands key.");
@@ -131,7 +135,7 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   const auto brands = ctx_.brands.current();  // kept until the create has answered
   const auto brand = brands->find(brand_id);
   if (brand == brands->end()) co_return invalid_argument("brand", "Unknown brand.");
-  if (brand->second.psd2_dynamic_linking)
+  if (brand->second.psd2_dynamic_linking && c.purpose == Purpose::checkout)
     if (auto bad = require_psd2_order(c.order)) co_return std::move(*bad);
 
   const auto phone = crypto::parse_phone(c.phone_number);
@@ -153,8 +157,15 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
                     .order_json = c.order.is_null() ? "" : c.order.dump(),
                     .metadata_json = c.metadata.is_null() ? "" : c.metadata.dump(),
                     .idempotency_key = idem ? std::string(*idem) : std::string(),
-                    .body = req.body};
+                    .body = req.body,
+                    .purpose = c.purpose};
   const Answer a = co_await ctx_.service.create(cmd);
+  if (key.has_role(Role::support)) {
+    const std::string action =
+        c.purpose == Purpose::support_call ? "support_call.start" : "verification.create";
+    const std::string target = phone->number.masked();
+    co_await audit_action(key, action, a, brand_id, target, c.reason);
+  }
   http::Response r = render(a, a.replayed ? 200 : 201);
   if (a.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   r.log_phone_masked = phone->number.masked();
@@ -164,7 +175,9 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
 task<http::Response> Router::on_verification(http::Request& req, const ApiKey& key,
                                              std::string_view id_text, std::string_view action) {
   const auto id = VerificationId::parse(id_text);
-  if (!id) co_return error_response(errc::not_found, "No such verification.");
+  // A support call's verification exists only for support keys (its id says so).
+  if (!id || (id->purpose() == Purpose::support_call && !key.has_role(Role::support)))
+    co_return error_response(errc::not_found, "No such verification.");
   const std::string& brand = key.brand;
   if (action.empty()) {
     if (req.method != "GET") co_return method_not_allowed();
@@ -182,6 +195,8 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
     if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
     const CheckRequest& check = std::get<CheckRequest>(parsed);
     const Answer a = co_await ctx_.service.check(*id, brand, check.code, check.order);
+    const std::string verb(action);  // a named local: no temporaries in a co_await (g++ 12)
+    co_await audit_verification(key, *id, verb, a);
     co_return render(a, 200);
   }
   if (auto bad = reject_fields(json)) co_return std::move(*bad);
@@ -190,7 +205,44 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
     a = co_await ctx_.service.resend(*id, brand);
   else
     a = co_await ctx_.service.cancel(*id, brand);
+  const std::string verb(action);
+  co_await audit_verification(key, *id, verb, a);
   co_return render(a, 200);
+}
+
+task<void> Router::audit_verification(const ApiKey& key, const VerificationId& id,
+                                      const std::string& verb, const Answer& a) {
+  // Only support keys' actions, and only on a verification that exists (the record names the
+  // brand of a "*" key's action and the masked target).
+  if (!key.has_role(Role::support) || !a.record) co_return;
+  const std::string action =
+      std::string(id.purpose() == Purpose::support_call ? "support_call." : "verification.") + verb;
+  const auto phone = PhoneNumber::parse_e164(a.record->phone);
+  const std::string target = phone ? phone->masked() : std::string();
+  const std::string no_reason;
+  co_await audit_action(key, action, a, a.record->brand, target, no_reason);
+}
+
+task<void> Router::audit_action(const ApiKey& key, const std::string& action, const Answer& a,
+                                const std::string& brand, const std::string& target,
+                                const std::string& reason) {
+  const std::string outcome =
+      a.error == errc::ok ? std::string("ok") : std::string(public_error(a.error).code);
+  std::vector<std::pair<std::string, std::string>> entry = {
+      {"action", action},   {"actor", key.id},
+      {"target", target},   {"verification", a.record ? a.record->id : std::string()},
+      {"outcome", outcome}, {"at", std::to_string(ctx_.clock.now_ms())}};
+  if (!reason.empty()) entry.emplace_back("reason", reason);
+  auto logged = co_await ctx_.audit.append(brand, entry);
+  // The action is done and its answer must reach the caller; the error log keeps the entry.
+  if (!logged)
+    log::write(log::level::error, "audit entry not written",
+               {{"brand", brand},
+                {"action", action},
+                {"actor", key.id},
+                {"target", target},
+                {"outcome", outcome},
+                {"error", logged.error().message()}});
 }
 
 }  // namespace otpgate::api

@@ -30,9 +30,11 @@ nlohmann::json object_or_null(const std::string& text) {
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
   const auto phone = PhoneNumber::parse_e164(r.phone);
   const Status status = effective_status(r, now_ms);
+  const auto id = VerificationId::parse(r.id);
   nlohmann::json j = {
       {"id", r.id},
       {"brand", r.brand},
+      {"purpose", to_string(id ? id->purpose() : Purpose::checkout)},
       {"status", to_string(status)},
       {"phone_number", phone ? phone->masked() : std::string()},
       {"locale", r.locale},

@@ -80,11 +80,17 @@ Secret<std::string> load_secret() {
   return Secret<std::string>(std::move(s));
 }
 
-std::map<std::string, Template> load_templates(const fs::path& root, const std::string& where) {
+// The file name of a purpose's template in each locale folder.
+std::string template_file(Purpose purpose) {
+  return purpose == Purpose::support_call ? "support_call.txt" : "verification.txt";
+}
+
+std::map<std::string, Template> load_templates(const fs::path& root, const std::string& where,
+                                               Purpose purpose) {
   std::map<std::string, Template> out;
   if (!fs::is_directory(root)) return out;
   for (const auto& dir : fs::directory_iterator(root)) {
-    const fs::path file = dir.path() / "verification.txt";
+    const fs::path file = dir.path() / template_file(purpose);
     if (!dir.is_directory() || !fs::exists(file)) continue;
     std::string text = read_file(file);
     if (!text.empty() && text.back() == '\n') text.pop_back();
@@ -96,22 +102,44 @@ std::map<std::string, Template> load_templates(const fs::path& root, const std::
   return out;
 }
 
-// Every template the brand can send (one per listed locale) must pass the lint under the
-// brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
-void lint_brand_templates(const Brand& b, const fs::path& brand_dir, const fs::path& defaults) {
+// Every template the brand can send (one per listed locale and purpose) must pass the lint
+// under the brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
+void lint_brand_templates(const Brand& b, Purpose purpose, const fs::path& brand_dir,
+                          const fs::path& defaults) {
+  const bool checkout = purpose == Purpose::checkout;
+  const auto& texts = checkout ? b.templates : b.support_call_templates;
   for (const auto& locale : b.locales) {
-    const auto t = b.templates.find(locale);
-    if (t == b.templates.end()) continue;
-    const LintReport report = lint_template(t->second.text(), locale, b, sample_values(b, locale));
+    const auto t = texts.find(locale);
+    if (t == texts.end()) continue;
+    const LintReport report =
+        lint_template(t->second.text(), locale, b, sample_values(b, locale), purpose);
     if (report.ok()) continue;
+    // Brand managers' saved texts are checkout texts; support_call texts come from files only.
+    const bool own = checkout
+                         ? b.template_sources.at(locale) == "brand"
+                         : fs::exists(brand_dir / "templates" / locale / template_file(purpose));
     const fs::path file =
-        (b.template_sources.at(locale) == "brand" ? brand_dir / "templates" : defaults) / locale /
-        "verification.txt";
+        (own ? brand_dir / "templates" : defaults) / locale / template_file(purpose);
     for (const auto& p : report.problems)
       if (p.severity == LintSeverity::error)
         throw ConfigError(file.string() + ": " + p.code + ": " + p.message + " (brand " +
                           b.id.str() + ")");
   }
+}
+
+// The brand's templates of a purpose: the defaults, each locale overridden by the brand's
+// folder. Returns the locales the brand's folder supplied.
+std::vector<std::string> attach_templates(std::map<std::string, Template>& texts,
+                                          const std::map<std::string, Template>& defaults,
+                                          const fs::path& brand_dir, const std::string& name,
+                                          Purpose purpose) {
+  texts = defaults;
+  std::vector<std::string> own;
+  for (auto& [locale, t] : load_templates(brand_dir / "templates", "brand " + name, purpose)) {
+    texts.insert_or_assign(locale, std::move(t));
+    own.push_back(locale);
+  }
+  return own;
 }
 
 }  // namespace
@@ -167,7 +195,10 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
                          const gateways::GatewayCatalog* gateways) {
   const fs::path root(brands_dir);
   const json schema = read_json(root / "schema.json");
-  const auto defaults = load_templates(fs::path(templates_dir), "default templates");
+  const auto defaults =
+      load_templates(fs::path(templates_dir), "default templates", Purpose::checkout);
+  const auto support_defaults =
+      load_templates(fs::path(templates_dir), "default templates", Purpose::support_call);
   BrandCatalog out;
   if (!fs::is_directory(root)) throw ConfigError(brands_dir + ": is not a directory");
   for (const auto& dir : fs::directory_iterator(root)) {
@@ -184,16 +215,19 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
       throw ConfigError(file.string() + ": field " + bad->pointer + " " + bad->reason);
     try {
       Brand b = brand_from_json(*id, doc);
-      b.templates = defaults;
       for (const auto& [locale, t] : defaults) b.template_sources[locale] = "default";
-      for (auto& [locale, t] : load_templates(dir.path() / "templates", "brand " + name)) {
-        b.templates.insert_or_assign(locale, std::move(t));
+      for (const auto& locale :
+           attach_templates(b.templates, defaults, dir.path(), name, Purpose::checkout))
         b.template_sources[locale] = "brand";
+      attach_templates(b.support_call_templates, support_defaults, dir.path(), name,
+                       Purpose::support_call);
+      for (const Purpose purpose : {Purpose::checkout, Purpose::support_call}) {
+        lint_brand_templates(b, purpose, dir.path(), fs::path(templates_dir));
+        std::string chosen;
+        if (!b.template_for(b.default_locale, chosen, purpose))
+          throw std::invalid_argument("/default_locale: no " + template_file(purpose) +
+                                      " template for it or \"en\"");
       }
-      lint_brand_templates(b, dir.path(), fs::path(templates_dir));
-      std::string chosen;
-      if (!b.template_for(b.default_locale, chosen))
-        throw std::invalid_argument("/default_locale: no verification template for it or \"en\"");
       for (const auto& g : b.gateways) {
         const bool local = g == "file" || g == "log";
         if (!local && (!gateways || !gateways->count(g)))

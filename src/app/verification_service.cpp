@@ -82,15 +82,19 @@ task<DispatchResult> VerificationService::send_code(const Brand& brand, const Ve
                                                     std::size_t first) {
   const auto id = VerificationId::parse(r.id);
   std::string locale;
-  const Template* tpl = brand.template_for(r.locale, locale);
+  const Purpose purpose = id ? id->purpose() : Purpose::checkout;
+  const Template* tpl = brand.template_for(r.locale, locale, purpose);
   if (!id || !tpl) co_return DispatchResult{};
   const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
   TemplateValues values = order_values(r.order_json, locale);
   values.code = code.reveal();
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
-  std::string text = compose_sms(tpl->render(values), code.reveal(), brand.webotp_domain,
-                                 brand.webotp_embedded_domain, brand.android_app_hash);
+  // A support call's code is read aloud to the agent: no line lets a browser or app fill it in.
+  std::string text = purpose == Purpose::support_call
+                         ? tpl->render(values)
+                         : compose_sms(tpl->render(values), code.reveal(), brand.webotp_domain,
+                                       brand.webotp_embedded_domain, brand.android_app_hash);
   const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
                        r.id};
   DispatchResult sent = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
@@ -101,14 +105,14 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
                                            std::int64_t now) {
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
-  const VerificationId id = new_verification_id(d_.random, tag);
+  const VerificationId id = new_verification_id(d_.random, tag, cmd.purpose);
   NewVerification v{.tag = tag, .retention_ms = d_.retention_ms};
   VerificationRecord& r = v.record;
   r.id = id.str();
   r.brand = brand.id.str();
   r.phone = cmd.phone.e164();
   r.country = cmd.country;
-  brand.template_for(cmd.locale, r.locale);
+  brand.template_for(cmd.locale, r.locale, cmd.purpose);
   r.code_length = brand.code.format.length;
   r.code_alphabet = brand.code.format.alphabet == CodeAlphabet::digits ? "digits" : "alphanumeric";
   r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, code_format_of(r), id).reveal(), binding);
@@ -264,9 +268,10 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     co_return refused;
   }
   std::string binding;
-  if (cmd.brand->psd2_dynamic_linking) {
+  if (cmd.brand->psd2_dynamic_linking && cmd.purpose == Purpose::checkout) {
     // The HTTP edge names the missing field; this guards every other caller (a route without an
     // order, such as CAMARA send-code) from issuing a code that is not bound to a payment.
+    // A support call's code authorises no payment, so it is never bound.
     auto bound = binding_of(cmd.order_json);
     if (!bound) co_return failure(errc::permission_denied);
     binding = std::move(*bound);

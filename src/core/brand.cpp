@@ -97,7 +97,9 @@ bool Brand::country_allowed(std::string_view iso2) const {
          allowed_countries.end();
 }
 
-const Template* Brand::template_for(std::string_view locale, std::string& chosen_locale) const {
+const Template* Brand::template_for(std::string_view locale, std::string& chosen_locale,
+                                    Purpose purpose) const {
+  const auto& texts = purpose == Purpose::support_call ? support_call_templates : templates;
   // BCP 47 tags are case-insensitive ("DE-at" is "de-AT"); a brand writes only in its locales.
   for (const auto& candidate : locale_candidates(locale, default_locale)) {
     const auto listed = std::find_if(locales.begin(), locales.end(), [&](const std::string& l) {
@@ -107,7 +109,7 @@ const Template* Brand::template_for(std::string_view locale, std::string& chosen
       });
     });
     if (listed == locales.end()) continue;
-    if (auto it = templates.find(*listed); it != templates.end()) {
+    if (auto it = texts.find(*listed); it != texts.end()) {
       chosen_locale = *listed;
       return &it->second;
     }

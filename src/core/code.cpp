@@ -77,10 +77,10 @@ std::string phone_tag(const Keyring& keys, std::string_view brand, std::string_v
   return base32_lower(d).substr(0, VerificationId::tag_length);
 }
 
-VerificationId new_verification_id(Random& random, std::string_view tag) {
+VerificationId new_verification_id(Random& random, std::string_view tag, Purpose purpose) {
   std::array<std::uint8_t, 17> bytes{};  // 136 bits; 26 base32 chars keep 130 of them
   random.fill(bytes);
-  return VerificationId::make(tag, base32_lower(bytes).substr(0, 26));
+  return VerificationId::make(tag, base32_lower(bytes).substr(0, 26), purpose);
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {

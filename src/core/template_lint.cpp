@@ -363,22 +363,25 @@ TemplateValues sample_values(const Brand& brand, std::string_view locale,
 }
 
 LintReport lint_template(std::string_view text, std::string_view locale, const Brand& brand,
-                         const TemplateValues& sample) {
+                         const TemplateValues& sample, Purpose purpose) {
+  const bool checkout = purpose == Purpose::checkout;
   LintReport r;
   TemplateScan scan = scan_template(text);
   for (auto& e : scan.errors)
     r.problems.push_back(error(std::move(e.code), std::move(e.message), e.position));
   if (!r.problems.empty() && stops_lint(r.problems.front().code)) return r;
-  check_psd2(scan, brand, r.problems);
+  if (checkout) check_psd2(scan, brand, r.problems);
   check_locale(locale, brand, r.problems);
   check_webotp_in_text(text, brand, r.problems);
   check_controls(text, r.problems);
   if (scan.parsed) {
-    r.sample_sms = compose_sms(scan.parsed->render(sample), sample.code, brand.webotp_domain,
-                               brand.webotp_embedded_domain, brand.android_app_hash);
+    r.sample_sms = checkout
+                       ? compose_sms(scan.parsed->render(sample), sample.code, brand.webotp_domain,
+                                     brand.webotp_embedded_domain, brand.android_app_hash)
+                       : scan.parsed->render(sample);
     r.analysis = analyze_sms(r.sample_sms);
     if (r.analysis) check_segments(*r.analysis, brand, r.problems);
-    check_autofill(r, brand, sample, r.problems);
+    if (checkout) check_autofill(r, brand, sample, r.problems);
   }
   for (auto& p : ucs2_problems(text, scan, r.analysis)) r.problems.push_back(std::move(p));
   r.parsed = std::move(scan.parsed);

@@ -32,14 +32,26 @@ std::string PhoneNumber::masked() const {
   return out;
 }
 
+std::string_view to_string(Purpose p) {
+  return p == Purpose::support_call ? "support_call" : "checkout";
+}
+
+std::optional<Purpose> purpose_from_string(std::string_view s) {
+  if (s == "checkout") return Purpose::checkout;
+  if (s == "support_call") return Purpose::support_call;
+  return std::nullopt;
+}
+
 std::optional<VerificationId> VerificationId::parse(std::string_view text) {
-  if (text.size() != 3 + tag_length + 26 || text.substr(0, 3) != "vf_") return std::nullopt;
+  if (text.size() != 3 + tag_length + 26) return std::nullopt;
+  if (text.substr(0, 3) != "vf_" && text.substr(0, 3) != "sc_") return std::nullopt;
   if (!is_base32_lower(text.substr(3))) return std::nullopt;
   return VerificationId(std::string(text));
 }
 
-VerificationId VerificationId::make(std::string_view tag, std::string_view random_part) {
-  std::string v = "vf_";
+VerificationId VerificationId::make(std::string_view tag, std::string_view random_part,
+                                    Purpose purpose) {
+  std::string v = purpose == Purpose::support_call ? "sc_" : "vf_";
   v.append(tag.substr(0, tag_length));
   v.append(random_part.substr(0, 26));
   return VerificationId(std::move(v));

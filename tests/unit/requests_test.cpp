@@ -128,6 +128,30 @@ TEST_CASE("parse_create names the field at fault", "[unit][requests]") {
       parse_create(with(phone(), "client_ip", "203.0.113.7"))));
 }
 
+TEST_CASE("parse_create: purpose and reason", "[unit][requests][support_call]") {
+  const json call = with(with(phone(), "purpose", "support_call"), "reason", "inbound call");
+  const auto ok = parse_create(call);
+  REQUIRE(std::holds_alternative<CreateRequest>(ok));
+  CHECK(std::get<CreateRequest>(ok).purpose == Purpose::support_call);
+  CHECK(std::get<CreateRequest>(ok).reason == "inbound call");
+  const auto plain = parse_create(phone());
+  REQUIRE(std::holds_alternative<CreateRequest>(plain));
+  CHECK(std::get<CreateRequest>(plain).purpose == Purpose::checkout);
+  CHECK(std::holds_alternative<CreateRequest>(parse_create(with(phone(), "purpose", "checkout"))));
+
+  expect_error(parse_create(with(phone(), "purpose", "support_call")), 400, "reason");
+  expect_error(parse_create(with(call, "reason", "")), 400, "reason");
+  expect_error(parse_create(with(call, "reason", 7)), 400, "reason");
+  expect_error(parse_create(with(call, "reason", "a\u202eb")), 400, "reason");
+  expect_error(parse_create(with(call, "reason", std::string(501, 'r'))), 400, "reason");
+  CHECK(std::holds_alternative<CreateRequest>(
+      parse_create(with(call, "reason", std::string(500, 'r')))));
+  expect_error(parse_create(with(call, "order", {{"amount", "1.00"}})), 400, "order");
+  expect_error(parse_create(with(phone(), "reason", "why")), 400, "reason");
+  expect_error(parse_create(with(phone(), "purpose", "login")), 400, "purpose");
+  expect_error(parse_create(with(phone(), "purpose", json::array())), 400, "purpose");
+}
+
 TEST_CASE("order amounts are decimal strings with at most two places", "[unit][requests]") {
   for (const char* ok : {"49.99", "100", "0.5", "0"}) {
     CAPTURE(ok);

@@ -599,3 +599,25 @@ TEST_CASE("Template::parse refuses exactly what the lint calls a syntax error", 
     if (!parsed) CHECK_THAT(error, Catch::Contains(r.problems.front().message));
   }
 }
+
+TEST_CASE("a support_call text: no PSD2 rule, no autofill lines, the rest as for checkout",
+          "[unit][lint][support_call]") {
+  json doc = brand_doc();
+  doc["psd2_dynamic_linking"] = true;
+  doc["webotp_domain"] = "shop.example";
+  doc["android_app_hash"] = "FA+9qCX9VSu";
+  const Brand b = brand_of(doc);
+  const auto lint_call = [&](std::string_view text) {
+    return lint_template(text, "de", b, sample_values(b, "de"), Purpose::support_call);
+  };
+  LintReport r = lint_call("Ihr Identitätscode: {{code}}");
+  CHECK(r.ok());
+  CHECK(r.problems.empty());
+  CHECK(r.sample_sms == "Ihr Identitätscode: 123456");  // read aloud: nothing appended
+  // The same text as a checkout text of this brand needs amount and payee and gets the lines.
+  const LintReport checkout = lint("Ihr Code: {{code}} {{amount}} {{payee}}", b);
+  CHECK(checkout.sample_sms.find("@shop.example #123456") != std::string::npos);
+  // Everything else still applies.
+  CHECK(codes(lint_call("Rufen Sie uns an.")) == strings{"MISSING_CODE"});
+  CHECK(codes(lint_call("{{code}} @evil.example #{{code}}")).size() >= 1);
+}

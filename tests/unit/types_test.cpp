@@ -9,6 +9,8 @@
 using otpgate::BrandId;
 using otpgate::PhoneNumber;
 using otpgate::VerificationId;
+using otpgate::Purpose;
+using otpgate::purpose_from_string;
 
 TEST_CASE("PhoneNumber::parse_e164 accepts only + and 8 to 15 digits", "[unit][types]") {
   const auto ok = PhoneNumber::parse_e164("+4915112345678");
@@ -79,8 +81,20 @@ TEST_CASE("VerificationId::parse accepts made ids and refuses malformed ones", "
   REQUIRE(parsed.has_value());
   CHECK(*parsed == made);
 
+  CHECK(made.purpose() == Purpose::checkout);
+  const VerificationId call = VerificationId::make(tag, random, Purpose::support_call);
+  CHECK(call.str() == "sc_" + tag + random);
+  CHECK(call.tag() == tag);
+  CHECK(call.purpose() == Purpose::support_call);
+  REQUIRE(VerificationId::parse(call.str()).has_value());
+  CHECK(VerificationId::parse(call.str())->purpose() == Purpose::support_call);
+  CHECK(otpgate::to_string(Purpose::support_call) == "support_call");
+  CHECK(purpose_from_string("checkout") == Purpose::checkout);
+  CHECK_FALSE(purpose_from_string("Support_Call").has_value());
+
   const std::string bad =
       GENERATE_COPY(std::string("vx_") + tag + random,           // wrong prefix
+                    std::string("SC_") + tag + random,           // upper-case prefix
                     std::string("VF_") + tag + random,           // upper-case prefix
                     "vf_" + tag + random.substr(1),              // one short
                     "vf_" + tag + random + "a",                  // one long

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/core/psd2.hpp"
+#include "otpgate/core/types.hpp"
 #include "otpgate/http/message.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,6 +21,8 @@ struct CreateRequest {
   std::string client_ip;
   nlohmann::json order;     // null or a validated object
   nlohmann::json metadata;  // null or a validated object
+  Purpose purpose = Purpose::checkout;
+  std::string reason;  // support_call: why (required), for the audit log
 };
 
 struct CheckRequest {
@@ -39,6 +42,10 @@ using Parsed = std::variant<T, http::Response>;
 Parsed<nlohmann::json> parse_json_object(const http::Request& req, bool allow_empty);
 
 Parsed<CreateRequest> parse_create(const nlohmann::json& body);
+
+// A support action's "reason" in body: 1 to 500 characters on one line, or a 400 saying it is
+// required and `why` (e.g. "why the number is unlocked").
+Parsed<std::string> parse_reason(const nlohmann::json& body, std::string_view why);
 Parsed<CheckRequest> parse_check(const nlohmann::json& body);
 // For a brand with psd2_dynamic_linking: the create's order must have amount, currency and
 // payee. The 400 names the first one missing ("order.amount" also when there is no order).

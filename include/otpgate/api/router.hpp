@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/api/brand_api.hpp"
+#include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/gateways/registry.hpp"
@@ -17,6 +18,7 @@ struct ApiContext {
   const Clock& clock;
   const gateways::GatewayCatalog& gateways;
   BrandApi& brand_api;  // /v1/brands/{brand}/...
+  AuditLog& audit;      // support keys' actions on verifications
 };
 
 class Router {
@@ -31,6 +33,14 @@ class Router {
   task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
                                        std::string_view action);
   http::Response render(const Answer& a, unsigned success_status) const;
+  // A support key's action on a verification, written to the brand's audit log with its
+  // outcome once it is known (see docs/api.md "Support calls"). Never fails the request.
+  // The same for an action on an existing verification ("check", "resend", "cancel").
+  task<void> audit_verification(const ApiKey& key, const VerificationId& id,
+                                const std::string& verb, const Answer& a);
+  task<void> audit_action(const ApiKey& key, const std::string& action, const Answer& a,
+                          const std::string& brand, const std::string& target,
+                          const std::string& reason);
   // POST (or GET) /v1/gateways/{gateway}/delivery-reports: authenticated by the vendor's
   // signature, not an API key (src/api/delivery_reports.cpp).
   task<http::Response> delivery_report(http::Request& req, std::string_view gateway);

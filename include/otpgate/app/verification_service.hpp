@@ -32,6 +32,10 @@ struct CreateCommand {
   std::string metadata_json;    // "" or the validated metadata object
   std::string idempotency_key;  // "" when absent
   std::string body;             // the raw request body, fingerprinted for idempotent replays
+  // support_call: a support agent's identity check of a caller (an "sc_" id, the brand's
+  // support_call text without autofill lines, never bound to an order). Who may ask for it is
+  // the edge's decision.
+  Purpose purpose = Purpose::checkout;
 };
 
 // What a use case answers: a record, or an error with the details the HTTP edge needs.

@@ -60,7 +60,7 @@ struct Brand {
   CodePolicy code;
   LockPolicy lock;
   RateLimitPolicy limits;
-  PumpingPolicy pumping;  // prefixes are limits.prefix_digits long
+  PumpingPolicy pumping;                       // prefixes are limits.prefix_digits long
   std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> gateways;           // failover order
   DeliveryPolicy delivery;
@@ -76,11 +76,15 @@ struct Brand {
   // Where each of templates comes from: "default" (templates/), "brand" (the brand's folder)
   // or "api" (a brand manager's saved version).
   std::map<std::string, std::string> template_sources;
+  // "support_call" template per locale (the text of a support agent's identity check), from
+  // the files only: templates/<locale>/support_call.txt, overridden by the brand's folder.
+  std::map<std::string, Template> support_call_templates;
 
   bool country_allowed(std::string_view iso2) const;
-  // The template for the first locale candidate that has one (see locale_candidates); the
-  // chosen locale is written to chosen_locale.
-  const Template* template_for(std::string_view locale, std::string& chosen_locale) const;
+  // The template of that purpose for the first locale candidate that has one (see
+  // locale_candidates); the chosen locale is written to chosen_locale.
+  const Template* template_for(std::string_view locale, std::string& chosen_locale,
+                               Purpose purpose = Purpose::checkout) const;
 };
 
 // All brands by id, immutable after start-up.

@@ -50,8 +50,9 @@ bool plausible_code(const CodeFormat& format, std::string_view normalised);
 // The Redis hash tag of a phone within a brand: base32(HMAC(phone_tag key, brand|phone))[0..10).
 std::string phone_tag(const Keyring& keys, std::string_view brand, std::string_view e164);
 
-// A new verification id for that tag, with 130 random bits from `random`.
-VerificationId new_verification_id(Random& random, std::string_view tag);
+// A new verification id for that tag and purpose, with 130 random bits from `random`.
+VerificationId new_verification_id(Random& random, std::string_view tag,
+                                   Purpose purpose = Purpose::checkout);
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
 

@@ -63,9 +63,10 @@ TemplateValues sample_values(const Brand& brand, std::string_view locale,
 // neither add a line (a second WebOTP line) nor hide or reorder the text around it.
 bool safe_sms_value(std::string_view utf8);
 
-// Lints `text` as the brand's verification template for `locale`, rendered with `sample`.
-// Too long, empty or invalid UTF-8 text stops at that one error.
+// Lints `text` as the brand's template of that purpose for `locale`, rendered with `sample`.
+// Too long, empty or invalid UTF-8 text stops at that one error. A support_call text is read
+// aloud, not filled in and not a payment: no autofill lines, no PSD2 rule.
 LintReport lint_template(std::string_view text, std::string_view locale, const Brand& brand,
-                         const TemplateValues& sample);
+                         const TemplateValues& sample, Purpose purpose = Purpose::checkout);
 
 }  // namespace otpgate

@@ -50,15 +50,28 @@ class PhoneNumber {
   std::string value_;
 };
 
-// "vf_" + 10-char phone tag + 26 random base32 chars. The tag is the Redis hash tag of every key
-// of the phone, so an id is routed to its Redis slot without a lookup.
+// What a verification is for, visible in its id's prefix: "checkout" (a shop's customer, "vf_")
+// or "support_call" (a caller's identity, started by a support agent, "sc_"). The prefix lets
+// the edge refuse a support call to a shop key without reading Redis, and a changed prefix names
+// another record (the id is part of every key and of the code's MAC).
+enum class Purpose { checkout, support_call };
+
+std::string_view to_string(Purpose p);
+std::optional<Purpose> purpose_from_string(std::string_view s);
+
+// "vf_" or "sc_" + 10-char phone tag + 26 random base32 chars. The tag is the Redis hash tag of
+// every key of the phone, so an id is routed to its Redis slot without a lookup.
 class VerificationId {
  public:
   static constexpr std::size_t tag_length = 10;
   static std::optional<VerificationId> parse(std::string_view text);
-  static VerificationId make(std::string_view tag, std::string_view random_part);
+  static VerificationId make(std::string_view tag, std::string_view random_part,
+                             Purpose purpose = Purpose::checkout);
   const std::string& str() const { return value_; }
   std::string_view tag() const { return std::string_view(value_).substr(3, tag_length); }
+  Purpose purpose() const {
+    return value_.starts_with("sc_") ? Purpose::support_call : Purpose::checkout;
+  }
   auto operator<=>(const VerificationId&) const = default;
 
  private:
