@@ -341,6 +341,15 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   co_return out;
 }
 
+task<result<bool>> RedisStore::idempotency_key_used(const NewVerification& v) {
+  if (v.idempotency_key.empty()) co_return false;
+  const std::vector<std::string> cmd = {"EXISTS", RedisKeys::idempotency(v.tag, v.idempotency_key)};
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return reply.value().integer == 1;
+}
+
 task<result<std::optional<VerificationRecord>>> RedisStore::get(const VerificationId& id) {
   std::vector<std::string> cmd = {"HGETALL", RedisKeys::record(id)};
   auto reply = co_await conn_.command(std::move(cmd));

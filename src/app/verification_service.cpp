@@ -278,10 +278,16 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   }
   const std::int64_t now = d_.clock.now_ms();
   const NewVerification v = draft(cmd, binding, now);
-  // Limits before the store's create: a send refused here leaves no record behind. An idempotent
-  // replay counts too (the store tells a replay apart only inside its create).
-  const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
-  if (admitted.error != errc::ok) co_return admitted;
+  // Limits before the store's create: a send refused here leaves no record behind. A request
+  // whose idempotency key was used before sends nothing (the create replays or refuses it), so
+  // it skips the limits: a shop's retry gets its first answer, not a 429 for its own send. Two
+  // first requests racing with one key both count; one of them then replays.
+  auto used = co_await d_.store.idempotency_key_used(v);
+  if (!used) co_return failure(to_errc(used.error()));
+  if (!used.value()) {
+    const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
+    if (admitted.error != errc::ok) co_return admitted;
+  }
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   switch (created.value().what) {

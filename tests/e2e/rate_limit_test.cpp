@@ -167,3 +167,29 @@ TEST_CASE("non-mobile numbers are refused with PHONE_NUMBER_NOT_ALLOWED", "[e2e]
   CHECK(mobile.status == 201);
   CHECK(p.outbox_lines().size() == 1);
 }
+
+TEST_CASE("an idempotent replay answers even when the limit is used up, and costs nothing",
+          "[e2e][rate_limit][idempotency]") {
+  TempBrands brands;
+  const std::string brand = unique_brand("rl-idem");
+  brands.add(brand, brand_json(R"({"phone_sends_per_10_minutes":1})"));
+  brands.add_key("shop", brand, "shop");
+  OtpgateProcess p(brands.options());
+  const std::string phone = fresh_phone();
+  const nlohmann::json body = {{"phone_number", phone}};
+  const Headers with_key = {bearer(brands.key("shop")), {"Idempotency-Key", "order-77"}};
+  const auto first = http_post_json(p.base_url() + "/v1/verifications", body, with_key);
+  REQUIRE(first.status == 201);
+  // The shop's retry after a timeout: the first answer again, not 429 (the one send allowed in
+  // 10 minutes was this very request's).
+  for (int i = 0; i < 3; ++i) {
+    const auto again = http_post_json(p.base_url() + "/v1/verifications", body, with_key);
+    INFO(again.body);
+    CHECK(again.status == 200);
+    CHECK(again.header("idempotent-replayed") == "true");
+    CHECK(again.json()["id"] == first.json()["id"]);
+  }
+  CHECK(sms_to(p, phone) == 1);
+  // A new request for the phone is still limited.
+  require_limited(create_as(p, brands.key("shop"), body), "phone", 600);
+}

@@ -87,6 +87,9 @@ class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
   virtual task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) = 0;
+  // Whether v's idempotency key was used before (so create would replay or refuse it, not
+  // send); false when v has none.
+  virtual task<result<bool>> idempotency_key_used(const NewVerification& v) = 0;
   // nullopt: no such verification (never existed or its record expired).
   virtual task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) = 0;
   // Operations on an existing verification take the caller's brand ("*" for any brand) and
