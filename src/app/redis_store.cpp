@@ -150,6 +150,25 @@ std::string RedisKeys::pumping_prefix(std::string_view brand, std::string_view p
   return "otp:{pump:" + std::string(brand) + "}:px:" + std::string(prefix);
 }
 
+namespace {
+
+// A limiter script's answer {verdict, milliseconds}: the verdict of kind `first`, the number an
+// integer. A script error is logged.
+result<std::pair<Reply, std::int64_t>> verdict_pair(const result<Reply>& reply, Reply::kind first) {
+  if (!reply) return reply.error();
+  const Reply& r = reply.value();
+  if (r.is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.size() != 2 || r.elements[0].type != first ||
+      r.elements[1].type != Reply::kind::integer)
+    return errc::store_protocol;
+  return std::pair<Reply, std::int64_t>(r.elements[0], r.elements[1].integer);
+}
+
+}  // namespace
+
 RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
 
 task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
@@ -163,17 +182,10 @@ task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, st
   }
   if (keys.empty()) co_return RateVerdict{};
   auto reply = co_await conn_.eval(script(scripts::rate_limit), keys, args);
-  if (!reply) co_return reply.error();
-  const Reply& r = reply.value();
-  if (r.is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", r.str}});
-    co_return errc::store_protocol;
-  }
-  if (r.type != Reply::kind::array || r.elements.size() != 2 ||
-      r.elements[0].type != Reply::kind::integer || r.elements[1].type != Reply::kind::integer)
-    co_return errc::store_protocol;
-  co_return RateVerdict{.allowed = r.elements[0].integer == 1,
-                        .retry_after_ms = r.elements[1].integer};
+  auto pair = verdict_pair(reply, Reply::kind::integer);
+  if (!pair) co_return pair.error();
+  co_return RateVerdict{.allowed = pair.value().first.integer == 1,
+                        .retry_after_ms = pair.value().second};
 }
 
 task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
@@ -193,22 +205,15 @@ task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& b
                                          std::to_string(policy.block.count()),
                                          std::to_string(ttl.count())};
   auto reply = co_await conn_.eval(script(scripts::pumping), keys, args);
-  if (!reply) co_return reply.error();
-  const Reply& r = reply.value();
-  if (r.is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", r.str}});
-    co_return errc::store_protocol;
-  }
-  if (r.type != Reply::kind::array || r.elements.size() != 2 ||
-      r.elements[0].type != Reply::kind::string || r.elements[1].type != Reply::kind::integer)
-    co_return errc::store_protocol;
+  auto pair = verdict_pair(reply, Reply::kind::string);
+  if (!pair) co_return pair.error();
   static const std::map<std::string, PumpingVerdict, std::less<>> verdicts = {
       {"allowed", PumpingVerdict::allowed},
       {"tripped", PumpingVerdict::tripped},
       {"blocked", PumpingVerdict::blocked}};
-  const auto it = verdicts.find(r.elements[0].str);
+  const auto it = verdicts.find(pair.value().first.str);
   if (it == verdicts.end()) co_return errc::store_protocol;
-  co_return PumpingOutcome{.verdict = it->second, .retry_after_ms = r.elements[1].integer};
+  co_return PumpingOutcome{.verdict = it->second, .retry_after_ms = pair.value().second};
 }
 
 namespace {

@@ -8,19 +8,6 @@ using namespace otpgate::test;
 
 namespace {
 
-void require_error(const HttpResponse& r, long status, const std::string& code,
-                   const std::string& field = "") {
-  INFO("status " << r.status << " body " << r.body);
-  REQUIRE(r.status == status);
-  const auto j = r.json();
-  CHECK(j["status"] == status);
-  CHECK(j["code"] == code);
-  CHECK(j["message"].is_string());
-  CHECK(!j["message"].get<std::string>().empty());
-  if (!field.empty()) CHECK(j.value("field", "") == field);
-  CHECK(!r.header("x-correlator").empty());
-}
-
 HttpResponse post_raw(const OtpgateProcess& p, const std::string& path, const std::string& body,
                       const std::string& content_type = "application/json") {
   return http_request("POST", p.base_url() + path,

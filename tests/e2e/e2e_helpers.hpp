@@ -115,6 +115,20 @@ inline int sms_to(const OtpgateProcess& p, const std::string& phone) {
   return n;
 }
 
+// A 4xx/5xx answer with the error body of DESIGN.md: status, code, a message, the field.
+inline void require_error(const HttpResponse& r, long status, const std::string& code,
+                          const std::string& field = "") {
+  INFO("status " << r.status << " body " << r.body);
+  REQUIRE(r.status == status);
+  const auto j = r.json();
+  CHECK(j["status"] == status);
+  CHECK(j["code"] == code);
+  CHECK(j["message"].is_string());
+  CHECK(!j["message"].get<std::string>().empty());
+  if (!field.empty()) CHECK(j.value("field", "") == field);
+  CHECK(!r.header("x-correlator").empty());
+}
+
 // A brands folder and keys file made for one test: the real schema, brands and keys as given.
 class TempBrands {
  public:

@@ -47,15 +47,6 @@ json support_call(const std::string& phone, const std::string& reason = "inbound
   return {{"phone_number", phone}, {"purpose", "support_call"}, {"reason", reason}};
 }
 
-void require_error(const HttpResponse& r, long status, const std::string& code,
-                   const std::string& field = "") {
-  INFO("status " << r.status << " body " << r.body);
-  REQUIRE(r.status == status);
-  const json j = r.json();
-  CHECK(j["code"] == code);
-  if (!field.empty()) CHECK(j.value("field", "") == field);
-}
-
 }  // namespace
 
 TEST_CASE("support_call: the caller reads back the code, the agent checks it, all audited",

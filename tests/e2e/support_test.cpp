@@ -69,15 +69,6 @@ void require_no_number(const std::string& text, const std::string& phone) {
   CHECK(text.find(phone.substr(1)) == std::string::npos);
 }
 
-void require_error(const HttpResponse& r, long status, const std::string& code,
-                   const std::string& field = "") {
-  INFO("status " << r.status << " body " << r.body);
-  REQUIRE(r.status == status);
-  const json j = r.json();
-  CHECK(j["code"] == code);
-  if (!field.empty()) CHECK(j.value("field", "") == field);
-}
-
 }  // namespace
 
 TEST_CASE("support looks up a locked phone, unlocks it with a reason, and both are audited",
