@@ -198,12 +198,18 @@ int run() {
         hangups.async_wait(on_hangup);
       };
   hangups.async_wait(on_hangup);
-  log::write(log::level::info, "otpgate listening",
-             {{"address", cfg.server.address},
-              {"port", server.port()},
-              {"threads", cfg.server.threads},
-              {"brands", brand_count},
-              {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}});
+  nlohmann::json listening{{"threads", cfg.server.threads},
+                           {"brands", brand_count},
+                           {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}};
+  if (cfg.server.plain) {
+    listening["address"] = cfg.server.address;
+    listening["port"] = server.port();
+  }
+  if (cfg.server.tls) {
+    listening["tls_address"] = cfg.server.tls->address;
+    listening["tls_port"] = server.tls_port();
+  }
+  log::write(log::level::info, "otpgate listening", listening);
   server.run();
   log::write(log::level::info, "otpgate stopped");
   return 0;

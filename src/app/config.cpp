@@ -5,12 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace otpgate {
 namespace {
@@ -102,6 +105,64 @@ std::map<std::string, Template> load_templates(const fs::path& root, const std::
   return out;
 }
 
+bool is_wildcard_host(const std::string& host) {
+  return host == "0.0.0.0" || host == "::";
+}
+
+// OTPGATE_TLS_LISTEN, OTPGATE_TLS_CERT_FILE and OTPGATE_TLS_KEY_FILE: all three or none. The
+// files are loaded here, so a bad certificate or key stops start-up like any other config error.
+std::optional<http::TlsListenerConfig> tls_listener_from_env() {
+  const std::array<std::pair<const char*, std::string>, 3> vars = {
+      {{"OTPGATE_TLS_LISTEN", env_or("OTPGATE_TLS_LISTEN", "")},
+       {"OTPGATE_TLS_CERT_FILE", env_or("OTPGATE_TLS_CERT_FILE", "")},
+       {"OTPGATE_TLS_KEY_FILE", env_or("OTPGATE_TLS_KEY_FILE", "")}}};
+  std::string missing;
+  std::size_t set = 0;
+  for (const auto& [name, value] : vars) {
+    if (!value.empty())
+      ++set;
+    else
+      missing += (missing.empty() ? "" : ", ") + std::string(name);
+  }
+  if (set == 0) return std::nullopt;
+  if (!missing.empty())
+    throw ConfigError(
+        "OTPGATE_TLS_LISTEN, OTPGATE_TLS_CERT_FILE and OTPGATE_TLS_KEY_FILE must be set together "
+        "(or none of them); missing: " +
+        missing);
+  http::TlsListenerConfig tls;
+  std::tie(tls.address, tls.port) = host_port("OTPGATE_TLS_LISTEN", vars[0].second);
+  try {
+    tls.context = http::TlsContext::from_pem_files(vars[1].second, vars[2].second);
+  } catch (const http::TlsError& e) {
+    const bool key = e.file == http::TlsError::file_kind::private_key;
+    throw ConfigError(std::string(key ? "OTPGATE_TLS_KEY_FILE" : "OTPGATE_TLS_CERT_FILE") + ": " +
+                      e.what());
+  }
+  return tls;
+}
+
+// OTPGATE_LISTEN: host:port, or "off" for TLS only.
+void plain_listener_from_env(http::ServerConfig& server) {
+  const std::string listen = env_or("OTPGATE_LISTEN", "127.0.0.1:8080");
+  if (listen == "off") {
+    if (!server.tls)
+      throw ConfigError(
+          "OTPGATE_LISTEN: 'off' needs the TLS listener (OTPGATE_TLS_LISTEN, "
+          "OTPGATE_TLS_CERT_FILE, OTPGATE_TLS_KEY_FILE); without it nothing would listen");
+    server.plain = false;
+    return;
+  }
+  std::tie(server.address, server.port) = host_port("OTPGATE_LISTEN", listen);
+  // SO_REUSEPORT would let both listeners bind the same port, each getting half the clients.
+  const auto& tls = server.tls;
+  if (tls && server.port != 0 && server.port == tls->port &&
+      (server.address == tls->address || is_wildcard_host(server.address) ||
+       is_wildcard_host(tls->address)))
+    throw ConfigError("OTPGATE_TLS_LISTEN: must not use the port of OTPGATE_LISTEN ('" + listen +
+                      "')");
+}
+
 // Every template the brand can send (one per listed locale and purpose) must pass the lint
 // under the brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
 void lint_brand_templates(const Brand& b, Purpose purpose, const fs::path& brand_dir,
@@ -146,9 +207,8 @@ std::vector<std::string> attach_templates(std::map<std::string, Template>& texts
 
 AppConfig config_from_env() {
   AppConfig c;
-  auto [host, port] = host_port("OTPGATE_LISTEN", env_or("OTPGATE_LISTEN", "127.0.0.1:8080"));
-  c.server.address = host;
-  c.server.port = port;
+  c.server.tls = tls_listener_from_env();
+  plain_listener_from_env(c.server);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   c.server.threads = static_cast<unsigned>(env_number("OTPGATE_THREADS", cores, 1, 256));
   c.server.read_timeout = milliseconds(env_number("OTPGATE_READ_TIMEOUT_MS", 10'000, 50, 600'000));

@@ -58,6 +58,7 @@ void write_access_log(const access_record& r) {
                         {"status", r.status},         {"duration_ms", r.duration_ms},
                         {"correlator", r.correlator}, {"remote", r.remote}};
   if (!r.phone_masked.empty()) fields["phone"] = r.phone_masked;
+  if (r.tls) fields["tls"] = true;  // absent on plain HTTP: existing log readers see no change
   log::write(log::level::info, "request", fields);
 }
 

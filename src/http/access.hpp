@@ -25,6 +25,7 @@ struct access_record {
   std::string_view correlator;
   std::string_view phone_masked;  // empty when the request concerned no phone number
   std::string_view remote;
+  bool tls = false;  // the request came over the HTTPS listener
 };
 
 // One {"msg":"request",...} line; never headers or bodies (Authorization holds an API key).

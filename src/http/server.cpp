@@ -1,6 +1,7 @@
 // Listeners, io threads and graceful shutdown. One io_context and one SO_REUSEPORT acceptor per
-// thread: the kernel spreads connections over the acceptors and each connection then lives on one
-// thread end to end, so the request path takes no locks. Beast stays in session.cpp.
+// thread and listener (plain, HTTPS): the kernel spreads connections over the acceptors and each
+// connection then lives on one thread end to end, so the request path takes no locks. Beast stays
+// in session.cpp and tls_session.cpp.
 #include "otpgate/http/server.hpp"
 
 #include "otpgate/util/log.hpp"
@@ -33,6 +34,7 @@ void worker::begin_shutdown() {
   stopping = true;
   boost::system::error_code ec;
   if (acceptor) acceptor->close(ec);
+  if (tls_acceptor) tls_acceptor->close(ec);
   // Copy: closing never unregisters synchronously, but do not iterate a set others may touch.
   const std::vector<connection_control*> live(connections.begin(), connections.end());
   for (auto* c : live) c->close_if_idle();
@@ -71,11 +73,14 @@ void worker::finish() {
 
 namespace {
 
-asio::awaitable<void> accept_loop(worker& w) {
+using connection_server = asio::awaitable<void> (*)(tcp::socket, worker&);
+
+// One per listener and thread: `serve` is serve_connection or serve_tls_connection.
+asio::awaitable<void> accept_loop(worker& w, tcp::acceptor& acceptor, connection_server serve) {
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket =
-        co_await w.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (w.stopping || ec == asio::error::operation_aborted) co_return;
       // EMFILE and friends: back off instead of spinning on a failing accept.
@@ -85,7 +90,7 @@ asio::awaitable<void> accept_loop(worker& w) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);  // small JSON answers: do not wait for Nagle
-    asio::co_spawn(w.ioc, detail::serve_connection(std::move(socket), w), [](std::exception_ptr e) {
+    asio::co_spawn(w.ioc, serve(std::move(socket), w), [](std::exception_ptr e) {
       if (e) log::write(log::level::error, "http session escaped exception");
     });
   }
@@ -111,6 +116,43 @@ tcp::acceptor open_acceptor(asio::io_context& ioc, const asio::ip::address& addr
   return acceptor;
 }
 
+asio::ip::address parse_address(const std::string& text) {
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(text, ec);
+  if (ec) throw std::system_error(ec, "invalid listen address '" + text + "'");
+  return addr;
+}
+
+// Opens one acceptor per worker on addr:port (into the member `slot` names) and returns the
+// bound port. Port 0: the first bind picks the port, the other threads join it via SO_REUSEPORT.
+unsigned short open_acceptors(std::vector<std::unique_ptr<worker>>& workers,
+                              std::optional<tcp::acceptor> worker::*slot,
+                              const asio::ip::address& addr, unsigned short port) {
+  for (auto& w : workers) {
+    std::optional<tcp::acceptor>& acceptor = (*w).*slot;
+    acceptor.emplace(open_acceptor(w->ioc, addr, port));
+    port = acceptor->local_endpoint().port();
+  }
+  return port;
+}
+
+// SO_REUSEPORT lets the TLS acceptors join the plain ones on the same port without an error,
+// and the kernel would then hand plain clients to the TLS session and vice versa.
+void refuse_shared_port(const asio::ip::address& plain, unsigned short plain_port,
+                        const asio::ip::address& tls, unsigned short tls_port) {
+  if (plain_port == 0 || plain_port != tls_port) return;
+  if (plain == tls || plain.is_unspecified() || tls.is_unspecified())
+    throw std::invalid_argument("the TLS listener " + describe(tls, tls_port) +
+                                " must not share the port of the plain listener " +
+                                describe(plain, plain_port));
+}
+
+void spawn_accept_loop(worker& w, tcp::acceptor& acceptor, connection_server serve) {
+  asio::co_spawn(w.ioc, accept_loop(w, acceptor, serve), [](std::exception_ptr e) {
+    if (e) log::write(log::level::error, "http accept loop escaped exception");
+  });
+}
+
 }  // namespace
 
 struct Server::impl {
@@ -118,14 +160,14 @@ struct Server::impl {
   HandlerFactory factory;
   std::vector<std::unique_ptr<worker>> workers;
   unsigned short port = 0;
+  unsigned short tls_port = 0;
   std::atomic<bool> stop_requested{false};
 
   void run_worker(unsigned i) {
     worker& w = *workers[i];
     w.handler = factory(w.ioc, i);
-    asio::co_spawn(w.ioc, accept_loop(w), [](std::exception_ptr e) {
-      if (e) log::write(log::level::error, "http accept loop escaped exception");
-    });
+    if (w.acceptor) spawn_accept_loop(w, *w.acceptor, detail::serve_connection);
+    if (w.tls_acceptor) spawn_accept_loop(w, *w.tls_acceptor, detail::serve_tls_connection);
     // stop() may have run before this thread started; begin_shutdown is idempotent.
     if (stop_requested.load()) asio::post(w.ioc, [&w] { w.begin_shutdown(); });
     for (;;) {
@@ -151,24 +193,31 @@ Server::~Server() = default;
 
 void Server::bind() {
   if (!impl_->workers.empty()) return;
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(impl_->config.address, ec);
-  if (ec) throw std::system_error(ec, "invalid listen address '" + impl_->config.address + "'");
+  const ServerConfig& c = impl_->config;
+  if (!c.plain && !c.tls) throw std::invalid_argument("no listener configured (plain off, no TLS)");
+  if (c.tls && !c.tls->context) throw std::invalid_argument("the TLS listener has no context");
   std::vector<std::unique_ptr<worker>> workers;
-  unsigned short port = impl_->config.port;
-  for (unsigned i = 0; i < impl_->config.threads; ++i) {
-    auto w = std::make_unique<worker>(impl_->config);
-    w->acceptor.emplace(open_acceptor(w->ioc, addr, port));
-    // Port 0: the first bind picks the port, the other threads join it via SO_REUSEPORT.
-    if (i == 0) port = w->acceptor->local_endpoint().port();
-    workers.push_back(std::move(w));
-  }
+  for (unsigned i = 0; i < c.threads; ++i) workers.push_back(std::make_unique<worker>(c));
+  unsigned short port = 0;
+  unsigned short tls_port = 0;
+  if (c.plain && c.tls)
+    refuse_shared_port(parse_address(c.address), c.port, parse_address(c.tls->address),
+                       c.tls->port);
+  if (c.plain) port = open_acceptors(workers, &worker::acceptor, parse_address(c.address), c.port);
+  if (c.tls)
+    tls_port =
+        open_acceptors(workers, &worker::tls_acceptor, parse_address(c.tls->address), c.tls->port);
   impl_->port = port;
+  impl_->tls_port = tls_port;
   impl_->workers = std::move(workers);
 }
 
 unsigned short Server::port() const {
   return impl_->port;
+}
+
+unsigned short Server::tls_port() const {
+  return impl_->tls_port;
 }
 
 asio::io_context& Server::context(unsigned i) {

@@ -1,34 +1,13 @@
-// One HTTP/1.1 connection: read a request under a deadline, hand it to the thread's Handler,
-// write the answer, repeat while keep-alive allows. The only Beast translation unit.
-#include "access.hpp"
-#include "otpgate/util/log.hpp"
-#include "worker.hpp"
-
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
+// The message helpers every session uses, and the plain-TCP session. With tls_session.cpp one of
+// the two Beast translation units: keep everything Beast out of the others.
+#include "session.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <exception>
 
 namespace otpgate::http::detail {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-using tcp = asio::ip::tcp;
-using clock = std::chrono::steady_clock;
-using beast_request = bhttp::request<bhttp::string_body>;
-using beast_response = bhttp::response<bhttp::string_body>;
-
-// After an error answer we stop reading requests but keep draining input for a moment: closing
-// with unread bytes makes the kernel send RST, and the client would lose our 413/431/400.
-constexpr std::chrono::milliseconds max_linger{2'000};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -55,6 +34,8 @@ bool is_allowed_extra_header(std::string_view name, std::string_view value) {
 bool status_has_body(unsigned status) {
   return status >= 200 && status != 204 && status != 304;
 }
+
+}  // namespace
 
 Request to_request(beast_request&& m, std::string_view remote) {
   Request r;
@@ -101,17 +82,8 @@ beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
   return res;
 }
 
-// Note on g++ 12: a co_await inside a short-circuit condition (`while (!stopping && co_await
-// f())`) is miscompiled; it crashed a reduced example and here kept serving a connection after
-// stop(). Every co_await in this file is therefore a plain statement or initializer.
-
-// Completion token: errors land in ec instead of being thrown through the coroutine.
-asio::redirect_error_t<asio::use_awaitable_t<>> redirect(beast::error_code& ec) {
-  return asio::redirect_error(asio::use_awaitable, ec);
-}
-
-// RFC 9110 9.3.2: a HEAD answer has GET's headers but no content. Sending the handler's body anyway
-// would be read as the start of the next response on a keep-alive connection.
+// Sending the handler's body anyway would be read as the start of the next response on a
+// keep-alive connection.
 void drop_body_keep_length(beast_response& res) {
   const auto length = res.body().size();
   res.body().clear();
@@ -125,187 +97,47 @@ bool is_disconnect(const beast::error_code& ec) {
          ec == asio::error::broken_pipe;
 }
 
-class session final : public connection_control {
- public:
-  session(tcp::socket socket, worker& w) : w_(w), stream_(std::move(socket)) {
-    beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
-    w_.connections.insert(this);
-  }
-  ~session() {
-    w_.connections.erase(this);
-    w_.on_connection_closed();
-  }
-  session(const session&) = delete;
-  session& operator=(const session&) = delete;
+bool wants_continue(const beast_request& m) {
+  return m.version() >= 11 && beast::iequals(m[bhttp::field::expect], "100-continue");
+}
 
-  asio::awaitable<void> run() {
-    // Plain statements, not `while (!stopping && co_await ...)`: see the note on g++ 12 above.
-    for (;;) {
-      if (w_.stopping) break;
-      const bool request_arrived = co_await wait_for_request();
-      if (!request_arrived) break;
-      busy_ = true;
-      const bool keep = co_await serve_request();
-      busy_ = false;
-      if (!keep) break;
-    }
-    close_now();
-  }
+Response read_error_response(const beast::error_code& ec, const ServerConfig& config) {
+  if (ec == bhttp::error::body_limit)
+    return error_response(413, "PAYLOAD_TOO_LARGE",
+                          "request body exceeds " + std::to_string(config.body_limit) + " bytes");
+  if (ec == bhttp::error::header_limit)
+    return error_response(
+        431, "HEADERS_TOO_LARGE",
+        "request headers exceed " + std::to_string(config.header_limit) + " bytes");
+  return error_response(400, "INVALID_REQUEST", "malformed HTTP request");
+}
 
-  void close_if_idle() override {
-    if (!busy_) close_now();
-  }
+std::string correlator_of_partial(const beast_request& partial) {
+  const auto client = partial.find("x-correlator");
+  return correlator_for(client == partial.end() ? std::nullopt
+                                                : std::optional<std::string_view>(client->value()));
+}
 
-  void close_now() override {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
+void log_access(const access_entry& e, unsigned status, std::string_view correlator,
+                std::chrono::steady_clock::time_point started, std::string_view remote, bool tls) {
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  write_access_log({e.method, e.route, status, took.count(), correlator, e.phone, remote, tls});
+}
 
- private:
-  // Idle phase: wait up to idle_timeout for the first byte of the next request.
-  asio::awaitable<bool> wait_for_request() {
-    if (buffer_.size() > 0) co_return true;  // pipelined bytes already here
-    stream_.expires_after(w_.config.idle_timeout);
-    beast::error_code ec;
-    const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096), redirect(ec));
-    buffer_.commit(n);
-    co_return !ec && n > 0;
-  }
+// Plain TCP: nothing to set up, nothing to say before closing.
+template <>
+asio::awaitable<bool> session<beast::tcp_stream>::open() {
+  co_return true;
+}
 
-  // Reads, handles and answers one request; false when the connection must close.
-  asio::awaitable<bool> serve_request() {
-    const auto started = clock::now();
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(
-        static_cast<std::uint32_t>(std::min<std::size_t>(w_.config.header_limit, UINT32_MAX)));
-    parser.body_limit(w_.config.body_limit);
-    // One deadline for the whole request: a trickling client cannot extend it.
-    stream_.expires_after(w_.config.read_timeout);
-    beast::error_code ec;
-    co_await bhttp::async_read_header(stream_, buffer_, parser, redirect(ec));
-    if (!ec && wants_continue(parser.get())) {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-      co_await bhttp::async_write(stream_, cont, redirect(ec));
-    }
-    if (!ec && !parser.is_done())
-      co_await bhttp::async_read(stream_, buffer_, parser, redirect(ec));
-    if (ec) {
-      co_await answer_read_error(ec, parser.get(), started);
-      co_return false;
-    }
-    const unsigned version = parser.get().version();
-    const bool client_keep_alive = parser.get().keep_alive();
-    Request req = to_request(parser.release(), remote_);
-    Response res = co_await call_handler(req);
-    // Checked after the handler: a stop() during it must still close this connection.
-    const bool keep = client_keep_alive && !w_.stopping;
-    // The raw path never reaches the log: it may hold a phone number or an id. The handler
-    // names the route template.
-    const access_entry entry{req.method, res.log_route.empty() ? "{unrouted}" : res.log_route,
-                             res.log_phone_masked};
-    auto out = to_beast(std::move(res), version, keep, req.correlator);
-    if (req.method == "HEAD") drop_body_keep_length(out);
-    const bool sent = co_await send(out);
-    log_access(entry, sent_status_, req.correlator, started);
-    co_return sent&& keep;
-  }
+template <>
+asio::awaitable<void> session<beast::tcp_stream>::close_gracefully() {
+  co_return;
+}
 
-  struct access_entry {
-    std::string method, route, phone;
-  };
-
-  static bool wants_continue(const beast_request& m) {
-    return m.version() >= 11 && beast::iequals(m[bhttp::field::expect], "100-continue");
-  }
-
-  asio::awaitable<Response> call_handler(Request& req) {
-    std::string what;
-    try {
-      co_return co_await w_.handler(req);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-      what = "non-standard exception";
-    }
-    // The text goes to our log only: it may name internals the client must not see.
-    log::write(log::level::error, "handler threw",
-               {{"error", what}, {"correlator", req.correlator}});
-    co_return error_response(500, "INTERNAL", "internal error");
-  }
-
-  // By reference: a by-value class parameter is a temporary of the caller's co_await
-  // expression, which g++ 12 may destroy twice (GCC PR 100611).
-  asio::awaitable<bool> send(beast_response& res) {
-    sent_status_ = res.result_int();
-    stream_.expires_after(w_.config.read_timeout);  // a client that never reads is dropped too
-    beast::error_code ec;
-    co_await bhttp::async_write(stream_, res, redirect(ec));
-    co_return !ec;
-  }
-
-  asio::awaitable<void> answer_read_error(beast::error_code ec, const beast_request& partial,
-                                          clock::time_point started) {
-    if (ec == beast::error::timeout) {
-      // Beast closed the socket when the deadline fired, so no 408 can be sent.
-      log::write(log::level::debug, "http request timed out", {{"remote", remote_}});
-      co_return;
-    }
-    if (is_disconnect(ec)) co_return;
-    Response res;
-    if (ec == bhttp::error::body_limit)
-      res =
-          error_response(413, "PAYLOAD_TOO_LARGE",
-                         "request body exceeds " + std::to_string(w_.config.body_limit) + " bytes");
-    else if (ec == bhttp::error::header_limit)
-      res = error_response(
-          431, "HEADERS_TOO_LARGE",
-          "request headers exceed " + std::to_string(w_.config.header_limit) + " bytes");
-    else
-      res = error_response(400, "INVALID_REQUEST", "malformed HTTP request");
-    // Fields parsed before the error are usable; the rest of the message is not.
-    const auto client = partial.find("x-correlator");
-    const std::string correlator = correlator_for(
-        client == partial.end() ? std::nullopt : std::optional<std::string_view>(client->value()));
-    // Not the target: a request cut off by a limit never reached the router, which alone
-    // knows which part of a path is a phone number or an id.
-    const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
-    auto out = to_beast(std::move(res), 11, false, correlator);
-    const bool sent = co_await send(out);
-    if (sent) co_await linger();
-    log_access(entry, sent_status_, correlator, started);
-  }
-
-  // Half-close and discard input until the client closes or the deadline passes.
-  asio::awaitable<void> linger() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::min<clock::duration>(w_.config.read_timeout, max_linger));
-    char sink[16 * 1024];
-    while (!ec) co_await stream_.async_read_some(asio::buffer(sink), redirect(ec));
-  }
-
-  void log_access(const access_entry& e, unsigned status, std::string_view correlator,
-                  clock::time_point started) const {
-    const std::chrono::duration<double, std::milli> took = clock::now() - started;
-    write_access_log({e.method, e.route, status, took.count(), correlator, e.phone, remote_});
-  }
-
-  worker& w_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::string remote_;
-  unsigned sent_status_ = 0;
-  bool busy_ = false;  // a request's first byte arrived and its answer is not yet written
-};
-
-}  // namespace
-
-asio::awaitable<void> serve_connection(tcp::socket socket, worker& w) {
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, worker& w) {
   try {
-    session s(std::move(socket), w);
+    session<beast::tcp_stream> s(std::move(socket), w);
     co_await s.run();
   } catch (const std::exception& e) {
     log::write(log::level::error, "http session failed", {{"error", e.what()}});

@@ -15,7 +15,7 @@
 
 namespace otpgate::http::detail {
 
-// What shutdown needs from a live connection (implemented by the session in session.cpp).
+// What shutdown needs from a live connection (implemented by the session in session.hpp).
 class connection_control {
  public:
   // Closes the connection unless a request is being read, handled or answered.
@@ -41,11 +41,13 @@ struct worker {
   boost::asio::io_context ioc{1};
   // Declared after ioc so adapters the handler owns (sockets, timers) die before their context.
   Handler handler;
-  std::optional<boost::asio::ip::tcp::acceptor> acceptor;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor;  // plain HTTP, unless config.plain off
+  std::optional<boost::asio::ip::tcp::acceptor> tls_acceptor;  // HTTPS, when config.tls is set
   std::optional<boost::asio::steady_timer> grace_timer;
 
-  // Graceful shutdown, on the io thread: close the acceptor and idle connections, give the busy
-  // ones shutdown_grace, then stop the io_context.
+  // Graceful shutdown, on the io thread: close the acceptors and idle connections (a TLS
+  // connection still in its handshake is idle), give the busy ones shutdown_grace, then stop the
+  // io_context.
   void begin_shutdown();
   // A session ended (called from its destructor).
   void on_connection_closed();
@@ -57,5 +59,8 @@ struct worker {
 
 // Serves one accepted connection until it closes; never throws.
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, worker& w);
+// The same over TLS with w.config.tls's context: handshake first (under read_timeout), then
+// HTTP exactly as serve_connection. Defined in tls_session.cpp.
+boost::asio::awaitable<void> serve_tls_connection(boost::asio::ip::tcp::socket socket, worker& w);
 
 }  // namespace otpgate::http::detail

@@ -117,6 +117,7 @@ class running_server {
     return done_.wait_for(bound) == std::future_status::ready;
   }
   unsigned short port() const { return server_.port(); }
+  unsigned short tls_port() const { return server_.tls_port(); }
   void stop() { server_.stop(); }
 
   handler_state state;
@@ -140,6 +141,37 @@ struct reply {
 inline std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// Takes one response (Content-Length framed; head_only for a HEAD answer, which has no content)
+// off the front of buf, calling fill() to append more bytes while it is incomplete; nullopt on
+// close, timeout or an unparsable answer. Shared by the plain and the TLS clients.
+template <class Fill>
+std::optional<reply> take_reply(std::string& buf, Fill fill, bool head_only = false) {
+  std::size_t end;
+  while ((end = buf.find("\r\n\r\n")) == std::string::npos)
+    if (!fill()) return std::nullopt;
+  std::istringstream head(buf.substr(0, end));
+  std::string line;
+  std::getline(head, line);
+  reply r;
+  if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12) return std::nullopt;
+  r.status = static_cast<unsigned>(std::stoul(line.substr(9, 3)));
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    const auto value_start = line.find_first_not_of(' ', colon + 1);
+    r.headers[lower(line.substr(0, colon))] =
+        value_start == std::string::npos ? "" : line.substr(value_start);
+  }
+  const std::size_t length =
+      !head_only && r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+  while (buf.size() < end + 4 + length)
+    if (!fill()) return std::nullopt;
+  r.body = buf.substr(end + 4, length);
+  buf.erase(0, end + 4 + length);
+  return r;
 }
 
 // A blocking loopback client; every receive is bounded by SO_RCVTIMEO so a bug fails, not hangs.
@@ -187,31 +219,8 @@ class client {
   // One response (Content-Length framed; head_only for a HEAD answer, which has no content);
   // nullopt on close, timeout or an unparsable answer.
   std::optional<reply> read_reply(bool head_only = false) {
-    std::size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!fill()) return std::nullopt;
-    std::istringstream head(buf_.substr(0, end));
-    std::string line;
-    std::getline(head, line);
-    reply r;
-    if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12) return std::nullopt;
-    r.status = static_cast<unsigned>(std::stoul(line.substr(9, 3)));
-    while (std::getline(head, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const auto colon = line.find(':');
-      if (colon == std::string::npos) return std::nullopt;
-      const auto value_start = line.find_first_not_of(' ', colon + 1);
-      r.headers[lower(line.substr(0, colon))] =
-          value_start == std::string::npos ? "" : line.substr(value_start);
-    }
-    const std::size_t length = !head_only && r.headers.count("content-length")
-                                   ? std::stoul(r.headers["content-length"])
-                                   : 0;
-    while (buf_.size() < end + 4 + length)
-      if (!fill()) return std::nullopt;
-    r.body = buf_.substr(end + 4, length);
-    buf_.erase(0, end + 4 + length);
-    return r;
+    return take_reply(
+        buf_, [this] { return fill(); }, head_only);
   }
 
   // True when the server closes the connection (EOF or reset) within the bound.

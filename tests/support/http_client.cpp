@@ -107,8 +107,12 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::string{} : it->second;
 }
 
-HttpResponse http_request(const std::string& method, const std::string& url, const Headers& headers,
-                          const std::string& body, std::chrono::milliseconds timeout) {
+namespace {
+
+// ca_file: "" for plain HTTP (curl's defaults), else the only trusted certificate(s).
+HttpResponse perform(const std::string& method, const std::string& url, const Headers& headers,
+                     const std::string& body, std::chrono::milliseconds timeout,
+                     const std::string& ca_file) {
   init_curl_once();
   HttpResponse response;
   CurlHandle curl(curl_easy_init(), curl_easy_cleanup);
@@ -130,6 +134,10 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
+  if (!ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);  // only this file, not the system store
+  }
   if (method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (method != "GET" || !body.empty()) {
@@ -147,6 +155,19 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+}  // namespace
+
+HttpResponse http_request(const std::string& method, const std::string& url, const Headers& headers,
+                          const std::string& body, std::chrono::milliseconds timeout) {
+  return perform(method, url, headers, body, timeout, "");
+}
+
+HttpResponse https_request(const std::string& method, const std::string& url,
+                           const std::string& ca_file, const Headers& headers,
+                           const std::string& body, std::chrono::milliseconds timeout) {
+  return perform(method, url, headers, body, timeout, ca_file);
 }
 
 HttpResponse http_get(const std::string& url, const Headers& headers,

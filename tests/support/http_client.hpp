@@ -35,6 +35,13 @@ HttpResponse http_request(const std::string& method, const std::string& url,
                           const Headers& headers = {}, const std::string& body = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// As http_request, for an https:// URL: the server's certificate must chain to the
+// certificate(s) in ca_file (PEM; the system store is not used) and name the URL's host.
+HttpResponse https_request(const std::string& method, const std::string& url,
+                           const std::string& ca_file, const Headers& headers = {},
+                           const std::string& body = {},
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 HttpResponse http_get(const std::string& url, const Headers& headers = {},
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

@@ -20,7 +20,10 @@ struct ConfigError : std::runtime_error {
 };
 
 struct AppConfig {
-  http::ServerConfig server;   // OTPGATE_LISTEN, OTPGATE_THREADS, OTPGATE_*_TIMEOUT_MS
+  // OTPGATE_LISTEN (or "off"), OTPGATE_THREADS, OTPGATE_*_TIMEOUT_MS, and the HTTPS listener:
+  // OTPGATE_TLS_LISTEN, OTPGATE_TLS_CERT_FILE, OTPGATE_TLS_KEY_FILE (all or none; the files are
+  // loaded and checked by config_from_env).
+  http::ServerConfig server;
   redis::Config redis;         // OTPGATE_REDIS (host:port), OTPGATE_REDIS_PASSWORD
   Secret<std::string> secret;  // OTPGATE_SECRET or OTPGATE_SECRET_FILE
   std::string brands_dir = "brands";
