@@ -5,7 +5,7 @@
 using namespace otpgate::test;
 using namespace otpgate::test::gateway_e2e;
 
-TEST_CASE("a signed Twilio delivery report updates the verification; a tampered one is 401",
+TEST_CASE("a signed Twilio delivery report updates the verification, a tampered one is 401",
           "[e2e][gateways][reports]") {
   FakeHttpServer twilio(twilio_accepts);
   World w({{"tw", twilio_gateway(twilio)}}, {"tw"});

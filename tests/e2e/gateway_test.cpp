@@ -9,7 +9,7 @@
 using namespace otpgate::test;
 using namespace otpgate::test::gateway_e2e;
 
-TEST_CASE("a create sends through Twilio as Twilio documents it; the code checks",
+TEST_CASE("a create sends through Twilio as Twilio documents it, the code checks",
           "[e2e][gateways]") {
   FakeHttpServer twilio(twilio_accepts);
   World w({{"tw", twilio_gateway(twilio)}}, {"tw"});

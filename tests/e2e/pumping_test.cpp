@@ -110,7 +110,7 @@ TEST_CASE("pumping simulation: a burst to a new number range is blocked, safelis
   CHECK(count_of(events, "limit\nprefix_anomaly") == 11);
 }
 
-TEST_CASE("pumping: a fresh brand's first burst is not an anomaly; factor 0 switches it off",
+TEST_CASE("pumping: a fresh brand's first burst is not an anomaly, factor 0 switches it off",
           "[e2e][pumping]") {
   TempBrands brands;
   const std::string fresh = unique_brand("pump-fresh");

@@ -166,7 +166,7 @@ TEST_CASE("support_call on a PSD2 brand needs no order and is not bound to one",
   CHECK(approved.status == 200);
 }
 
-TEST_CASE("a brand's own support_call text is used; one without {{code}} stops start-up",
+TEST_CASE("a brand's own support_call text is used, one without {{code}} stops start-up",
           "[e2e][support][support_call][templates]") {
   CallWorld w;
   const std::string folder = w.brands.dir() + "/" + w.brand + "/templates/en";

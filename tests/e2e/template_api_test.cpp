@@ -146,7 +146,7 @@ TEST_CASE("two managers save at once: one wins, the other gets 412 with the curr
   CHECK(history["versions"].size() == 5);  // one saved edit per round, no lost update
 }
 
-TEST_CASE("writes need If-Match; a stale one changes nothing", "[e2e][templates]") {
+TEST_CASE("writes need If-Match, a stale one changes nothing", "[e2e][templates]") {
   TemplateWorld w;
   OtpgateProcess p(w.brands.options());
   const auto missing = w.put(p, "en", "{{code}} new", "");

@@ -140,7 +140,7 @@ TEST_CASE("curl: the request arrives as built: method, target, headers, body", "
   CHECK(http.active() == 0);
 }
 
-TEST_CASE("curl: GET has no body; other methods are sent as given", "[curl]") {
+TEST_CASE("curl: GET has no body, other methods are sent as given", "[curl]") {
   FakeHttpServer server(ok_reply);
   asio::io_context ioc;
   CurlMulti http(ioc);
@@ -233,7 +233,7 @@ TEST_CASE("curl: 500 and 429 with Retry-After are responses, not errors", "[curl
   CHECK(r429.value().header("retry-after") == "7");
 }
 
-TEST_CASE("curl: a hanging server hits the total timeout; the client works afterwards", "[curl]") {
+TEST_CASE("curl: a hanging server hits the total timeout, the client works afterwards", "[curl]") {
   FakeHttpServer server(scripted_reply);
   asio::io_context ioc;
   CurlMulti http(ioc);
@@ -349,7 +349,7 @@ TEST_CASE("curl: destroying the client with transfers in flight, then the io_con
   CHECK(tally.ok + tally.failed == 0);
 }
 
-TEST_CASE("curl: 300 hanging requests are in flight at once; teardown does not wait for them",
+TEST_CASE("curl: 300 hanging requests are in flight at once, teardown does not wait for them",
           "[curl]") {
   // Deterministic: nobody answers, so every request the server saw is still being handled.
   FakeHttpServer server(scripted_reply);

@@ -189,7 +189,7 @@ TEST_CASE("every attempt fits in what is left of the deadline", "[dispatch]") {
   CHECK(a.calls.size() >= 2);  // 200 + 200 + 100: the third is cut to the rest
 }
 
-TEST_CASE("an open circuit skips the gateway for every sender; a probe closes it",
+TEST_CASE("an open circuit skips the gateway for every sender, a probe closes it",
           "[dispatch][circuit]") {
   Fixture f;
   f.policy.retries = 0;

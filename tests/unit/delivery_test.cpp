@@ -105,7 +105,7 @@ TEST_CASE("a success or a permanent error resets the failure count", "[delivery]
   CHECK(cb.state(0) == CircuitBreaker::State::open);
 }
 
-TEST_CASE("after open_for one probe goes through; its result decides", "[delivery][circuit]") {
+TEST_CASE("after open_for one probe goes through, its result decides", "[delivery][circuit]") {
   CircuitBreaker cb(CircuitPolicy{.failures = 1, .open_for = 10s});
   cb.on_result(SendOutcome::transient, 0);
   REQUIRE(cb.state(10'000) == CircuitBreaker::State::half_open);

@@ -31,7 +31,7 @@ std::string error_of(const json& doc) {
 
 }  // namespace
 
-TEST_CASE("file and log are always there; no file means only they", "[unit][gateways]") {
+TEST_CASE("file and log are always there, no file means only they", "[unit][gateways]") {
   const GatewayCatalog c = build_catalog(nullptr, env);
   CHECK(c.size() == 2);
   CHECK(c.count("file") == 1);

@@ -191,7 +191,7 @@ TEST_CASE("messagebird: vendor errors are permanent and name only code and param
   }
 }
 
-TEST_CASE("messagebird: 429 is transient with Retry-After; 5xx and code 99 too",
+TEST_CASE("messagebird: 429 is transient with Retry-After, 5xx and code 99 too",
           "[gateway][messagebird]") {
   auto a = protocol()->parse_send(response(429, "", {{"retry-after", "7"}}), now_ms);
   CHECK(a.outcome == SendOutcome::transient);

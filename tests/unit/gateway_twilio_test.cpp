@@ -114,7 +114,7 @@ TEST_CASE("twilio: the Create a Message request, byte for byte", "[gateway][twil
         "%3Fref%3Dvf_t4g5h6j7k8abcdefghijklmnopqrstuvwxyz");
 }
 
-TEST_CASE("twilio: a messaging service replaces From; no report_url, no StatusCallback",
+TEST_CASE("twilio: a messaging service replaces From, no report_url, no StatusCallback",
           "[gateway][twilio]") {
   auto settings = base_settings();
   settings["messaging_service_sid"] = "MG0123456789abcdef0123456789abcdef";
@@ -328,7 +328,7 @@ TEST_CASE("twilio: MessageStatus maps onto delivery statuses", "[gateway][twilio
   }
 }
 
-TEST_CASE("twilio: signed but incomplete callbacks are malformed; inbound SMS ignored",
+TEST_CASE("twilio: signed but incomplete callbacks are malformed, inbound SMS ignored",
           "[gateway][twilio]") {
   const std::string url = report_url + "?ref=" + verification_id;
   const Fields no_status = {{"MessageSid", "SM1"}};

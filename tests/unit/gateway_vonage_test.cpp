@@ -154,7 +154,7 @@ TEST_CASE("vonage: the send request, byte for byte", "[gateway][vonage]") {
         "&callback=https%3A%2F%2Fotp.example.com%2Fv1%2Fgateways%2Fvonage%2Fdelivery-reports");
 }
 
-TEST_CASE("vonage: non-GSM text goes as unicode; no report_url, no callback", "[gateway][vonage]") {
+TEST_CASE("vonage: non-GSM text goes as unicode, no report_url, no callback", "[gateway][vonage]") {
   auto settings = base_settings();
   settings["base_url"] = "http://127.0.0.1:8090/";
   const HttpRequest req = protocol(settings)->build_send(message("Ваш код 482913"));
@@ -409,7 +409,7 @@ TEST_CASE("vonage: receipt statuses map onto delivery statuses", "[gateway][vona
   }
 }
 
-TEST_CASE("vonage: signed but incomplete receipts are malformed; inbound SMS ignored",
+TEST_CASE("vonage: signed but incomplete receipts are malformed, inbound SMS ignored",
           "[gateway][vonage]") {
   Fields no_id = {{"status", "delivered"}, {"timestamp", "1582650446"}};
   no_id.emplace_back("sig", sign_by_hand(no_id));

@@ -51,7 +51,7 @@ TEST_CASE("Pumping: steady traffic on a prefix never trips, even when heavy", "[
   CHECK(t.blocked_until_ms == 0);
 }
 
-TEST_CASE("Pumping: a jump to 20x the baseline blocks the prefix; 3x does not", "[unit][pumping]") {
+TEST_CASE("Pumping: a jump to 20x the baseline blocks the prefix, 3x does not", "[unit][pumping]") {
   const std::int64_t since = t0;
   PrefixTraffic t;
   // A day of baseline: 12 sends per hour.
