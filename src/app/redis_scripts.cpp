@@ -106,6 +106,7 @@ const std::string_view create =
     "    return {'replay', prior[2]}\n"
     "  end\n"
     "end\n"
+    "if ARGV[7] == '1' then return {'not_replayed'} end\n"
     "local lock_ttl = redis.call('PTTL', KEYS[3])\n"
     "if lock_ttl > 0 then return {'blocked', lock_ttl} end\n"
     "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end\n"
@@ -114,7 +115,7 @@ const std::string_view create =
     "  redis.call('PEXPIRE', KEYS[2], ARGV[4])\n"
     "end\n"
     "local fields = {}\n"
-    "for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
+    "for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(fields))\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
     // The phone's index of its newest verifications (for support's lookup): capped, and kept

@@ -314,7 +314,8 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
                                    v.request_fingerprint,
                                    std::to_string(v.retention_ms),
                                    rec.id,
-                                   std::to_string(RedisKeys::recent_kept)};
+                                   std::to_string(RedisKeys::recent_kept),
+                                   v.replay_only ? "1" : "0"};
   for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
   const std::string idem_key = RedisKeys::idempotency(
       v.tag, v.idempotency_key.empty() ? std::string("none") : v.idempotency_key);
@@ -332,6 +333,8 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
     out.retry_after_ms = t.value().number;
   } else if (t.value().tag == "idem_conflict") {
     out.what = CreateOutcome::kind::idempotency_conflict;
+  } else if (t.value().tag == "not_replayed") {
+    out.what = CreateOutcome::kind::not_replayed;
   } else if (t.value().tag == "replay") {
     out.what = CreateOutcome::kind::replayed;
     const auto id = VerificationId::parse(t.value().text);
@@ -344,15 +347,6 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
     co_return errc::store_protocol;
   }
   co_return out;
-}
-
-task<result<bool>> RedisStore::idempotency_key_used(const NewVerification& v) {
-  if (v.idempotency_key.empty()) co_return false;
-  const std::vector<std::string> cmd = {"EXISTS", RedisKeys::idempotency(v.tag, v.idempotency_key)};
-  auto reply = co_await conn_.command(cmd);
-  if (!reply) co_return reply.error();
-  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
-  co_return reply.value().integer == 1;
 }
 
 task<result<std::optional<VerificationRecord>>> RedisStore::get(const VerificationId& id) {

@@ -133,8 +133,10 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   r.metadata_json = cmd.metadata_json;
   if (!cmd.idempotency_key.empty()) {
     // Keys and bodies are MACed: the store never holds a caller's raw idempotency key or body.
-    v.idempotency_key =
-        to_hex(d_.keys.mac(KeyPurpose::idempotency, brand.id.str() + "|" + cmd.idempotency_key));
+    // A support call's keys are their own ("\n" cannot follow the brand id in a checkout's,
+    // keys being visible ASCII): a shop reusing an agent's key learns nothing of the call.
+    const std::string scope = brand.id.str() + (cmd.purpose == Purpose::support_call ? "\n" : "|");
+    v.idempotency_key = to_hex(d_.keys.mac(KeyPurpose::idempotency, scope + cmd.idempotency_key));
     v.request_fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, cmd.body));
   }
   return v;
@@ -279,33 +281,47 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   const std::int64_t now = d_.clock.now_ms();
   const NewVerification v = draft(cmd, binding, now);
   // Limits before the store's create: a send refused here leaves no record behind. A request
-  // whose idempotency key was used before sends nothing (the create replays or refuses it), so
-  // it skips the limits: a shop's retry gets its first answer, not a 429 for its own send. Two
-  // first requests racing with one key both count; one of them then replays.
-  auto used = co_await d_.store.idempotency_key_used(v);
-  if (!used) co_return failure(to_errc(used.error()));
-  if (!used.value()) {
-    const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
-    if (admitted.error != errc::ok) co_return admitted;
+  // with an idempotency key first asks the store for an earlier one (one script call that
+  // creates nothing): a replay sends nothing, so it skips the limits, and a shop's retry gets
+  // its first answer, not a 429 for its own send. Without one the limits count as for any
+  // create, and the create below still replays a request that raced this one.
+  if (!v.idempotency_key.empty()) {
+    NewVerification probe = v;
+    probe.replay_only = true;
+    auto earlier = co_await d_.store.create(probe, now);
+    if (!earlier) co_return failure(to_errc(earlier.error()));
+    if (earlier.value().what != CreateOutcome::kind::not_replayed) {
+      Answer a = co_await answer_created(*cmd.brand, v, earlier.value());
+      co_return a;
+    }
   }
+  const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
+  if (admitted.error != errc::ok) co_return admitted;
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
-  switch (created.value().what) {
+  Answer a = co_await answer_created(*cmd.brand, v, created.value());
+  co_return a;
+}
+
+task<Answer> VerificationService::answer_created(const Brand& brand, const NewVerification& v,
+                                                 const CreateOutcome& created) {
+  switch (created.what) {
     case CreateOutcome::kind::blocked:
-      co_return Answer{.error = errc::phone_blocked,
-                       .retry_after_ms = created.value().retry_after_ms};
+      co_return Answer{.error = errc::phone_blocked, .retry_after_ms = created.retry_after_ms};
     case CreateOutcome::kind::idempotency_conflict:
       co_return failure(errc::idempotency_conflict);
     case CreateOutcome::kind::replayed: {
-      auto& prior = created.value().record;
-      const errc e = prior.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
-      co_return Answer{.error = e, .record = prior, .replayed = true};
+      const errc e =
+          created.record.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
+      co_return Answer{.error = e, .record = created.record, .replayed = true};
     }
+    case CreateOutcome::kind::not_replayed:  // only a replay_only probe answers this
+      co_return failure(errc::internal);
     case CreateOutcome::kind::created:
       break;
   }
   emit(EventType::created, v.record);
-  Answer a = co_await deliver(*cmd.brand, v.record, true);
+  Answer a = co_await deliver(brand, v.record, true);
   co_return a;
 }
 

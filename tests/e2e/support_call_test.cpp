@@ -189,3 +189,28 @@ TEST_CASE("a brand's own support_call text is used, one without {{code}} stops s
     CHECK_THAT(p.log_text(), Catch::Contains("en/support_call.txt") && Catch::Contains("{{code}}"));
   }
 }
+
+TEST_CASE("a support call's idempotency key is its own: a shop reusing it learns nothing",
+          "[e2e][support][support_call][idempotency]") {
+  CallWorld w;
+  OtpgateProcess p(w.brands.options());
+  const std::string phone = fresh_phone();
+  Headers support = w.as("support");
+  support.emplace_back("Idempotency-Key", "ticket-4711");
+  const auto call =
+      http_post_json(p.base_url() + "/v1/verifications", support_call(phone), support);
+  REQUIRE(call.status == 201);
+  // The agent's retry replays.
+  const auto again =
+      http_post_json(p.base_url() + "/v1/verifications", support_call(phone), support);
+  CHECK(again.status == 200);
+  CHECK(again.json()["id"] == call.json()["id"]);
+  // The shop, same phone, same key: a checkout of its own, not a 409 revealing the call.
+  Headers shop = w.as("shop");
+  shop.emplace_back("Idempotency-Key", "ticket-4711");
+  const auto checkout =
+      http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", phone}}, shop);
+  INFO(checkout.body);
+  CHECK(checkout.status == 201);
+  CHECK(checkout.json()["id"].get<std::string>().starts_with("vf_"));
+}

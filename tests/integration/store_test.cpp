@@ -328,6 +328,40 @@ TEST_CASE("idempotent create replays the first verification or reports a conflic
   }
 }
 
+TEST_CASE("a replay_only create answers an earlier request and otherwise creates nothing",
+          "[integration][store][idempotency]") {
+  StoreFixture f;
+  {
+    const std::string tag = fresh_tag();
+    auto probe = make_verification(tag);
+    const VerificationId probe_id = id_of(probe);
+    probe.idempotency_key = "key-p";
+    probe.request_fingerprint = "body-p";
+    probe.replay_only = true;
+    auto none = f.run(f.store.create(probe, t0));
+    REQUIRE(none);
+    CHECK(none.value().what == CreateOutcome::kind::not_replayed);
+    auto nothing = f.run(f.store.get(probe_id));
+    CHECK(!nothing.value());  // no record
+    const std::string idem = RedisKeys::idempotency(tag, "key-p");
+    CHECK(test::redis_cli(test::shared_redis_port(), {"EXISTS", idem}) == "0");  // no key
+    // After the real create the same probe replays, and one with another body conflicts.
+    auto real = probe;
+    real.replay_only = false;
+    auto made = f.run(f.store.create(real, t0));
+    REQUIRE(made);
+    REQUIRE(made.value().what == CreateOutcome::kind::created);
+    auto replay = f.run(f.store.create(probe, t0 + 1));
+    REQUIRE(replay);
+    CHECK(replay.value().what == CreateOutcome::kind::replayed);
+    CHECK(replay.value().record.id == probe.record.id);
+    probe.request_fingerprint = "body-q";
+    auto conflict = f.run(f.store.create(probe, t0 + 1));
+    REQUIRE(conflict);
+    CHECK(conflict.value().what == CreateOutcome::kind::idempotency_conflict);
+  }
+}
+
 TEST_CASE("checks keep working after SCRIPT FLUSH (NOSCRIPT reload)", "[integration][store]") {
   StoreFixture f;
   {

@@ -29,10 +29,19 @@ struct NewVerification {
   std::string idempotency_key;             // "" when the request had none (already a MAC)
   std::string request_fingerprint;         // MAC of the request body, for idempotent replays
   std::int64_t retention_ms = 86'400'000;  // how long a finished record stays readable
+  // Only answer an earlier request with the same idempotency key (replayed or
+  // idempotency_conflict); create nothing and answer not_replayed when there is none.
+  bool replay_only = false;
 };
 
 struct CreateOutcome {
-  enum class kind { created, replayed, idempotency_conflict, blocked } what = kind::created;
+  enum class kind {
+    created,
+    replayed,
+    idempotency_conflict,
+    blocked,
+    not_replayed
+  } what = kind::created;
   VerificationRecord record;        // created or replayed record
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
 };
@@ -87,9 +96,6 @@ class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
   virtual task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) = 0;
-  // Whether v's idempotency key was used before (so create would replay or refuse it, not
-  // send); false when v has none.
-  virtual task<result<bool>> idempotency_key_used(const NewVerification& v) = 0;
   // nullopt: no such verification (never existed or its record expired).
   virtual task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) = 0;
   // Operations on an existing verification take the caller's brand ("*" for any brand) and

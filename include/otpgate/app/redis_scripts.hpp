@@ -8,8 +8,9 @@ namespace otpgate::scripts {
 
 // KEYS: record, idempotency, lock, recent (the phone's index of ids, newest first).
 // ARGV: now, record_ttl_ms, idem_fingerprint ("" = none), idem_ttl_ms, new_id, recent_kept,
-// field, value, ...
-// -> {"created"} | {"replay", id} | {"idem_conflict"} | {"blocked", pttl}
+// replay_only ("1": answer an earlier request with this idempotency key, or not_replayed, and
+// create nothing), field, value, ...
+// -> {"created"} | {"replay", id} | {"idem_conflict"} | {"blocked", pttl} | {"not_replayed"}
 extern const std::string_view create;
 
 // Every script on an existing verification takes the caller's brand (or "*") as ARGV[1] and

@@ -35,7 +35,6 @@ class RedisStore final : public VerificationStore {
  public:
   explicit RedisStore(redis::Connection& conn);
   task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) override;
-  task<result<bool>> idempotency_key_used(const NewVerification& v) override;
   task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
   task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                    const std::string& mac, const std::string& bound_mac,

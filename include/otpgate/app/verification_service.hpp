@@ -103,6 +103,9 @@ class VerificationService {
   // resend) the verification id. Then the pumping watch (watch_for_pumping).
   task<Answer> admit_send(const Brand& brand, const std::string& tag, const VerificationRecord& r,
                           const std::string& client_ip);
+  // The answer to a store create: an error, a replay, or (created) the first send.
+  task<Answer> answer_created(const Brand& brand, const NewVerification& v,
+                              const CreateOutcome& created);
   // Counts the send against its destination prefix's pumping watch unless the number is
   // safelisted: too_many_requests (limit prefix_anomaly) while the prefix is blocked, and a
   // prefix_blocked event (and a warning) when this send starts the block.
