@@ -10,6 +10,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <stdexcept>
 #include <map>
 #include <variant>
@@ -143,11 +144,16 @@ std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
   return "otp:{" + tag + "}:rl:" + std::to_string(rate.period_ms / 1000);
 }
 
-std::string RedisKeys::pumping_since(std::string_view brand) {
-  return "otp:{pump:" + std::string(brand) + "}:since";
+std::string RedisKeys::pumping_since(std::string_view brand, int prefix_digits) {
+  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) + "}:since";
 }
-std::string RedisKeys::pumping_prefix(std::string_view brand, std::string_view prefix) {
-  return "otp:{pump:" + std::string(brand) + "}:px:" + std::string(prefix);
+std::string RedisKeys::pumping_prefix(std::string_view brand, int prefix_digits,
+                                      std::string_view prefix) {
+  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) +
+         "}:px:" + std::string(prefix);
+}
+std::string RedisKeys::pumping_all(std::string_view brand, int prefix_digits) {
+  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) + "}:all";
 }
 
 namespace {
@@ -189,18 +195,23 @@ task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, st
 }
 
 task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
+                                                            int prefix_digits,
                                                             const std::string& prefix,
                                                             const PumpingPolicy& policy,
                                                             std::int64_t now_ms) {
   // Kept three baselines (and at least a block) after the last send: long enough that a quiet
   // weekend does not make every prefix new again.
   const auto ttl = std::max(3 * policy.baseline, policy.block);
-  const std::vector<std::string> keys = {RedisKeys::pumping_since(brand),
-                                         RedisKeys::pumping_prefix(brand, prefix)};
+  const std::vector<std::string> keys = {RedisKeys::pumping_since(brand, prefix_digits),
+                                         RedisKeys::pumping_prefix(brand, prefix_digits, prefix),
+                                         RedisKeys::pumping_all(brand, prefix_digits)};
+  // %.17g: the factor reaches Lua as the same double (std::to_string keeps 6 decimals).
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.17g", policy.factor);
   const std::vector<std::string> args = {std::to_string(now_ms),
                                          std::to_string(policy.window.count()),
                                          std::to_string(policy.baseline.count()),
-                                         std::to_string(policy.factor),
+                                         factor,
                                          std::to_string(policy.min_sends),
                                          std::to_string(policy.block.count()),
                                          std::to_string(ttl.count())};

@@ -233,7 +233,8 @@ task<Answer> VerificationService::watch_for_pumping(const Brand& brand,
   if (!brand.pumping.enabled() || brand.pumping.safelisted(r.phone)) co_return Answer{};
   const std::string prefix = destination_prefix(r.phone, brand.limits.prefix_digits);
   const std::int64_t now = d_.clock.now_ms();
-  auto watched = co_await d_.limits.watch_prefix(r.brand, prefix, brand.pumping, now);
+  const int digits = brand.limits.prefix_digits;
+  auto watched = co_await d_.limits.watch_prefix(r.brand, digits, prefix, brand.pumping, now);
   if (!watched) co_return failure(to_errc(watched.error()));
   const PumpingOutcome& outcome = watched.value();
   if (outcome.verdict == PumpingVerdict::allowed) co_return Answer{};

@@ -83,6 +83,12 @@ PumpingPolicy pumping_policy_from(const json& j) {
   p.safelist = j.value("safelist", p.safelist);
   if (p.baseline <= p.window)
     throw std::invalid_argument("/pumping/baseline_hours: must be longer than window_minutes");
+  // A prefix's growth cannot exceed baseline / window, so a factor near that never blocks; a
+  // factor of 1 or less would block traffic that merely keeps its level.
+  if (p.enabled() && (p.factor <= 1 || p.factor > p.max_factor()))
+    throw std::invalid_argument(
+        "/pumping/factor: must be 0 (off) or above 1 and at most baseline / (2 x window) = " +
+        std::to_string(p.max_factor()) + " with these windows (a larger one never blocks)");
   for (const auto& entry : p.safelist)
     if (!is_safelist_entry(entry))
       throw std::invalid_argument("/pumping/safelist: '" + entry +

@@ -17,6 +17,20 @@ double rate_of(double count, std::int64_t elapsed_ms, std::chrono::milliseconds 
   return count / (t * (1 - std::exp(-static_cast<double>(elapsed_ms) / t)));
 }
 
+// The counts decayed to now (none before the first update; a clock going back: no decay).
+Traffic decayed(const Traffic& t, std::int64_t now_ms, const PumpingPolicy& p) {
+  const std::int64_t dt = t.updated_ms == 0 ? 0 : std::max<std::int64_t>(0, now_ms - t.updated_ms);
+  return Traffic{.recent = decay(t.recent, dt, p.window),
+                 .baseline = decay(t.baseline, dt, p.baseline),
+                 .updated_ms = now_ms,
+                 .blocked_until_ms = t.blocked_until_ms};
+}
+
+// Recent rate over baseline rate.
+double growth(double recent, double baseline, std::int64_t elapsed_ms, const PumpingPolicy& p) {
+  return rate_of(recent, elapsed_ms, p.window) / rate_of(baseline, elapsed_ms, p.baseline);
+}
+
 }  // namespace
 
 bool PumpingPolicy::safelisted(std::string_view e164) const {
@@ -24,36 +38,48 @@ bool PumpingPolicy::safelisted(std::string_view e164) const {
                      [&](const std::string& entry) { return e164.starts_with(entry); });
 }
 
+double PumpingPolicy::max_factor() const {
+  return static_cast<double>(baseline.count()) / (2.0 * static_cast<double>(window.count()));
+}
+
 bool is_safelist_entry(std::string_view s) {
   if (s.size() < 3 || s.size() > 16 || s[0] != '+') return false;
   return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-PumpingDecision pumping_admit(const PrefixTraffic& stored, std::int64_t watching_since_ms,
-                              std::int64_t now_ms, const PumpingPolicy& policy) {
-  if (stored.blocked_until_ms > now_ms)
+PumpingDecision pumping_admit(const Traffic& prefix, const Traffic& brand,
+                              std::int64_t watching_since_ms, std::int64_t now_ms,
+                              const PumpingPolicy& policy) {
+  if (prefix.blocked_until_ms > now_ms)
     return PumpingDecision{.verdict = PumpingVerdict::blocked,
-                           .next = stored,
-                           .retry_after_ms = stored.blocked_until_ms - now_ms};
-  const std::int64_t dt =
-      stored.updated_ms == 0 ? 0 : std::max<std::int64_t>(0, now_ms - stored.updated_ms);
-  const double recent = decay(stored.recent, dt, policy.window);
-  const double baseline = decay(stored.baseline, dt, policy.baseline);
+                           .prefix = prefix,
+                           .brand = brand,
+                           .retry_after_ms = prefix.blocked_until_ms - now_ms};
+  Traffic p = decayed(prefix, now_ms, policy);
+  Traffic b = decayed(brand, now_ms, policy);
+  p.blocked_until_ms = 0;
   const std::int64_t elapsed = std::max<std::int64_t>(1, now_ms - watching_since_ms);
-  const double recent_rate = rate_of(recent + 1, elapsed, policy.window);
-  const double baseline_rate = rate_of(baseline + 1, elapsed, policy.baseline);
+  const double prefix_growth = growth(p.recent + 1, p.baseline + 1, elapsed, policy);
+  // The other prefixes' growth; with too little other traffic to tell, no growth (1).
+  const double rest_recent = std::max(0.0, b.recent - p.recent);
+  const double rest_baseline = std::max(0.0, b.baseline - p.baseline);
+  const double rest_growth = rest_baseline >= policy.min_sends && rest_recent > 0
+                                 ? growth(rest_recent, rest_baseline, elapsed, policy)
+                                 : 1.0;
   // The decayed count rounded: sends a few seconds apart still count as whole sends.
-  if (recent + 1.5 >= policy.min_sends && recent_rate > policy.factor * baseline_rate) {
-    const std::int64_t until = now_ms + policy.block.count();
+  if (p.recent + 1.5 >= policy.min_sends &&
+      prefix_growth > policy.factor * std::max(1.0, rest_growth)) {
+    p.blocked_until_ms = now_ms + policy.block.count();
     return PumpingDecision{.verdict = PumpingVerdict::tripped,
-                           .next = {.recent = recent,
-                                    .baseline = baseline,
-                                    .updated_ms = now_ms,
-                                    .blocked_until_ms = until},
+                           .prefix = p,
+                           .brand = b,
                            .retry_after_ms = policy.block.count()};
   }
-  return PumpingDecision{
-      .next = {.recent = recent + 1, .baseline = baseline + 1, .updated_ms = now_ms}};
+  p.recent += 1;
+  p.baseline += 1;
+  b.recent += 1;
+  b.baseline += 1;
+  return PumpingDecision{.prefix = p, .brand = b};
 }
 
 }  // namespace otpgate

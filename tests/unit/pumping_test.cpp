@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 using namespace otpgate;
 
 namespace {
@@ -16,119 +18,155 @@ constexpr std::int64_t t0 = 1'700'000'000'000;
 constexpr std::int64_t minute = 60'000;
 constexpr std::int64_t hour = 60 * minute;
 
-// Sends `count` SMS spaced `every_ms` apart starting at `from`, as the script does (storing
-// what each decision says); the verdict of the first refused send, or allowed.
-struct Run {
-  PumpingVerdict verdict = PumpingVerdict::allowed;
-  int allowed = 0;  // sends counted before the first refusal
-  std::int64_t at = 0;
+// One brand's pumping state as the script keeps it: each prefix's counts and the brand's.
+struct Watch {
+  std::int64_t since;
+  PumpingPolicy policy;
+  std::map<std::string, Traffic> prefixes;
+  Traffic brand;
+
+  PumpingDecision send(const std::string& prefix, std::int64_t at) {
+    const PumpingDecision d = pumping_admit(prefixes[prefix], brand, since, at, policy);
+    prefixes[prefix] = d.prefix;
+    brand = d.brand;
+    return d;
+  }
+  // `count` sends to `prefix`, `every_ms` apart from `from`: the first refusal, or allowed.
+  struct Run {
+    PumpingVerdict verdict = PumpingVerdict::allowed;
+    int allowed = 0;  // sends counted before the first refusal
+    std::int64_t at = 0;
+  };
+  Run burst(const std::string& prefix, std::int64_t from, int count, std::int64_t every_ms) {
+    Run run;
+    for (int i = 0; i < count; ++i) {
+      run.at = from + i * every_ms;
+      const PumpingDecision d = send(prefix, run.at);
+      if (d.verdict != PumpingVerdict::allowed) {
+        run.verdict = d.verdict;
+        return run;
+      }
+      ++run.allowed;
+    }
+    return run;
+  }
+  // `per_hour` sends an hour to each of `ranges`, interleaved, for `hours` from `from`; the
+  // number of refusals.
+  int steady(const std::vector<std::string>& ranges, std::int64_t from, double hours,
+             int per_hour) {
+    int refused = 0;
+    const std::int64_t every = hour / per_hour;
+    const auto n = static_cast<int>(hours * per_hour);
+    for (int i = 0; i < n; ++i)
+      for (std::size_t r = 0; r < ranges.size(); ++r)
+        if (send(ranges[r], from + i * every + static_cast<std::int64_t>(r)).verdict !=
+            PumpingVerdict::allowed)
+          ++refused;
+    return refused;
+  }
 };
 
-Run send(PrefixTraffic& t, std::int64_t since, std::int64_t from, int count, std::int64_t every_ms,
-         const PumpingPolicy& p = {}) {
-  Run run;
-  for (int i = 0; i < count; ++i) {
-    run.at = from + i * every_ms;
-    const PumpingDecision d = pumping_admit(t, since, run.at, p);
-    t = d.next;
-    if (d.verdict != PumpingVerdict::allowed) {
-      run.verdict = d.verdict;
-      return run;
-    }
-    ++run.allowed;
-  }
-  return run;
-}
+const std::vector<std::string> five_ranges = {"+49151", "+49160", "+49170", "+49176", "+43664"};
 
 }  // namespace
 
-TEST_CASE("Pumping: steady traffic on a prefix never trips, even when heavy", "[unit][pumping]") {
-  PrefixTraffic t;
-  // Two days at 120 sends per hour (one every 30 s), from the brand's first send.
-  const Run run = send(t, t0, t0, 2 * 24 * 120, 30'000);
-  CHECK(run.verdict == PumpingVerdict::allowed);
-  CHECK(run.allowed == 2 * 24 * 120);
-  CHECK(t.blocked_until_ms == 0);
+TEST_CASE("Pumping: steady traffic never trips, even when heavy", "[unit][pumping]") {
+  Watch w{.since = t0};
+  // Two days at 120 sends per hour on each of five ranges, from the brand's first send.
+  CHECK(w.steady(five_ranges, t0, 48, 120) == 0);
+  CHECK(w.prefixes["+49151"].blocked_until_ms == 0);
 }
 
-TEST_CASE("Pumping: a jump to 20x the baseline blocks the prefix, 3x does not", "[unit][pumping]") {
-  const std::int64_t since = t0;
-  PrefixTraffic t;
-  // A day of baseline: 12 sends per hour.
-  REQUIRE(send(t, since, t0, 24 * 12, 5 * minute).verdict == PumpingVerdict::allowed);
+TEST_CASE("Pumping: one range jumping to 20x while the others keep their level is blocked",
+          "[unit][pumping]") {
+  Watch w{.since = t0};
+  REQUIRE(w.steady(five_ranges, t0, 24, 12) == 0);  // a day of 12 per hour per range
   const std::int64_t day = t0 + 24 * hour;
 
   SECTION("3x for an hour is ordinary growth") {
-    const Run run = send(t, since, day, 36, 100'000);
-    CHECK(run.verdict == PumpingVerdict::allowed);
+    CHECK(w.burst("+49176", day, 36, 100'000).verdict == PumpingVerdict::allowed);
   }
   SECTION("20x trips within minutes, and the send that trips is refused") {
-    const Run run = send(t, since, day, 240, 15'000);
+    const auto run = w.burst("+49176", day, 240, 15'000);
     REQUIRE(run.verdict == PumpingVerdict::tripped);
     CHECK(run.allowed >= 19);  // min_sends (20) must be reached first
     CHECK(run.at - day < 10 * minute);
-    CHECK(t.blocked_until_ms == run.at + hour);
+    CHECK(w.prefixes["+49176"].blocked_until_ms == run.at + hour);
+    // The other ranges go on.
+    CHECK(w.send("+49151", run.at + 1).verdict == PumpingVerdict::allowed);
   }
+}
+
+TEST_CASE("Pumping: a campaign lifting every range 20x blocks none", "[unit][pumping]") {
+  Watch w{.since = t0};
+  REQUIRE(w.steady(five_ranges, t0, 7 * 24, 6) == 0);  // a week of 6 per hour per range
+  // Launch day: 120 per hour on every range for two hours.
+  CHECK(w.steady(five_ranges, t0 + 7 * 24 * hour, 2, 120) == 0);
+  // The same jump on one range alone is blocked.
+  Watch alone{.since = t0};
+  REQUIRE(alone.steady(five_ranges, t0, 7 * 24, 6) == 0);
+  CHECK(alone.steady({"+49176"}, t0 + 7 * 24 * hour, 2, 120) > 0);
 }
 
 TEST_CASE("Pumping: min_sends keeps a quiet prefix from tripping on a handful of sends",
           "[unit][pumping]") {
-  const std::int64_t since = t0 - 7 * 24 * hour;  // a brand running for a week
-  PrefixTraffic t;                                // a prefix it never sent to
-  PumpingPolicy p;
-  p.min_sends = 20;
+  Watch w{.since = t0 - 7 * 24 * hour};  // a brand running for a week, no other traffic
   // All at one instant, so the counts are exact (no decay between them).
-  const Run burst = send(t, since, t0, 19, 0, p);
+  const auto burst = w.burst("+49176", t0, 19, 0);
   CHECK(burst.verdict == PumpingVerdict::allowed);
   CHECK(burst.allowed == 19);
-  CHECK(t.recent == 19);
-  // The 20th within the window is the anomaly.
-  const PumpingDecision twentieth = pumping_admit(t, since, t0, p);
+  CHECK(w.prefixes["+49176"].recent == 19);
+  CHECK(w.brand.recent == 19);
+  // The 20th within the window is the anomaly (the brand's only traffic: no other range to
+  // compare with, so its growth counts as 1).
+  const PumpingDecision twentieth = w.send("+49176", t0);
   CHECK(twentieth.verdict == PumpingVerdict::tripped);
-  CHECK(twentieth.retry_after_ms == p.block.count());
-  CHECK(twentieth.next.recent == 19);  // the refused send is not counted
-  CHECK(twentieth.next.blocked_until_ms == t0 + p.block.count());
+  CHECK(twentieth.retry_after_ms == w.policy.block.count());
+  CHECK(twentieth.prefix.recent == 19);  // the refused send is not counted
+  CHECK(twentieth.brand.recent == 19);
+  CHECK(twentieth.prefix.blocked_until_ms == t0 + w.policy.block.count());
   // A minute later the decayed count is below 20 again, but the block holds.
-  CHECK(pumping_admit(twentieth.next, since, t0 + minute, p).verdict == PumpingVerdict::blocked);
+  CHECK(w.send("+49176", t0 + minute).verdict == PumpingVerdict::blocked);
 }
 
 TEST_CASE("Pumping: in a fresh deployment every prefix is new, none is an anomaly",
           "[unit][pumping]") {
   // The brand's first send was a minute ago: a burst of 100 on a new prefix is no signal yet.
-  PrefixTraffic t;
-  const Run run = send(t, t0, t0 + minute, 100, 1000);
-  CHECK(run.verdict == PumpingVerdict::allowed);
+  Watch fresh{.since = t0};
+  CHECK(fresh.burst("+49176", t0 + minute, 100, 1000).verdict == PumpingVerdict::allowed);
   // The same burst on a brand with a week of history trips.
-  PrefixTraffic u;
-  const Run old = send(u, t0 - 7 * 24 * hour, t0, 100, 1000);
-  CHECK(old.verdict == PumpingVerdict::tripped);
+  Watch old{.since = t0 - 7 * 24 * hour};
+  CHECK(old.burst("+49176", t0, 100, 1000).verdict == PumpingVerdict::tripped);
 }
 
 TEST_CASE("Pumping: a blocked prefix refuses without counting until the block ends",
           "[unit][pumping]") {
-  const std::int64_t since = t0 - 7 * 24 * hour;
-  PrefixTraffic t;
-  const Run run = send(t, since, t0, 100, 1000);
+  Watch w{.since = t0 - 7 * 24 * hour};
+  const auto run = w.burst("+49176", t0, 100, 1000);
   REQUIRE(run.verdict == PumpingVerdict::tripped);
-  const PrefixTraffic at_trip = t;
-  const PumpingDecision during = pumping_admit(t, since, run.at + 30 * minute, PumpingPolicy{});
+  const Traffic at_trip = w.prefixes["+49176"];
+  const Traffic brand_at_trip = w.brand;
+  const PumpingDecision during = w.send("+49176", run.at + 30 * minute);
   CHECK(during.verdict == PumpingVerdict::blocked);
   CHECK(during.retry_after_ms == 30 * minute);
-  CHECK(during.next.recent == at_trip.recent);
-  CHECK(during.next.updated_ms == at_trip.updated_ms);
+  CHECK(during.prefix.recent == at_trip.recent);
+  CHECK(during.prefix.updated_ms == at_trip.updated_ms);
+  CHECK(during.brand.recent == brand_at_trip.recent);
   // After the hour the window has decayed: single sends pass again.
-  const PumpingDecision after = pumping_admit(t, since, run.at + hour, PumpingPolicy{});
+  const PumpingDecision after = w.send("+49176", run.at + hour);
   CHECK(after.verdict == PumpingVerdict::allowed);
-  CHECK(after.next.blocked_until_ms == 0);
+  CHECK(after.prefix.blocked_until_ms == 0);
 }
 
 TEST_CASE("Pumping: a clock going back counts as no time passing", "[unit][pumping]") {
-  const std::int64_t since = t0 - 7 * 24 * hour;
-  PrefixTraffic t{.recent = 5, .baseline = 50, .updated_ms = t0};
-  const PumpingDecision d = pumping_admit(t, since, t0 - 10 * minute, PumpingPolicy{});
+  const Traffic prefix{.recent = 5, .baseline = 50, .updated_ms = t0};
+  const Traffic brand{.recent = 50, .baseline = 500, .updated_ms = t0};
+  const PumpingDecision d =
+      pumping_admit(prefix, brand, t0 - 7 * 24 * hour, t0 - 10 * minute, PumpingPolicy{});
   CHECK(d.verdict == PumpingVerdict::allowed);
-  CHECK(d.next.recent == 6);  // not decayed by a negative time (which would grow it)
-  CHECK(d.next.baseline == 51);
+  CHECK(d.prefix.recent == 6);  // not decayed by a negative time (which would grow it)
+  CHECK(d.prefix.baseline == 51);
+  CHECK(d.brand.recent == 51);
 }
 
 TEST_CASE("Pumping: factor 0 switches the block off", "[unit][pumping]") {
@@ -184,6 +222,23 @@ TEST_CASE("Pumping: brand policy from brand.json", "[unit][pumping]") {
     doc["pumping"] = {{"window_minutes", 60}, {"baseline_hours", 1}};
     CHECK_THROWS_WITH(brand_from_json(*BrandId::parse("pumping"), doc),
                       Catch::Contains("/pumping/baseline_hours"));
+  }
+  SECTION("a factor that could never block, or would block steady traffic, is refused") {
+    for (const double factor : {1.0, 0.5, 73.0}) {
+      CAPTURE(factor);
+      json doc = base;
+      doc["pumping"] = {{"factor", factor}};  // the default windows allow up to 72
+      CHECK_THROWS_WITH(brand_from_json(*BrandId::parse("pumping"), doc),
+                        Catch::Contains("/pumping/factor"));
+    }
+    json doc = base;
+    doc["pumping"] = {{"factor", 72}};
+    CHECK(brand_from_json(*BrandId::parse("pumping"), doc).pumping.factor == 72);
+    doc["pumping"] = {{"factor", 0}};
+    CHECK_FALSE(brand_from_json(*BrandId::parse("pumping"), doc).pumping.enabled());
+    doc["pumping"] = {{"factor", 10}, {"window_minutes", 60}, {"baseline_hours", 10}};
+    CHECK_THROWS_WITH(brand_from_json(*BrandId::parse("pumping"), doc),
+                      Catch::Contains("/pumping/factor"));
   }
   SECTION("a safelist entry not in E.164 form is refused") {
     json doc = base;

@@ -185,9 +185,10 @@ class RateLimiter {
   // Admits one event against every rate of the subject atomically: all of them count it, or (a
   // rate denies) none does.
   virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
-  // Counts one send to a destination prefix ("+49151") of a brand against its pumping policy
-  // (core/pumping.hpp), atomically with the block it may start.
-  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand,
+  // Counts one send to a destination prefix ("+49151", prefix_digits after the country code)
+  // of a brand against its pumping policy (core/pumping.hpp), atomically with the block it may
+  // start.
+  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
                                                     const std::string& prefix,
                                                     const PumpingPolicy& policy,
                                                     std::int64_t now_ms) = 0;

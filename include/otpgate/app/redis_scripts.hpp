@@ -48,7 +48,8 @@ extern const std::string_view report;
 extern const std::string_view rate_limit;
 
 // SMS pumping (core/pumping.hpp pumping_admit) for one brand and destination prefix.
-// KEYS: the brand's watching-since key, the prefix's hash (one slot). ARGV: now, window_ms,
+// KEYS: the brand's watching-since key, the prefix's hash, the brand's hash of all prefixes
+// (one slot). ARGV: now, window_ms,
 // baseline_ms, factor, min_sends, block_ms, ttl_ms (both keys' TTL, renewed on every call)
 // -> {"allowed", 0} (counted) | {"tripped", block_ms} | {"blocked", remaining_ms}
 extern const std::string_view pumping;

@@ -25,10 +25,13 @@ struct RedisKeys {
   // A rate limit's key: the phone's under its tag, the others under their own tags
   // ({rl:ip:<mac>}, {rl:px:<brand>:<prefix>}, {rl:b:<brand>}), named by the period in seconds.
   static std::string rate(const RateSubject& subject, const Rate& rate);
-  // The pumping watch: when the brand's traffic was first counted, and each prefix's decayed
-  // counts and block, all on the brand's {pump:<brand>} slot.
-  static std::string pumping_since(std::string_view brand);
-  static std::string pumping_prefix(std::string_view brand, std::string_view prefix);
+  // The pumping watch, on the brand's slot for its prefix length (a new prefix_digits starts a
+  // new watch): when the brand's traffic was first counted, each prefix's decayed counts and
+  // block, and the counts of all its prefixes together.
+  static std::string pumping_since(std::string_view brand, int prefix_digits);
+  static std::string pumping_prefix(std::string_view brand, int prefix_digits,
+                                    std::string_view prefix);
+  static std::string pumping_all(std::string_view brand, int prefix_digits);
 };
 
 class RedisStore final : public VerificationStore {
@@ -61,8 +64,8 @@ class RedisRateLimiter final : public RateLimiter {
  public:
   explicit RedisRateLimiter(redis::Connection& conn);
   task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) override;
-  task<result<PumpingOutcome>> watch_prefix(const std::string& brand, const std::string& prefix,
-                                            const PumpingPolicy& policy,
+  task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
+                                            const std::string& prefix, const PumpingPolicy& policy,
                                             std::int64_t now_ms) override;
 
  private:
