@@ -120,13 +120,15 @@ task<http::Response> Router::route(http::Request& req) {
 task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   auto body = parse_json_object(req, false);
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
-  auto parsed = parse_create(std::get<nlohmann::json>(body));
-  if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
-  auto& c = std::get<CreateRequest>(parsed);
-
-  if (c.purpose == Purpose::support_call && !key.has_role(Role::support))
+  // The role first: a shop key asking for a support call hears 403, whatever else is wrong.
+  const nlohmann::json& fields = std::get<nlohmann::json>(body);
+  if (fields.contains("purpose") && fields["purpose"] == "support_call" &&
+      !key.has_role(Role::support))
     co_return error_response(errc::permission_denied,
                              "A support_call verification needs an API key with the support role.");
+  auto parsed = parse_create(fields);
+  if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
+  auto& c = std::get<CreateRequest>(parsed);
   const std::string brand_id = key.brand == "*" ? c.brand : key.brand;
   if (brand_id.empty())
     co_return invalid_argument("brand", "Field 'brand' is required with an all-brands key.");
@@ -135,6 +137,12 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   const auto brands = ctx_.brands.current();  // kept until the create has answered
   const auto brand = brands->find(brand_id);
   if (brand == brands->end()) co_return invalid_argument("brand", "Unknown brand.");
+  std::string support_locale;
+  if (c.purpose == Purpose::support_call &&
+      !brand->second.template_for(c.locale, support_locale, Purpose::support_call))
+    co_return invalid_argument("purpose",
+                               "This brand has no support_call SMS text for its languages, so it "
+                               "offers no support calls.");
   if (brand->second.psd2_dynamic_linking && c.purpose == Purpose::checkout)
     if (auto bad = require_psd2_order(c.order)) co_return std::move(*bad);
 
@@ -163,8 +171,12 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   if (key.has_role(Role::support)) {
     const std::string action =
         c.purpose == Purpose::support_call ? "support_call.start" : "verification.create";
-    const std::string target = phone->number.masked();
-    co_await audit_action(key, action, a, brand_id, target, c.reason);
+    const SupportAction what{.action = action,
+                             .brand = brand_id,
+                             .target = phone->number.masked(),
+                             .verification = a.record ? a.record->id : std::string(),
+                             .reason = c.reason};
+    co_await audit_action(key, what, a);
   }
   http::Response r = render(a, a.replayed ? 200 : 201);
   if (a.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
@@ -212,37 +224,46 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
 
 task<void> Router::audit_verification(const ApiKey& key, const VerificationId& id,
                                       const std::string& verb, const Answer& a) {
-  // Only support keys' actions, and only on a verification that exists (the record names the
-  // brand of a "*" key's action and the masked target).
-  if (!key.has_role(Role::support) || !a.record) co_return;
-  const std::string action =
-      std::string(id.purpose() == Purpose::support_call ? "support_call." : "verification.") + verb;
-  const auto phone = PhoneNumber::parse_e164(a.record->phone);
-  const std::string target = phone ? phone->masked() : std::string();
-  const std::string no_reason;
-  co_await audit_action(key, action, a, a.record->brand, target, no_reason);
+  if (!key.has_role(Role::support)) co_return;
+  SupportAction what{
+      .action =
+          std::string(id.purpose() == Purpose::support_call ? "support_call." : "verification.") +
+          verb,
+      .verification = id.str()};
+  if (a.record) {
+    what.brand = a.record->brand;
+    const auto phone = PhoneNumber::parse_e164(a.record->phone);
+    what.target = phone ? phone->masked() : std::string();
+  } else {
+    // Refused before a record was read (a locked phone, a limit, not found): the key's brand.
+    // A "*" key's such action names no brand, so there is no brand log to write to.
+    what.brand = key.brand == "*" ? std::string() : key.brand;
+  }
+  co_await audit_action(key, what, a);
 }
 
-task<void> Router::audit_action(const ApiKey& key, const std::string& action, const Answer& a,
-                                const std::string& brand, const std::string& target,
-                                const std::string& reason) {
+task<void> Router::audit_action(const ApiKey& key, const SupportAction& what, const Answer& a) {
   const std::string outcome =
       a.error == errc::ok ? std::string("ok") : std::string(public_error(a.error).code);
   std::vector<std::pair<std::string, std::string>> entry = {
-      {"action", action},   {"actor", key.id},
-      {"target", target},   {"verification", a.record ? a.record->id : std::string()},
-      {"outcome", outcome}, {"at", std::to_string(ctx_.clock.now_ms())}};
-  if (!reason.empty()) entry.emplace_back("reason", reason);
-  auto logged = co_await ctx_.audit.append(brand, entry);
-  // The action is done and its answer must reach the caller; the error log keeps the entry.
+      {"action", what.action}, {"actor", key.id},
+      {"target", what.target}, {"verification", what.verification},
+      {"outcome", outcome},    {"at", std::to_string(ctx_.clock.now_ms())}};
+  if (!what.reason.empty()) entry.emplace_back("reason", what.reason);
+  result<std::string> logged = errc::not_found;
+  if (!what.brand.empty()) logged = co_await ctx_.audit.append(what.brand, entry);
+  // The action is done and its answer must reach the caller; the error log keeps the entry
+  // (all but the reason, which is free text).
   if (!logged)
     log::write(log::level::error, "audit entry not written",
-               {{"brand", brand},
-                {"action", action},
+               {{"brand", what.brand},
+                {"action", what.action},
                 {"actor", key.id},
-                {"target", target},
+                {"target", what.target},
+                {"verification", what.verification},
                 {"outcome", outcome},
-                {"error", logged.error().message()}});
+                {"error", what.brand.empty() ? std::string("no brand: an all-brands key")
+                                             : logged.error().message()}});
 }
 
 }  // namespace otpgate::api

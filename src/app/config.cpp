@@ -165,10 +165,13 @@ void plain_listener_from_env(http::ServerConfig& server) {
 
 // Every template the brand can send (one per listed locale and purpose) must pass the lint
 // under the brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
-void lint_brand_templates(const Brand& b, Purpose purpose, const fs::path& brand_dir,
+// A failing text the brand wrote stops start-up. A default support_call text that does not fit
+// the brand (its cap, its name's length) is left out instead, logged: a brand that never uses
+// support calls must not fail to start over a text it did not choose.
+void lint_brand_templates(Brand& b, Purpose purpose, const fs::path& brand_dir,
                           const fs::path& defaults) {
   const bool checkout = purpose == Purpose::checkout;
-  const auto& texts = checkout ? b.templates : b.support_call_templates;
+  auto& texts = checkout ? b.templates : b.support_call_templates;
   for (const auto& locale : b.locales) {
     const auto t = texts.find(locale);
     if (t == texts.end()) continue;
@@ -181,10 +184,20 @@ void lint_brand_templates(const Brand& b, Purpose purpose, const fs::path& brand
                          : fs::exists(brand_dir / "templates" / locale / template_file(purpose));
     const fs::path file =
         (own ? brand_dir / "templates" : defaults) / locale / template_file(purpose);
-    for (const auto& p : report.problems)
-      if (p.severity == LintSeverity::error)
-        throw ConfigError(file.string() + ": " + p.code + ": " + p.message + " (brand " +
-                          b.id.str() + ")");
+    for (const auto& p : report.problems) {
+      if (p.severity != LintSeverity::error) continue;
+      if (!checkout && !own) {
+        log::write(log::level::warn, "default support_call text left out for a brand",
+                   {{"brand", b.id.str()},
+                    {"locale", locale},
+                    {"file", file.string()},
+                    {"problem", p.code}});
+        texts.erase(t);
+        break;
+      }
+      throw ConfigError(file.string() + ": " + p.code + ": " + p.message + " (brand " + b.id.str() +
+                        ")");
+    }
   }
 }
 
@@ -281,13 +294,11 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
         b.template_sources[locale] = "brand";
       attach_templates(b.support_call_templates, support_defaults, dir.path(), name,
                        Purpose::support_call);
-      for (const Purpose purpose : {Purpose::checkout, Purpose::support_call}) {
-        lint_brand_templates(b, purpose, dir.path(), fs::path(templates_dir));
-        std::string chosen;
-        if (!b.template_for(b.default_locale, chosen, purpose))
-          throw std::invalid_argument("/default_locale: no " + template_file(purpose) +
-                                      " template for it or \"en\"");
-      }
+      lint_brand_templates(b, Purpose::checkout, dir.path(), fs::path(templates_dir));
+      lint_brand_templates(b, Purpose::support_call, dir.path(), fs::path(templates_dir));
+      std::string chosen;
+      if (!b.template_for(b.default_locale, chosen))
+        throw std::invalid_argument("/default_locale: no verification template for it or \"en\"");
       for (const auto& g : b.gateways) {
         const bool local = g == "file" || g == "log";
         if (!local && (!gateways || !gateways->count(g)))

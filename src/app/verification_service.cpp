@@ -75,6 +75,9 @@ void VerificationService::emit(EventType type, const VerificationRecord& r, int 
           .at_ms = d_.clock.now_ms(),
           .locale = r.locale,
           .metadata_json = r.metadata_json};
+  // Analysts' funnels must not mix identity checks with checkouts.
+  if (const auto id = VerificationId::parse(r.id); id && id->purpose() == Purpose::support_call)
+    e.purpose = std::string(to_string(Purpose::support_call));
   d_.events.publish(e);
 }
 

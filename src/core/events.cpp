@@ -28,6 +28,7 @@ std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
   if (!e.metadata_json.empty()) f.emplace_back("metadata", e.metadata_json);
   if (!e.limit.empty()) f.emplace_back("limit", e.limit);
   if (!e.prefix.empty()) f.emplace_back("prefix", e.prefix);
+  if (!e.purpose.empty()) f.emplace_back("purpose", e.purpose);
   return f;
 }
 

@@ -3,9 +3,12 @@
 // code back, the agent checks it; shop keys neither start nor see one; every step is audited.
 #include "e2e_helpers.hpp"
 
+#include "support/redis_server.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 using namespace otpgate::test;
@@ -115,6 +118,15 @@ TEST_CASE("support_call: the caller reads back the code, the agent checks it, al
   CHECK(entries[0]["verification"] == id);
   CHECK(entries[0]["target"] == v["phone_number"]);
   // The shop's refused attempts wrote nothing; the support GET is not an action.
+
+  // The events say what the verification was for.
+  std::string events;
+  for (int i = 0; i < 50 && events.find("approved") == std::string::npos; ++i) {
+    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:events:" + w.brand, "-", "+"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(events.find("approved") != std::string::npos);
+  CHECK(events.find("purpose\nsupport_call") != std::string::npos);
 }
 
 TEST_CASE("support_call refusals: shop keys, a missing reason, an order, unknown purposes",
@@ -123,6 +135,9 @@ TEST_CASE("support_call refusals: shop keys, a missing reason, an order, unknown
   OtpgateProcess p(w.brands.options());
   const std::string phone = fresh_phone();
   require_error(w.start(p, support_call(phone), "shop"), 403, "PERMISSION_DENIED");
+  // The role is checked first: without a reason too, a shop key hears 403, not a 400.
+  require_error(w.start(p, {{"phone_number", phone}, {"purpose", "support_call"}}, "shop"), 403,
+                "PERMISSION_DENIED");
   require_error(w.start(p, {{"phone_number", phone}, {"purpose", "support_call"}}), 400,
                 "INVALID_ARGUMENT", "reason");
   require_error(w.start(p, support_call(phone, "")), 400, "INVALID_ARGUMENT", "reason");
@@ -213,4 +228,52 @@ TEST_CASE("a support call's idempotency key is its own: a shop reusing it learns
   INFO(checkout.body);
   CHECK(checkout.status == 201);
   CHECK(checkout.json()["id"].get<std::string>().starts_with("vf_"));
+}
+
+TEST_CASE("a support key's refused action is audited too, with its outcome",
+          "[e2e][support][support_call]") {
+  CallWorld w;
+  OtpgateProcess p(w.brands.options());
+  // An id that names no verification: nothing to read, the key's brand takes the entry.
+  const std::string unknown = "sc_" + std::string(36, 'a');
+  require_error(w.on(p, unknown, "check", {{"code", "123456"}}), 404, "NOT_FOUND");
+  const json entries = w.audit(p);
+  INFO(entries.dump());
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0]["action"] == "support_call.check");
+  CHECK(entries[0]["verification"] == unknown);
+  CHECK(entries[0]["outcome"] == "NOT_FOUND");
+  CHECK(entries[0]["target"] == "");
+}
+
+TEST_CASE("a brand without a support_call text starts, and refuses support calls",
+          "[e2e][support][support_call][templates]") {
+  TempBrands brands;
+  // French only, with its own verification text: no default support text is in French.
+  const std::string french = unique_brand("callfr");
+  brands.add(french, R"({"display_name":"Appel","sender_id":"Appel","locales":["fr"],
+      "default_locale":"fr","allowed_countries":["DE"],"gateways":["file"]})");
+  brands.add_template(french, "fr", "Votre code {{brand}} : {{code}}");
+  // One SMS part at most and a long name: the default German support text does not fit it.
+  const std::string capped = unique_brand("callcap");
+  brands.add(capped, R"({"display_name":"Nordwestdeutsche Mobilfunk Gesellschaft",
+      "sender_id":"Capped","locales":["de"],"default_locale":"de","max_segments":1,
+      "allowed_countries":["DE"],"gateways":["file"]})");
+  brands.add_template(capped, "de", "{{code}} ist Ihr Code.");
+  brands.add_key("fr-support", french, "support");
+  brands.add_key("cap-support", capped, "support");
+  brands.add_key("cap-shop", capped, "shop");
+  OtpgateProcess p(brands.options());
+  for (const std::string key : {"fr-support", "cap-support"}) {
+    INFO(key);
+    const auto r = http_post_json(p.base_url() + "/v1/verifications", support_call(fresh_phone()),
+                                  {bearer(brands.key(key))});
+    require_error(r, 400, "INVALID_ARGUMENT", "purpose");
+  }
+  CHECK(p.outbox_lines().empty());
+  CHECK_THAT(p.log_text(), Catch::Contains("default support_call text left out"));
+  // Checkouts work as before.
+  CHECK(http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}},
+                       {bearer(brands.key("cap-shop"))})
+            .status == 201);
 }

@@ -35,12 +35,17 @@ class Router {
   http::Response render(const Answer& a, unsigned success_status) const;
   // A support key's action on a verification, written to the brand's audit log with its
   // outcome once it is known (see docs/api.md "Support calls"). Never fails the request.
-  // The same for an action on an existing verification ("check", "resend", "cancel").
+  struct SupportAction {
+    std::string action;  // "support_call.start", "verification.check", ...
+    std::string brand;   // "" when unknown (a "*" key refused before a record was read)
+    std::string target;  // the masked phone, when known
+    std::string verification;
+    std::string reason;
+  };
+  task<void> audit_action(const ApiKey& key, const SupportAction& what, const Answer& a);
+  // The same for an action on a verification by id ("check", "resend", "cancel").
   task<void> audit_verification(const ApiKey& key, const VerificationId& id,
                                 const std::string& verb, const Answer& a);
-  task<void> audit_action(const ApiKey& key, const std::string& action, const Answer& a,
-                          const std::string& brand, const std::string& target,
-                          const std::string& reason);
   // POST (or GET) /v1/gateways/{gateway}/delivery-reports: authenticated by the vendor's
   // signature, not an API key (src/api/delivery_reports.cpp).
   task<http::Response> delivery_report(http::Request& req, std::string_view gateway);

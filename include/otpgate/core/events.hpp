@@ -44,6 +44,7 @@ struct Event {
   std::string metadata_json;  // the create request's metadata, echoed
   std::string limit;          // rate_limited: phone, ip, prefix, brand or prefix_anomaly
   std::string prefix;         // prefix_blocked: the destination prefix ("+49151")
+  std::string purpose;        // "support_call" for a support call's events; "" for checkouts
 };
 
 // Flat field/value pairs as written to the Redis stream (XADD ... field value ...).
