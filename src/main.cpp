@@ -83,12 +83,7 @@ struct ThreadState {
 };
 
 int print_script(const std::string& name) {
-  const std::map<std::string, std::string_view> all = {
-      {"create", scripts::create},     {"check", scripts::check},
-      {"resend", scripts::resend},     {"cancel", scripts::cancel},
-      {"delivery", scripts::delivery}, {"expire", scripts::expire},
-      {"report", scripts::report},     {"rate_limit", scripts::rate_limit},
-      {"pumping", scripts::pumping}};
+  const auto& all = scripts::by_name();
   auto it = all.find(name);
   if (it == all.end()) {
     std::cerr << "otpgate: unknown script '" << name << "'\n";

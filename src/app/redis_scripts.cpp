@@ -1,5 +1,8 @@
 #include "otpgate/app/redis_scripts.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace otpgate::scripts {
 
 // Shared prelude: a constant-time comparison (no early exit on the first differing byte) and
@@ -249,5 +252,27 @@ const std::string_view expire =
     "  return 1\n"
     "end\n"
     "return 0\n";
+
+const std::map<std::string_view, std::string_view>& by_name() {
+  static const std::map<std::string_view, std::string_view> all = {
+      {"create", create}, {"check", check},           {"resend", resend},
+      {"cancel", cancel}, {"delivery", delivery},     {"expire", expire},
+      {"report", report}, {"rate_limit", rate_limit}, {"pumping", pumping}};
+  return all;
+}
+
+const redis::Script& cached(std::string_view source) {
+  // Sources are static, so their addresses are stable keys; a function-local static is
+  // thread-safe to initialise.
+  static const std::map<const char*, redis::Script> scripts = [] {
+    std::map<const char*, redis::Script> out;
+    for (const auto& [name, text] : by_name()) out.emplace(text.data(), std::string(text));
+    return out;
+  }();
+  const auto it = scripts.find(source.data());
+  // A script missing from by_name() would otherwise be sent under another one's SHA.
+  if (it == scripts.end()) throw std::logic_error("redis script not registered in by_name()");
+  return it->second;
+}
 
 }  // namespace otpgate::scripts

@@ -2,6 +2,9 @@
 // core/verification.hpp; tests/integration/store_rules_test.cpp runs both on the same cases.
 #pragma once
 
+#include "otpgate/redis/connection.hpp"
+
+#include <map>
 #include <string_view>
 
 namespace otpgate::scripts {
@@ -49,12 +52,19 @@ extern const std::string_view rate_limit;
 
 // SMS pumping (core/pumping.hpp pumping_admit) for one brand and destination prefix.
 // KEYS: the brand's watching-since key, the prefix's hash, the brand's hash of all prefixes
-// (one slot). ARGV: now, window_ms,
-// baseline_ms, factor, min_sends, block_ms, ttl_ms (both keys' TTL, renewed on every call)
+// (one slot). ARGV: now, window_ms, baseline_ms, factor, min_sends, block_ms, ttl_ms (the
+// keys' TTL, renewed on every call)
 // -> {"allowed", 0} (counted) | {"tripped", block_ms} | {"blocked", remaining_ms}
 extern const std::string_view pumping;
 
 // KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
 extern const std::string_view expire;
+
+// Every script above by name (`otpgate --print-script NAME`).
+const std::map<std::string_view, std::string_view>& by_name();
+
+// The Script (source and SHA-1, computed once) of one of the sources above, found by address;
+// throws std::logic_error for any other text (a script missing from by_name()).
+const redis::Script& cached(std::string_view source);
 
 }  // namespace otpgate::scripts
