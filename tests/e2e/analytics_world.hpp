@@ -63,9 +63,18 @@ struct MixWorld {
   }};
   std::optional<OtpgateProcess> otpgate;
 
+  std::vector<std::string> others;  // more brands of the deployment (keys "shop:<brand>")
+
   explicit MixWorld(const std::string& code = R"({"max_attempts":3})",
                     const std::string& extra = "",
-                    std::map<std::string, std::string> env = {}) {
+                    std::map<std::string, std::string> env = {}, int other_brands = 0) {
+    for (int i = 0; i < other_brands; ++i) {
+      others.push_back(unique_brand("mix-other"));
+      brands.add(others.back(), R"({"display_name":"Other","sender_id":"Other","locales":["en"],
+        "default_locale":"en","allowed_countries":["DE"],"gateways":["tw"]})");
+      brands.add_key("shop:" + others.back(), others.back(), "shop");
+      brands.add_key("analyst:" + others.back(), others.back(), "analyst");
+    }
     brands.add(brand, R"({"display_name":"Mix","sender_id":"Mix","locales":["en"],
       "default_locale":"en","allowed_countries":["DE","AT"],"gateways":["tw"],"code":)" +
                           code + R"(,"lock":{"max_failed_checks":3},
@@ -87,8 +96,8 @@ struct MixWorld {
 
   std::string url(const std::string& path) const { return otpgate->base_url() + path; }
 
-  HttpResponse create_raw(const nlohmann::json& body) {
-    const auto r = http_post_json(url("/v1/verifications"), body, {bearer(brands.key("shop"))});
+  HttpResponse create_raw(const nlohmann::json& body, const std::string& key_id = "shop") {
+    const auto r = http_post_json(url("/v1/verifications"), body, {bearer(brands.key(key_id))});
     if (r.status == 201 || r.status == 502) {
       // A refused send answers with the verification as a detail.
       const auto j = r.json();
@@ -116,9 +125,10 @@ struct MixWorld {
       if (form_field(r.body, "To") == phone) code = first_digits(form_field(r.body, "Body"), 6);
     return code;
   }
-  HttpResponse check(const std::string& id, const std::string& code) const {
+  HttpResponse check(const std::string& id, const std::string& code,
+                     const std::string& key_id = "shop") const {
     return http_post_json(url("/v1/verifications/" + id + "/check"), {{"code", code}},
-                          {bearer(brands.key("shop"))});
+                          {bearer(brands.key(key_id))});
   }
   HttpResponse stats_raw(const std::string& query = "", const std::string& key_id = "analyst",
                          const std::string& of = "") const {
