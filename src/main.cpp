@@ -46,7 +46,7 @@ struct ThreadState {
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
-        events(ioc, redis, cfg.events_max_len),
+        events(ioc, redis, cfg.events_max_len, cfg.analytics_counters),
         http(ioc),
         gateways(gateways::create(gateway_names, catalog, http, cfg.gateways)),
         dispatcher(gateways, catalog, clock, random),

@@ -26,8 +26,8 @@ std::string AnalyticsKeys::bucket(std::string_view brand, an::Granularity g,
          std::to_string(start_ms);
 }
 
-RecordEventCall record_event_call(const Event& e, std::size_t max_len) {
-  const an::Increments inc = an::increments_for(e);
+RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters) {
+  const an::Increments inc = counters ? an::increments_for(e) : an::Increments{};
   RecordEventCall call;
   call.keys.push_back(AnalyticsKeys::events(e.brand));
   call.args.push_back(std::to_string(max_len));
@@ -56,14 +56,14 @@ RecordEventCall record_event_call(const Event& e, std::size_t max_len) {
 }
 
 RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
-                               std::size_t max_len)
-    : ioc_(ioc), conn_(conn), max_len_(max_len) {}
+                               std::size_t max_len, bool counters)
+    : ioc_(ioc), conn_(conn), max_len_(max_len), counters_(counters) {}
 
 void RedisEventSink::publish(const Event& e) {
   // Fire and forget on this thread's loop: the request does not wait for its event.
   boost::asio::co_spawn(
       ioc_,
-      [&conn = conn_, call = record_event_call(e, max_len_),
+      [&conn = conn_, call = record_event_call(e, max_len_, counters_),
        type = std::string(to_string(e.type)), brand = e.brand]() -> task<void> {
         auto r = co_await conn.eval(scripts::cached(scripts::record_event), call.keys, call.args);
         if (!r || r.value().is_error())

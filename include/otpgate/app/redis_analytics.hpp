@@ -25,18 +25,21 @@ struct RecordEventCall {
   std::vector<std::string> keys;
   std::vector<std::string> args;
 };
-RecordEventCall record_event_call(const Event& e, std::size_t max_len);
+// counters false: the event alone (OTPGATE_ANALYTICS=off).
+RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters = true);
 
 class RedisEventSink final : public EventSink {
  public:
   // Each brand's stream keeps about max_len entries (XADD MAXLEN ~).
-  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len);
+  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len,
+                 bool counters = true);
   void publish(const Event& e) override;
 
  private:
   boost::asio::io_context& ioc_;
   redis::Connection& conn_;
   std::size_t max_len_;
+  bool counters_;
 };
 
 class RedisStatsStore final : public StatsStore {
