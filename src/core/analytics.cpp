@@ -103,9 +103,6 @@ Increments increments_for(const Event& e) {
     case EventType::cancelled:
       add_outcome(inc.by_start_time, e, "cancelled", false);
       break;
-    case EventType::expired:
-      ev.push_back("e:expired_seen");
-      break;
     case EventType::locked:
       ev.push_back("e:locked");
       break;
@@ -129,6 +126,9 @@ Increments increments_for(const Event& e) {
     case EventType::anomaly_opened:
       ev.push_back("e:anomalies");
       break;
+    // Expiry is derived from the TTL (core/analytics_report.hpp), not counted from the event
+    // that the first reader after it records.
+    case EventType::expired:
     case EventType::checked_right:
     case EventType::anomaly_closed:
       break;
