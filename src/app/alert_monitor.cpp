@@ -71,23 +71,23 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
   return crypto::hex_lower(crypto::hmac(crypto::DigestAlgorithm::sha256, secret, signed_text));
 }
 
-std::map<std::string, Alert> judge_brand(const AlertPolicy& p, const an::Counts& window,
-                                         const an::Counts& baseline, int baseline_days,
-                                         const an::Counts& rest, std::int64_t now) {
+std::map<std::string, Alert> judge_brand(const AlertPolicy& p, const AlertInputs& in,
+                                         const std::set<std::string>& open, std::int64_t now) {
   std::map<std::string, Alert> out;
   for (std::string_view name : watched) {
-    const Sample mine = sample_of(window, name);
-    const Judgement j = judge_rate(mine, sample_of(baseline, name), sample_of(rest, name), p);
-    if (j.anomalous)
-      out.emplace(name, alert_of(std::string(name), std::string(name), "", j, mine.count, p, now));
+    const std::string id(name);
+    const Sample mine = sample_of(in.window, name);
+    const Judgement j = judge_rate(mine, sample_of(in.baseline, name), sample_of(in.rest, name), p,
+                                   open.count(id) > 0);
+    if (j.anomalous) out.emplace(id, alert_of(id, id, "", j, mine.count, p, now));
   }
   // The pumping signature, per destination prefix.
-  const auto own_conv = conversion_of(baseline);
-  const auto market_conv = conversion_of(rest);
+  const auto own_conv = conversion_of(in.baseline);
+  const auto market_conv = conversion_of(in.rest);
   std::optional<double> reference;
   if (own_conv || market_conv) reference = std::max(own_conv.value_or(0), market_conv.value_or(0));
-  const an::Breakdown base = an::breakdown(baseline, "px");
-  for (const auto& [prefix, counts] : an::breakdown(window, "px")) {
+  const an::Breakdown base = an::breakdown(in.baseline, "px");
+  for (const auto& [prefix, counts] : an::breakdown(in.converted_window, "px")) {
     const auto get = [](const std::map<std::string, std::int64_t>& m, const char* k) {
       const auto it = m.find(k);
       return it == m.end() ? std::int64_t{0} : it->second;
@@ -96,11 +96,11 @@ std::map<std::string, Alert> judge_brand(const AlertPolicy& p, const an::Counts&
     const auto b = base.find(prefix);
     const double usual = b == base.end() ? 0.0
                                          : static_cast<double>(get(b->second, "started")) /
-                                               std::max(1, baseline_days);
-    const Judgement j = judge_prefix(starts, get(counts, "approved"), usual, reference, p);
-    if (j.anomalous)
-      out.emplace("pumping:" + prefix,
-                  alert_of("pumping:" + prefix, "pumping", prefix, j, starts, p, now));
+                                               std::max(1, in.baseline_days);
+    const std::string id = "pumping:" + prefix;
+    const Judgement j =
+        judge_prefix(starts, get(counts, "approved"), usual, reference, p, open.count(id) > 0);
+    if (j.anomalous) out.emplace(id, alert_of(id, "pumping", prefix, j, starts, p, now));
   }
   return out;
 }
@@ -192,20 +192,27 @@ task<void> AlertMonitor::evaluate(const Brand& brand, const an::Counts& rest) {
   const std::vector<std::string> all_fields;
   auto mine = co_await d_.stats.read(id, window, all_fields);
   auto base = co_await d_.stats.read(id, baseline, all_fields);
-  if (!mine || !base) co_return;
-  an::Counts w, b;
-  for (const auto& c : mine.value()) an::add_counts(w, c);
-  for (const auto& c : base.value()) an::add_counts(b, c);
-  const auto judged = judge_brand(p, w, b, p.baseline_days, rest, now);
-  co_await apply(brand, judged, now);
+  auto open = co_await d_.alerts.open_alerts(id);
+  if (!mine || !base || !open) co_return;
+  AlertInputs in{.rest = rest, .baseline_days = p.baseline_days};
+  for (std::size_t i = 0; i < mine.value().size(); ++i) {
+    an::add_counts(in.window, mine.value()[i]);
+    // Codes sent this minute have had no time to be typed: conversion is judged without them
+    // (unless the window is that one minute).
+    if (i + 1 < mine.value().size() || mine.value().size() == 1)
+      an::add_counts(in.converted_window, mine.value()[i]);
+  }
+  for (const auto& c : base.value()) an::add_counts(in.baseline, c);
+  std::set<std::string> open_ids;
+  for (const auto& a : open.value()) open_ids.insert(a.id);
+  const auto judged = judge_brand(p, in, open_ids, now);
+  co_await apply(brand, open.value(), judged, now);
 }
 
-task<void> AlertMonitor::apply(const Brand& brand, const std::map<std::string, Alert>& judged,
-                               std::int64_t now) {
+task<void> AlertMonitor::apply(const Brand& brand, const std::vector<Alert>& open,
+                               const std::map<std::string, Alert>& judged, std::int64_t now) {
   const std::string id = brand.id.str();
-  auto open = co_await d_.alerts.open_alerts(id);
-  if (!open) co_return;
-  for (Alert a : open.value()) {
+  for (Alert a : open) {
     const auto still = judged.find(a.id);
     if (still == judged.end()) {
       a.closed_ms = now;
@@ -221,7 +228,7 @@ task<void> AlertMonitor::apply(const Brand& brand, const std::map<std::string, A
     co_await d_.alerts.put_open(id, updated);
   }
   for (const auto& [alert_id, a] : judged) {
-    const bool known = std::any_of(open.value().begin(), open.value().end(),
+    const bool known = std::any_of(open.begin(), open.end(),
                                    [&](const Alert& o) { return o.id == alert_id; });
     if (known) continue;
     auto stored = co_await d_.alerts.put_open(id, a);

@@ -310,6 +310,11 @@ BrandCatalog load_brands(const std::string& brands_dir, const std::string& templ
           throw std::invalid_argument("/gateways: unknown gateway " + g +
                                       " (not file, log or a gateway of OTPGATE_GATEWAYS_FILE)");
       }
+      // A webhook without its signing key would only fail when an alert fires: refuse now.
+      const std::string& secret_env = b.alerts.webhook_secret_env;
+      if (!b.alerts.webhook_url.empty() && env_or(secret_env.c_str(), "").empty())
+        throw std::invalid_argument("/alerts/webhook/secret_env: the variable " + secret_env +
+                                    " (the webhook's signing key) is not set");
       out.emplace(name, std::move(b));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file.string() + ": field " + e.what());

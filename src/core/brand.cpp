@@ -103,6 +103,7 @@ AlertPolicy alert_policy_from(const json& j) {
   p.min_events = j.value("min_events", p.min_events);
   p.window_minutes = j.value("window_minutes", p.window_minutes);
   p.baseline_days = j.value("baseline_days", p.baseline_days);
+  p.floor_per_1000 = j.value("floor_per_1000", p.floor_per_1000);
   if (j.contains("webhook")) {
     p.webhook_url = j["webhook"].at("url").get<std::string>();
     p.webhook_secret_env = j["webhook"].at("secret_env").get<std::string>();

@@ -134,3 +134,21 @@ TEST_CASE("sends to one prefix that never convert open a pumping alert",
   // The stats count the anomaly among the brand's indicators.
   a.w.wait_stats([](const nlohmann::json& s) { return at(s, "/fraud/anomalies/count") >= 1; });
 }
+
+TEST_CASE("a webhook whose signing key is not set stops start-up with the reason",
+          "[e2e][analytics][alerts]") {
+  TempBrands brands;
+  brands.add("hooked", R"({"display_name":"Hooked","sender_id":"Hooked","locales":["en"],
+    "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
+    "alerts":{"webhook":{"url":"http://127.0.0.1:9/hook","secret_env":"E2E_UNSET_HOOK_SECRET"}}})");
+  brands.add_key("shop", "hooked", "shop");
+  OtpgateOptions o = brands.options();
+  o.unset.push_back("E2E_UNSET_HOOK_SECRET");
+  o.wait_healthy = false;
+  OtpgateProcess p(o);
+  const auto status = p.wait_exit();
+  REQUIRE(status.has_value());
+  CHECK(*status == 2);
+  CHECK(p.log_text().find("/alerts/webhook/secret_env") != std::string::npos);
+  CHECK(p.log_text().find("E2E_UNSET_HOOK_SECRET") != std::string::npos);
+}

@@ -249,19 +249,36 @@ TEST_CASE("the cover uses days and hours where they fit and have settled, minute
   CHECK(later.size() == 2);
 }
 
-TEST_CASE("an indicator is anomalous above factor x the larger reference, with enough events",
+TEST_CASE("an indicator is anomalous above factor x its reference, with enough events",
           "[unit][analytics][alerts]") {
-  const AlertPolicy p{.factor = 3, .min_events = 5};
-  // 6 wrong codes for 3 starts, nothing before, nothing elsewhere: anomalous.
+  const AlertPolicy p{.factor = 3, .min_events = 5, .floor_per_1000 = 20};
+  // 6 wrong codes for 3 starts, no history, nothing elsewhere: above 3 x the floor.
   CHECK(judge_rate({6, 3}, {}, {}, p).anomalous);
   CHECK(!judge_rate({4, 2}, {}, {}, p).anomalous);  // too few events
-  // The brand's own baseline: 100 per 1,000 usually, 250 now is below 3x.
+  // A large brand's ordinary 2 per 1,000 on its first day: the floor keeps it quiet.
+  CHECK(!judge_rate({40, 20'000}, {}, {}, p).anomalous);
+  // The brand's own baseline: 100 per 1,000 usually, 250 now is below 3x, 350 above.
   CHECK(!judge_rate({25, 100}, {70, 700}, {}, p).anomalous);
   CHECK(judge_rate({35, 100}, {70, 700}, {}, p).anomalous);
-  // The rest of the market at 200 per 1,000: 500 is below 3x even with no baseline.
+  // With a baseline the market does not matter: another brand under attack (1,000 per 1,000
+  // elsewhere) cannot mask this one.
+  CHECK(judge_rate({35, 100}, {70, 700}, {1000, 1000}, p).anomalous);
+  // Without one, the rest of the market is the reference: 500 is below 3 x 200.
   CHECK(!judge_rate({50, 100}, {}, {20, 100}, p).anomalous);
   // No start at all (refused creates): the count itself is the rate's numerator.
   CHECK(rate_per_1000({7, 0}) == Approx(7000.0));
+}
+
+TEST_CASE("an open alert stays open until clearly back to normal", "[unit][analytics][alerts]") {
+  const AlertPolicy p{.factor = 3, .min_events = 10, .floor_per_1000 = 20};
+  // 250 per 1,000 against 100: not enough to open (300), enough to stay open (225).
+  CHECK(!judge_rate({25, 100}, {70, 700}, {}, p).anomalous);
+  CHECK(judge_rate({25, 100}, {70, 700}, {}, p, true).anomalous);
+  CHECK(!judge_rate({22, 100}, {70, 700}, {}, p, true).anomalous);
+  // 6 events: below min_events to open, at least half of it to stay open.
+  CHECK(!judge_rate({6, 10}, {}, {}, p).anomalous);
+  CHECK(judge_rate({6, 10}, {}, {}, p, true).anomalous);
+  CHECK(!judge_rate({4, 10}, {}, {}, p, true).anomalous);
 }
 
 TEST_CASE("a prefix surging without conversions is the pumping signature",

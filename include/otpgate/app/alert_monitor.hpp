@@ -17,6 +17,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 namespace otpgate {
@@ -28,11 +29,19 @@ nlohmann::json alert_json(const Alert& a);
 std::string webhook_signature(std::string_view secret, std::string_view timestamp,
                               std::string_view body);
 
-// What the monitor judged for one brand, before comparing with the open alerts.
-std::map<std::string, Alert> judge_brand(const AlertPolicy& policy, const analytics::Counts& window,
-                                         const analytics::Counts& baseline, int baseline_days,
-                                         const analytics::Counts& rest_of_market,
-                                         std::int64_t now_ms);
+// What one brand's alerts are judged on.
+struct AlertInputs {
+  analytics::Counts window;            // the brand's alert window
+  analytics::Counts converted_window;  // the same without the current minute (conversion)
+  analytics::Counts baseline;          // the same hour on each baseline day, summed
+  analytics::Counts rest;              // the other brands' window
+  int baseline_days = 7;
+};
+
+// The alerts that should be open for one brand (open: the ids open now, judged with the
+// keep-open thresholds).
+std::map<std::string, Alert> judge_brand(const AlertPolicy& policy, const AlertInputs& in,
+                                         const std::set<std::string>& open, std::int64_t now_ms);
 
 struct AlertMonitorDeps {
   boost::asio::io_context& ioc;
@@ -66,8 +75,8 @@ class AlertMonitor {
   // Judges one brand against its baseline and `rest` (the other brands' window totals).
   task<void> evaluate(const Brand& brand, const analytics::Counts& rest);
   // Opens, updates and closes the brand's stored alerts to match what was judged.
-  task<void> apply(const Brand& brand, const std::map<std::string, Alert>& judged,
-                   std::int64_t now);
+  task<void> apply(const Brand& brand, const std::vector<Alert>& open,
+                   const std::map<std::string, Alert>& judged, std::int64_t now);
   // Posts the change to the brand's webhook, retried with backoff (detached: a slow receiver
   // delays nothing else).
   void notify(const Brand& brand, const Alert& a, bool opened);

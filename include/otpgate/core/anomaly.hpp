@@ -2,16 +2,17 @@
 // the counts and keeps the alerts.
 //
 // Every indicator is a rate per 1,000 verifications started in the alert window (the last
-// `window_minutes`). It is compared with two references: the brand's own baseline (the same
-// hour of the day over the last `baseline_days` days) and the rest of the market (every other
-// brand) in the same window. An alert is open while the brand's rate exceeds `factor` times the
-// larger reference and the window holds at least `min_events` such events; it closes when
-// either stops being true.
+// `window_minutes`). Its reference is the brand's own baseline (the same hour of the day over
+// the last `baseline_days` days) when the brand has one, else the rest of the market (every
+// other brand) in the same window, and never less than `floor_per_1000`. An alert opens when
+// the brand's rate exceeds `factor` times the reference and the window holds at least
+// `min_events` such events; once open it closes only when the rate falls below 3/4 of that
+// threshold or the events below half of min_events.
 //
 // The pumping signature is judged per destination prefix: at least `min_events` starts in the
-// window, `factor` times the prefix's usual hourly starts, and a conversion (approved/started)
-// below the reference conversion (the brand's baseline or the market's, whichever is higher;
-// 0.5 when neither has data) divided by `factor`.
+// window, `factor` times the prefix's usual starts, and a conversion (approved/started) at most
+// the reference conversion (the brand's baseline or the market's, whichever is higher; 0.5 when
+// neither has data) divided by `factor`.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct AlertPolicy {
   std::int64_t min_events = 20;
   int window_minutes = 60;
   int baseline_days = 7;
+  double floor_per_1000 = 20;      // the reference rate is never lower than this
   std::string webhook_url;         // "" = no webhook
   std::string webhook_secret_env;  // the variable holding the HMAC-SHA256 key
 };
@@ -63,12 +65,15 @@ struct Judgement {
 
 // An indicator: the brand's window, its baseline (summed over the baseline days) and the rest
 // of the market's window.
+// open: the alert is open already; it stays open under relaxed thresholds (3/4 of the factor,
+// half the events) so that it does not flap around the threshold.
 Judgement judge_rate(const Sample& brand, const Sample& baseline, const Sample& market,
-                     const AlertPolicy& policy);
+                     const AlertPolicy& policy, bool open = false);
 
 // A destination prefix: starts and approvals in the window, the prefix's usual starts per
 // hour, and the reference conversion (nullopt: no data anywhere).
 Judgement judge_prefix(std::int64_t starts, std::int64_t approved, double usual_starts_per_hour,
-                       std::optional<double> reference_conversion, const AlertPolicy& policy);
+                       std::optional<double> reference_conversion, const AlertPolicy& policy,
+                       bool open = false);
 
 }  // namespace otpgate
