@@ -45,4 +45,30 @@ const std::string_view read_buckets =
     "end\n"
     "return out\n";
 
+const std::string_view sum_buckets =
+    "local sums, order = {}, {}\n"
+    "local function add(field, value)\n"
+    "  local v = tonumber(value)\n"
+    "  if not v then return end\n"
+    "  local old = sums[field]\n"
+    "  if old == nil then order[#order + 1] = field; old = 0 end\n"
+    // c:last is a time, not a count: the newest wins.
+    "  if field == 'c:last' then sums[field] = math.max(old, v) else sums[field] = old + v end\n"
+    "end\n"
+    "for i = 1, #KEYS do\n"
+    "  if #ARGV == 0 then\n"
+    "    local h = redis.call('HGETALL', KEYS[i])\n"
+    "    for j = 1, #h, 2 do add(h[j], h[j + 1]) end\n"
+    "  else\n"
+    "    local h = redis.call('HMGET', KEYS[i], unpack(ARGV))\n"
+    "    for j = 1, #ARGV do if h[j] then add(ARGV[j], h[j]) end end\n"
+    "  end\n"
+    "end\n"
+    "local out = {}\n"
+    "for _, field in ipairs(order) do\n"
+    "  out[#out + 1] = field\n"
+    "  out[#out + 1] = string.format('%.0f', sums[field])\n"
+    "end\n"
+    "return out\n";
+
 }  // namespace otpgate::scripts

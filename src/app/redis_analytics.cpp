@@ -85,6 +85,7 @@ std::int64_t to_int(const std::string& s) {
 task<result<std::vector<an::Counts>>> RedisStatsStore::read(
     const std::string& brand, const std::vector<an::Tile>& buckets,
     const std::vector<std::string>& fields) {
+  if (buckets.empty()) co_return std::vector<an::Counts>{};
   std::vector<std::string> keys;
   keys.reserve(buckets.size());
   for (const auto& b : buckets)
@@ -108,9 +109,24 @@ task<result<std::vector<an::Counts>>> RedisStatsStore::read(
   co_return out;
 }
 
-}  // namespace otpgate
+task<result<an::Counts>> RedisStatsStore::sum(const std::string& brand,
+                                               const std::vector<an::Tile>& buckets,
+                                               const std::vector<std::string>& fields) {
+  if (buckets.empty()) co_return an::Counts{};
+  std::vector<std::string> keys;
+  keys.reserve(buckets.size());
+  for (const auto& b : buckets)
+    keys.push_back(AnalyticsKeys::bucket(brand, b.granularity, b.start_ms));
+  auto reply = co_await conn_.eval(scripts::cached(scripts::sum_buckets), keys, fields);
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.type != Reply::kind::array || r.elements.size() % 2 != 0) co_return errc::store_protocol;
+  an::Counts out;
+  for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
+    out.emplace(r.elements[j].str, to_int(r.elements[j + 1].str));
+  co_return out;
+}
 
-namespace otpgate {
 namespace {
 
 std::string alerts_key(std::string_view brand) {

@@ -268,7 +268,8 @@ const std::map<std::string_view, std::string_view>& by_name() {
                                                                    {"rate_limit", rate_limit},
                                                                    {"pumping", pumping},
                                                                    {"record_event", record_event},
-                                                                   {"read_buckets", read_buckets}};
+                                                                   {"read_buckets", read_buckets},
+                                                                   {"sum_buckets", sum_buckets}};
   return all;
 }
 

@@ -143,3 +143,33 @@ TEST_CASE("only the asked fields are read, missing buckets read as empty",
   CHECK(r.value()[0] == an::Counts{{"c:started", 1}});
   CHECK(r.value()[1].empty());
 }
+
+TEST_CASE("summed buckets equal the sum of the buckets read one by one, c:last the newest",
+          "[integration][analytics]") {
+  AnalyticsFixture f;
+  const std::string brand = fresh_brand();
+  const std::int64_t base = an::bucket_floor(wall_clock_ms(), an::Granularity::hour) - 3'600'000;
+  std::vector<an::Tile> tiles;
+  for (int m = 0; m < 3; ++m) {
+    const std::int64_t t = base + m * 60'000;
+    tiles.push_back(an::Tile{an::Granularity::minute, t});
+    for (int i = 0; i <= m; ++i)
+      f.record(Event{.type = EventType::created, .brand = brand, .country = "DE",
+                     .at_ms = t + i * 1'000, .started_ms = t + i * 1'000});
+  }
+  tiles.push_back(an::Tile{an::Granularity::minute, base + 10 * 60'000});  // empty
+  const std::vector<std::string> all, some = {"c:started", "c:last", "c:approved"};
+  auto each = test::run_sync(f.ioc, f.stats.read(brand, tiles, all));
+  REQUIRE(each.has_value());
+  an::Counts expected;
+  for (const auto& c : each.value()) an::add_counts(expected, c);
+  auto summed = test::run_sync(f.ioc, f.stats.sum(brand, tiles, all));
+  REQUIRE(summed.has_value());
+  CHECK(summed.value() == expected);
+  CHECK(an::count_of(summed.value(), "c:started") == 6);
+  CHECK(an::count_of(summed.value(), "c:started|cc=DE") == 6);
+  CHECK(an::count_of(summed.value(), "c:last") == base + 2 * 60'000 + 2'000);
+  auto only = test::run_sync(f.ioc, f.stats.sum(brand, tiles, some));
+  REQUIRE(only.has_value());
+  CHECK(only.value() == an::Counts{{"c:started", 6}, {"c:last", base + 2 * 60'000 + 2'000}});
+}

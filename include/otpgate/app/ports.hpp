@@ -212,6 +212,10 @@ class StatsStore {
   virtual task<result<std::vector<analytics::Counts>>> read(
       const std::string& brand, const std::vector<analytics::Tile>& buckets,
       const std::vector<std::string>& fields) = 0;
+  // The counters of the buckets summed (c:last: the newest), with `fields` only those.
+  virtual task<result<analytics::Counts>> sum(const std::string& brand,
+                                              const std::vector<analytics::Tile>& buckets,
+                                              const std::vector<std::string>& fields) = 0;
 };
 
 // Anomaly alerts of a brand (core/anomaly.hpp), on the brand's slot.

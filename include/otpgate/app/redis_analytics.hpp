@@ -48,6 +48,9 @@ class RedisStatsStore final : public StatsStore {
   task<result<std::vector<analytics::Counts>>> read(
       const std::string& brand, const std::vector<analytics::Tile>& buckets,
       const std::vector<std::string>& fields) override;
+  task<result<analytics::Counts>> sum(const std::string& brand,
+                                      const std::vector<analytics::Tile>& buckets,
+                                      const std::vector<std::string>& fields) override;
 
  private:
   redis::Connection& conn_;

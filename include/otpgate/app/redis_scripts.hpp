@@ -73,6 +73,10 @@ extern const std::string_view record_event;
 // pairs, or HMGET's values in ARGV order).
 extern const std::string_view read_buckets;
 
+// KEYS: bucket hashes (one slot). ARGV: fields (none: all) -> the fields' sums over the keys as
+// pairs (field, value; c:last the largest): for buckets whose sum is all a query needs.
+extern const std::string_view sum_buckets;
+
 // Every script above by name (`otpgate --print-script NAME`).
 const std::map<std::string_view, std::string_view>& by_name();
 
