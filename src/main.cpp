@@ -1,6 +1,7 @@
 // otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
 // thread, and runs the HTTP server until SIGINT/SIGTERM; SIGHUP reloads the brand files.
 #include "otpgate/api/brand_api.hpp"
+#include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/config.hpp"
@@ -14,6 +15,8 @@
 #include "otpgate/crypto/phone_parser.hpp"
 #include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/http/server.hpp"
+#include "otpgate/metrics/metered.hpp"
+#include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
 
@@ -43,11 +46,13 @@ struct ThreadState {
         store(redis),
         limits(redis),
         events(ioc, redis, cfg.events_max_len),
+        metered_events(events, metrics::process()),
         http(ioc),
-        gateways(gateways::create(gateway_names, catalog, http, cfg.gateways)),
+        gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
+                                  metrics::process())),
         dispatcher(gateways, catalog, clock, random),
-        service(ServiceDeps{brands, store, limits, events, dispatcher, clock, random, keyring,
-                            cfg.retention_ms}),
+        service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
+                            keyring, cfg.retention_ms}),
         templates(redis),
         audit(redis),
         subscribers(redis, keyring),
@@ -69,6 +74,7 @@ struct ThreadState {
   RedisStore store;
   RedisRateLimiter limits;
   RedisEventSink events;
+  metrics::MeteredEventSink metered_events;  // counts, then forwards to `events`
   crypto::OpensslRandom random;
   gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
@@ -81,6 +87,36 @@ struct ThreadState {
   api::Router router;
   std::optional<TemplateSync> sync;
 };
+
+// The listener of OTPGATE_METRICS_LISTEN: /metrics only, on a thread of its own, stopped and
+// joined on every exit path.
+class MetricsListener {
+ public:
+  explicit MetricsListener(const http::ServerConfig& config)
+      : server_(config, [](boost::asio::io_context&, unsigned) {
+          return api::metrics_listener_handler(metrics::registry());
+        }) {
+    server_.bind();
+    thread_ = std::thread([this] { server_.run(); });
+  }
+  ~MetricsListener() {
+    server_.stop();
+    thread_.join();
+  }
+  MetricsListener(const MetricsListener&) = delete;
+  MetricsListener& operator=(const MetricsListener&) = delete;
+  unsigned short port() const { return server_.port(); }
+
+ private:
+  http::Server server_;
+  std::thread thread_;
+};
+
+std::vector<std::string> brand_ids(const BrandCatalog& brands) {
+  std::vector<std::string> ids;
+  for (const auto& [id, b] : brands) ids.push_back(id);
+  return ids;
+}
 
 int print_script(const std::string& name) {
   const auto& all = scripts::by_name();
@@ -118,6 +154,7 @@ void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog
           throw ConfigError(cfg.brands_dir + "/" + id + "/brand.json: field /gateways: " + g +
                             " was not in use at start-up; restart otpgate to add it");
     const std::size_t count = next.size();
+    metrics::process().allow_brands(brand_ids(next));
     for (const auto& skipped : registry.replace_files(std::move(next)))
       log::write(log::level::warn, "stored template not used, the file template applies",
                  {{"template", skipped}});
@@ -141,6 +178,12 @@ int run() {
   const SystemClock clock;
   const auto names = gateway_names(files, catalog);
   const std::size_t brand_count = files.size();
+  metrics::process().allow_brands(brand_ids(files));
+  std::vector<std::string> catalog_names;
+  for (const auto& [name, spec] : catalog) catalog_names.push_back(name);
+  metrics::process().allow_gateways(catalog_names);
+  const metrics::Registration circuits =
+      metrics::export_circuit_states(metrics::registry(), catalog, clock);
   BrandRegistry brands(std::move(files));
 
   std::mutex states_mutex;
@@ -148,10 +191,10 @@ int run() {
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state =
         std::make_unique<ThreadState>(ioc, i, cfg, brands, keys, keyring, clock, catalog, names);
-    api::Router* router = &state->router;
+    api::Router& router = state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
-    return http::Handler([router](http::Request& req) { return router->handle(req); });
+    return api::main_handler(router, metrics::registry(), !cfg.metrics_server);
   });
   // The per-thread adapters hold timers and descriptors of the server's io_contexts, so they
   // must go before the server does, on every exit path (declared after it: destroyed first).
@@ -160,6 +203,8 @@ int run() {
     ~DestroyStatesFirst() { states.clear(); }
   } destroy_states_first{states};
   server.bind();
+  std::optional<MetricsListener> metrics_listener;
+  if (cfg.metrics_server) metrics_listener.emplace(*cfg.metrics_server);
 
   boost::asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -203,6 +248,10 @@ int run() {
   if (cfg.server.tls) {
     listening["tls_address"] = cfg.server.tls->address;
     listening["tls_port"] = server.tls_port();
+  }
+  if (metrics_listener) {
+    listening["metrics_address"] = cfg.metrics_server->address;
+    listening["metrics_port"] = metrics_listener->port();
   }
   log::write(log::level::info, "otpgate listening", listening);
   server.run();

@@ -44,8 +44,11 @@ std::string correlator_of_partial(const beast_request& partial);
 struct access_entry {
   std::string method, route, phone;
 };
-void log_access(const access_entry& e, unsigned status, std::string_view correlator,
-                std::chrono::steady_clock::time_point started, std::string_view remote, bool tls);
+// The access log line and the request's metrics (otpgate_http_*): both name the route template,
+// never the raw path.
+void log_and_count_access(const access_entry& e, unsigned status, std::string_view correlator,
+                          std::chrono::steady_clock::time_point started, std::string_view remote,
+                          bool tls);
 
 // After an error answer we stop reading requests but keep draining input for a moment: closing
 // with unread bytes makes the kernel send RST, and the client would lose our 413/431/400.
@@ -174,7 +177,7 @@ class session final : public connection_control {
     auto out = to_beast(std::move(res), version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
     const bool sent = co_await send(out);
-    log_access(entry, sent_status_, req.correlator, started, remote_, is_tls);
+    log_and_count_access(entry, sent_status_, req.correlator, started, remote_, is_tls);
     if (sent && !keep) clean_end_ = true;
     co_return sent&& keep;
   }
@@ -221,7 +224,7 @@ class session final : public connection_control {
     auto out = to_beast(std::move(res), 11, false, correlator);
     const bool sent = co_await send(out);
     if (sent) co_await linger();
-    log_access(entry, sent_status_, correlator, started, remote_, is_tls);
+    log_and_count_access(entry, sent_status_, correlator, started, remote_, is_tls);
   }
 
   // Half-close and discard input until the client closes or the deadline passes. Raw TCP reads
