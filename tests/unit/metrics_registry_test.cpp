@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <thread>
@@ -155,4 +156,24 @@ TEST_CASE("an unlabelled series renders without braces", "[unit][metrics]") {
   Registry r;
   r.gauge("t_plain", "Plain.").labels({}).set(1.5);
   CHECK(contains(r.render(), "\nt_plain 1.5\n"));
+}
+
+TEST_CASE("the metrics headers every layer includes stay free of Asio, Beast and I/O libraries",
+          "[unit][metrics][purity]") {
+  for (const char* header : {"registry.hpp", "otpgate_metrics.hpp", "text_format.hpp"}) {
+    const std::string path = std::string(OTPGATE_SOURCE_DIR) + "/include/otpgate/metrics/" + header;
+    std::ifstream in(path);
+    REQUIRE(in);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#include", 0) != 0) continue;
+      INFO(path << ": " << line);
+      CHECK(line.find("boost/") == std::string::npos);
+      CHECK(line.find("hiredis") == std::string::npos);
+      CHECK(line.find("curl") == std::string::npos);
+      // Only the standard library and the metrics' own headers.
+      CHECK((line.find('<') != std::string::npos ||
+             line.find("otpgate/metrics/") != std::string::npos));
+    }
+  }
 }
