@@ -13,6 +13,14 @@ namespace {
 
 constexpr std::string_view other = "other";
 
+#if defined(__clang__)
+constexpr std::string_view compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+constexpr std::string_view compiler = "gcc " __VERSION__;
+#else
+constexpr std::string_view compiler = "unknown";
+#endif
+
 // The first value of `known` equal to v (ASCII case-insensitive when `fold`), else "other".
 template <std::size_t N>
 std::string_view one_of(const std::array<std::string_view, N>& known, std::string_view v,
@@ -177,7 +185,7 @@ OtpgateMetrics::Families::Families(Registry& r)
 
 OtpgateMetrics::OtpgateMetrics(Registry& r)
     : f_(std::make_unique<Families>(r)), collected_(register_process_figures(r)) {
-  f_->build_info.labels({OTPGATE_VERSION, __VERSION__}).set(1);
+  f_->build_info.labels({OTPGATE_VERSION, compiler}).set(1);
   f_->redis_timeouts.labels({}).inc(0);
   f_->redis_reconnects.labels({}).inc(0);
   f_->redis_errors.labels({"reply"}).inc(0);

@@ -42,8 +42,13 @@ std::string format_value(double v) {
   // Counts beyond 2^53 are not exact in a double anyway; below it print them as integers.
   if (v == std::trunc(v) && std::fabs(v) < 9007199254740992.0)
     return std::to_string(static_cast<long long>(v));
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+  // Shortest round-trip form; fixed notation in the usual range, so bucket bounds read "0.0005"
+  // as other Prometheus clients print them rather than "5e-04".
+  char buf[64];
+  const double magnitude = std::fabs(v);
+  const auto format =
+      magnitude >= 1e-9 && magnitude < 1e15 ? std::chars_format::fixed : std::chars_format::general;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, format);
   return std::string(buf, r.ptr);
 }
 

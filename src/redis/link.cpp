@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <new>
+#include <string_view>
 #include <utility>
 
 namespace otpgate::redis::detail {
@@ -25,6 +26,14 @@ namespace {
 void count_unavailable(std::size_t n = 1) {
   for (std::size_t i = 0; i < n; ++i)
     metrics::process().count_redis_error(metrics::RedisError::unavailable);
+}
+
+// An error reply that is a failure: NOSCRIPT is not (Connection::eval answers it with EVAL, which
+// happens after every Redis restart or failover and would drown real errors in the metric).
+bool is_failure(const redisReply& r) {
+  static constexpr std::string_view noscript = "NOSCRIPT";
+  return r.type == REDIS_REPLY_ERROR &&
+         std::string_view(r.str, r.len).substr(0, noscript.size()) != noscript;
 }
 
 }  // namespace
@@ -99,8 +108,7 @@ void link::on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r) {
   } else {
     const std::chrono::duration<double> took = clock::now() - pending_.front().sent;
     metrics::process().observe_redis_command(pending_.front().command, took.count());
-    if (r->type == REDIS_REPLY_ERROR)
-      metrics::process().count_redis_error(metrics::RedisError::reply);
+    if (is_failure(*r)) metrics::process().count_redis_error(metrics::RedisError::reply);
   }
   pending_.pop_front();
   result<Reply> out = errc::store_unavailable;

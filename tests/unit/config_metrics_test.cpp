@@ -13,10 +13,12 @@ using namespace otpgate;
 
 namespace {
 
+using env_vars = std::map<std::string, std::optional<std::string>>;
+
 // Sets the listeners' variables (unset when nullopt) and a valid secret; restores them after.
 class listen_env {
  public:
-  explicit listen_env(const std::map<std::string, std::optional<std::string>>& vars) {
+  explicit listen_env(const env_vars& vars) {
     for (const char* name : {"OTPGATE_LISTEN", "OTPGATE_METRICS_LISTEN", "OTPGATE_TLS_LISTEN",
                              "OTPGATE_TLS_CERT_FILE", "OTPGATE_TLS_KEY_FILE", "OTPGATE_SECRET",
                              "OTPGATE_SECRET_FILE", "OTPGATE_READ_TIMEOUT_MS"}) {
@@ -55,15 +57,15 @@ std::string config_error() {
 }  // namespace
 
 TEST_CASE("without OTPGATE_METRICS_LISTEN there is no metrics listener", "[unit][config]") {
-  const listen_env env({{"OTPGATE_LISTEN", "127.0.0.1:8080"}});
+  const listen_env env(env_vars{{"OTPGATE_LISTEN", "127.0.0.1:8080"}});
   CHECK(!config_from_env().metrics_server);
 }
 
 TEST_CASE("OTPGATE_METRICS_LISTEN makes a one-thread listener with the main timeouts",
           "[unit][config]") {
-  const listen_env env({{"OTPGATE_LISTEN", "127.0.0.1:8080"},
-                        {"OTPGATE_METRICS_LISTEN", "0.0.0.0:9464"},
-                        {"OTPGATE_READ_TIMEOUT_MS", "1234"}});
+  const listen_env env(env_vars{{"OTPGATE_LISTEN", "127.0.0.1:8080"},
+                                {"OTPGATE_METRICS_LISTEN", "0.0.0.0:9464"},
+                                {"OTPGATE_READ_TIMEOUT_MS", "1234"}});
   const AppConfig c = config_from_env();
   REQUIRE(c.metrics_server);
   CHECK(c.metrics_server->address == "0.0.0.0");
@@ -77,20 +79,20 @@ TEST_CASE("OTPGATE_METRICS_LISTEN makes a one-thread listener with the main time
 TEST_CASE("OTPGATE_METRICS_LISTEN is refused when malformed or on the main port",
           "[unit][config]") {
   {
-    const listen_env env({{"OTPGATE_METRICS_LISTEN", "no-port"}});
+    const listen_env env(env_vars{{"OTPGATE_METRICS_LISTEN", "no-port"}});
     CHECK(config_error().find("OTPGATE_METRICS_LISTEN") != std::string::npos);
   }
   {
     const listen_env env(
-        {{"OTPGATE_LISTEN", "127.0.0.1:8080"}, {"OTPGATE_METRICS_LISTEN", "0.0.0.0:8080"}});
+        env_vars{{"OTPGATE_LISTEN", "127.0.0.1:8080"}, {"OTPGATE_METRICS_LISTEN", "0.0.0.0:8080"}});
     const std::string error = config_error();
     CHECK(error.find("OTPGATE_METRICS_LISTEN") != std::string::npos);
     CHECK(error.find("port of another listener") != std::string::npos);
   }
   {
     // Another address, same port: two listeners, no overlap.
-    const listen_env env(
-        {{"OTPGATE_LISTEN", "127.0.0.1:8080"}, {"OTPGATE_METRICS_LISTEN", "127.0.0.2:8080"}});
+    const listen_env env(env_vars{{"OTPGATE_LISTEN", "127.0.0.1:8080"},
+                                  {"OTPGATE_METRICS_LISTEN", "127.0.0.2:8080"}});
     CHECK(config_error().empty());
   }
 }

@@ -144,7 +144,7 @@ class Registry {
   // A gauge family whose samples `collect` computes at each render, until the handle goes.
   [[nodiscard]] Registration collected_gauge(const std::string& name, const std::string& help,
                                              std::vector<std::string> label_names, Collect collect);
-  // Every family in registration order, in the text format (ends with a newline).
+  // Every family in registration order (collected gauges last), in the text format.
   std::string render() const;
 
  private:
