@@ -127,7 +127,7 @@ TEST_CASE("process figures and build info come from this process", "[unit][metri
   CHECK(text.find("otpgate_build_info{version=\"0.1.0\",compiler=\"") != std::string::npos);
 }
 
-TEST_CASE("GET /metrics answers the text format; other methods get 405", "[unit][metrics]") {
+TEST_CASE("GET /metrics answers the text format, other methods get 405", "[unit][metrics]") {
   Registry r;
   r.counter("t_total", "T.").labels({}).inc();
   http::Request get{.method = "GET", .target = "/metrics", .path = "/metrics"};
