@@ -3,13 +3,16 @@
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
+#include "otpgate/app/alert_monitor.hpp"
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/config.hpp"
+#include "otpgate/app/redis_analytics.hpp"
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/app/redis_store.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/app/subscriber_store.hpp"
 #include "otpgate/app/template_store.hpp"
+#include "otpgate/app/stats_service.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
@@ -25,6 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -45,7 +49,7 @@ struct ThreadState {
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
-        events(ioc, redis, cfg.events_max_len),
+        events(ioc, redis, cfg.events_max_len, cfg.analytics_counters),
         metered_events(events, metrics::process()),
         http(ioc),
         gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
@@ -56,17 +60,39 @@ struct ThreadState {
         templates(redis),
         audit(redis),
         subscribers(redis, keyring),
-        brand_api(api::BrandApiContext{brands, templates, audit, subscribers, clock}),
-        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, audit}) {
+        brand_api(
+            api::BrandApiContext{brands, templates, audit, subscribers, clock, metered_events}),
+        stats_store(redis),
+        alert_store(redis),
+        stats(brands, stats_store, clock),
+        stats_api(api::StatsApiContext{stats, alert_store, clock}),
+        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, stats_api,
+                               audit}) {
     redis.start();
-    // One poller per process lays the brand managers' saved templates over the brand files.
+    // One poller per process lays the brand managers' saved templates over the brand files,
+    // and one evaluates the analytics alerts (one evaluator per brand across processes).
     if (index == 0) {
       sync.emplace(ioc, templates, brands, template_poll_period);
       sync->start();
+      monitor.emplace(AlertMonitorDeps{
+          .ioc = ioc,
+          .brands = brands,
+          .stats = stats_store,
+          .alerts = alert_store,
+          .events = metered_events,
+          .http = http,
+          .clock = clock,
+          .period = std::chrono::milliseconds(cfg.alert_period_ms),
+          .env = [](const std::string& name) {
+            const char* v = std::getenv(name.c_str());
+            return v ? std::string(v) : std::string();
+          }});
+      monitor->start();
     }
   }
   ~ThreadState() {
     if (sync) sync->stop();
+    if (monitor) monitor->stop();
   }
   static constexpr std::chrono::milliseconds template_poll_period{250};
 
@@ -84,8 +110,13 @@ struct ThreadState {
   AuditLog audit;
   SubscriberStore subscribers;
   api::BrandApi brand_api;
+  RedisStatsStore stats_store;
+  RedisAlertStore alert_store;
+  StatsService stats;
+  api::StatsApi stats_api;
   api::Router router;
   std::optional<TemplateSync> sync;
+  std::optional<AlertMonitor> monitor;
 };
 
 // The listener of OTPGATE_METRICS_LISTEN: /metrics only, on a thread of its own, stopped and

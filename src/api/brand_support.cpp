@@ -28,14 +28,12 @@ http::Response store_error(const boost::system::error_code& e) {
 
 // The phone in a subscriber path: E.164, written "+49..." or "%2B49..." (a client that encodes
 // the "+" as it would in a query); nothing else is decoded.
-std::optional<PhoneNumber> phone_of_segment(std::string_view segment) {
+std::optional<crypto::ParsedPhone> phone_of_segment(std::string_view segment) {
   std::string e164(segment);
   if (segment.size() > 3 && segment[0] == '%' && segment[1] == '2' &&
       (segment[2] == 'B' || segment[2] == 'b'))
     e164 = "+" + std::string(segment.substr(3));
-  auto parsed = crypto::parse_phone(e164);
-  if (!parsed) return std::nullopt;
-  return parsed->number;
+  return crypto::parse_phone(e164);
 }
 
 // An unlock's body: {"reason": "..."}.
@@ -78,8 +76,8 @@ json subscriber_json(const std::string& brand, const PhoneNumber& phone, const S
 task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
                                           const std::string& brand, std::string_view phone_segment,
                                           bool unlock) {
-  const auto phone = phone_of_segment(phone_segment);
-  if (!phone)
+  const auto parsed = phone_of_segment(phone_segment);
+  if (!parsed)
     co_return invalid_argument("phone_number",
                                "The phone number in the path must be a valid number in E.164 "
                                "format, such as +4915112345678 (or %2B4915112345678).");
@@ -89,6 +87,7 @@ task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
     if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
     reason = std::move(std::get<std::string>(parsed));
   }
+  const PhoneNumber* phone = &parsed->number;
   const std::int64_t now = ctx_.clock.now_ms();
   const std::string masked = phone->masked();
   std::vector<std::pair<std::string, std::string>> entry = {
@@ -107,6 +106,12 @@ task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
   else
     state = co_await ctx_.subscribers.lookup(brand, *phone, now);
   if (!state) co_return store_error(state.error());
+  if (unlock)
+    ctx_.events.publish(Event{.type = EventType::unlocked,
+                              .brand = brand,
+                              .phone_masked = masked,
+                              .country = parsed->country,
+                              .at_ms = now});
   http::Response r = json_response(200, subscriber_json(brand, *phone, state.value(), now));
   r.log_phone_masked = masked;
   co_return r;

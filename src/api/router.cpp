@@ -58,6 +58,7 @@ namespace {
 std::string log_route_of(std::string_view path) {
   if (path == "/healthz" || path == "/readyz") return std::string(path);
   if (path == prefix) return std::string(prefix);
+  if (auto stats = StatsApi::route_of(path); !stats.empty()) return stats;
   if (!report_gateway_of(path).empty()) return "/v1/gateways/{gateway}/delivery-reports";
   if (path.substr(0, brands_prefix.size()) == brands_prefix) return brand_log_route(path);
   if (path.compare(0, prefix.size() + 1, std::string(prefix) + "/") != 0) return "{unmatched}";
@@ -90,10 +91,16 @@ task<http::Response> Router::route(http::Request& req) {
     co_return r;
   }
   const bool brand_scoped = std::string_view(path).substr(0, brands_prefix.size()) == brands_prefix;
-  if (!brand_scoped && path.compare(0, prefix.size(), prefix) != 0) co_return route_not_found();
+  const bool analytics = !StatsApi::route_of(path).empty();
+  if (!brand_scoped && !analytics && path.compare(0, prefix.size(), prefix) != 0)
+    co_return route_not_found();
 
   const ApiKey* key = authenticate(req, ctx_.keys);
   if (!key) co_return error_response(errc::unauthenticated);
+  if (analytics) {
+    http::Response r = co_await ctx_.stats_api.handle(req, *key);
+    co_return r;
+  }
   if (brand_scoped) {
     http::Response r = co_await ctx_.brand_api.handle(req, *key);
     co_return r;

@@ -1,4 +1,5 @@
 #include "otpgate/api/router.hpp"
+#include "otpgate/core/analytics_query.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -7,14 +8,7 @@
 namespace otpgate::api {
 
 std::string rfc3339(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  return analytics::format_rfc3339(ms);
 }
 
 namespace {

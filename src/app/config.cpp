@@ -274,6 +274,11 @@ AppConfig config_from_env() {
   c.log_level = levels.at(level);
   c.events_max_len =
       static_cast<std::size_t>(env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
+  c.alert_period_ms = env_number("OTPGATE_ALERT_INTERVAL_MS", 60'000, 100, 3'600'000);
+  const std::string analytics = env_or("OTPGATE_ANALYTICS", "on");
+  if (analytics != "on" && analytics != "off")
+    throw ConfigError("OTPGATE_ANALYTICS: must be on or off, got '" + analytics + "'");
+  c.analytics_counters = analytics == "on";
   return c;
 }
 

@@ -235,6 +235,10 @@ const std::string_view report =
     "  or (status == 'accepted' and v[3] ~= 'accepted' and v[3] ~= 'queued')\n"
     "if stale then return {'stale', 0, redis.call('HGETALL', r)} end\n"
     "redis.call('HSET', r, 'dst', status)\n"
+    // The first "delivered" of the verification (any send's) is kept: analytics count it once.
+    "if status == 'delivered' and (tonumber(redis.call('HGET', r, 'dl')) or 0) == 0 then\n"
+    "  redis.call('HSET', r, 'dl', ARGV[4])\n"
+    "end\n"
     "local claimed = 0\n"
     // A locked phone gets no more SMS, not even this one (as the resend script).
     "if (status == 'undelivered' or status == 'failed') and v[4] == 'pending'\n"
@@ -257,7 +261,8 @@ const std::map<std::string_view, std::string_view>& by_name() {
   static const std::map<std::string_view, std::string_view> all = {
       {"create", create}, {"check", check},           {"resend", resend},
       {"cancel", cancel}, {"delivery", delivery},     {"expire", expire},
-      {"report", report}, {"rate_limit", rate_limit}, {"pumping", pumping}};
+      {"report", report}, {"rate_limit", rate_limit}, {"pumping", pumping},
+      {"record_event", record_event}, {"read_buckets", read_buckets}};
   return all;
 }
 

@@ -3,8 +3,6 @@
 #include "otpgate/app/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
@@ -99,9 +97,6 @@ std::string RedisKeys::lock_level(std::string_view tag) {
 std::string RedisKeys::recent(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:recent";
 }
-std::string RedisKeys::events(std::string_view brand) {
-  return "otp:events:" + std::string(brand);
-}
 namespace {
 
 // The record's hash fields, one table for writing and reading (short names keep the hash small;
@@ -112,7 +107,7 @@ struct FieldDef {
   std::string_view name;
   Member member;
 };
-const std::array<FieldDef, 28> record_fields = {{
+const std::array<FieldDef, 29> record_fields = {{
     {"id", &R::id},
     {"b", &R::brand},
     {"p", &R::phone},
@@ -131,6 +126,7 @@ const std::array<FieldDef, 28> record_fields = {{
     {"dst", &R::delivery_status},
     {"gw", &R::gateway},
     {"mid", &R::message_id},
+    {"dl", &R::delivered_ms},  // absent in records written before analytics: 0
     {"ar", &R::auto_resend},
     {"lkn", &R::lock_max_failed},
     {"lkw", &R::lock_window_ms},
@@ -342,29 +338,6 @@ task<result<bool>> RedisStore::mark_expired(const VerificationId& id, std::int64
   if (!reply) co_return reply.error();
   if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
   co_return reply.value().integer == 1;
-}
-
-RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
-                               std::size_t max_len)
-    : ioc_(ioc), conn_(conn), max_len_(max_len) {}
-
-void RedisEventSink::publish(const Event& e) {
-  std::vector<std::string> cmd = {"XADD", RedisKeys::events(e.brand), "MAXLEN",
-                                  "~",    std::to_string(max_len_),   "*"};
-  for (auto& [k, v] : event_fields(e)) {
-    cmd.push_back(std::move(k));
-    cmd.push_back(std::move(v));
-  }
-  // Fire and forget on this thread's loop: the request does not wait for its event.
-  boost::asio::co_spawn(
-      ioc_,
-      [&conn = conn_, cmd = std::move(cmd), type = std::string(to_string(e.type)),
-       brand = e.brand]() mutable -> task<void> {
-        auto r = co_await conn.command(cmd);
-        if (!r || r.value().is_error())
-          log::write(log::level::warn, "event not recorded", {{"type", type}, {"brand", brand}});
-      },
-      boost::asio::detached);
 }
 
 }  // namespace otpgate

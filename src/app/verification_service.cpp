@@ -1,6 +1,7 @@
 #include "otpgate/app/verification_service.hpp"
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/core/sms_encoding.hpp"
 #include "otpgate/core/sms_text.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -62,7 +63,10 @@ std::string masked(const std::string& e164) {
 
 }  // namespace
 
-void VerificationService::emit(EventType type, const VerificationRecord& r, int attempt) {
+Event VerificationService::event_of(EventType type, const VerificationRecord& r,
+                                    int attempt) const {
+  const bool counts_sends = type == EventType::sent || type == EventType::resent ||
+                            type == EventType::send_failed || type == EventType::approved;
   Event e{.type = type,
           .brand = r.brand,
           .verification_id = r.id,
@@ -70,23 +74,35 @@ void VerificationService::emit(EventType type, const VerificationRecord& r, int 
           .country = r.country,
           .gateway = r.gateway,
           .attempt = attempt,
-          .send = (type == EventType::sent || type == EventType::resent) ? r.sends : 0,
+          .send = counts_sends ? r.sends : 0,
           .at_ms = d_.clock.now_ms(),
           .locale = r.locale,
-          .metadata_json = r.metadata_json};
+          .metadata_json = r.metadata_json,
+          .started_ms = r.created_ms};
   // Analysts' funnels must not mix identity checks with checkouts.
   if (const auto id = VerificationId::parse(r.id); id && id->purpose() == Purpose::support_call)
     e.purpose = std::string(to_string(Purpose::support_call));
-  d_.events.publish(e);
+  // Starts and approvals by destination prefix (the pumping watch's ranges): high volume with
+  // low conversion in one range is the pumping signature the alerts look for.
+  if (type == EventType::created || type == EventType::approved) {
+    const auto brands = d_.brands.current();
+    const auto b = brands->find(r.brand);
+    if (b != brands->end()) e.prefix = destination_prefix(r.phone, b->second.limits.prefix_digits);
+  }
+  return e;
 }
 
-task<DispatchResult> VerificationService::send_code(const Brand& brand, const VerificationRecord& r,
-                                                    std::size_t first) {
+void VerificationService::emit(EventType type, const VerificationRecord& r, int attempt) {
+  d_.events.publish(event_of(type, r, attempt));
+}
+
+task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand, const VerificationRecord& r,
+                                                std::size_t first) {
   const auto id = VerificationId::parse(r.id);
   std::string locale;
   const Purpose purpose = id ? id->purpose() : Purpose::checkout;
   const Template* tpl = brand.template_for(r.locale, locale, purpose);
-  if (!id || !tpl) co_return DispatchResult{};
+  if (!id || !tpl) co_return SendReport{};
   const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
   TemplateValues values = order_values(r.order_json, locale);
   values.code = code.reveal();
@@ -97,10 +113,15 @@ task<DispatchResult> VerificationService::send_code(const Brand& brand, const Ve
                          ? tpl->render(values)
                          : compose_sms(tpl->render(values), code.reveal(), brand.webotp_domain,
                                        brand.webotp_embedded_domain, brand.android_app_hash);
+  SendReport report;
+  if (const auto analysis = analyze_sms(text)) {
+    report.segments = analysis->segments;
+    report.encoding = to_string(analysis->encoding);
+  }
   const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
                        r.id};
-  DispatchResult sent = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
-  co_return sent;
+  report.dispatch = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
+  co_return report;
 }
 
 NewVerification VerificationService::draft(const CreateCommand& cmd, const std::string& binding,
@@ -148,7 +169,8 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
                                           bool first_send) {
   const auto id = VerificationId::parse(r.id);
   if (!id) co_return failure(errc::internal);
-  const DispatchResult sent = co_await send_code(brand, r, 0);
+  const SendReport report = co_await send_code(brand, r, 0);
+  const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
   // expression twice (see docs/architecture.md, "coroutine rules").
   const DeliveryUpdate update{.gateway = sent.gateway,
@@ -158,14 +180,40 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
   auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
   if (!after) co_return failure(to_errc(after.error()));
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
-  emit(sent.accepted ? ok_event : EventType::send_failed, after.value());
+  emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
   if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
 }
 
+void VerificationService::emit_refused(const CreateCommand& cmd, std::string reason) {
+  Event e{.type = EventType::refused,
+          .brand = cmd.brand->id.str(),
+          .phone_masked = cmd.phone.masked(),
+          .country = cmd.country,
+          .at_ms = d_.clock.now_ms(),
+          .reason = std::move(reason)};
+  if (cmd.purpose == Purpose::support_call)
+    e.purpose = std::string(to_string(Purpose::support_call));
+  d_.events.publish(e);
+}
+
+void VerificationService::emit_send(EventType type, const VerificationRecord& r,
+                                    const SendReport& report) {
+  Event e = event_of(type, r);
+  if (type != EventType::send_failed) {
+    e.segments = report.segments;
+    e.encoding = std::string(report.encoding);
+  }
+  d_.events.publish(e);
+}
+
 task<Answer> VerificationService::create(const CreateCommand& cmd) {
-  if (!cmd.brand->country_allowed(cmd.country)) co_return failure(errc::phone_not_allowed);
+  if (!cmd.brand->country_allowed(cmd.country)) {
+    emit_refused(cmd, "country");
+    co_return failure(errc::phone_not_allowed);
+  }
   if (!cmd.sms_line) {
+    emit_refused(cmd, "line_type");
     Answer refused = failure(errc::phone_not_allowed);
     refused.message = "This phone number is not a mobile number; codes are sent to mobiles only.";
     co_return refused;
@@ -356,11 +404,18 @@ task<Answer> VerificationService::cancel(const VerificationId& id, const std::st
 }
 
 task<errc> VerificationService::apply_report(const VerificationId& id, const ReportUpdate& report) {
-  auto out = co_await d_.store.apply_report(id, report, d_.clock.now_ms());
+  const std::int64_t now = d_.clock.now_ms();
+  auto out = co_await d_.store.apply_report(id, report, now);
   if (!out) co_return to_errc(out.error());
   const ReportOutcome& o = out.value();
-  if (o.what == ReportOutcome::kind::applied && report.status != "accepted")
-    emit(report.status == "delivered" ? EventType::delivered : EventType::undelivered, o.record);
+  if (o.what == ReportOutcome::kind::applied && report.status != "accepted") {
+    const bool delivered = report.status == "delivered";
+    Event e = event_of(delivered ? EventType::delivered : EventType::undelivered, o.record);
+    // The report belongs to the last send (the store matched its gateway and message id).
+    e.latency_ms = std::max<std::int64_t>(0, now - o.record.last_send_ms);
+    e.first_delivery = delivered && o.record.delivered_ms == now;
+    d_.events.publish(e);
+  }
   if (o.resend_claimed) co_await resend_after_undelivered(o.record);
   co_return errc::ok;
 }
@@ -380,11 +435,12 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
                {{"verification_id", r.id}, {"gateway", r.gateway}});
     co_return;
   }
-  const DispatchResult sent = co_await send_code(brand->second, r, next);
+  const SendReport report = co_await send_code(brand->second, r, next);
+  const DispatchResult& sent = report.dispatch;
   const DeliveryUpdate update{
       .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
   auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
-  if (after && sent.accepted) emit(EventType::resent, after.value());
+  if (after && sent.accepted) emit_send(EventType::resent, after.value(), report);
 }
 
 }  // namespace otpgate

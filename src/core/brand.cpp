@@ -96,6 +96,20 @@ PumpingPolicy pumping_policy_from(const json& j) {
   return p;
 }
 
+AlertPolicy alert_policy_from(const json& j) {
+  AlertPolicy p;
+  p.enabled = j.value("enabled", p.enabled);
+  p.factor = j.value("factor", p.factor);
+  p.min_events = j.value("min_events", p.min_events);
+  p.window_minutes = j.value("window_minutes", p.window_minutes);
+  p.baseline_days = j.value("baseline_days", p.baseline_days);
+  if (j.contains("webhook")) {
+    p.webhook_url = j["webhook"].at("url").get<std::string>();
+    p.webhook_secret_env = j["webhook"].at("secret_env").get<std::string>();
+  }
+  return p;
+}
+
 }  // namespace
 
 bool Brand::country_allowed(std::string_view iso2) const {
@@ -137,6 +151,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
   b.lock = lock_policy_from(doc.value("lock", json::object()));
   b.limits = limits_policy_from(doc.value("limits", json::object()));
   b.pumping = pumping_policy_from(doc.value("pumping", json::object()));
+  b.alerts = alert_policy_from(doc.value("alerts", json::object()));
   b.allowed_countries = doc.at("allowed_countries").get<std::vector<std::string>>();
   b.gateways = doc.at("gateways").get<std::vector<std::string>>();
   b.delivery = delivery_policy_from(doc.value("delivery", json::object()));

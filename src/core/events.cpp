@@ -6,10 +6,10 @@ namespace otpgate {
 
 std::string_view to_string(EventType t) {
   static constexpr std::array<std::string_view, 19> names = {
-      "created",       "sent",      "resent",         "send_failed",   "checked_right",
-      "checked_wrong", "approved",  "failed",         "expired",       "cancelled",
-      "locked",        "delivered", "undelivered",    "rate_limited",  "prefix_blocked",
-      "refused",       "unlocked",  "anomaly_opened", "anomaly_closed"};
+      "created",        "sent",      "resent",        "send_failed",   "checked_right",
+      "checked_wrong",  "approved",  "failed",        "expired",       "cancelled",
+      "locked",         "delivered", "undelivered",   "rate_limited",  "prefix_blocked",
+      "refused",        "unlocked",  "anomaly_opened", "anomaly_closed"};
   return names[static_cast<std::size_t>(t)];
 }
 
@@ -30,6 +30,11 @@ std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
   if (!e.limit.empty()) f.emplace_back("limit", e.limit);
   if (!e.prefix.empty()) f.emplace_back("prefix", e.prefix);
   if (!e.purpose.empty()) f.emplace_back("purpose", e.purpose);
+  if (e.started_ms > 0) f.emplace_back("started", std::to_string(e.started_ms));
+  if (e.segments > 0) f.emplace_back("segments", std::to_string(e.segments));
+  if (!e.encoding.empty()) f.emplace_back("encoding", e.encoding);
+  if (!e.reason.empty()) f.emplace_back("reason", e.reason);
+  if (e.latency_ms >= 0) f.emplace_back("latency_ms", std::to_string(e.latency_ms));
   return f;
 }
 

@@ -7,6 +7,8 @@
 #include "support/metrics_text.hpp"
 #include "support/process.hpp"
 
+#include "otpgate/core/sms_encoding.hpp"
+
 using namespace otpgate::test;
 
 namespace {
@@ -64,9 +66,18 @@ TEST_CASE("a create and a check move the request, verification and gateway metri
   // The create, the delivery record and the check are script calls at least.
   CHECK(delta(before, after,
               R"(otpgate_redis_command_duration_seconds_count{command="evalsha"})") >= 3);
-  // Segments by encoding exist for every configured brand from the start.
-  CHECK(
-      sample(after, R"(otpgate_sms_segments_total{brand="nordwind",encoding="gsm7"})").has_value());
+  // Segments count under the encoding of the text sent (read back from the outbox), and every
+  // configured brand's series exist from the start.
+  std::string text;
+  for (const auto& line : p.outbox_lines())
+    if (line.value("verification_id", "") == id) text = line.value("text", "");
+  const auto sms = otpgate::analyze_sms(text);
+  REQUIRE(sms);
+  const std::string encoding(otpgate::to_string(sms->encoding));
+  const std::string other_encoding = encoding == "gsm7" ? "ucs2" : "gsm7";
+  const std::string segments = R"(otpgate_sms_segments_total{brand="nordwind",encoding=")";
+  CHECK(delta(before, after, segments + encoding + "\"}") == sms->segments);
+  CHECK(delta(before, after, segments + other_encoding + "\"}") == 0);
   CHECK(
       sample(after, R"(otpgate_sms_segments_total{brand="skylink",encoding="ucs2"})").has_value());
   CHECK(sample(after, R"(otpgate_gateway_circuit_state{gateway="file"})") == 0);

@@ -196,6 +196,18 @@ TEST_CASE("role matrix: every endpoint, role and brand boundary", "[e2e][roles]"
        [&](const std::string& brand, const std::string& key) {
          return get("/v1/brands/" + brand + "/audit", key);
        }},
+      {"stats",
+       "GET",
+       {"analyst", "admin"},
+       [&](const std::string& brand, const std::string& key) {
+         return get("/v1/brands/" + brand + "/stats", key);
+       }},
+      {"alerts",
+       "GET",
+       {"analyst", "admin"},
+       [&](const std::string& brand, const std::string& key) {
+         return get("/v1/brands/" + brand + "/alerts", key);
+       }},
   };
 
   for (const auto& e : endpoints) {
@@ -239,6 +251,14 @@ TEST_CASE("role matrix: every endpoint, role and brand boundary", "[e2e][roles]"
     CHECK(e.call(a, "") == 401);
     CHECK(e.call(a, "not-a-key") == 401);
   }
+  // The all-brands statistics: analysts and admins with a * key only.
+  for (const auto& role : roles) {
+    CAPTURE(role);
+    const bool analytics = role == "analyst" || role == "admin";
+    CHECK(get("/v1/stats", brands.key("all-" + role)) == (analytics ? 200 : 403));
+    CHECK(get("/v1/stats", brands.key(a + "-" + role)) == 403);
+  }
+  CHECK(get("/v1/stats", "") == 401);
   // Brand b saw nothing of all this: its templates were never written.
   const auto versions = http_get(base + "/v1/brands/" + b + "/templates/en/versions",
                                  {bearer(brands.key(b + "-brand_manager"))});

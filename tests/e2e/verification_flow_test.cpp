@@ -65,7 +65,7 @@ TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]
   // Events are appended right after each state change; give the last one a moment.
   std::string events;
   for (int i = 0; i < 50; ++i) {
-    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:events:nordwind", "-", "+"});
+    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:nordwind}:events", "-", "+"});
     if (events.find(id) != std::string::npos && events.find("approved") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

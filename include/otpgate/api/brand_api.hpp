@@ -6,6 +6,7 @@
 
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/ports.hpp"
 #include "otpgate/app/subscriber_store.hpp"
 #include "otpgate/app/template_store.hpp"
 #include "otpgate/core/api_keys.hpp"
@@ -26,6 +27,7 @@ struct BrandApiContext {
   AuditLog& audit;
   SubscriberStore& subscribers;
   const Clock& clock;
+  EventSink& events;  // unlocks are events (analytics count them)
 };
 
 class BrandApi {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/api/brand_api.hpp"
+#include "otpgate/api/stats_api.hpp"
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
@@ -18,6 +19,7 @@ struct ApiContext {
   const Clock& clock;
   const gateways::GatewayCatalog& gateways;
   BrandApi& brand_api;  // /v1/brands/{brand}/...
+  StatsApi& stats_api;  // /v1/stats, /v1/brands/{brand}/stats and .../alerts
   AuditLog& audit;      // support keys' actions on verifications
 };
 

@@ -37,6 +37,10 @@ struct AppConfig {
   std::string gateways_file;                // OTPGATE_GATEWAYS_FILE ("" = only file and log)
   std::int64_t retention_ms = 86'400'000;   // OTPGATE_RETENTION_SECONDS
   std::size_t events_max_len = 1'000'000;   // OTPGATE_EVENTS_MAX_LEN, per brand stream
+  std::int64_t alert_period_ms = 60'000;    // OTPGATE_ALERT_INTERVAL_MS: anomaly evaluation
+  // OTPGATE_ANALYTICS=off: events are appended without their counters (to measure what the
+  // counters cost; the stats then show nothing new).
+  bool analytics_counters = true;
   log::level log_level = log::level::info;  // OTPGATE_LOG_LEVEL: debug, info, warn, error
 };
 

@@ -2,6 +2,8 @@
 // sink. Implementations run on the calling io thread and never block it.
 #pragma once
 
+#include "otpgate/core/analytics_query.hpp"
+#include "otpgate/core/analytics_report.hpp"
 #include "otpgate/core/brand.hpp"
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/core/errc.hpp"
@@ -199,6 +201,32 @@ class EventSink {
   virtual ~EventSink() = default;
   // Never fails the caller: a lost event is logged, the request goes on.
   virtual void publish(const Event& e) = 0;
+};
+
+// The analytics buckets a brand's events were counted into (core/analytics.hpp).
+class StatsStore {
+ public:
+  virtual ~StatsStore() = default;
+  // The counters of each bucket, in the order asked (a bucket without counts is empty). With
+  // `fields` only those (for totals), else every field (breakdowns included).
+  virtual task<result<std::vector<analytics::Counts>>> read(
+      const std::string& brand, const std::vector<analytics::Tile>& buckets,
+      const std::vector<std::string>& fields) = 0;
+};
+
+// Anomaly alerts of a brand (core/anomaly.hpp), on the brand's slot.
+class AlertStore {
+ public:
+  virtual ~AlertStore() = default;
+  virtual task<result<std::vector<Alert>>> open_alerts(const std::string& brand) = 0;
+  // Closed alerts, newest first.
+  virtual task<result<std::vector<Alert>>> closed_alerts(const std::string& brand,
+                                                         std::size_t limit) = 0;
+  // True when this caller may evaluate the brand now: one evaluator per brand and period,
+  // however many otpgate processes run.
+  virtual task<result<bool>> take_lease(const std::string& brand, std::int64_t ttl_ms) = 0;
+  virtual task<result<bool>> put_open(const std::string& brand, const Alert& a) = 0;
+  virtual task<result<bool>> close(const std::string& brand, const Alert& a) = 0;
 };
 
 }  // namespace otpgate

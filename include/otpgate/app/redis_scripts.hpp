@@ -60,6 +60,19 @@ extern const std::string_view pumping;
 // KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
 extern const std::string_view expire;
 
+// An event: appended to the brand's stream and added to its analytics buckets in one call
+// (src/app/analytics_scripts.cpp; the counters are core/analytics.hpp's increments_for).
+// KEYS: stream, the event time's minute/hour/day buckets, the start time's minute/hour/day
+// buckets (all on the brand's slot). ARGV: stream max length, the six buckets' expiry times (ms,
+// in KEYS order), start time for c:last ("" = not a start), stream argument count ns, event
+// field count ne, start field count nc, then the ns stream arguments (field value ...), the ne
+// fields and the nc fields (each +1 in its three buckets) -> the stream entry's id
+extern const std::string_view record_event;
+
+// KEYS: bucket hashes (one slot). ARGV: fields (none: all) -> one array per key (HGETALL's
+// pairs, or HMGET's values in ARGV order).
+extern const std::string_view read_buckets;
+
 // Every script above by name (`otpgate --print-script NAME`).
 const std::map<std::string_view, std::string_view>& by_name();
 

@@ -21,7 +21,6 @@ struct RedisKeys {
   // the create script: the support lookup's index (app/subscriber_store.hpp).
   static std::string recent(std::string_view tag);
   static constexpr std::size_t recent_kept = 50;
-  static std::string events(std::string_view brand);
   // A rate limit's key: the phone's under its tag, the others under their own tags
   // ({rl:ip:<mac>}, {rl:px:<brand>:<prefix>}, {rl:b:<brand>}), named by the period in seconds.
   static std::string rate(const RateSubject& subject, const Rate& rate);
@@ -72,17 +71,6 @@ class RedisRateLimiter final : public RateLimiter {
   redis::Connection& conn_;
 };
 
-class RedisEventSink final : public EventSink {
- public:
-  // Each brand's stream keeps about max_len entries (XADD MAXLEN ~).
-  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len);
-  void publish(const Event& e) override;
-
- private:
-  boost::asio::io_context& ioc_;
-  redis::Connection& conn_;
-  std::size_t max_len_;
-};
 
 // Decoding helpers, exposed for tests.
 std::vector<std::string> record_to_fields(const VerificationRecord& r);

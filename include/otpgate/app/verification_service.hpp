@@ -90,12 +90,24 @@ class VerificationService {
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
   // Sends the code, records the gateway's answer and emits sent/resent or send_failed.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send);
+  // What a send did and what it cost (the text's segments and encoding, for analytics).
+  struct SendReport {
+    DispatchResult dispatch;
+    int segments = 0;
+    std::string_view encoding;
+  };
   // Renders the code's SMS and sends it through the brand's gateways from index `first` on.
-  task<DispatchResult> send_code(const Brand& brand, const VerificationRecord& r,
-                                 std::size_t first);
+  task<SendReport> send_code(const Brand& brand, const VerificationRecord& r, std::size_t first);
   // The automatic resend an undelivered report claimed: the gateway after the one that failed.
   task<void> resend_after_undelivered(const VerificationRecord& r);
+  // The event of a state change of r (started time, purpose, and for starts and approvals the
+  // destination prefix filled in).
+  Event event_of(EventType type, const VerificationRecord& r, int attempt = 0) const;
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
+  // sent / resent with the text's cost, or send_failed.
+  void emit_send(EventType type, const VerificationRecord& r, const SendReport& report);
+  // A create refused for the number (reason: country or line_type).
+  void emit_refused(const CreateCommand& cmd, std::string reason);
   // Counts one send (a create or a resend) against the brand's rate limits, narrowest first:
   // phone, IP (client_ip "" skips it), prefix, brand. Stops at the first that denies; those
   // before it stay counted. ok, too_many_requests (with the limit and Retry-After, and a

@@ -2,6 +2,7 @@
 // brands/<brand>/brand.json (checked against brands/schema.json) and its templates.
 #pragma once
 
+#include "otpgate/core/anomaly.hpp"
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/core/pumping.hpp"
@@ -61,6 +62,7 @@ struct Brand {
   LockPolicy lock;
   RateLimitPolicy limits;
   PumpingPolicy pumping;                       // prefixes are limits.prefix_digits long
+  AlertPolicy alerts;                          // analytics' anomaly alerts (core/anomaly.hpp)
   std::vector<std::string> allowed_countries;  // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> gateways;           // failover order
   DeliveryPolicy delivery;

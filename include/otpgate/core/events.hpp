@@ -26,10 +26,10 @@ enum class EventType {
   undelivered,   // a gateway's report: it did not (undelivered or failed)
   rate_limited,  // a rate limit denied a send (the limit in `limit`; no verification id on create)
   prefix_blocked,  // SMS pumping suspected: a destination prefix is blocked (in `prefix`)
-  refused,         // a create refused for the number (`reason`: country or line_type)
-  unlocked,        // support unlocked a phone
-  anomaly_opened,  // an analytics alert opened
-  anomaly_closed,  // an analytics alert closed
+  refused,         // a create refused for the number: `reason` country or line_type
+  unlocked,        // support unlocked a phone locked by failed checks
+  anomaly_opened,  // an analytics alert opened (`reason`: the indicator, `prefix` if any)
+  anomaly_closed,  // that alert closed: the indicator is back to normal
 };
 
 std::string_view to_string(EventType t);
@@ -49,11 +49,16 @@ struct Event {
   std::string limit;          // rate_limited: phone, ip, prefix, brand or prefix_anomaly
   std::string prefix;         // prefix_blocked: the destination prefix ("+49151")
   std::string purpose;        // "support_call" for a support call's events; "" for checkouts
-
-  int segments = 0;             // sent / resent: SMS segments of the text
-  std::string encoding;         // sent / resent: "gsm7" or "ucs2"
-  std::int64_t started_ms = 0;  // when the verification started
-  std::string reason;           // refused: country or line_type
+  // When the verification started (its created_at): analytics count a verification's outcome
+  // in the bucket of its start (the cohort). 0 for events without a verification.
+  std::int64_t started_ms = 0;
+  int segments = 0;      // sent / resent: SMS segments of the text (what the send costs)
+  std::string encoding;  // sent / resent: gsm7 or ucs2
+  std::string reason;    // refused: country or line_type; anomaly_*: the indicator
+  // delivered: the first delivery report for this verification (a resend's report is not)
+  bool first_delivery = false;
+  // delivered / undelivered: ms from the send the report is about to the report
+  std::int64_t latency_ms = -1;
 };
 
 // Flat field/value pairs as written to the Redis stream (XADD ... field value ...).

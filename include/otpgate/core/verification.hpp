@@ -39,6 +39,9 @@ struct VerificationRecord {
   std::string delivery_status;
   std::string gateway;
   std::string message_id;  // the accepting gateway's id for the last send
+  // When the first delivery report saying "delivered" arrived (0: none yet): analytics count a
+  // verification as delivered once, however many of its sends were.
+  std::int64_t delivered_ms = 0;
   // The brand's delivery.resend_on_undelivered at create: 0 off, 1 on and unused, 2 used.
   int auto_resend = 0;
   // The code's format when the verification was created, so a resend re-derives the same code

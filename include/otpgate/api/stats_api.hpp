@@ -1,0 +1,47 @@
+// The analysts' endpoints (roles analyst and admin): GET /v1/brands/{brand}/stats (one
+// dashboard in one call; the series as CSV with Accept: text/csv), GET
+// /v1/brands/{brand}/alerts, and GET /v1/stats (all-brands keys: every brand and the market).
+// Thin: query parsing (core/analytics_query), one service call, rendering (stats_json.cpp).
+#pragma once
+
+#include "otpgate/app/stats_service.hpp"
+#include "otpgate/core/api_keys.hpp"
+#include "otpgate/http/message.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace otpgate::api {
+
+struct StatsApiContext {
+  StatsService& stats;
+  AlertStore& alerts;
+  const Clock& clock;
+};
+
+class StatsApi {
+ public:
+  explicit StatsApi(StatsApiContext ctx) : ctx_(ctx) {}
+  // The route template of an analytics path, or "" for any other path.
+  static std::string route_of(std::string_view path);
+  // A request whose path route_of names, its key already authenticated.
+  task<http::Response> handle(http::Request& req, const ApiKey& key);
+
+ private:
+  task<http::Response> brand_stats(http::Request& req, const std::string& brand);
+  task<http::Response> brand_alerts(const std::string& brand);
+  task<http::Response> market(http::Request& req);
+
+  StatsApiContext ctx_;
+};
+
+// Rendering (stats_json.cpp).
+nlohmann::json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open,
+                                std::int64_t now_ms);
+nlohmann::json market_stats_json(const MarketStats& s, std::int64_t now_ms);
+std::string series_csv(const BrandStats& s);
+std::string market_csv(const MarketStats& s);
+
+}  // namespace otpgate::api

@@ -1,0 +1,72 @@
+// Real-time anomaly alerts: every period, per brand (one evaluator per brand across instances,
+// by a lease in Redis), the brand's indicators over the alert window are judged against its own
+// baseline and the rest of the market (core/anomaly.hpp). A new anomaly opens an alert (stored,
+// an anomaly_opened event, the brand's webhook); an alert whose indicator is back to normal
+// closes (anomaly_closed, the webhook). Runs on one io thread; never on a request's path.
+#pragma once
+
+#include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/ports.hpp"
+#include "otpgate/core/analytics_report.hpp"
+#include "otpgate/core/anomaly.hpp"
+#include "otpgate/gateways/curl_multi.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace otpgate {
+
+// An alert as the API and the webhook show it.
+nlohmann::json alert_json(const Alert& a);
+
+// The webhook's signature: hex HMAC-SHA256 under the secret of "<timestamp>.<body>".
+std::string webhook_signature(std::string_view secret, std::string_view timestamp,
+                              std::string_view body);
+
+// What the monitor judged for one brand, before comparing with the open alerts.
+std::map<std::string, Alert> judge_brand(const AlertPolicy& policy, const analytics::Counts& window,
+                                         const analytics::Counts& baseline, int baseline_days,
+                                         const analytics::Counts& rest_of_market,
+                                         std::int64_t now_ms);
+
+struct AlertMonitorDeps {
+  boost::asio::io_context& ioc;
+  const BrandRegistry& brands;
+  StatsStore& stats;
+  AlertStore& alerts;
+  EventSink& events;
+  gateways::CurlMulti& http;
+  const Clock& clock;
+  std::chrono::milliseconds period{60'000};
+  // Reads an environment variable (the webhook secrets); "" when unset.
+  std::function<std::string(const std::string&)> env;
+  // Called after each pass with each brand's open alerts (for /metrics).
+  std::function<void(const std::string& brand, std::size_t open)> on_open_count;
+};
+
+class AlertMonitor {
+ public:
+  explicit AlertMonitor(AlertMonitorDeps deps) : d_(std::move(deps)), timer_(d_.ioc) {}
+  void start();
+  void stop();
+
+ private:
+  task<void> run();
+  task<void> pass();
+  task<void> evaluate(const Brand& brand, const BrandCatalog& all);
+  // Posts the change to the brand's webhook, retried with backoff (detached: a slow receiver
+  // delays nothing else).
+  void notify(const Brand& brand, const Alert& a, bool opened);
+  void emit(const std::string& brand, const Alert& a, bool opened);
+
+  AlertMonitorDeps d_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace otpgate

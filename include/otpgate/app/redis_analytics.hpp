@@ -1,0 +1,81 @@
+// Analytics on Redis: the event sink that appends an event and adds its counters in one script
+// call on the brand's slot, and the reader of the bucket counters.
+#pragma once
+
+#include "otpgate/app/ports.hpp"
+#include "otpgate/redis/connection.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace otpgate {
+
+// Keys on the brand's slot ({brand:<id>}, shared with its templates and audit log).
+struct AnalyticsKeys {
+  static std::string events(std::string_view brand);
+  // otp:{brand:<id>}:st:<m|h|d>:<bucket start ms>
+  static std::string bucket(std::string_view brand, analytics::Granularity g,
+                            std::int64_t start_ms);
+};
+
+// The script call that records e (arguments of scripts::record_event), exposed for tests.
+struct RecordEventCall {
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+// counters false: the event alone (OTPGATE_ANALYTICS=off).
+RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters = true);
+
+class RedisEventSink final : public EventSink {
+ public:
+  // Each brand's stream keeps about max_len entries (XADD MAXLEN ~).
+  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len,
+                 bool counters = true);
+  void publish(const Event& e) override;
+
+ private:
+  boost::asio::io_context& ioc_;
+  redis::Connection& conn_;
+  std::size_t max_len_;
+  bool counters_;
+};
+
+class RedisStatsStore final : public StatsStore {
+ public:
+  explicit RedisStatsStore(redis::Connection& conn) : conn_(conn) {}
+  task<result<std::vector<analytics::Counts>>> read(
+      const std::string& brand, const std::vector<analytics::Tile>& buckets,
+      const std::vector<std::string>& fields) override;
+
+ private:
+  redis::Connection& conn_;
+};
+
+}  // namespace otpgate
+
+namespace otpgate {
+
+// Open alerts in a hash (id -> JSON, kept alerts_ttl after the last evaluation), closed ones in
+// a capped list (alerts_closed_kept, alerts_ttl), the evaluators' lease in a string.
+class RedisAlertStore final : public AlertStore {
+ public:
+  static constexpr std::int64_t alerts_ttl_ms = 30LL * 86'400'000;
+  static constexpr std::size_t alerts_closed_kept = 200;
+  explicit RedisAlertStore(redis::Connection& conn) : conn_(conn) {}
+  task<result<std::vector<Alert>>> open_alerts(const std::string& brand) override;
+  task<result<std::vector<Alert>>> closed_alerts(const std::string& brand,
+                                                 std::size_t limit) override;
+  task<result<bool>> take_lease(const std::string& brand, std::int64_t ttl_ms) override;
+  task<result<bool>> put_open(const std::string& brand, const Alert& a) override;
+  task<result<bool>> close(const std::string& brand, const Alert& a) override;
+
+ private:
+  redis::Connection& conn_;
+};
+
+std::string alert_to_json(const Alert& a);
+std::optional<Alert> alert_from_json(std::string_view text);
+
+}  // namespace otpgate

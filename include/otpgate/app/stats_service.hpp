@@ -1,0 +1,64 @@
+// The analysts' figures: a brand's funnel, rates, histograms, breakdowns and series over a
+// range, and the same over all brands of the deployment (the market). Reads the buckets through
+// the StatsStore port; the arithmetic is core/analytics_report.
+#pragma once
+
+#include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/ports.hpp"
+#include "otpgate/core/analytics_query.hpp"
+#include "otpgate/core/analytics_report.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace otpgate {
+
+// One brand's (or the market's) figures over a range: the funnel (pending and expired
+// derived per bucket) and the summed counters (indicators, histograms, breakdowns).
+struct Figures {
+  analytics::Funnel funnel;
+  analytics::Counts totals;
+  Figures& operator+=(const Figures& o);
+};
+
+struct SeriesPoint {
+  std::int64_t start_ms = 0;
+  analytics::Funnel funnel;
+};
+
+struct BrandStats {
+  std::string brand;
+  analytics::StatsQuery query;
+  Figures own;                      // every counter, breakdowns included
+  std::vector<SeriesPoint> series;  // one point per bucket of the query's granularity
+  Figures market;                   // totals only, over every brand (this one included)
+  std::size_t market_brands = 0;
+};
+
+struct MarketStats {
+  analytics::StatsQuery query;
+  std::vector<std::pair<std::string, Figures>> brands;  // totals only, by brand id
+  Figures market;
+};
+
+class StatsService {
+ public:
+  StatsService(const BrandRegistry& brands, StatsStore& store, const Clock& clock)
+      : brands_(brands), store_(store), clock_(clock) {}
+
+  task<result<BrandStats>> brand(const std::string& brand, const analytics::StatsQuery& q);
+  task<result<MarketStats>> market(const analytics::StatsQuery& q);
+
+ private:
+  // One brand's figures over q's range from the fewest buckets that cover it (all fields, or
+  // only the totals').
+  task<result<Figures>> figures(const std::string& brand, std::int64_t ttl_ms,
+                                const analytics::StatsQuery& q, bool all_fields);
+
+  const BrandRegistry& brands_;
+  StatsStore& store_;
+  const Clock& clock_;
+};
+
+}  // namespace otpgate

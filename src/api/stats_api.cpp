@@ -1,0 +1,132 @@
+#include "otpgate/api/stats_api.hpp"
+
+#include "otpgate/api/errors.hpp"
+#include "otpgate/app/alert_monitor.hpp"
+#include "otpgate/gateways/http.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <variant>
+
+namespace otpgate::api {
+namespace {
+
+using json = nlohmann::json;
+namespace an = analytics;
+
+constexpr std::string_view brands_part = "/v1/brands/";
+constexpr std::size_t recent_closed_alerts = 50;
+
+// {brand, resource} of /v1/brands/{brand}/{stats|alerts}, or nullopt.
+std::optional<std::pair<std::string_view, std::string_view>> brand_route(std::string_view path) {
+  if (path.substr(0, brands_part.size()) != brands_part) return std::nullopt;
+  const std::string_view rest = path.substr(brands_part.size());
+  const auto slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
+  const std::string_view resource = rest.substr(slash + 1);
+  if (resource != "stats" && resource != "alerts") return std::nullopt;
+  return std::make_pair(rest.substr(0, slash), resource);
+}
+
+std::variant<an::StatsQuery, http::Response> parse_query(const http::Request& req,
+                                                         std::int64_t now) {
+  std::vector<std::pair<std::string, std::string>> params;
+  const auto q = req.target.find('?');
+  if (q != std::string::npos) {
+    const auto fields = gateways::form_decode(std::string_view(req.target).substr(q + 1));
+    if (!fields) return invalid_argument("query", "The query string is not readable.");
+    params = *fields;
+  }
+  auto parsed = an::parse_stats_query(params, now);
+  if (const auto* bad = std::get_if<an::QueryError>(&parsed))
+    return invalid_argument(bad->parameter, bad->message);
+  return std::get<an::StatsQuery>(parsed);
+}
+
+bool wants_csv(const http::Request& req) {
+  const auto accept = req.header("accept");
+  return accept && accept->find("text/csv") != std::string_view::npos;
+}
+
+http::Response csv_response(std::string body) {
+  http::Response r;
+  r.status = 200;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+std::string StatsApi::route_of(std::string_view path) {
+  if (path == "/v1/stats") return "/v1/stats";
+  if (const auto r = brand_route(path)) return "/v1/brands/{brand}/" + std::string(r->second);
+  return {};
+}
+
+task<http::Response> StatsApi::handle(http::Request& req, const ApiKey& key) {
+  if (!key.has_role(Role::analyst) && !key.has_role(Role::admin))
+    co_return error_response(errc::permission_denied,
+                             "Statistics need an API key with the analyst or admin role.");
+  const auto route = brand_route(req.path);
+  if (!route && key.brand != "*")
+    co_return error_response(errc::permission_denied,
+                             "The statistics of every brand need an all-brands (*) API key.");
+  if (!route) {
+    if (req.method != "GET") co_return method_not_allowed();
+    http::Response r = co_await market(req);
+    co_return r;
+  }
+  const std::string brand(route->first);
+  // The brand check comes before the lookup: a key of another brand learns nothing.
+  if (!key.covers_brand(brand))
+    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
+  if (req.method != "GET") co_return method_not_allowed();
+  if (route->second == "alerts") {
+    http::Response r = co_await brand_alerts(brand);
+    co_return r;
+  }
+  http::Response r = co_await brand_stats(req, brand);
+  co_return r;
+}
+
+task<http::Response> StatsApi::brand_stats(http::Request& req, const std::string& brand) {
+  const std::int64_t now = ctx_.clock.now_ms();
+  auto query = parse_query(req, now);
+  if (auto* bad = std::get_if<http::Response>(&query)) co_return std::move(*bad);
+  const an::StatsQuery& q = std::get<an::StatsQuery>(query);
+  auto stats = co_await ctx_.stats.brand(brand, q);
+  if (!stats) {
+    if (stats.error() == make_error_code(errc::not_found))
+      co_return error_response(errc::not_found, "No such brand.");
+    co_return error_response(to_errc(stats.error()));
+  }
+  if (wants_csv(req)) co_return csv_response(series_csv(stats.value()));
+  auto open = co_await ctx_.alerts.open_alerts(brand);
+  if (!open) co_return error_response(to_errc(open.error()));
+  co_return json_response(200, brand_stats_json(stats.value(), open.value(), now));
+}
+
+task<http::Response> StatsApi::brand_alerts(const std::string& brand) {
+  auto open = co_await ctx_.alerts.open_alerts(brand);
+  if (!open) co_return error_response(to_errc(open.error()));
+  auto closed = co_await ctx_.alerts.closed_alerts(brand, recent_closed_alerts);
+  if (!closed) co_return error_response(to_errc(closed.error()));
+  json o = json::array(), c = json::array();
+  for (const auto& a : open.value()) o.push_back(alert_json(a));
+  for (const auto& a : closed.value()) c.push_back(alert_json(a));
+  co_return json_response(200, {{"brand", brand}, {"open", o}, {"recent", c}});
+}
+
+task<http::Response> StatsApi::market(http::Request& req) {
+  const std::int64_t now = ctx_.clock.now_ms();
+  auto query = parse_query(req, now);
+  if (auto* bad = std::get_if<http::Response>(&query)) co_return std::move(*bad);
+  const an::StatsQuery& q = std::get<an::StatsQuery>(query);
+  auto stats = co_await ctx_.stats.market(q);
+  if (!stats) co_return error_response(to_errc(stats.error()));
+  if (wants_csv(req)) co_return csv_response(market_csv(stats.value()));
+  co_return json_response(200, market_stats_json(stats.value(), now));
+}
+
+}  // namespace otpgate::api

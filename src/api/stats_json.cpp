@@ -1,0 +1,209 @@
+// The analytics answers as JSON and CSV (see docs/analytics.md for every field).
+#include "otpgate/api/router.hpp"
+#include "otpgate/api/stats_api.hpp"
+#include "otpgate/app/alert_monitor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace otpgate::api {
+namespace {
+
+using json = nlohmann::json;
+namespace an = analytics;
+
+json number_or_null(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json funnel_json(const an::Funnel& f) {
+  return {{"started", f.started},     {"sent", f.sent},
+          {"delivered", f.delivered}, {"approved", f.approved},
+          {"failed", f.failed},       {"cancelled", f.cancelled},
+          {"send_failed", f.send_failed}, {"expired", f.expired},
+          {"pending", f.pending},     {"abandoned", f.abandoned()}};
+}
+
+json rates_json(const an::Funnel& f) {
+  const an::Rates r = an::rates_of(f);
+  return {{"conversion", number_or_null(r.conversion)},
+          {"delivery", number_or_null(r.delivery)},
+          {"abandonment", number_or_null(r.abandonment)},
+          {"failure", number_or_null(r.failure)},
+          {"send_failure", number_or_null(r.send_failure)}};
+}
+
+json histogram_json(const an::Histogram& h) {
+  json buckets = json::array();
+  for (const auto& [label, n] : h.buckets)
+    buckets.push_back({{"le_seconds", label == "inf" ? json(nullptr) : json(std::stoi(label))},
+                       {"count", n}});
+  return {{"buckets", buckets},
+          {"count", h.total},
+          {"p50_seconds", number_or_null(h.p50)},
+          {"p90_seconds", number_or_null(h.p90)}};
+}
+
+json per_approval_json(const an::Counts& c, std::string_view which) {
+  json counts = json::object();
+  std::int64_t n = 0, sum = 0;
+  for (const auto& [value, count] : an::per_approval(c, which)) {
+    counts[std::to_string(value)] = count;
+    n += count;
+    sum += static_cast<std::int64_t>(value) * count;
+  }
+  return {{"counts", counts}, {"mean", number_or_null(an::ratio(sum, n))}};
+}
+
+// Each indicator: the brand's count and rate per 1,000 starts, and the market's rate.
+json fraud_json(const Figures& own, const Figures* market) {
+  json out = json::object();
+  const auto mine = an::indicator_counts(own.totals);
+  const auto theirs = market ? an::indicator_counts(market->totals) : decltype(mine)();
+  for (const auto& [name, count] : mine) {
+    json entry = {{"count", count}, {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
+    if (market)
+      entry["market_per_1000"] =
+          number_or_null(an::per_1000(theirs.at(name), market->funnel.started));
+    out[name] = entry;
+  }
+  json kinds = json::object();
+  const auto market_kinds = market ? an::limit_counts(market->totals) : decltype(mine)();
+  for (const auto& [kind, count] : an::limit_counts(own.totals)) {
+    json entry = {{"count", count}, {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
+    if (market)
+      entry["market_per_1000"] =
+          number_or_null(an::per_1000(market_kinds.at(kind), market->funnel.started));
+    kinds[kind] = entry;
+  }
+  out["rate_limited_by_kind"] = kinds;
+  return out;
+}
+
+std::int64_t outcome(const std::map<std::string, std::int64_t>& m, std::string_view name) {
+  const auto it = m.find(std::string(name));
+  return it == m.end() ? 0 : it->second;
+}
+
+// One row per value of a dimension: its outcome counts, conversion and delivery rate.
+json breakdown_json(const an::Counts& c, std::string_view dim, const char* label) {
+  json rows = json::array();
+  for (const auto& [value, counts] : an::breakdown(c, dim)) {
+    json row = {{label, value}};
+    for (std::string_view o : an::stored_outcomes) row[std::string(o)] = outcome(counts, o);
+    // A gateway has no starts (it is chosen when sending): its conversion is per send.
+    const std::int64_t base = dim == "gw" ? outcome(counts, "sent") : outcome(counts, "started");
+    row["conversion"] = number_or_null(an::ratio(outcome(counts, "approved"), base));
+    row["delivery"] = number_or_null(an::ratio(outcome(counts, "delivered"), outcome(counts, "sent")));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+json latency_json(const an::Counts& c) {
+  json out = json::array();
+  for (const auto& gw : an::latency_gateways(c)) {
+    json h = histogram_json(an::delivery_latency(c, gw));
+    h["gateway"] = gw;
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+json range_json(const an::StatsQuery& q, std::int64_t now) {
+  return {{"from", rfc3339(q.from_ms)},
+          {"to", rfc3339(q.to_ms)},
+          {"granularity", an::info(q.granularity).name},
+          {"generated_at", rfc3339(now)}};
+}
+
+}  // namespace
+
+json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open, std::int64_t now) {
+  json series = json::array();
+  for (const auto& p : s.series) {
+    json point = funnel_json(p.funnel);
+    point["from"] = rfc3339(p.start_ms);
+    point["conversion"] = number_or_null(an::ratio(p.funnel.approved, p.funnel.started));
+    series.push_back(std::move(point));
+  }
+  json alerts = json::array();
+  for (const auto& a : open) alerts.push_back(alert_json(a));
+  const an::Counts& t = s.own.totals;
+  const an::Histogram market_tta = an::time_to_approve(s.market.totals);
+  json out = range_json(s.query, now);
+  out["brand"] = s.brand;
+  out["funnel"] = funnel_json(s.own.funnel);
+  out["rates"] = rates_json(s.own.funnel);
+  out["attempts_to_approve"] = per_approval_json(t, "att");
+  out["sends_per_approval"] = per_approval_json(t, "spa");
+  out["time_to_approve"] = histogram_json(an::time_to_approve(t));
+  out["delivery_latency"] = latency_json(t);
+  out["fraud"] = fraud_json(s.own, &s.market);
+  out["by_gateway"] = breakdown_json(t, "gw", "gateway");
+  out["by_country"] = breakdown_json(t, "cc", "country");
+  out["by_locale"] = breakdown_json(t, "lc", "locale");
+  out["by_purpose"] = breakdown_json(t, "pp", "purpose");
+  // Rates only: a brand never sees other brands' volumes.
+  out["market"] = {{"brands", s.market_brands},
+                   {"rates", rates_json(s.market.funnel)},
+                   {"time_to_approve", {{"p50_seconds", number_or_null(market_tta.p50)},
+                                        {"p90_seconds", number_or_null(market_tta.p90)}}}};
+  out["series"] = series;
+  out["alerts"] = alerts;
+  return out;
+}
+
+json market_stats_json(const MarketStats& s, std::int64_t now) {
+  json rows = json::array();
+  for (const auto& [brand, f] : s.brands)
+    rows.push_back({{"brand", brand},
+                    {"funnel", funnel_json(f.funnel)},
+                    {"rates", rates_json(f.funnel)},
+                    {"fraud", fraud_json(f, &s.market)}});
+  json out = range_json(s.query, now);
+  out["brands"] = rows;
+  out["market"] = {{"brands", s.brands.size()},
+                   {"funnel", funnel_json(s.market.funnel)},
+                   {"rates", rates_json(s.market.funnel)},
+                   {"fraud", fraud_json(s.market, nullptr)}};
+  return out;
+}
+
+namespace {
+
+constexpr const char* funnel_columns =
+    "started,sent,delivered,approved,failed,cancelled,send_failed,expired,pending,abandoned";
+
+void funnel_csv(std::ostringstream& out, const an::Funnel& f) {
+  out << f.started << ',' << f.sent << ',' << f.delivered << ',' << f.approved << ',' << f.failed
+      << ',' << f.cancelled << ',' << f.send_failed << ',' << f.expired << ',' << f.pending << ','
+      << f.abandoned() << "\r\n";
+}
+
+}  // namespace
+
+std::string series_csv(const BrandStats& s) {
+  std::ostringstream out;
+  out << "from," << funnel_columns << "\r\n";
+  for (const auto& p : s.series) {
+    out << rfc3339(p.start_ms) << ',';
+    funnel_csv(out, p.funnel);
+  }
+  return out.str();
+}
+
+std::string market_csv(const MarketStats& s) {
+  std::ostringstream out;
+  out << "brand," << funnel_columns << "\r\n";
+  for (const auto& [brand, f] : s.brands) {
+    out << brand << ',';
+    funnel_csv(out, f.funnel);
+  }
+  out << "*,";
+  funnel_csv(out, s.market.funnel);
+  return out.str();
+}
+
+}  // namespace otpgate::api

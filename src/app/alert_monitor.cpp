@@ -1,0 +1,254 @@
+#include "otpgate/app/alert_monitor.hpp"
+
+#include "otpgate/core/analytics_query.hpp"
+#include "otpgate/crypto/digest.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace otpgate {
+
+namespace an = analytics;
+using json = nlohmann::json;
+
+namespace {
+
+// The indicators an alert watches (the rest are activity, not fraud).
+constexpr std::array<std::string_view, 8> watched = {
+    "wrong_codes",       "rate_limited",    "prefix_blocked", "locked",
+    "refused_line_type", "refused_country", "send_failures",  "undelivered"};
+
+constexpr int webhook_attempts = 5;
+constexpr std::chrono::milliseconds webhook_first_backoff{1'000};
+
+Sample sample_of(const an::Counts& c, std::string_view indicator) {
+  return Sample{.count = an::count_of(c, "e:" + std::string(indicator)),
+                .started = an::count_of(c, "c:started")};
+}
+
+std::optional<double> conversion_of(const an::Counts& c) {
+  return an::ratio(an::count_of(c, "c:approved"), an::count_of(c, "c:started"));
+}
+
+Alert alert_of(std::string id, std::string indicator, std::string prefix, const Judgement& j,
+               std::int64_t count, const AlertPolicy& p, std::int64_t now) {
+  return Alert{.id = std::move(id),
+               .indicator = std::move(indicator),
+               .prefix = std::move(prefix),
+               .opened_ms = now,
+               .updated_ms = now,
+               .count = count,
+               .value = j.value,
+               .reference = j.reference,
+               .factor = p.factor};
+}
+
+}  // namespace
+
+json alert_json(const Alert& a) {
+  return {{"id", a.id},
+          {"indicator", a.indicator},
+          {"prefix", a.prefix.empty() ? json(nullptr) : json(a.prefix)},
+          {"state", a.closed_ms > 0 ? "closed" : "open"},
+          {"opened_at", an::format_rfc3339(a.opened_ms)},
+          {"updated_at", an::format_rfc3339(a.updated_ms)},
+          {"closed_at", a.closed_ms > 0 ? json(an::format_rfc3339(a.closed_ms)) : json(nullptr)},
+          {"count", a.count},
+          {"value", a.value},
+          {"reference", a.reference},
+          {"factor", a.factor}};
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view timestamp,
+                              std::string_view body) {
+  const std::string signed_text = std::string(timestamp) + "." + std::string(body);
+  return crypto::hex_lower(crypto::hmac(crypto::DigestAlgorithm::sha256, secret, signed_text));
+}
+
+std::map<std::string, Alert> judge_brand(const AlertPolicy& p, const an::Counts& window,
+                                         const an::Counts& baseline, int baseline_days,
+                                         const an::Counts& rest, std::int64_t now) {
+  std::map<std::string, Alert> out;
+  for (std::string_view name : watched) {
+    const Sample mine = sample_of(window, name);
+    const Judgement j = judge_rate(mine, sample_of(baseline, name), sample_of(rest, name), p);
+    if (j.anomalous)
+      out.emplace(name, alert_of(std::string(name), std::string(name), "", j, mine.count, p, now));
+  }
+  // The pumping signature, per destination prefix.
+  const auto own_conv = conversion_of(baseline);
+  const auto market_conv = conversion_of(rest);
+  std::optional<double> reference;
+  if (own_conv || market_conv) reference = std::max(own_conv.value_or(0), market_conv.value_or(0));
+  const an::Breakdown base = an::breakdown(baseline, "px");
+  for (const auto& [prefix, counts] : an::breakdown(window, "px")) {
+    const auto get = [](const std::map<std::string, std::int64_t>& m, const char* k) {
+      const auto it = m.find(k);
+      return it == m.end() ? std::int64_t{0} : it->second;
+    };
+    const std::int64_t starts = get(counts, "started");
+    const auto b = base.find(prefix);
+    const double usual = b == base.end() ? 0.0
+                                         : static_cast<double>(get(b->second, "started")) /
+                                               std::max(1, baseline_days);
+    const Judgement j = judge_prefix(starts, get(counts, "approved"), usual, reference, p);
+    if (j.anomalous)
+      out.emplace("pumping:" + prefix,
+                  alert_of("pumping:" + prefix, "pumping", prefix, j, starts, p, now));
+  }
+  return out;
+}
+
+void AlertMonitor::start() {
+  boost::asio::co_spawn(timer_.get_executor(), run(), boost::asio::detached);
+}
+
+void AlertMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+task<void> AlertMonitor::run() {
+  while (!stopped_) {
+    try {
+      co_await pass();
+    } catch (const std::exception& e) {
+      log::write(log::level::error, "alert evaluation failed", {{"error", e.what()}});
+    }
+    if (stopped_) break;
+    timer_.expires_after(d_.period);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+}
+
+task<void> AlertMonitor::pass() {
+  const auto brands = d_.brands.current();  // kept for the pass
+  for (const auto& [id, brand] : *brands) {
+    if (brand.alerts.enabled) {
+      const std::string name = id;  // a named local: no temporaries in a co_await (g++ 12)
+      // A little less than the period: the next pass, here or on another instance, may take it.
+      auto leased = co_await d_.alerts.take_lease(name, d_.period.count() * 9 / 10);
+      if (leased && leased.value()) co_await evaluate(brand, *brands);
+    }
+    if (d_.on_open_count) {
+      const std::string name = id;
+      auto open = co_await d_.alerts.open_alerts(name);
+      if (open) d_.on_open_count(id, open.value().size());
+    }
+  }
+}
+
+task<void> AlertMonitor::evaluate(const Brand& brand, const BrandCatalog& all) {
+  const AlertPolicy& p = brand.alerts;
+  const std::int64_t now = d_.clock.now_ms();
+  const std::string id = brand.id.str();
+  std::vector<an::Tile> window;
+  const std::int64_t last = an::bucket_floor(now, an::Granularity::minute);
+  for (int i = p.window_minutes - 1; i >= 0; --i)
+    window.push_back(an::Tile{an::Granularity::minute, last - i * 60'000LL});
+  std::vector<an::Tile> baseline;
+  for (int d = 1; d <= p.baseline_days; ++d)
+    baseline.push_back(an::Tile{an::Granularity::hour,
+                                an::bucket_floor(now - d * 86'400'000LL, an::Granularity::hour)});
+  const std::vector<std::string> all_fields;
+  auto mine = co_await d_.stats.read(id, window, all_fields);
+  auto base = co_await d_.stats.read(id, baseline, all_fields);
+  if (!mine || !base) co_return;
+  an::Counts w, b, rest;
+  for (const auto& c : mine.value()) an::add_counts(w, c);
+  for (const auto& c : base.value()) an::add_counts(b, c);
+  for (const auto& [other, ob] : all) {
+    if (other == id) continue;
+    const std::string name = other;
+    auto theirs = co_await d_.stats.read(name, window, an::total_fields());
+    if (!theirs) co_return;
+    for (const auto& c : theirs.value()) an::add_counts(rest, c);
+  }
+  const auto judged = judge_brand(p, w, b, p.baseline_days, rest, now);
+  auto open = co_await d_.alerts.open_alerts(id);
+  if (!open) co_return;
+  for (Alert a : open.value()) {
+    const auto still = judged.find(a.id);
+    if (still == judged.end()) {
+      a.closed_ms = now;
+      auto closed = co_await d_.alerts.close(id, a);
+      if (closed) {
+        emit(id, a, false);
+        notify(brand, a, false);
+      }
+      continue;
+    }
+    Alert updated = still->second;
+    updated.opened_ms = a.opened_ms;
+    co_await d_.alerts.put_open(id, updated);
+  }
+  for (const auto& [alert_id, a] : judged) {
+    const bool known = std::any_of(open.value().begin(), open.value().end(),
+                                   [&](const Alert& o) { return o.id == alert_id; });
+    if (known) continue;
+    auto stored = co_await d_.alerts.put_open(id, a);
+    if (!stored) continue;
+    log::write(log::level::warn, "analytics alert opened",
+               {{"brand", id}, {"alert", a.id}, {"value", a.value}, {"reference", a.reference}});
+    emit(id, a, true);
+    notify(brand, a, true);
+  }
+}
+
+void AlertMonitor::emit(const std::string& brand, const Alert& a, bool opened) {
+  d_.events.publish(Event{.type = opened ? EventType::anomaly_opened : EventType::anomaly_closed,
+                          .brand = brand,
+                          .at_ms = d_.clock.now_ms(),
+                          .prefix = a.prefix,
+                          .reason = a.indicator});
+}
+
+void AlertMonitor::notify(const Brand& brand, const Alert& a, bool opened) {
+  if (brand.alerts.webhook_url.empty()) return;
+  const std::string secret = d_.env ? d_.env(brand.alerts.webhook_secret_env) : std::string();
+  if (secret.empty()) {
+    log::write(log::level::error, "alert webhook not sent: its secret variable is not set",
+               {{"brand", brand.id.str()}, {"variable", brand.alerts.webhook_secret_env}});
+    return;
+  }
+  const json payload = {{"type", opened ? "alert.opened" : "alert.closed"},
+                        {"brand", brand.id.str()},
+                        {"alert", alert_json(a)}};
+  gateways::HttpRequest req{.url = brand.alerts.webhook_url};
+  req.body = payload.dump();
+  const std::string timestamp = std::to_string(d_.clock.now_ms() / 1000);
+  req.headers = {{"Content-Type", "application/json"},
+                 {"X-Otpgate-Timestamp", timestamp},
+                 {"X-Otpgate-Signature", "sha256=" + webhook_signature(secret, timestamp, req.body)}};
+  boost::asio::co_spawn(
+      d_.ioc,
+      [&http = d_.http, &ioc = d_.ioc, req = std::move(req),
+       brand_id = brand.id.str()]() -> task<void> {
+        boost::asio::steady_timer wait(ioc);
+        auto backoff = webhook_first_backoff;
+        for (int attempt = 1; attempt <= webhook_attempts; ++attempt) {
+          const gateways::HttpTimeouts timeouts{};
+          auto r = co_await http.perform(req, timeouts);
+          const int status = r ? r.value().status : 0;
+          if (status >= 200 && status < 300) co_return;
+          // A 4xx other than 408/429 will not change on a retry.
+          if (status >= 400 && status < 500 && status != 408 && status != 429) break;
+          if (attempt == webhook_attempts) break;
+          wait.expires_after(backoff);
+          boost::system::error_code ec;
+          co_await wait.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+          backoff *= 2;
+        }
+        log::write(log::level::warn, "alert webhook not delivered", {{"brand", brand_id}});
+      },
+      boost::asio::detached);
+}
+
+}  // namespace otpgate

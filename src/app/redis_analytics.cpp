@@ -1,0 +1,225 @@
+#include "otpgate/app/redis_analytics.hpp"
+
+#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace otpgate {
+
+using redis::Reply;
+namespace an = analytics;
+
+std::string AnalyticsKeys::events(std::string_view brand) {
+  return "otp:{brand:" + std::string(brand) + "}:events";
+}
+
+std::string AnalyticsKeys::bucket(std::string_view brand, an::Granularity g,
+                                  std::int64_t start_ms) {
+  return "otp:{brand:" + std::string(brand) + "}:st:" + std::string(1, an::info(g).key) + ":" +
+         std::to_string(start_ms);
+}
+
+RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters) {
+  const an::Increments inc = counters ? an::increments_for(e) : an::Increments{};
+  RecordEventCall call;
+  call.keys.push_back(AnalyticsKeys::events(e.brand));
+  call.args.push_back(std::to_string(max_len));
+  // Events without a verification (a refused create, a rate limit on create) have no start:
+  // their start buckets are the event's own and receive nothing.
+  const std::int64_t started = e.started_ms > 0 ? e.started_ms : e.at_ms;
+  for (std::int64_t t : {e.at_ms, started}) {
+    for (an::Granularity g : an::all_granularities) {
+      const std::int64_t start = an::bucket_floor(t, g);
+      call.keys.push_back(AnalyticsKeys::bucket(e.brand, g, start));
+      call.args.push_back(std::to_string(start + an::info(g).bucket_ms + an::info(g).retention_ms));
+    }
+  }
+  call.args.push_back(inc.marks_start ? std::to_string(started) : std::string());
+  const auto fields = event_fields(e);
+  call.args.push_back(std::to_string(2 * fields.size()));
+  call.args.push_back(std::to_string(inc.by_event_time.size()));
+  call.args.push_back(std::to_string(inc.by_start_time.size()));
+  for (const auto& [k, v] : fields) {
+    call.args.push_back(k);
+    call.args.push_back(v);
+  }
+  call.args.insert(call.args.end(), inc.by_event_time.begin(), inc.by_event_time.end());
+  call.args.insert(call.args.end(), inc.by_start_time.begin(), inc.by_start_time.end());
+  return call;
+}
+
+RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
+                               std::size_t max_len, bool counters)
+    : ioc_(ioc), conn_(conn), max_len_(max_len), counters_(counters) {}
+
+void RedisEventSink::publish(const Event& e) {
+  // Fire and forget on this thread's loop: the request does not wait for its event.
+  boost::asio::co_spawn(
+      ioc_,
+      [&conn = conn_, call = record_event_call(e, max_len_, counters_),
+       type = std::string(to_string(e.type)), brand = e.brand]() -> task<void> {
+        auto r = co_await conn.eval(scripts::cached(scripts::record_event), call.keys, call.args);
+        if (!r || r.value().is_error())
+          log::write(log::level::warn, "event not recorded", {{"type", type}, {"brand", brand}});
+      },
+      boost::asio::detached);
+}
+
+namespace {
+
+std::int64_t to_int(const std::string& s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
+
+task<result<std::vector<an::Counts>>> RedisStatsStore::read(
+    const std::string& brand, const std::vector<an::Tile>& buckets,
+    const std::vector<std::string>& fields) {
+  std::vector<std::string> keys;
+  keys.reserve(buckets.size());
+  for (const auto& b : buckets)
+    keys.push_back(AnalyticsKeys::bucket(brand, b.granularity, b.start_ms));
+  auto reply = co_await conn_.eval(scripts::cached(scripts::read_buckets), keys, fields);
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.type != Reply::kind::array || r.elements.size() != keys.size())
+    co_return errc::store_protocol;
+  std::vector<an::Counts> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto& items = r.elements[i].elements;
+    if (fields.empty()) {
+      for (std::size_t j = 0; j + 1 < items.size(); j += 2)
+        out[i].emplace(items[j].str, to_int(items[j + 1].str));
+    } else {
+      for (std::size_t j = 0; j < items.size() && j < fields.size(); ++j)
+        if (!items[j].is_nil()) out[i].emplace(fields[j], to_int(items[j].str));
+    }
+  }
+  co_return out;
+}
+
+}  // namespace otpgate
+
+namespace otpgate {
+namespace {
+
+std::string alerts_key(std::string_view brand) {
+  return "otp:{brand:" + std::string(brand) + "}:alerts";
+}
+
+std::string closed_key(std::string_view brand) {
+  return alerts_key(brand) + ":closed";
+}
+
+std::string lease_key(std::string_view brand) {
+  return alerts_key(brand) + ":lease";
+}
+
+bool ok(const result<Reply>& r) {
+  return r && !r.value().is_error();
+}
+
+}  // namespace
+
+std::string alert_to_json(const Alert& a) {
+  return nlohmann::json{{"id", a.id},
+                        {"indicator", a.indicator},
+                        {"prefix", a.prefix},
+                        {"opened", a.opened_ms},
+                        {"updated", a.updated_ms},
+                        {"closed", a.closed_ms},
+                        {"count", a.count},
+                        {"value", a.value},
+                        {"reference", a.reference},
+                        {"factor", a.factor}}
+      .dump();
+}
+
+std::optional<Alert> alert_from_json(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    return Alert{.id = j.at("id"),
+                 .indicator = j.at("indicator"),
+                 .prefix = j.at("prefix"),
+                 .opened_ms = j.at("opened"),
+                 .updated_ms = j.at("updated"),
+                 .closed_ms = j.at("closed"),
+                 .count = j.at("count"),
+                 .value = j.at("value"),
+                 .reference = j.at("reference"),
+                 .factor = j.at("factor")};
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+task<result<std::vector<Alert>>> RedisAlertStore::open_alerts(const std::string& brand) {
+  const std::vector<std::string> cmd = {"HVALS", alerts_key(brand)};
+  auto r = co_await conn_.command(cmd);
+  if (!r) co_return r.error();
+  if (r.value().type != Reply::kind::array) co_return errc::store_protocol;
+  std::vector<Alert> out;
+  for (const auto& e : r.value().elements)
+    if (auto a = alert_from_json(e.str)) out.push_back(std::move(*a));
+  std::sort(out.begin(), out.end(),
+            [](const Alert& x, const Alert& y) { return x.opened_ms > y.opened_ms; });
+  co_return out;
+}
+
+task<result<std::vector<Alert>>> RedisAlertStore::closed_alerts(const std::string& brand,
+                                                                std::size_t limit) {
+  const std::vector<std::string> cmd = {"LRANGE", closed_key(brand), "0",
+                                        std::to_string(limit == 0 ? 0 : limit - 1)};
+  auto r = co_await conn_.command(cmd);
+  if (!r) co_return r.error();
+  if (r.value().type != Reply::kind::array) co_return errc::store_protocol;
+  std::vector<Alert> out;
+  for (const auto& e : r.value().elements)
+    if (auto a = alert_from_json(e.str)) out.push_back(std::move(*a));
+  co_return out;
+}
+
+task<result<bool>> RedisAlertStore::take_lease(const std::string& brand, std::int64_t ttl_ms) {
+  const std::vector<std::string> cmd = {"SET", lease_key(brand), "1", "NX", "PX",
+                                        std::to_string(std::max<std::int64_t>(1, ttl_ms))};
+  auto r = co_await conn_.command(cmd);
+  if (!r) co_return r.error();
+  co_return r.value().type == Reply::kind::status;  // OK; nil when another holds it
+}
+
+task<result<bool>> RedisAlertStore::put_open(const std::string& brand, const Alert& a) {
+  const std::vector<std::string> set = {"HSET", alerts_key(brand), a.id, alert_to_json(a)};
+  auto r = co_await conn_.command(set);
+  if (!ok(r)) co_return r ? result<bool>(errc::store_protocol) : result<bool>(r.error());
+  const std::vector<std::string> expire = {"PEXPIRE", alerts_key(brand),
+                                           std::to_string(alerts_ttl_ms)};
+  auto e = co_await conn_.command(expire);
+  if (!e) co_return e.error();
+  co_return true;
+}
+
+task<result<bool>> RedisAlertStore::close(const std::string& brand, const Alert& a) {
+  const std::vector<std::vector<std::string>> cmds = {
+      {"HDEL", alerts_key(brand), a.id},
+      {"LPUSH", closed_key(brand), alert_to_json(a)},
+      {"LTRIM", closed_key(brand), "0", std::to_string(alerts_closed_kept - 1)},
+      {"PEXPIRE", closed_key(brand), std::to_string(alerts_ttl_ms)}};
+  for (const auto& cmd : cmds) {
+    auto r = co_await conn_.command(cmd);
+    if (!ok(r)) co_return r ? result<bool>(errc::store_protocol) : result<bool>(r.error());
+  }
+  co_return true;
+}
+
+}  // namespace otpgate
