@@ -86,7 +86,8 @@ struct ThreadState {
           .env = [](const std::string& name) {
             const char* v = std::getenv(name.c_str());
             return v ? std::string(v) : std::string();
-          }});
+          },
+          .on_open_count = metrics::set_open_alerts});
       monitor->start();
     }
   }
