@@ -130,12 +130,26 @@ task<void> AlertMonitor::run() {
 
 task<void> AlertMonitor::pass() {
   const auto brands = d_.brands.current();  // kept for the pass
+  // Each brand's totals over a window, read once per pass and window length (the rest of the
+  // market of every brand evaluated with that window).
+  std::map<int, std::map<std::string, an::Counts>> windows;
   for (const auto& [id, brand] : *brands) {
     if (brand.alerts.enabled) {
       const std::string name = id;  // a named local: no temporaries in a co_await (g++ 12)
       // A little less than the period: the next pass, here or on another instance, may take it.
       auto leased = co_await d_.alerts.take_lease(name, d_.period.count() * 9 / 10);
-      if (leased && leased.value()) co_await evaluate(brand, *brands);
+      if (leased && leased.value()) {
+        const int minutes = brand.alerts.window_minutes;
+        if (!windows.count(minutes)) {
+          auto totals = co_await window_totals(*brands, minutes);
+          if (!totals) continue;
+          windows[minutes] = std::move(totals.value());
+        }
+        an::Counts rest;
+        for (const auto& [other, counts] : windows[minutes])
+          if (other != id) an::add_counts(rest, counts);
+        co_await evaluate(brand, rest);
+      }
     }
     if (d_.on_open_count) {
       const std::string name = id;
@@ -145,14 +159,32 @@ task<void> AlertMonitor::pass() {
   }
 }
 
-task<void> AlertMonitor::evaluate(const Brand& brand, const BrandCatalog& all) {
+std::vector<an::Tile> AlertMonitor::window_of(int minutes) const {
+  std::vector<an::Tile> window;
+  const std::int64_t last = an::bucket_floor(d_.clock.now_ms(), an::Granularity::minute);
+  for (int i = minutes - 1; i >= 0; --i)
+    window.push_back(an::Tile{an::Granularity::minute, last - i * 60'000LL});
+  return window;
+}
+
+task<result<std::map<std::string, an::Counts>>> AlertMonitor::window_totals(
+    const BrandCatalog& brands, int minutes) {
+  std::map<std::string, an::Counts> out;
+  const std::vector<an::Tile> window = window_of(minutes);
+  for (const auto& [id, b] : brands) {
+    const std::string name = id;
+    auto read = co_await d_.stats.read(name, window, an::total_fields());
+    if (!read) co_return read.error();
+    for (const auto& c : read.value()) an::add_counts(out[id], c);
+  }
+  co_return out;
+}
+
+task<void> AlertMonitor::evaluate(const Brand& brand, const an::Counts& rest) {
   const AlertPolicy& p = brand.alerts;
   const std::int64_t now = d_.clock.now_ms();
   const std::string id = brand.id.str();
-  std::vector<an::Tile> window;
-  const std::int64_t last = an::bucket_floor(now, an::Granularity::minute);
-  for (int i = p.window_minutes - 1; i >= 0; --i)
-    window.push_back(an::Tile{an::Granularity::minute, last - i * 60'000LL});
+  const std::vector<an::Tile> window = window_of(p.window_minutes);
   std::vector<an::Tile> baseline;
   for (int d = 1; d <= p.baseline_days; ++d)
     baseline.push_back(an::Tile{an::Granularity::hour,
@@ -161,17 +193,16 @@ task<void> AlertMonitor::evaluate(const Brand& brand, const BrandCatalog& all) {
   auto mine = co_await d_.stats.read(id, window, all_fields);
   auto base = co_await d_.stats.read(id, baseline, all_fields);
   if (!mine || !base) co_return;
-  an::Counts w, b, rest;
+  an::Counts w, b;
   for (const auto& c : mine.value()) an::add_counts(w, c);
   for (const auto& c : base.value()) an::add_counts(b, c);
-  for (const auto& [other, ob] : all) {
-    if (other == id) continue;
-    const std::string name = other;
-    auto theirs = co_await d_.stats.read(name, window, an::total_fields());
-    if (!theirs) co_return;
-    for (const auto& c : theirs.value()) an::add_counts(rest, c);
-  }
   const auto judged = judge_brand(p, w, b, p.baseline_days, rest, now);
+  co_await apply(brand, judged, now);
+}
+
+task<void> AlertMonitor::apply(const Brand& brand, const std::map<std::string, Alert>& judged,
+                               std::int64_t now) {
+  const std::string id = brand.id.str();
   auto open = co_await d_.alerts.open_alerts(id);
   if (!open) co_return;
   for (Alert a : open.value()) {

@@ -10,10 +10,15 @@ const std::string_view record_event =
     "for i = 12, 11 + ns do xadd[#xadd + 1] = ARGV[i] end\n"
     "local id = redis.call(unpack(xadd))\n"
     // KEYS[k] (k = 2..7) expires at ARGV[k]: its bucket's end plus the granularity's retention.
+    // A key this call creates answers 1 to its first HINCRBY, so the expiry is set then (and
+    // again whenever a field is new), not on every event.
     "local function bump(first, from, n)\n"
     "  for k = first, first + 2 do\n"
-    "    for j = from, from + n - 1 do redis.call('HINCRBY', KEYS[k], ARGV[j], 1) end\n"
-    "    redis.call('PEXPIREAT', KEYS[k], ARGV[k])\n"
+    "    local fresh = false\n"
+    "    for j = from, from + n - 1 do\n"
+    "      if redis.call('HINCRBY', KEYS[k], ARGV[j], 1) == 1 then fresh = true end\n"
+    "    end\n"
+    "    if fresh then redis.call('PEXPIREAT', KEYS[k], ARGV[k]) end\n"
     "  end\n"
     "end\n"
     "if ne > 0 then bump(2, 12 + ns, ne) end\n"

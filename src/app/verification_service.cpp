@@ -56,45 +56,7 @@ std::optional<std::string> binding_of(const std::string& order_json) {
   return psd2_binding(text("amount"), text("currency"), text("payee"));
 }
 
-std::string masked(const std::string& e164) {
-  auto p = PhoneNumber::parse_e164(e164);
-  return p ? p->masked() : std::string("invalid");
-}
-
 }  // namespace
-
-Event VerificationService::event_of(EventType type, const VerificationRecord& r,
-                                    int attempt) const {
-  const bool counts_sends = type == EventType::sent || type == EventType::resent ||
-                            type == EventType::send_failed || type == EventType::approved;
-  Event e{.type = type,
-          .brand = r.brand,
-          .verification_id = r.id,
-          .phone_masked = masked(r.phone),
-          .country = r.country,
-          .gateway = r.gateway,
-          .attempt = attempt,
-          .send = counts_sends ? r.sends : 0,
-          .at_ms = d_.clock.now_ms(),
-          .locale = r.locale,
-          .metadata_json = r.metadata_json,
-          .started_ms = r.created_ms};
-  // Analysts' funnels must not mix identity checks with checkouts.
-  if (const auto id = VerificationId::parse(r.id); id && id->purpose() == Purpose::support_call)
-    e.purpose = std::string(to_string(Purpose::support_call));
-  // Starts and approvals by destination prefix (the pumping watch's ranges): high volume with
-  // low conversion in one range is the pumping signature the alerts look for.
-  if (type == EventType::created || type == EventType::approved) {
-    const auto brands = d_.brands.current();
-    const auto b = brands->find(r.brand);
-    if (b != brands->end()) e.prefix = destination_prefix(r.phone, b->second.limits.prefix_digits);
-  }
-  return e;
-}
-
-void VerificationService::emit(EventType type, const VerificationRecord& r, int attempt) {
-  d_.events.publish(event_of(type, r, attempt));
-}
 
 task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand, const VerificationRecord& r,
                                                 std::size_t first) {
@@ -185,28 +147,6 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
   if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
-}
-
-void VerificationService::emit_refused(const CreateCommand& cmd, std::string reason) {
-  Event e{.type = EventType::refused,
-          .brand = cmd.brand->id.str(),
-          .phone_masked = cmd.phone.masked(),
-          .country = cmd.country,
-          .at_ms = d_.clock.now_ms(),
-          .reason = std::move(reason)};
-  if (cmd.purpose == Purpose::support_call)
-    e.purpose = std::string(to_string(Purpose::support_call));
-  d_.events.publish(e);
-}
-
-void VerificationService::emit_send(EventType type, const VerificationRecord& r,
-                                    const SendReport& report) {
-  Event e = event_of(type, r);
-  if (type != EventType::send_failed) {
-    e.segments = report.segments;
-    e.encoding = std::string(report.encoding);
-  }
-  d_.events.publish(e);
 }
 
 task<Answer> VerificationService::create(const CreateCommand& cmd) {

@@ -17,10 +17,16 @@ std::string purpose_of(const Event& e) {
   return e.purpose.empty() ? std::string("checkout") : e.purpose;
 }
 
-// c:<outcome> and its breakdowns by the dimensions the event knows.
+// c:<outcome> and its breakdowns by the dimensions the event knows. The funnel is the checkout
+// funnel: a support agent's identity check counts only under its purpose (pp=support_call), so
+// it never moves a checkout rate.
 void add_outcome(std::vector<std::string>& out, const Event& e, std::string_view outcome,
                  bool by_locale_and_prefix) {
   const std::string base = "c:" + std::string(outcome);
+  if (purpose_of(e) != "checkout") {
+    out.push_back(base + "|pp=" + purpose_of(e));
+    return;
+  }
   out.push_back(base);
   if (!e.gateway.empty()) out.push_back(base + "|gw=" + e.gateway);
   if (!e.country.empty()) out.push_back(base + "|cc=" + e.country);
@@ -32,6 +38,7 @@ void add_outcome(std::vector<std::string>& out, const Event& e, std::string_view
 
 void add_approval(Increments& inc, const Event& e) {
   add_outcome(inc.by_start_time, e, "approved", true);
+  if (purpose_of(e) != "checkout") return;
   inc.by_start_time.push_back("c:att=" + std::to_string(e.attempt));
   inc.by_start_time.push_back("c:spa=" + std::to_string(e.send));
   const double seconds = static_cast<double>(e.at_ms - e.started_ms) / 1000.0;

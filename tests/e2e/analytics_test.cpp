@@ -49,19 +49,21 @@ TEST_CASE("a scripted mix of verifications shows exactly in the stats", "[e2e][a
       {bearer(w.brands.key("support"))});
   REQUIRE(sc.status == 201);
 
-  // started: a1, a3, f, c, at, sf, the IP-limited first, the support call = 8.
+  // The checkout funnel: a1, a3, f, c, at, sf, the IP-limited first = 7 started; the support
+  // call counts under its purpose only.
   const nlohmann::json after = w.wait_stats([&](const nlohmann::json& s) {
-    return delta(before, s, "/funnel/started") == 8 && delta(before, s, "/funnel/approved") == 3 &&
-           delta(before, s, "/fraud/support_calls/count") == 1;
+    return delta(before, s, "/funnel/started") == 7 && delta(before, s, "/funnel/approved") == 3 &&
+           delta(before, s, "/fraud/support_calls/count") == 1 &&
+           row_delta(before, s, "by_purpose", "purpose", "support_call", "sent") == 1;
   });
-  CHECK(delta(before, after, "/funnel/sent") == 7);
+  CHECK(delta(before, after, "/funnel/sent") == 6);
   CHECK(delta(before, after, "/funnel/approved") == 3);
   CHECK(delta(before, after, "/funnel/failed") == 1);
   CHECK(delta(before, after, "/funnel/cancelled") == 1);
   CHECK(delta(before, after, "/funnel/send_failed") == 1);
   CHECK(delta(before, after, "/funnel/abandoned") == 1);
-  // Still within their TTL: the IP-limited one and the support call.
-  CHECK(delta(before, after, "/funnel/pending") == 2);
+  // Still within its TTL: the IP-limited one.
+  CHECK(delta(before, after, "/funnel/pending") == 1);
   CHECK(delta(before, after, "/funnel/expired") == 0);
   CHECK(delta(before, after, "/attempts_to_approve/counts/1") == 2);
   CHECK(delta(before, after, "/attempts_to_approve/counts/3") == 1);
@@ -76,13 +78,14 @@ TEST_CASE("a scripted mix of verifications shows exactly in the stats", "[e2e][a
   CHECK(delta(before, after, "/fraud/refused_country/count") == 1);
   CHECK(delta(before, after, "/fraud/send_failures/count") == 1);
   // By gateway (every send went to "tw") and by country.
-  CHECK(row_delta(before, after, "by_gateway", "gateway", "tw", "sent") == 7);
+  CHECK(row_delta(before, after, "by_gateway", "gateway", "tw", "sent") == 6);
   CHECK(row_delta(before, after, "by_gateway", "gateway", "tw", "approved") == 3);
   CHECK(row_delta(before, after, "by_gateway", "gateway", "tw", "send_failed") == 1);
-  CHECK(row_delta(before, after, "by_country", "country", "DE", "started") == 7);
+  CHECK(row_delta(before, after, "by_country", "country", "DE", "started") == 6);
   CHECK(row_delta(before, after, "by_country", "country", "AT", "started") == 1);
   CHECK(row_delta(before, after, "by_country", "country", "AT", "approved") == 1);
   CHECK(row_delta(before, after, "by_purpose", "purpose", "support_call", "started") == 1);
+  CHECK(row_delta(before, after, "by_purpose", "purpose", "checkout", "started") == 7);
   // The series holds the same starts as the funnel.
   std::int64_t series_started = 0;
   for (const auto& p : after["series"]) series_started += p["started"].get<std::int64_t>();

@@ -50,11 +50,10 @@ TEST_CASE("an approval counts attempts, sends and time to approve in the start's
   Event e = verification_event(EventType::approved);
   e.attempt = 2;
   e.send = 1;
-  e.purpose = "support_call";
   const Increments inc = increments_for(e);
   CHECK(!inc.marks_start);
   CHECK(has(inc.by_start_time, "c:approved"));
-  CHECK(has(inc.by_start_time, "c:approved|pp=support_call"));
+  CHECK(has(inc.by_start_time, "c:approved|pp=checkout"));
   CHECK(has(inc.by_start_time, "c:att=2"));
   CHECK(has(inc.by_start_time, "c:spa=1"));
   CHECK(has(inc.by_start_time, "c:tta=45"));  // 45 s: the 45 s bucket (upper bound inclusive)
@@ -62,6 +61,18 @@ TEST_CASE("an approval counts attempts, sends and time to approve in the start's
   CHECK(has(increments_for(e).by_start_time, "c:tta=60"));
   e.at_ms = t0 + 3'600'000;
   CHECK(has(increments_for(e).by_start_time, "c:tta=inf"));
+}
+
+TEST_CASE("a support call counts only under its purpose, never in the checkout funnel",
+          "[unit][analytics]") {
+  Event e = verification_event(EventType::created);
+  e.purpose = "support_call";
+  const Increments start = increments_for(e);
+  CHECK(start.by_start_time == std::vector<std::string>{"c:started|pp=support_call"});
+  CHECK(start.by_event_time == std::vector<std::string>{"e:support_calls"});
+  e.type = EventType::approved;
+  e.attempt = 1;
+  CHECK(increments_for(e).by_start_time == std::vector<std::string>{"c:approved|pp=support_call"});
 }
 
 TEST_CASE("only a first send's failure ends the verification; resend failures are indicators",

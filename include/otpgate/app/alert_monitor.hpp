@@ -58,7 +58,16 @@ class AlertMonitor {
  private:
   task<void> run();
   task<void> pass();
-  task<void> evaluate(const Brand& brand, const BrandCatalog& all);
+  // The minute buckets of the last `minutes` minutes, the current one included.
+  std::vector<analytics::Tile> window_of(int minutes) const;
+  // Every brand's totals over that window.
+  task<result<std::map<std::string, analytics::Counts>>> window_totals(const BrandCatalog& brands,
+                                                                       int minutes);
+  // Judges one brand against its baseline and `rest` (the other brands' window totals).
+  task<void> evaluate(const Brand& brand, const analytics::Counts& rest);
+  // Opens, updates and closes the brand's stored alerts to match what was judged.
+  task<void> apply(const Brand& brand, const std::map<std::string, Alert>& judged,
+                   std::int64_t now);
   // Posts the change to the brand's webhook, retried with backoff (detached: a slow receiver
   // delays nothing else).
   void notify(const Brand& brand, const Alert& a, bool opened);
