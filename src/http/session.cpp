@@ -120,12 +120,15 @@ std::string correlator_of_partial(const beast_request& partial) {
                                                 : std::optional<std::string_view>(client->value()));
 }
 
-void log_and_count_access(const access_entry& e, unsigned status, std::string_view correlator,
-                          std::chrono::steady_clock::time_point started, std::string_view remote,
-                          bool tls) {
+void log_access(const access_entry& e, unsigned status, std::string_view correlator,
+                std::chrono::steady_clock::time_point started, std::string_view remote, bool tls) {
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  write_access_log({e.method, e.route, status, took.count(), correlator, e.phone, remote, tls});
+}
+
+void count_request(const access_entry& e, unsigned status,
+                   std::chrono::steady_clock::time_point started) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-  write_access_log(
-      {e.method, e.route, status, took.count() * 1000, correlator, e.phone, remote, tls});
   metrics::process().observe_http_request(e.method, e.route, status, took.count());
 }
 

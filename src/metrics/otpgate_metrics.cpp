@@ -132,9 +132,10 @@ OtpgateMetrics::Families::Families(Registry& r)
     : http_requests(r.counter("otpgate_http_requests_total",
                               "HTTP requests answered, by route template, method and status.",
                               {"route", "method", "status"}, 4096)),
-      http_duration(r.histogram("otpgate_http_request_duration_seconds",
-                                "Time from a request's first byte to its answer written.",
-                                {"route"}, latency_buckets(), 256)),
+      http_duration(
+          r.histogram("otpgate_http_request_duration_seconds",
+                      "Time from a request's first byte until its answer is ready to write.",
+                      {"route"}, latency_buckets(), 256)),
       redis_duration(r.histogram("otpgate_redis_command_duration_seconds",
                                  "Time from sending a Redis command to its reply.", {"command"},
                                  latency_buckets(), 64)),

@@ -50,7 +50,11 @@ TEST_CASE("the event sink counts each event and forwards it", "[unit][metrics]")
   sink.publish(Event{.type = EventType::prefix_blocked, .brand = "acme", .prefix = "+49151"});
   sink.publish(Event{.type = EventType::refused, .brand = "acme", .reason = "line_type"});
   sink.publish(Event{.type = EventType::locked, .brand = "acme"});
-  REQUIRE(inner.seen.size() == 9);
+  sink.publish(Event{.type = EventType::unlocked, .brand = "acme"});
+  sink.publish(Event{.type = EventType::send_failed, .brand = "acme", .gateway = "file"});
+  sink.publish(Event{.type = EventType::undelivered, .brand = "acme", .gateway = "file"});
+  sink.publish(Event{.type = EventType::anomaly_opened, .brand = "acme", .reason = "x"});
+  REQUIRE(inner.seen.size() == 13);
   CHECK(inner.seen[1].segments == 2);
 
   CHECK(value(r, R"(otpgate_verifications_started_total{brand="acme"})") == 1);
@@ -64,6 +68,10 @@ TEST_CASE("the event sink counts each event and forwards it", "[unit][metrics]")
   CHECK(value(r, R"(otpgate_pumping_blocks_total{brand="acme"})") == 1);
   CHECK(value(r, R"(otpgate_verifications_refused_total{brand="acme",reason="line_type"})") == 1);
   CHECK(value(r, R"(otpgate_phone_locks_total{brand="acme"})") == 1);
+  CHECK(value(r, R"(otpgate_phone_unlocks_total{brand="acme"})") == 1);
+  CHECK(value(r, R"(otpgate_verifications_ended_total{brand="acme",outcome="send_failed"})") == 1);
+  // Gateways not configured here read other, even in a delivery report.
+  CHECK(value(r, R"(otpgate_delivery_reports_total{gateway="other",status="undelivered"})") == 1);
 }
 
 TEST_CASE("labels outside the configured names and enums read other", "[unit][metrics]") {
