@@ -18,11 +18,10 @@ json number_or_null(const std::optional<double>& v) {
 }
 
 json funnel_json(const an::Funnel& f) {
-  return {{"started", f.started},     {"sent", f.sent},
-          {"delivered", f.delivered}, {"approved", f.approved},
-          {"failed", f.failed},       {"cancelled", f.cancelled},
-          {"send_failed", f.send_failed}, {"expired", f.expired},
-          {"pending", f.pending},     {"abandoned", f.abandoned()}};
+  return {{"started", f.started},         {"sent", f.sent},       {"delivered", f.delivered},
+          {"approved", f.approved},       {"failed", f.failed},   {"cancelled", f.cancelled},
+          {"send_failed", f.send_failed}, {"expired", f.expired}, {"pending", f.pending},
+          {"abandoned", f.abandoned()}};
 }
 
 json rates_json(const an::Funnel& f) {
@@ -37,8 +36,8 @@ json rates_json(const an::Funnel& f) {
 json histogram_json(const an::Histogram& h) {
   json buckets = json::array();
   for (const auto& [label, n] : h.buckets)
-    buckets.push_back({{"le_seconds", label == "inf" ? json(nullptr) : json(std::stoi(label))},
-                       {"count", n}});
+    buckets.push_back(
+        {{"le_seconds", label == "inf" ? json(nullptr) : json(std::stoi(label))}, {"count", n}});
   return {{"buckets", buckets},
           {"count", h.total},
           {"p50_seconds", number_or_null(h.p50)},
@@ -62,7 +61,8 @@ json fraud_json(const Figures& own, const Figures* market) {
   const auto mine = an::indicator_counts(own.totals);
   const auto theirs = market ? an::indicator_counts(market->totals) : decltype(mine)();
   for (const auto& [name, count] : mine) {
-    json entry = {{"count", count}, {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
+    json entry = {{"count", count},
+                  {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
     if (market)
       entry["market_per_1000"] =
           number_or_null(an::per_1000(theirs.at(name), market->funnel.started));
@@ -71,7 +71,8 @@ json fraud_json(const Figures& own, const Figures* market) {
   json kinds = json::object();
   const auto market_kinds = market ? an::limit_counts(market->totals) : decltype(mine)();
   for (const auto& [kind, count] : an::limit_counts(own.totals)) {
-    json entry = {{"count", count}, {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
+    json entry = {{"count", count},
+                  {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
     if (market)
       entry["market_per_1000"] =
           number_or_null(an::per_1000(market_kinds.at(kind), market->funnel.started));
@@ -95,7 +96,8 @@ json breakdown_json(const an::Counts& c, std::string_view dim, const char* label
     // A gateway has no starts (it is chosen when sending): its conversion is per send.
     const std::int64_t base = dim == "gw" ? outcome(counts, "sent") : outcome(counts, "started");
     row["conversion"] = number_or_null(an::ratio(outcome(counts, "approved"), base));
-    row["delivery"] = number_or_null(an::ratio(outcome(counts, "delivered"), outcome(counts, "sent")));
+    row["delivery"] =
+        number_or_null(an::ratio(outcome(counts, "delivered"), outcome(counts, "sent")));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -148,8 +150,9 @@ json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open, std::
   // Rates only: a brand never sees other brands' volumes.
   out["market"] = {{"brands", s.market_brands},
                    {"rates", rates_json(s.market.funnel)},
-                   {"time_to_approve", {{"p50_seconds", number_or_null(market_tta.p50)},
-                                        {"p90_seconds", number_or_null(market_tta.p90)}}}};
+                   {"time_to_approve",
+                    {{"p50_seconds", number_or_null(market_tta.p50)},
+                     {"p90_seconds", number_or_null(market_tta.p90)}}}};
   out["series"] = series;
   out["alerts"] = alerts;
   return out;

@@ -255,9 +255,10 @@ void AlertMonitor::notify(const Brand& brand, const Alert& a, bool opened) {
   gateways::HttpRequest req{.url = brand.alerts.webhook_url};
   req.body = payload.dump();
   const std::string timestamp = std::to_string(d_.clock.now_ms() / 1000);
-  req.headers = {{"Content-Type", "application/json"},
-                 {"X-Otpgate-Timestamp", timestamp},
-                 {"X-Otpgate-Signature", "sha256=" + webhook_signature(secret, timestamp, req.body)}};
+  req.headers = {
+      {"Content-Type", "application/json"},
+      {"X-Otpgate-Timestamp", timestamp},
+      {"X-Otpgate-Signature", "sha256=" + webhook_signature(secret, timestamp, req.body)}};
   boost::asio::co_spawn(
       d_.ioc,
       [&http = d_.http, &ioc = d_.ioc, req = std::move(req),

@@ -191,8 +191,8 @@ task<result<std::vector<Alert>>> RedisAlertStore::closed_alerts(const std::strin
 }
 
 task<result<bool>> RedisAlertStore::take_lease(const std::string& brand, std::int64_t ttl_ms) {
-  const std::vector<std::string> cmd = {"SET", lease_key(brand), "1", "NX", "PX",
-                                        std::to_string(std::max<std::int64_t>(1, ttl_ms))};
+  const std::vector<std::string> cmd = {
+      "SET", lease_key(brand), "1", "NX", "PX", std::to_string(std::max<std::int64_t>(1, ttl_ms))};
   auto r = co_await conn_.command(cmd);
   if (!r) co_return r.error();
   co_return r.value().type == Reply::kind::status;  // OK; nil when another holds it

@@ -258,11 +258,17 @@ const std::string_view expire =
     "return 0\n";
 
 const std::map<std::string_view, std::string_view>& by_name() {
-  static const std::map<std::string_view, std::string_view> all = {
-      {"create", create}, {"check", check},           {"resend", resend},
-      {"cancel", cancel}, {"delivery", delivery},     {"expire", expire},
-      {"report", report}, {"rate_limit", rate_limit}, {"pumping", pumping},
-      {"record_event", record_event}, {"read_buckets", read_buckets}};
+  static const std::map<std::string_view, std::string_view> all = {{"create", create},
+                                                                   {"check", check},
+                                                                   {"resend", resend},
+                                                                   {"cancel", cancel},
+                                                                   {"delivery", delivery},
+                                                                   {"expire", expire},
+                                                                   {"report", report},
+                                                                   {"rate_limit", rate_limit},
+                                                                   {"pumping", pumping},
+                                                                   {"record_event", record_event},
+                                                                   {"read_buckets", read_buckets}};
   return all;
 }
 

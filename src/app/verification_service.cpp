@@ -58,8 +58,9 @@ std::optional<std::string> binding_of(const std::string& order_json) {
 
 }  // namespace
 
-task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand, const VerificationRecord& r,
-                                                std::size_t first) {
+task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand,
+                                                                     const VerificationRecord& r,
+                                                                     std::size_t first) {
   const auto id = VerificationId::parse(r.id);
   std::string locale;
   const Purpose purpose = id ? id->purpose() : Purpose::checkout;

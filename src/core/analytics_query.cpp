@@ -90,8 +90,8 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     offset_min = 0;
   } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||
-        oh > 23 || om > 59)
+    if (!digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) || oh > 23 ||
+        om > 59)
       return std::nullopt;
     offset_min = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
   } else {
@@ -120,14 +120,13 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
     seen.push_back(name);
     if (name == "granularity") {
       granularity = granularity_from(value);
-      if (!granularity)
-        return bad(name, "Parameter 'granularity' must be minute, hour or day.");
+      if (!granularity) return bad(name, "Parameter 'granularity' must be minute, hour or day.");
       continue;
     }
     const auto t = parse_rfc3339(value);
     if (!t)
-      return bad(name, "Parameter '" + name +
-                           "' must be an RFC 3339 time such as 2026-12-03T10:00:00Z.");
+      return bad(name,
+                 "Parameter '" + name + "' must be an RFC 3339 time such as 2026-12-03T10:00:00Z.");
     (name == "from" ? from : to) = t;
   }
   StatsQuery q;
@@ -138,8 +137,7 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
   if (start >= end) return bad("from", "Parameter 'from' must be before 'to'.");
   if (start < now_ms - g.retention_ms)
     return bad("from", "Parameter 'from' lies beyond what is kept for granularity " +
-                           std::string(g.name) + " (" +
-                           std::to_string(g.retention_ms / 3'600'000) +
+                           std::string(g.name) + " (" + std::to_string(g.retention_ms / 3'600'000) +
                            " hours); choose a coarser granularity or a later start.");
   q.from_ms = bucket_floor(start, q.granularity);
   // Buckets after the current one hold nothing yet: the range ends with the current bucket.

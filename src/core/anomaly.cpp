@@ -5,7 +5,8 @@
 namespace otpgate {
 
 double rate_per_1000(const Sample& s) {
-  return static_cast<double>(s.count) * 1000.0 / static_cast<double>(std::max<std::int64_t>(1, s.started));
+  return static_cast<double>(s.count) * 1000.0 /
+         static_cast<double>(std::max<std::int64_t>(1, s.started));
 }
 
 Judgement judge_rate(const Sample& brand, const Sample& baseline, const Sample& market,
@@ -26,7 +27,8 @@ Judgement judge_prefix(std::int64_t starts, std::int64_t approved, double usual_
   j.reference = reference_conversion.value_or(0.5);
   // The usual volume scaled to the window.
   const double usual = usual_starts_per_hour * policy.window_minutes / 60.0;
-  const bool surge = starts >= policy.min_events && static_cast<double>(starts) > policy.factor * usual;
+  const bool surge =
+      starts >= policy.min_events && static_cast<double>(starts) > policy.factor * usual;
   j.anomalous = surge && j.value * policy.factor <= j.reference && j.value < j.reference;
   return j;
 }

@@ -6,10 +6,10 @@ namespace otpgate {
 
 std::string_view to_string(EventType t) {
   static constexpr std::array<std::string_view, 19> names = {
-      "created",        "sent",      "resent",        "send_failed",   "checked_right",
-      "checked_wrong",  "approved",  "failed",        "expired",       "cancelled",
-      "locked",         "delivered", "undelivered",   "rate_limited",  "prefix_blocked",
-      "refused",        "unlocked",  "anomaly_opened", "anomaly_closed"};
+      "created",       "sent",      "resent",         "send_failed",   "checked_right",
+      "checked_wrong", "approved",  "failed",         "expired",       "cancelled",
+      "locked",        "delivered", "undelivered",    "rate_limited",  "prefix_blocked",
+      "refused",       "unlocked",  "anomaly_opened", "anomaly_closed"};
   return names[static_cast<std::size_t>(t)];
 }
 

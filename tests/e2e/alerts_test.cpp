@@ -23,8 +23,8 @@ struct AlertWorld {
           {{"OTPGATE_ALERT_INTERVAL_MS", "300"}, {"E2E_ALERT_SECRET", hook_secret}}) {}
 
   nlohmann::json alerts() const {
-    const auto r = http_get(w.url("/v1/brands/" + w.brand + "/alerts"),
-                            {bearer(w.brands.key("analyst"))});
+    const auto r =
+        http_get(w.url("/v1/brands/" + w.brand + "/alerts"), {bearer(w.brands.key("analyst"))});
     INFO(r.body);
     REQUIRE(r.status == 200);
     return r.json();
@@ -57,8 +57,8 @@ struct AlertWorld {
     return out;
   }
   std::vector<std::string> events_of_type(const std::string& type) const {
-    const std::string out = redis_cli(
-        shared_redis_port(), {"XRANGE", "otp:{brand:" + w.brand + "}:events", "-", "+"});
+    const std::string out =
+        redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + w.brand + "}:events", "-", "+"});
     std::vector<std::string> found;
     std::size_t pos = 0;
     while ((pos = out.find(type, pos)) != std::string::npos) found.push_back(type), ++pos;
@@ -82,8 +82,8 @@ TEST_CASE("a burst of wrong codes opens an alert, evented and signed to the webh
     const std::string id = a.w.create(fresh_phone());
     for (int j = 0; j < 2; ++j) REQUIRE(a.w.check(id, wrong_code(a.w.code_of(id))).status == 422);
   }
-  const auto open = a.wait_alerts([](const nlohmann::json& x) { return has_open(x, "wrong_codes"); },
-                                  std::chrono::seconds(15));
+  const auto open = a.wait_alerts(
+      [](const nlohmann::json& x) { return has_open(x, "wrong_codes"); }, std::chrono::seconds(15));
   for (const auto& x : open["open"]) {
     if (x["id"] != "wrong_codes") continue;
     CHECK(x["state"] == "open");
@@ -119,9 +119,9 @@ TEST_CASE("sends to one prefix that never convert open a pumping alert",
           "[e2e][analytics][alerts]") {
   AlertWorld a;
   for (int i = 0; i < 6; ++i) a.w.create(fresh_phone());  // all +49151..., none approved
-  const auto open = a.wait_alerts(
-      [](const nlohmann::json& x) { return has_open(x, "pumping:+49151"); },
-      std::chrono::seconds(15));
+  const auto open =
+      a.wait_alerts([](const nlohmann::json& x) { return has_open(x, "pumping:+49151"); },
+                    std::chrono::seconds(15));
   for (const auto& x : open["open"]) {
     if (x["id"] != "pumping:+49151") continue;
     CHECK(x["indicator"] == "pumping");

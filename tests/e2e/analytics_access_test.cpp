@@ -75,8 +75,9 @@ TEST_CASE("the market is the sum over the brands, and a brand sees only market r
   for (const char* role : {"shop", "support", "manager"}) {
     INFO(role);
     require_error(w.stats_raw("", role), 403, "PERMISSION_DENIED");
-    require_error(http_get(w.url("/v1/brands/" + w.brand + "/alerts"), {bearer(w.brands.key(role))}),
-                  403, "PERMISSION_DENIED");
+    require_error(
+        http_get(w.url("/v1/brands/" + w.brand + "/alerts"), {bearer(w.brands.key(role))}), 403,
+        "PERMISSION_DENIED");
   }
   require_error(http_get(w.url("/v1/brands/" + w.brand + "/stats")), 401, "UNAUTHENTICATED");
   require_error(w.stats_raw("", "admin", "no-such-brand"), 404, "NOT_FOUND");
@@ -139,8 +140,8 @@ TEST_CASE("bad stats queries answer 400 naming the parameter", "[e2e][analytics]
   std::time_t t = static_cast<std::time_t>(from);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  require_error(w.stats_raw(std::string("granularity=minute&from=") + buf), 400,
-                "INVALID_ARGUMENT", "granularity");
+  require_error(w.stats_raw(std::string("granularity=minute&from=") + buf), 400, "INVALID_ARGUMENT",
+                "granularity");
   // The same range by hour is fine, as is an offset time.
   CHECK(w.stats_raw(std::string("granularity=hour&from=") + buf).status == 200);
   CHECK(w.stats_raw("from=2026-12-01T10:00:00.5%2B01:00&granularity=day").status == 200);

@@ -113,7 +113,8 @@ TEST_CASE("300 verifications from 8 threads: the counters are exact", "[e2e][ana
   REQUIRE(failures == 0);
   REQUIRE(approved == 150);
   const auto after = w.wait_stats([&](const nlohmann::json& s) {
-    return delta(before, s, "/funnel/started") >= 300 && delta(before, s, "/funnel/approved") >= 150;
+    return delta(before, s, "/funnel/started") >= 300 &&
+           delta(before, s, "/funnel/approved") >= 150;
   });
   CHECK(delta(before, after, "/funnel/started") == 300);
   CHECK(delta(before, after, "/funnel/sent") == 300);

@@ -66,8 +66,8 @@ struct MixWorld {
   std::vector<std::string> others;  // more brands of the deployment (keys "shop:<brand>")
 
   explicit MixWorld(const std::string& code = R"({"max_attempts":3})",
-                    const std::string& extra = "",
-                    std::map<std::string, std::string> env = {}, int other_brands = 0) {
+                    const std::string& extra = "", std::map<std::string, std::string> env = {},
+                    int other_brands = 0) {
     for (int i = 0; i < other_brands; ++i) {
       others.push_back(unique_brand("mix-other"));
       brands.add(others.back(), R"({"display_name":"Other","sender_id":"Other","locales":["en"],
@@ -133,8 +133,7 @@ struct MixWorld {
   HttpResponse stats_raw(const std::string& query = "", const std::string& key_id = "analyst",
                          const std::string& of = "") const {
     const std::string path = "/v1/brands/" + (of.empty() ? brand : of) + "/stats";
-    return http_get(url(path + (query.empty() ? "" : "?" + query)),
-                    {bearer(brands.key(key_id))});
+    return http_get(url(path + (query.empty() ? "" : "?" + query)), {bearer(brands.key(key_id))});
   }
   nlohmann::json stats(const std::string& query = "") const {
     const auto r = stats_raw(query);

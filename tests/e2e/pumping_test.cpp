@@ -40,7 +40,8 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 std::string events_with(const std::string& brand, const std::string& wanted, std::size_t n) {
   std::string events;
   for (int i = 0; i < 50; ++i) {
-    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + brand + "}:events", "-", "+"});
+    events =
+        redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + brand + "}:events", "-", "+"});
     if (count_of(events, wanted) >= n) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -117,7 +117,8 @@ TEST_CASE("the brand limit caps the brand's sends and records an event", "[e2e][
   CHECK(p.outbox_lines().size() == 3);
   std::string events;
   for (int i = 0; i < 50 && events.find("rate_limited") == std::string::npos; ++i) {
-    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + brand + "}:events", "-", "+"});
+    events =
+        redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + brand + "}:events", "-", "+"});
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(events.find("rate_limited") != std::string::npos);

@@ -122,7 +122,8 @@ TEST_CASE("support_call: the caller reads back the code, the agent checks it, al
   // The events say what the verification was for.
   std::string events;
   for (int i = 0; i < 50 && events.find("approved") == std::string::npos; ++i) {
-    events = redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + w.brand + "}:events", "-", "+"});
+    events =
+        redis_cli(shared_redis_port(), {"XRANGE", "otp:{brand:" + w.brand + "}:events", "-", "+"});
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(events.find("approved") != std::string::npos);

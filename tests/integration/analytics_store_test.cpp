@@ -39,8 +39,8 @@ struct AnalyticsFixture : test::ConnectedRedis {
   RedisStatsStore stats{conn};
   void record(const Event& e) {
     const RecordEventCall call = record_event_call(e, 1000);
-    auto r = test::run_sync(ioc, conn.eval(scripts::cached(scripts::record_event), call.keys,
-                                           call.args));
+    auto r = test::run_sync(
+        ioc, conn.eval(scripts::cached(scripts::record_event), call.keys, call.args));
     REQUIRE(r.has_value());
     REQUIRE(!r.value().is_error());
   }
@@ -70,7 +70,8 @@ TEST_CASE("an event is appended and counted in its buckets by one script call",
                  .send = 1,
                  .at_ms = now,
                  .started_ms = started});
-  f.record(Event{.type = EventType::checked_wrong, .brand = brand, .at_ms = now, .started_ms = started});
+  f.record(
+      Event{.type = EventType::checked_wrong, .brand = brand, .at_ms = now, .started_ms = started});
 
   // The stream holds both events; the start's buckets the approval, the event's the wrong code.
   CHECK(cli({"XLEN", AnalyticsKeys::events(brand)}) == "2");
@@ -83,8 +84,9 @@ TEST_CASE("an event is appended and counted in its buckets by one script call",
     CHECK(an::count_of(current, "e:wrong_codes") == 1);
   }
   // The minute and hour of the start differ from now's: nothing of the approval there.
-  CHECK(an::count_of(f.read(brand, an::Granularity::hour, an::bucket_floor(now, an::Granularity::hour)),
-                     "c:approved") == 0);
+  CHECK(an::count_of(
+            f.read(brand, an::Granularity::hour, an::bucket_floor(now, an::Granularity::hour)),
+            "c:approved") == 0);
   // Every bucket key expires at its bucket's end plus the retention (PTTL within 5 s of it).
   for (an::Granularity g : an::all_granularities) {
     const std::int64_t start = an::bucket_floor(started, g);
@@ -106,9 +108,13 @@ TEST_CASE("a bucket's last start only moves forward", "[integration][analytics]"
   AnalyticsFixture f;
   const std::string brand = fresh_brand();
   const std::int64_t now = an::bucket_floor(wall_clock_ms(), an::Granularity::minute);
-  const Event late{.type = EventType::created, .brand = brand, .at_ms = now + 50'000,
+  const Event late{.type = EventType::created,
+                   .brand = brand,
+                   .at_ms = now + 50'000,
                    .started_ms = now + 50'000};
-  const Event early{.type = EventType::created, .brand = brand, .at_ms = now + 10'000,
+  const Event early{.type = EventType::created,
+                    .brand = brand,
+                    .at_ms = now + 10'000,
                     .started_ms = now + 10'000};
   f.record(late);
   f.record(early);  // recorded after, started before: c:last stays the later start
@@ -122,10 +128,14 @@ TEST_CASE("only the asked fields are read, missing buckets read as empty",
   AnalyticsFixture f;
   const std::string brand = fresh_brand();
   const std::int64_t now = wall_clock_ms();
-  f.record(Event{.type = EventType::created, .brand = brand, .country = "AT", .at_ms = now,
+  f.record(Event{.type = EventType::created,
+                 .brand = brand,
+                 .country = "AT",
+                 .at_ms = now,
                  .started_ms = now});
-  const std::vector<an::Tile> tiles = {{an::Granularity::hour, an::bucket_floor(now, an::Granularity::hour)},
-                                       {an::Granularity::hour, 0}};
+  const std::vector<an::Tile> tiles = {
+      {an::Granularity::hour, an::bucket_floor(now, an::Granularity::hour)},
+      {an::Granularity::hour, 0}};
   const std::vector<std::string> fields = {"c:started", "c:approved"};
   auto r = test::run_sync(f.ioc, f.stats.read(brand, tiles, fields));
   REQUIRE(r.has_value());

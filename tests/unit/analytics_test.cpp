@@ -101,8 +101,8 @@ TEST_CASE("a verification is delivered once; reports carry the latency by gatewa
 
 TEST_CASE("refusals and limits count by event time with their kind", "[unit][analytics]") {
   Event e{.type = EventType::rate_limited, .brand = "b", .at_ms = t0, .limit = "ip"};
-  CHECK(increments_for(e).by_event_time == std::vector<std::string>{"e:rate_limited",
-                                                                    "e:rate_limited|ip"});
+  CHECK(increments_for(e).by_event_time ==
+        std::vector<std::string>{"e:rate_limited", "e:rate_limited|ip"});
   e = Event{.type = EventType::refused, .brand = "b", .at_ms = t0, .reason = "line_type"};
   CHECK(increments_for(e).by_event_time == std::vector<std::string>{"e:refused_line_type"});
   CHECK(increments_for(Event{.type = EventType::checked_right}).by_event_time.empty());
@@ -119,8 +119,8 @@ TEST_CASE("buckets are UTC minutes, hours and days", "[unit][analytics]") {
 
 TEST_CASE("the funnel derives pending until the bucket's last start plus the TTL, then expired",
           "[unit][analytics]") {
-  const Counts c = {{"c:started", 10}, {"c:approved", 4}, {"c:failed", 1}, {"c:cancelled", 2},
-                    {"c:send_failed", 1}, {"c:sent", 9},  {"c:last", t0}};
+  const Counts c = {{"c:started", 10},    {"c:approved", 4}, {"c:failed", 1}, {"c:cancelled", 2},
+                    {"c:send_failed", 1}, {"c:sent", 9},     {"c:last", t0}};
   const Funnel open = funnel_of(c, t0 + 299'999, 300'000);
   CHECK(open.pending == 2);
   CHECK(open.expired == 0);
@@ -150,8 +150,8 @@ TEST_CASE("quantiles are interpolated inside the histogram bucket", "[unit][anal
 
 TEST_CASE("breakdowns, per-approval counts and indicators are read back from the fields",
           "[unit][analytics]") {
-  const Counts c = {{"c:sent|gw=tw", 5},  {"c:approved|gw=tw", 3}, {"c:send_failed|gw=tw", 1},
-                    {"c:started|cc=AT", 2}, {"c:att=1", 3},         {"c:att=3", 1},
+  const Counts c = {{"c:sent|gw=tw", 5},    {"c:approved|gw=tw", 3},  {"c:send_failed|gw=tw", 1},
+                    {"c:started|cc=AT", 2}, {"c:att=1", 3},           {"c:att=3", 1},
                     {"e:wrong_codes", 7},   {"e:rate_limited|ip", 2}, {"e:dlat|tw|2", 4},
                     {"e:dlat|vg|inf", 1}};
   const Breakdown gw = breakdown(c, "gw");
@@ -192,10 +192,9 @@ TEST_CASE("a stats query defaults to the last 24 h by hour, aligned to buckets",
   CHECK(q.to_ms == t0 + 3'600'000);
   CHECK(q.points() == 25);
   // A range ending in the future stops at the current bucket.
-  const auto future = std::get<StatsQuery>(
-      parse_stats_query({{"from", "2025-12-01T10:00:00Z"}, {"to", "2026-12-03T10:00:00Z"},
-                         {"granularity", "day"}},
-                        now));
+  const auto future = std::get<StatsQuery>(parse_stats_query(
+      {{"from", "2025-12-01T10:00:00Z"}, {"to", "2026-12-03T10:00:00Z"}, {"granularity", "day"}},
+      now));
   CHECK(future.to_ms == bucket_floor(now, Granularity::day) + 86'400'000);
 }
 
@@ -219,7 +218,8 @@ TEST_CASE("bad stats queries name their parameter", "[unit][analytics]") {
 TEST_CASE("the cover uses days and hours where they fit and have settled", "[unit][analytics]") {
   const std::int64_t day = 86'400'000, hour = 3'600'000;
   const std::int64_t midnight = bucket_floor(t0, Granularity::day);
-  StatsQuery q{.granularity = Granularity::hour, .from_ms = midnight - 2 * day - 2 * hour,
+  StatsQuery q{.granularity = Granularity::hour,
+               .from_ms = midnight - 2 * day - 2 * hour,
                .to_ms = t0 + hour};
   const auto tiles = cover(q, t0 + 10 * 60'000, 300'000);
   // 2 hours, 2 days, then today's 11 hours by hour (not yet a whole day).

@@ -33,11 +33,11 @@ struct AppConfig {
   std::string brands_dir = "brands";
   std::string templates_dir = "templates";
   std::string api_keys_file = "config/api-keys.json";
-  gateways::GatewaySettings gateways;       // OTPGATE_SMS_OUTBOX
-  std::string gateways_file;                // OTPGATE_GATEWAYS_FILE ("" = only file and log)
-  std::int64_t retention_ms = 86'400'000;   // OTPGATE_RETENTION_SECONDS
-  std::size_t events_max_len = 1'000'000;   // OTPGATE_EVENTS_MAX_LEN, per brand stream
-  std::int64_t alert_period_ms = 60'000;    // OTPGATE_ALERT_INTERVAL_MS: anomaly evaluation
+  gateways::GatewaySettings gateways;      // OTPGATE_SMS_OUTBOX
+  std::string gateways_file;               // OTPGATE_GATEWAYS_FILE ("" = only file and log)
+  std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
+  std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
+  std::int64_t alert_period_ms = 60'000;   // OTPGATE_ALERT_INTERVAL_MS: anomaly evaluation
   // OTPGATE_ANALYTICS=off: events are appended without their counters (to measure what the
   // counters cost; the stats then show nothing new).
   bool analytics_counters = true;

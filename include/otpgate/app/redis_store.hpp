@@ -71,7 +71,6 @@ class RedisRateLimiter final : public RateLimiter {
   redis::Connection& conn_;
 };
 
-
 // Decoding helpers, exposed for tests.
 std::vector<std::string> record_to_fields(const VerificationRecord& r);
 result<VerificationRecord> record_from_reply(const redis::Reply& flat_pairs);

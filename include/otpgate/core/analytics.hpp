@@ -29,9 +29,9 @@ namespace otpgate::analytics {
 enum class Granularity { minute, hour, day };
 
 struct GranularityInfo {
-  std::string_view name;    // minute, hour, day
-  char key = 'm';           // in the bucket's Redis key
-  std::int64_t bucket_ms;   // the bucket's length
+  std::string_view name;      // minute, hour, day
+  char key = 'm';             // in the bucket's Redis key
+  std::int64_t bucket_ms;     // the bucket's length
   std::int64_t retention_ms;  // how long its buckets are kept (the keys' TTL after the bucket)
 };
 
@@ -49,9 +49,9 @@ inline constexpr std::array<std::string_view, 7> stored_outcomes = {
 
 // Upper bounds (seconds) of the time-to-approve and delivery-latency histograms; a last,
 // unbounded bucket ("inf") follows.
-inline constexpr std::array<int, 12> time_to_approve_bounds = {5,  10,  15,  20,  30,  45,
+inline constexpr std::array<int, 12> time_to_approve_bounds = {5,  10, 15,  20,  30,  45,
                                                                60, 90, 120, 180, 300, 600};
-inline constexpr std::array<int, 11> delivery_latency_bounds = {1,  2,  5,   10,  20, 30,
+inline constexpr std::array<int, 11> delivery_latency_bounds = {1,  2,   5,   10,  20,  30,
                                                                 60, 120, 300, 600, 1800};
 // The histogram bucket label of a duration: the first bound >= seconds, or "inf".
 template <std::size_t N>
@@ -63,9 +63,9 @@ std::string bound_label(const std::array<int, N>& bounds, double seconds) {
 
 // The indicators counted by event time (e:<name>), in the order the API lists them.
 inline constexpr std::array<std::string_view, 12> indicators = {
-    "wrong_codes",   "rate_limited", "prefix_blocked", "locked",        "unlocked",
-    "refused_line_type", "refused_country", "send_failures", "undelivered", "resends",
-    "support_calls", "anomalies"};
+    "wrong_codes", "rate_limited",      "prefix_blocked",  "locked",
+    "unlocked",    "refused_line_type", "refused_country", "send_failures",
+    "undelivered", "resends",           "support_calls",   "anomalies"};
 // The kinds of rate_limited (e:rate_limited|<kind>).
 inline constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix", "brand",
                                                                 "prefix_anomaly"};
