@@ -40,10 +40,11 @@ std::string_view one_of(const std::array<std::string_view, N>& known, std::strin
 constexpr std::array<std::string_view, 7> methods = {"GET",    "HEAD",  "POST",   "PUT",
                                                      "DELETE", "PATCH", "OPTIONS"};
 // The commands otpgate sends (lower case, as Redis' own INFO commandstats names them).
-constexpr std::array<std::string_view, 24> redis_commands = {
-    "evalsha", "eval",   "xadd",    "xrange", "xrevrange", "xlen", "hgetall", "hget",
-    "hmget",   "hset",   "hincrby", "lrange", "get",       "set",  "mget",    "del",
-    "exists",  "expire", "pexpire", "incr",   "incrby",    "zadd", "zrange",  "ping"};
+constexpr std::array<std::string_view, 30> redis_commands = {
+    "evalsha", "eval", "xadd",   "xrange", "xrevrange", "xlen",   "hgetall", "hget",
+    "hmget",   "hset", "hvals",  "hdel",   "hincrby",   "lpush",  "lrange",  "ltrim",
+    "get",     "set",  "mget",   "del",    "exists",    "expire", "pexpire", "incr",
+    "incrby",  "zadd", "zrange", "ping",   "scan",      "type"};
 constexpr std::array<std::string_view, 5> end_outcomes = {"approved", "failed", "expired",
                                                           "cancelled", "send_failed"};
 constexpr std::array<std::string_view, 2> encodings = {"gsm7", "ucs2"};
