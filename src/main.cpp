@@ -64,8 +64,8 @@ struct ThreadState {
             api::BrandApiContext{brands, templates, audit, subscribers, clock, metered_events}),
         stats_store(redis),
         alert_store(redis),
-        stats(brands, stats_store, clock),
-        stats_api(api::StatsApiContext{stats, alert_store, clock}),
+        stats(brands, stats_store, alert_store, clock),
+        stats_api(api::StatsApiContext{stats, clock}),
         router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, stats_api,
                                audit}) {
     redis.start();

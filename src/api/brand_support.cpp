@@ -106,7 +106,8 @@ task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
   else
     state = co_await ctx_.subscribers.lookup(brand, *phone, now);
   if (!state) co_return store_error(state.error());
-  if (unlock)
+  // Only an unlock that freed a locked phone is one (analytics count unlocks).
+  if (unlock && state.value().was_locked)
     ctx_.events.publish(Event{.type = EventType::unlocked,
                               .brand = brand,
                               .phone_masked = masked,

@@ -1,7 +1,6 @@
 #include "otpgate/api/stats_api.hpp"
 
 #include "otpgate/api/errors.hpp"
-#include "otpgate/app/alert_monitor.hpp"
 #include "otpgate/gateways/http.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,7 +14,6 @@ using json = nlohmann::json;
 namespace an = analytics;
 
 constexpr std::string_view brands_part = "/v1/brands/";
-constexpr std::size_t recent_closed_alerts = 50;
 
 // {brand, resource} of /v1/brands/{brand}/{stats|alerts}, or nullopt.
 std::optional<std::pair<std::string_view, std::string_view>> brand_route(std::string_view path) {
@@ -43,9 +41,33 @@ std::variant<an::StatsQuery, http::Response> parse_query(const http::Request& re
   return std::get<an::StatsQuery>(parsed);
 }
 
+// Accept names text/csv (a media range of the list, parameters aside, not refused with q=0).
 bool wants_csv(const http::Request& req) {
   const auto accept = req.header("accept");
-  return accept && accept->find("text/csv") != std::string_view::npos;
+  if (!accept) return false;
+  std::string_view rest = *accept;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view range = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const auto semi = range.find(';');
+    std::string_view type = range.substr(0, semi);
+    while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (type != "text/csv") continue;
+    const std::string_view params = semi == std::string_view::npos ? "" : range.substr(semi);
+    const bool refused = params.find("q=0") != std::string_view::npos &&
+                         params.find_first_of("123456789", params.find("q=0") + 2) ==
+                             std::string_view::npos;
+    if (!refused) return true;
+  }
+  return false;
+}
+
+http::Response store_error(const boost::system::error_code& e) {
+  if (e == make_error_code(errc::not_found))
+    return error_response(errc::not_found, "No such brand.");
+  return error_response(to_errc(e));
 }
 
 http::Response csv_response(std::string body) {
@@ -96,26 +118,15 @@ task<http::Response> StatsApi::brand_stats(http::Request& req, const std::string
   if (auto* bad = std::get_if<http::Response>(&query)) co_return std::move(*bad);
   const an::StatsQuery& q = std::get<an::StatsQuery>(query);
   auto stats = co_await ctx_.stats.brand(brand, q);
-  if (!stats) {
-    if (stats.error() == make_error_code(errc::not_found))
-      co_return error_response(errc::not_found, "No such brand.");
-    co_return error_response(to_errc(stats.error()));
-  }
+  if (!stats) co_return store_error(stats.error());
   if (wants_csv(req)) co_return csv_response(series_csv(stats.value()));
-  auto open = co_await ctx_.alerts.open_alerts(brand);
-  if (!open) co_return error_response(to_errc(open.error()));
-  co_return json_response(200, brand_stats_json(stats.value(), open.value(), now));
+  co_return json_response(200, brand_stats_json(stats.value(), now));
 }
 
 task<http::Response> StatsApi::brand_alerts(const std::string& brand) {
-  auto open = co_await ctx_.alerts.open_alerts(brand);
-  if (!open) co_return error_response(to_errc(open.error()));
-  auto closed = co_await ctx_.alerts.closed_alerts(brand, recent_closed_alerts);
-  if (!closed) co_return error_response(to_errc(closed.error()));
-  json o = json::array(), c = json::array();
-  for (const auto& a : open.value()) o.push_back(alert_json(a));
-  for (const auto& a : closed.value()) c.push_back(alert_json(a));
-  co_return json_response(200, {{"brand", brand}, {"open", o}, {"recent", c}});
+  auto alerts = co_await ctx_.stats.alerts(brand);
+  if (!alerts) co_return store_error(alerts.error());
+  co_return json_response(200, brand_alerts_json(brand, alerts.value()));
 }
 
 task<http::Response> StatsApi::market(http::Request& req) {
@@ -124,7 +135,7 @@ task<http::Response> StatsApi::market(http::Request& req) {
   if (auto* bad = std::get_if<http::Response>(&query)) co_return std::move(*bad);
   const an::StatsQuery& q = std::get<an::StatsQuery>(query);
   auto stats = co_await ctx_.stats.market(q);
-  if (!stats) co_return error_response(to_errc(stats.error()));
+  if (!stats) co_return store_error(stats.error());
   if (wants_csv(req)) co_return csv_response(market_csv(stats.value()));
   co_return json_response(200, market_stats_json(stats.value(), now));
 }

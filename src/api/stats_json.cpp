@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <optional>
 #include <sstream>
 
 namespace otpgate::api {
@@ -55,31 +57,62 @@ json per_approval_json(const an::Counts& c, std::string_view which) {
   return {{"counts", counts}, {"mean", number_or_null(an::ratio(sum, n))}};
 }
 
+// The market as a brand sees it: rates only, rounded (to 0.1 %, 1 per 1,000, 0.1 s), and only
+// while the other brands together started at least market_min_other_starts verifications in the
+// range; otherwise null. Exact rates over few verifications would let a brand's analyst solve
+// for the other brands' volumes (a rate is a fraction whose denominator they could recover).
+constexpr std::int64_t market_min_other_starts = 100;
+
+std::optional<double> rounded(const std::optional<double>& v, double step) {
+  if (!v) return v;
+  return std::round(*v / step) * step;
+}
+
+struct MarketView {
+  const Figures* market = nullptr;  // nullptr: not shown
+  bool exact = false;               // an all-brands view (/v1/stats): unrounded
+  std::optional<double> rate(const std::optional<double>& v) const {
+    return exact ? v : rounded(v, 0.001);
+  }
+  std::optional<double> per_1000(std::int64_t count) const {
+    const auto v = an::per_1000(count, market->funnel.started);
+    return exact ? v : rounded(v, 1.0);
+  }
+};
+
 // Each indicator: the brand's count and rate per 1,000 starts, and the market's rate.
-json fraud_json(const Figures& own, const Figures* market) {
+json fraud_json(const Figures& own, const std::optional<MarketView>& market) {
   json out = json::object();
   const auto mine = an::indicator_counts(own.totals);
-  const auto theirs = market ? an::indicator_counts(market->totals) : decltype(mine)();
+  const bool shown = market && market->market;
+  const auto theirs = shown ? an::indicator_counts(market->market->totals) : decltype(mine)();
   for (const auto& [name, count] : mine) {
     json entry = {{"count", count},
                   {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
-    if (market)
-      entry["market_per_1000"] =
-          number_or_null(an::per_1000(theirs.at(name), market->funnel.started));
+    if (market) entry["market_per_1000"] = shown ? number_or_null(market->per_1000(theirs.at(name))) : json(nullptr);
     out[name] = entry;
   }
   json kinds = json::object();
-  const auto market_kinds = market ? an::limit_counts(market->totals) : decltype(mine)();
+  const auto market_kinds = shown ? an::limit_counts(market->market->totals) : decltype(mine)();
   for (const auto& [kind, count] : an::limit_counts(own.totals)) {
     json entry = {{"count", count},
                   {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
     if (market)
       entry["market_per_1000"] =
-          number_or_null(an::per_1000(market_kinds.at(kind), market->funnel.started));
+          shown ? number_or_null(market->per_1000(market_kinds.at(kind))) : json(nullptr);
     kinds[kind] = entry;
   }
   out["rate_limited_by_kind"] = kinds;
   return out;
+}
+
+json market_rates_json(const an::Funnel& f, const MarketView& view) {
+  const an::Rates r = an::rates_of(f);
+  return {{"conversion", number_or_null(view.rate(r.conversion))},
+          {"delivery", number_or_null(view.rate(r.delivery))},
+          {"abandonment", number_or_null(view.rate(r.abandonment))},
+          {"failure", number_or_null(view.rate(r.failure))},
+          {"send_failure", number_or_null(view.rate(r.send_failure))}};
 }
 
 std::int64_t outcome(const std::map<std::string, std::int64_t>& m, std::string_view name) {
@@ -122,7 +155,7 @@ json range_json(const an::StatsQuery& q, std::int64_t now) {
 
 }  // namespace
 
-json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open, std::int64_t now) {
+json brand_stats_json(const BrandStats& s, std::int64_t now) {
   json series = json::array();
   for (const auto& p : s.series) {
     json point = funnel_json(p.funnel);
@@ -131,9 +164,20 @@ json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open, std::
     series.push_back(std::move(point));
   }
   json alerts = json::array();
-  for (const auto& a : open) alerts.push_back(alert_json(a));
+  for (const auto& a : s.alerts) alerts.push_back(alert_json(a));
   const an::Counts& t = s.own.totals;
-  const an::Histogram market_tta = an::time_to_approve(s.market.totals);
+  const bool comparable = s.rest.funnel.started >= market_min_other_starts;
+  const MarketView view{.market = comparable ? &s.market : nullptr};
+  json market = {{"brands", s.market_brands}, {"comparable", comparable}};
+  if (comparable) {
+    const an::Histogram tta = an::time_to_approve(s.market.totals);
+    market["rates"] = market_rates_json(s.market.funnel, view);
+    market["time_to_approve"] = {{"p50_seconds", number_or_null(rounded(tta.p50, 0.1))},
+                                 {"p90_seconds", number_or_null(rounded(tta.p90, 0.1))}};
+  } else {
+    market["rates"] = market_rates_json(an::Funnel{}, view);
+    market["time_to_approve"] = {{"p50_seconds", nullptr}, {"p90_seconds", nullptr}};
+  }
   json out = range_json(s.query, now);
   out["brand"] = s.brand;
   out["funnel"] = funnel_json(s.own.funnel);
@@ -142,20 +186,22 @@ json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open, std::
   out["sends_per_approval"] = per_approval_json(t, "spa");
   out["time_to_approve"] = histogram_json(an::time_to_approve(t));
   out["delivery_latency"] = latency_json(t);
-  out["fraud"] = fraud_json(s.own, &s.market);
+  out["fraud"] = fraud_json(s.own, view);
   out["by_gateway"] = breakdown_json(t, "gw", "gateway");
   out["by_country"] = breakdown_json(t, "cc", "country");
   out["by_locale"] = breakdown_json(t, "lc", "locale");
   out["by_purpose"] = breakdown_json(t, "pp", "purpose");
-  // Rates only: a brand never sees other brands' volumes.
-  out["market"] = {{"brands", s.market_brands},
-                   {"rates", rates_json(s.market.funnel)},
-                   {"time_to_approve",
-                    {{"p50_seconds", number_or_null(market_tta.p50)},
-                     {"p90_seconds", number_or_null(market_tta.p90)}}}};
+  out["market"] = market;
   out["series"] = series;
   out["alerts"] = alerts;
   return out;
+}
+
+json brand_alerts_json(const std::string& brand, const BrandAlerts& a) {
+  json open = json::array(), recent = json::array();
+  for (const auto& x : a.open) open.push_back(alert_json(x));
+  for (const auto& x : a.recent) recent.push_back(alert_json(x));
+  return {{"brand", brand}, {"open", open}, {"recent", recent}};
 }
 
 json market_stats_json(const MarketStats& s, std::int64_t now) {
@@ -164,13 +210,13 @@ json market_stats_json(const MarketStats& s, std::int64_t now) {
     rows.push_back({{"brand", brand},
                     {"funnel", funnel_json(f.funnel)},
                     {"rates", rates_json(f.funnel)},
-                    {"fraud", fraud_json(f, &s.market)}});
+                    {"fraud", fraud_json(f, MarketView{.market = &s.market, .exact = true})}});
   json out = range_json(s.query, now);
   out["brands"] = rows;
   out["market"] = {{"brands", s.brands.size()},
                    {"funnel", funnel_json(s.market.funnel)},
                    {"rates", rates_json(s.market.funnel)},
-                   {"fraud", fraud_json(s.market, nullptr)}};
+                   {"fraud", fraud_json(s.market, std::nullopt)}};
   return out;
 }
 

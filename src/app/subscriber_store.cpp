@@ -15,12 +15,13 @@ namespace {
 using redis::Reply;
 
 // KEYS: lock, fails, locklvl, recent. ARGV: unlock (1/0).
-// -> {lock pttl (-2 when absent), fails, lock level, {ids, newest first}}
+// -> {lock pttl (-2 when absent), fails, lock level, {ids, newest first}, lock pttl before}
 // The unlock removes the lock and the failure count in the same call that reads what is left.
 const std::string_view state_script =
+    "local before = redis.call('PTTL', KEYS[1])\n"
     "if ARGV[1] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end\n"
     "return {redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0',\n"
-    "        redis.call('GET', KEYS[3]) or '0', redis.call('LRANGE', KEYS[4], 0, -1)}\n";
+    "        redis.call('GET', KEYS[3]) or '0', redis.call('LRANGE', KEYS[4], 0, -1), before}\n";
 
 // KEYS: the records the index names. ARGV: brand.
 // -> one entry per key: {st, cr, dst, sn, ex}, or nil for a record that expired or is not the
@@ -91,9 +92,10 @@ task<result<SubscriberState>> SubscriberStore::run(const std::string& brand,
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const auto& e = reply.value().elements;
-  if (e.size() != 4 || e[3].type != Reply::kind::array) co_return errc::store_protocol;
+  if (e.size() != 5 || e[3].type != Reply::kind::array) co_return errc::store_protocol;
   SubscriberState state;
   state.locked_for_ms = std::max<std::int64_t>(number_of(e[0]), 0);
+  state.was_locked = number_of(e[4]) > 0;
   state.failed_checks = number_of(e[1]);
   state.lock_level = number_of(e[2]);
   std::vector<std::string> ids;

@@ -60,6 +60,7 @@ void VerificationService::emit_refused(const CreateCommand& cmd, std::string rea
 void VerificationService::emit_send(EventType type, const VerificationRecord& r,
                                     const SendReport& report) {
   Event e = event_of(type, r);
+  if (type == EventType::send_failed && r.status == Status::send_failed) e.reason = "ended";
   if (type != EventType::send_failed) {
     e.segments = report.segments;
     e.encoding = std::string(report.encoding);

@@ -46,7 +46,8 @@ void add_approval(Increments& inc, const Event& e) {
 }
 
 void add_report(Increments& inc, const Event& e) {
-  if (e.latency_ms >= 0 && !e.gateway.empty()) {
+  // Delivery latency: from the send to the report that it was delivered.
+  if (e.type == EventType::delivered && e.latency_ms >= 0 && !e.gateway.empty()) {
     const double seconds = static_cast<double>(e.latency_ms) / 1000.0;
     inc.by_event_time.push_back("e:dlat|" + e.gateway + "|" +
                                 bound_label(delivery_latency_bounds, seconds));
@@ -95,8 +96,9 @@ Increments increments_for(const Event& e) {
     case EventType::send_failed:
       ev.push_back("e:send_failures");
       if (!e.gateway.empty()) ev.push_back("e:send_failures|" + e.gateway);
-      // A first send that failed ends the verification (send_failed); a resend's does not.
-      if (e.send == 1) add_outcome(inc.by_start_time, e, "send_failed", false);
+      // A first send that failed ends a pending verification (send_failed); a resend's does
+      // not, nor does one whose verification was cancelled while the send ran.
+      if (e.reason == "ended") add_outcome(inc.by_start_time, e, "send_failed", false);
       break;
     case EventType::checked_wrong:
       ev.push_back("e:wrong_codes");

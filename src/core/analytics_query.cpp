@@ -125,8 +125,9 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
     }
     const auto t = parse_rfc3339(value);
     if (!t)
-      return bad(name,
-                 "Parameter '" + name + "' must be an RFC 3339 time such as 2026-12-03T10:00:00Z.");
+      return bad(name, "Parameter '" + name +
+                           "' must be an RFC 3339 time such as 2026-12-03T10:00:00Z (in a query "
+                           "string, write the + of an offset as %2B).");
     (name == "from" ? from : to) = t;
   }
   StatsQuery q;
@@ -134,7 +135,9 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
   const GranularityInfo& g = info(q.granularity);
   const std::int64_t end = to.value_or(now_ms);
   const std::int64_t start = from.value_or(end - default_range_ms);
-  if (start >= end) return bad("from", "Parameter 'from' must be before 'to'.");
+  if (start >= end)
+    return from ? bad("from", "Parameter 'from' must be before 'to'.")
+                : bad("to", "Parameter 'to' lies more than a day in the future.");
   if (start < now_ms - g.retention_ms)
     return bad("from", "Parameter 'from' lies beyond what is kept for granularity " +
                            std::string(g.name) + " (" + std::to_string(g.retention_ms / 3'600'000) +
@@ -142,7 +145,9 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
   q.from_ms = bucket_floor(start, q.granularity);
   // Buckets after the current one hold nothing yet: the range ends with the current bucket.
   q.to_ms = std::min(align_up(end, q.granularity), align_up(now_ms + 1, q.granularity));
-  if (q.to_ms <= q.from_ms) return bad("from", "Parameter 'from' lies in the future.");
+  if (q.to_ms <= q.from_ms)
+    return from ? bad("from", "Parameter 'from' lies in the future.")
+                : bad("to", "Parameter 'to' lies more than a day in the future.");
   if (q.points() > max_points)
     return bad("granularity", "The range holds " + std::to_string(q.points()) + " " +
                                   std::string(g.name) + " buckets, at most " +
@@ -151,15 +156,17 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
   return q;
 }
 
-std::vector<Tile> cover(const StatsQuery& q, std::int64_t now_ms, std::int64_t settle_ms) {
+std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms, std::int64_t now_ms,
+                        std::int64_t settle_ms) {
   std::vector<Tile> out;
-  std::int64_t t = q.from_ms;
-  while (t < q.to_ms) {
-    Tile tile{q.granularity, t};
+  std::int64_t t = from_ms;
+  while (t < to_ms) {
+    // Minutes always fit (ranges are whole minutes); a coarser bucket only where it is whole
+    // inside the range and has settled.
+    Tile tile{Granularity::minute, t};
     for (Granularity g : {Granularity::day, Granularity::hour}) {
       const std::int64_t len = info(g).bucket_ms;
-      if (len <= info(q.granularity).bucket_ms) continue;
-      if (bucket_floor(t, g) == t && t + len <= q.to_ms && t + len + settle_ms <= now_ms) {
+      if (bucket_floor(t, g) == t && t + len <= to_ms && t + len + settle_ms <= now_ms) {
         tile.granularity = g;
         break;
       }

@@ -74,7 +74,7 @@ bool has_open(const nlohmann::json& a, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("a burst of wrong codes opens an alert, evented and signed to the webhook; it closes",
+TEST_CASE("a burst of wrong codes opens an alert, evented and signed to the webhook, and it closes",
           "[e2e][analytics][alerts]") {
   AlertWorld a;
   // 3 verifications, 2 wrong codes each (below the lock at 3): 6 wrong codes for 3 starts.

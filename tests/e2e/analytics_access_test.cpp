@@ -3,6 +3,8 @@
 // bad queries get 400 naming the parameter, and the series comes as CSV.
 #include "analytics_world.hpp"
 
+#include <cmath>
+
 using namespace otpgate::test;
 using namespace otpgate::test::analytics_e2e;
 
@@ -53,17 +55,28 @@ TEST_CASE("the market is the sum over the brands, and a brand sees only market r
   CHECK(approved == at(all, "/market/funnel/approved"));
   CHECK(sent == at(all, "/market/funnel/sent"));
   CHECK(at(all, "/market/funnel/started") == 9);
+  // The all-brands view is exact.
   CHECK(all["market"]["rates"]["conversion"].get<double>() == Approx(4.0 / 9.0));
 
-  // The brand's own view: its volumes, the market's rates, nobody else's volumes.
+  // The brand's own view: its volumes and nobody else's. With 5 starts elsewhere the market is
+  // not shown (its exact rates would give the other brands' volumes away).
   const auto own = w.stats();
   CHECK(at(own, "/funnel/started") == 4);
-  CHECK(own["market"]["rates"]["conversion"].get<double>() == Approx(4.0 / 9.0));
   CHECK(own["market"]["brands"] == 3);
+  CHECK(own["market"]["comparable"] == false);
+  CHECK(own["market"]["rates"]["conversion"].is_null());
+  CHECK(own["fraud"]["wrong_codes"]["market_per_1000"].is_null());
   CHECK(!own["market"].contains("funnel"));
   for (const auto& other : w.others) CHECK(own.dump().find(other) == std::string::npos);
-  // Fraud rates carry the market's rate next to the brand's.
-  CHECK(own["fraud"]["wrong_codes"].contains("market_per_1000"));
+  // With 100 more starts elsewhere (50 approved) it is, rounded to 0.1 %.
+  traffic(w, "shop:" + w.others[1], 100, 50);
+  const auto compared = w.wait_stats([](const nlohmann::json& s) {
+    return s["market"]["comparable"] == true &&
+           std::abs(s["market"]["rates"]["conversion"].get<double>() - 54.0 / 109.0) < 0.001;
+  });
+  CHECK(compared["market"]["rates"]["conversion"].get<double>() == Approx(0.495));
+  CHECK(compared["fraud"]["wrong_codes"]["market_per_1000"].is_number());
+  CHECK(at(compared, "/funnel/started") == 4);
 
   // A brand-bound analyst: 403 on another brand and on the all-brands view.
   require_error(w.stats_raw("", "analyst", w.others[0]), 403, "PERMISSION_DENIED");
@@ -102,6 +115,9 @@ TEST_CASE("the market is the sum over the brands, and a brand sees only market r
   const auto table = market(w, "admin", "text/csv");
   REQUIRE(table.status == 200);
   CHECK(table.body.find(w.brand + ",4,4,") != std::string::npos);
+  // An unknown brand's alerts are 404 too.
+  require_error(http_get(w.url("/v1/brands/no-such-brand/alerts"), {bearer(w.brands.key("admin"))}),
+                404, "NOT_FOUND");
 }
 
 TEST_CASE("bad stats queries answer 400 naming the parameter", "[e2e][analytics]") {

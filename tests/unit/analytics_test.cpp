@@ -75,18 +75,20 @@ TEST_CASE("a support call counts only under its purpose, never in the checkout f
   CHECK(increments_for(e).by_start_time == std::vector<std::string>{"c:approved|pp=support_call"});
 }
 
-TEST_CASE("only a first send's failure ends the verification; resend failures are indicators",
+TEST_CASE("only a send failure that ended the verification is its outcome",
           "[unit][analytics]") {
   Event e = verification_event(EventType::send_failed);
   e.send = 1;
+  e.reason = "ended";
   CHECK(has(increments_for(e).by_start_time, "c:send_failed"));
   CHECK(has(increments_for(e).by_event_time, "e:send_failures"));
-  e.send = 2;
+  // A resend's failure, or a first send whose verification was cancelled meanwhile.
+  e.reason.clear();
   CHECK(increments_for(e).by_start_time.empty());
   CHECK(has(increments_for(e).by_event_time, "e:send_failures|tw"));
 }
 
-TEST_CASE("a verification is delivered once; reports carry the latency by gateway",
+TEST_CASE("a verification is delivered once, reports carry the latency by gateway",
           "[unit][analytics]") {
   Event e = verification_event(EventType::delivered);
   e.latency_ms = 2'500;
@@ -97,6 +99,7 @@ TEST_CASE("a verification is delivered once; reports carry the latency by gatewa
   CHECK(increments_for(e).by_start_time.empty());
   e.type = EventType::undelivered;
   CHECK(has(increments_for(e).by_event_time, "e:undelivered"));
+  CHECK(!has(increments_for(e).by_event_time, "e:dlat|tw|5"));  // latency: deliveries only
 }
 
 TEST_CASE("refusals and limits count by event time with their kind", "[unit][analytics]") {
@@ -166,7 +169,7 @@ TEST_CASE("breakdowns, per-approval counts and indicators are read back from the
   CHECK(*per_1000(7, 350) == Approx(20.0));
 }
 
-TEST_CASE("RFC 3339 times parse with offsets and fractions; anything else is refused",
+TEST_CASE("RFC 3339 times parse with offsets and fractions, anything else is refused",
           "[unit][analytics]") {
   CHECK(parse_rfc3339("2025-12-03T10:00:00Z") == t0);
   CHECK(parse_rfc3339("2025-12-03t10:00:00z") == t0);
@@ -213,34 +216,35 @@ TEST_CASE("bad stats queries name their parameter", "[unit][analytics]") {
   CHECK(error_of({{"to", "x"}}) == "to");
   CHECK(error_of({{"from", "2025-12-03T09:00:00Z"}, {"from", "2025-12-03T08:00:00Z"}}) == "from");
   CHECK(error_of({{"from", "2025-12-04T09:00:00Z"}}) == "from");  // from after to (now)
+  CHECK(error_of({{"to", "2025-12-05T10:00:00Z"}}) == "to");  // to alone, days ahead
 }
 
-TEST_CASE("the cover uses days and hours where they fit and have settled", "[unit][analytics]") {
-  const std::int64_t day = 86'400'000, hour = 3'600'000;
+TEST_CASE("the cover uses days and hours where they fit and have settled, minutes elsewhere",
+          "[unit][analytics]") {
+  const std::int64_t day = 86'400'000, hour = 3'600'000, minute = 60'000;
   const std::int64_t midnight = bucket_floor(t0, Granularity::day);
-  StatsQuery q{.granularity = Granularity::hour,
-               .from_ms = midnight - 2 * day - 2 * hour,
-               .to_ms = t0 + hour};
-  const auto tiles = cover(q, t0 + 10 * 60'000, 300'000);
-  // 2 hours, 2 days, then today's 11 hours by hour (not yet a whole day).
-  REQUIRE(tiles.size() == 2 + 2 + 11);
+  const std::int64_t from = midnight - 2 * day - 2 * hour, to = t0 + hour;
+  const auto tiles = cover(from, to, t0 + 10 * minute, 300'000);
+  // 2 hours, 2 days, today's 10 settled hours, then the current hour by minute (not settled:
+  // its verifications are told apart per minute).
+  REQUIRE(tiles.size() == 2 + 2 + 10 + 60);
   CHECK(tiles[1].granularity == Granularity::hour);
   CHECK(tiles[2].granularity == Granularity::day);
   CHECK(tiles[2].start_ms == midnight - 2 * day);
   CHECK(tiles[3].granularity == Granularity::day);
-  CHECK(tiles.back().start_ms == t0);
+  CHECK(tiles[13].granularity == Granularity::hour);
+  CHECK(tiles[14].granularity == Granularity::minute);
+  CHECK(tiles[14].start_ms == t0);
   // The tiles cover the range exactly once.
-  std::int64_t t = q.from_ms;
+  std::int64_t t = from;
   for (const auto& tile : tiles) {
     CHECK(tile.start_ms == t);
     t += info(tile.granularity).bucket_ms;
   }
-  CHECK(t == q.to_ms);
-  // A minute query: hours that have not settled (within the TTL) stay minutes.
-  StatsQuery m{.granularity = Granularity::minute, .from_ms = t0 - hour, .to_ms = t0 + 60'000};
-  const auto recent = cover(m, t0 + 60'000, 300'000);
-  CHECK(recent.front().granularity == Granularity::minute);
-  const auto later = cover(m, t0 + 10 * 60'000, 300'000);
+  CHECK(t == to);
+  // An hour that ended less than the TTL ago stays minutes; later it is one hour.
+  CHECK(cover(t0 - hour, t0, t0 + minute, 300'000).size() == 60);
+  const auto later = cover(t0 - hour, t0 + minute, t0 + 10 * minute, 300'000);
   CHECK(later.front().granularity == Granularity::hour);
   CHECK(later.size() == 2);
 }

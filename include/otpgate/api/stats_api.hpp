@@ -17,7 +17,6 @@ namespace otpgate::api {
 
 struct StatsApiContext {
   StatsService& stats;
-  AlertStore& alerts;
   const Clock& clock;
 };
 
@@ -38,8 +37,8 @@ class StatsApi {
 };
 
 // Rendering (stats_json.cpp).
-nlohmann::json brand_stats_json(const BrandStats& s, const std::vector<Alert>& open,
-                                std::int64_t now_ms);
+nlohmann::json brand_stats_json(const BrandStats& s, std::int64_t now_ms);
+nlohmann::json brand_alerts_json(const std::string& brand, const BrandAlerts& a);
 nlohmann::json market_stats_json(const MarketStats& s, std::int64_t now_ms);
 std::string series_csv(const BrandStats& s);
 std::string market_csv(const MarketStats& s);

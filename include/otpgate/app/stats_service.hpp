@@ -33,7 +33,14 @@ struct BrandStats {
   Figures own;                      // every counter, breakdowns included
   std::vector<SeriesPoint> series;  // one point per bucket of the query's granularity
   Figures market;                   // totals only, over every brand (this one included)
+  Figures rest;                     // totals only, over every other brand
   std::size_t market_brands = 0;
+  std::vector<Alert> alerts;        // the brand's open alerts
+};
+
+struct BrandAlerts {
+  std::vector<Alert> open;    // newest first
+  std::vector<Alert> recent;  // closed, newest first
 };
 
 struct MarketStats {
@@ -44,20 +51,27 @@ struct MarketStats {
 
 class StatsService {
  public:
-  StatsService(const BrandRegistry& brands, StatsStore& store, const Clock& clock)
-      : brands_(brands), store_(store), clock_(clock) {}
+  StatsService(const BrandRegistry& brands, StatsStore& store, AlertStore& alerts,
+               const Clock& clock)
+      : brands_(brands), store_(store), alerts_(alerts), clock_(clock) {}
 
+  // errc::not_found for a brand that is not configured.
   task<result<BrandStats>> brand(const std::string& brand, const analytics::StatsQuery& q);
   task<result<MarketStats>> market(const analytics::StatsQuery& q);
+  task<result<BrandAlerts>> alerts(const std::string& brand);
 
  private:
   // One brand's figures over q's range from the fewest buckets that cover it (all fields, or
   // only the totals').
   task<result<Figures>> figures(const std::string& brand, std::int64_t ttl_ms,
                                 const analytics::StatsQuery& q, bool all_fields);
+  // One funnel per bucket of q's granularity.
+  task<result<std::vector<SeriesPoint>>> series(const std::string& brand, std::int64_t ttl_ms,
+                                                const analytics::StatsQuery& q);
 
   const BrandRegistry& brands_;
   StatsStore& store_;
+  AlertStore& alerts_;
   const Clock& clock_;
 };
 

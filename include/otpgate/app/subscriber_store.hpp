@@ -30,6 +30,7 @@ struct RecentVerification {
 
 struct SubscriberState {
   std::int64_t locked_for_ms = 0;  // the lock's remaining time; 0: not locked
+  bool was_locked = false;         // locked when the call began (an unlock that freed it)
   std::int64_t failed_checks = 0;  // wrong codes in the current window (reset by a lock)
   std::int64_t lock_level = 0;     // locks in a row (the next lock lasts 2^level times longer)
   // SMS sends (creates and resends, not automatic resends) of the indexed verifications created

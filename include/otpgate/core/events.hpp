@@ -54,7 +54,9 @@ struct Event {
   std::int64_t started_ms = 0;
   int segments = 0;      // sent / resent: SMS segments of the text (what the send costs)
   std::string encoding;  // sent / resent: gsm7 or ucs2
-  std::string reason;    // refused: country or line_type; anomaly_*: the indicator
+  // refused: country or line_type; anomaly_*: the indicator; send_failed: "ended" when the
+  // failed send ended the verification (its first send, while it was pending)
+  std::string reason;
   // delivered: the first delivery report for this verification (a resend's report is not)
   bool first_delivery = false;
   // delivered / undelivered: ms from the send the report is about to the report
