@@ -1,6 +1,7 @@
 // otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
 // thread, and runs the HTTP server until SIGINT/SIGTERM; SIGHUP reloads the brand files.
 #include "otpgate/api/brand_api.hpp"
+#include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/alert_monitor.hpp"
 #include "otpgate/app/audit_log.hpp"
@@ -17,6 +18,8 @@
 #include "otpgate/crypto/phone_parser.hpp"
 #include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/http/server.hpp"
+#include "otpgate/metrics/metered.hpp"
+#include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
 
@@ -47,15 +50,18 @@ struct ThreadState {
         store(redis),
         limits(redis),
         events(ioc, redis, cfg.events_max_len, cfg.analytics_counters),
+        metered_events(events, metrics::process()),
         http(ioc),
-        gateways(gateways::create(gateway_names, catalog, http, cfg.gateways)),
+        gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
+                                  metrics::process())),
         dispatcher(gateways, catalog, clock, random),
-        service(ServiceDeps{brands, store, limits, events, dispatcher, clock, random, keyring,
-                            cfg.retention_ms}),
+        service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
+                            keyring, cfg.retention_ms}),
         templates(redis),
         audit(redis),
         subscribers(redis, keyring),
-        brand_api(api::BrandApiContext{brands, templates, audit, subscribers, clock, events}),
+        brand_api(
+            api::BrandApiContext{brands, templates, audit, subscribers, clock, metered_events}),
         stats_store(redis),
         alert_store(redis),
         stats(brands, stats_store, alert_store, clock),
@@ -73,14 +79,15 @@ struct ThreadState {
           .brands = brands,
           .stats = stats_store,
           .alerts = alert_store,
-          .events = events,
+          .events = metered_events,
           .http = http,
           .clock = clock,
           .period = std::chrono::milliseconds(cfg.alert_period_ms),
           .env = [](const std::string& name) {
             const char* v = std::getenv(name.c_str());
             return v ? std::string(v) : std::string();
-          }});
+          },
+          .on_open_count = metrics::set_open_alerts});
       monitor->start();
     }
   }
@@ -94,6 +101,7 @@ struct ThreadState {
   RedisStore store;
   RedisRateLimiter limits;
   RedisEventSink events;
+  metrics::MeteredEventSink metered_events;  // counts, then forwards to `events`
   crypto::OpensslRandom random;
   gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
@@ -111,6 +119,36 @@ struct ThreadState {
   std::optional<TemplateSync> sync;
   std::optional<AlertMonitor> monitor;
 };
+
+// The listener of OTPGATE_METRICS_LISTEN: /metrics only, on a thread of its own, stopped and
+// joined on every exit path.
+class MetricsListener {
+ public:
+  explicit MetricsListener(const http::ServerConfig& config)
+      : server_(config, [](boost::asio::io_context&, unsigned) {
+          return api::metrics_listener_handler(metrics::registry());
+        }) {
+    server_.bind();
+    thread_ = std::thread([this] { server_.run(); });
+  }
+  ~MetricsListener() {
+    server_.stop();
+    thread_.join();
+  }
+  MetricsListener(const MetricsListener&) = delete;
+  MetricsListener& operator=(const MetricsListener&) = delete;
+  unsigned short port() const { return server_.port(); }
+
+ private:
+  http::Server server_;
+  std::thread thread_;
+};
+
+std::vector<std::string> brand_ids(const BrandCatalog& brands) {
+  std::vector<std::string> ids;
+  for (const auto& [id, b] : brands) ids.push_back(id);
+  return ids;
+}
 
 int print_script(const std::string& name) {
   const auto& all = scripts::by_name();
@@ -148,6 +186,7 @@ void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog
           throw ConfigError(cfg.brands_dir + "/" + id + "/brand.json: field /gateways: " + g +
                             " was not in use at start-up; restart otpgate to add it");
     const std::size_t count = next.size();
+    metrics::process().allow_brands(brand_ids(next));
     for (const auto& skipped : registry.replace_files(std::move(next)))
       log::write(log::level::warn, "stored template not used, the file template applies",
                  {{"template", skipped}});
@@ -171,6 +210,12 @@ int run() {
   const SystemClock clock;
   const auto names = gateway_names(files, catalog);
   const std::size_t brand_count = files.size();
+  metrics::process().allow_brands(brand_ids(files));
+  std::vector<std::string> catalog_names;
+  for (const auto& [name, spec] : catalog) catalog_names.push_back(name);
+  metrics::process().allow_gateways(catalog_names);
+  const metrics::Registration circuits =
+      metrics::export_circuit_states(metrics::registry(), catalog, clock);
   BrandRegistry brands(std::move(files));
 
   std::mutex states_mutex;
@@ -178,10 +223,10 @@ int run() {
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state =
         std::make_unique<ThreadState>(ioc, i, cfg, brands, keys, keyring, clock, catalog, names);
-    api::Router* router = &state->router;
+    api::Router& router = state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
-    return http::Handler([router](http::Request& req) { return router->handle(req); });
+    return api::main_handler(router, metrics::registry(), !cfg.metrics_server);
   });
   // The per-thread adapters hold timers and descriptors of the server's io_contexts, so they
   // must go before the server does, on every exit path (declared after it: destroyed first).
@@ -190,6 +235,8 @@ int run() {
     ~DestroyStatesFirst() { states.clear(); }
   } destroy_states_first{states};
   server.bind();
+  std::optional<MetricsListener> metrics_listener;
+  if (cfg.metrics_server) metrics_listener.emplace(*cfg.metrics_server);
 
   boost::asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -233,6 +280,10 @@ int run() {
   if (cfg.server.tls) {
     listening["tls_address"] = cfg.server.tls->address;
     listening["tls_port"] = server.tls_port();
+  }
+  if (metrics_listener) {
+    listening["metrics_address"] = cfg.metrics_server->address;
+    listening["metrics_port"] = metrics_listener->port();
   }
   log::write(log::level::info, "otpgate listening", listening);
   server.run();

@@ -163,6 +163,28 @@ void plain_listener_from_env(http::ServerConfig& server) {
                       "')");
 }
 
+// OTPGATE_METRICS_LISTEN: host:port of a listener that serves only /metrics (the main listener
+// then answers 404 there), or unset. One io thread: a scrape every few seconds needs no more.
+std::optional<http::ServerConfig> metrics_listener_from_env(const http::ServerConfig& main) {
+  const std::string listen = env_or("OTPGATE_METRICS_LISTEN", "");
+  if (listen.empty()) return std::nullopt;
+  http::ServerConfig m = main;
+  m.tls.reset();
+  m.plain = true;
+  m.threads = 1;
+  std::tie(m.address, m.port) = host_port("OTPGATE_METRICS_LISTEN", listen);
+  const auto overlaps = [&](const std::string& address, unsigned short port) {
+    return m.port != 0 && m.port == port &&
+           (m.address == address || is_wildcard_host(m.address) || is_wildcard_host(address));
+  };
+  // SO_REUSEPORT would let the listeners share the port, each getting some of the other's clients.
+  if ((main.plain && overlaps(main.address, main.port)) ||
+      (main.tls && overlaps(main.tls->address, main.tls->port)))
+    throw ConfigError("OTPGATE_METRICS_LISTEN: must not use the port of another listener ('" +
+                      listen + "')");
+  return m;
+}
+
 // Every template the brand can send (one per listed locale and purpose) must pass the lint
 // under the brand's policy: a PSD2 brand's text shows amount and payee, the segment cap holds, ...
 // A failing text the brand wrote stops start-up. A default support_call text that does not fit
@@ -229,6 +251,7 @@ AppConfig config_from_env() {
       milliseconds(env_number("OTPGATE_IDLE_TIMEOUT_MS", 30'000, 50, 3'600'000));
   c.server.shutdown_grace =
       milliseconds(env_number("OTPGATE_SHUTDOWN_GRACE_MS", 10'000, 0, 600'000));
+  c.metrics_server = metrics_listener_from_env(c.server);
   auto [rhost, rport] = host_port("OTPGATE_REDIS", env_or("OTPGATE_REDIS", "127.0.0.1:6379"));
   c.redis.host = rhost;
   c.redis.port = rport;

@@ -79,7 +79,9 @@ task<VerificationService::SendReport> VerificationService::send_code(const Brand
   SendReport report;
   if (const auto analysis = analyze_sms(text)) {
     report.segments = analysis->segments;
-    report.encoding = to_string(analysis->encoding);
+    // Event::encoding's words ("gsm7", "ucs2", as the template API spells them), not the
+    // display names to_string gives ("GSM-7").
+    report.encoding = analysis->encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2";
   }
   const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
                        r.id};

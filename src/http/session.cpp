@@ -2,6 +2,8 @@
 // the two Beast translation units: keep everything Beast out of the others.
 #include "session.hpp"
 
+#include "otpgate/metrics/otpgate_metrics.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <exception>
@@ -122,6 +124,12 @@ void log_access(const access_entry& e, unsigned status, std::string_view correla
                 std::chrono::steady_clock::time_point started, std::string_view remote, bool tls) {
   const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
   write_access_log({e.method, e.route, status, took.count(), correlator, e.phone, remote, tls});
+}
+
+void count_request(const access_entry& e, unsigned status,
+                   std::chrono::steady_clock::time_point started) {
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  metrics::process().observe_http_request(e.method, e.route, status, took.count());
 }
 
 // Plain TCP: nothing to set up, nothing to say before closing.

@@ -44,8 +44,14 @@ std::string correlator_of_partial(const beast_request& partial);
 struct access_entry {
   std::string method, route, phone;
 };
+// The access log line, written once the answer is out (or failed).
 void log_access(const access_entry& e, unsigned status, std::string_view correlator,
                 std::chrono::steady_clock::time_point started, std::string_view remote, bool tls);
+// The request's metrics (otpgate_http_*), counted just before the answer is written: a client
+// that has read its answer and then scrapes /metrics must find it counted. Like the log, they
+// name the route template, never the raw path.
+void count_request(const access_entry& e, unsigned status,
+                   std::chrono::steady_clock::time_point started);
 
 // After an error answer we stop reading requests but keep draining input for a moment: closing
 // with unread bytes makes the kernel send RST, and the client would lose our 413/431/400.
@@ -173,6 +179,7 @@ class session final : public connection_control {
                              res.log_phone_masked};
     auto out = to_beast(std::move(res), version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
+    count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
     log_access(entry, sent_status_, req.correlator, started, remote_, is_tls);
     if (sent && !keep) clean_end_ = true;
@@ -219,6 +226,7 @@ class session final : public connection_control {
     // knows which part of a path is a phone number or an id.
     const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
     auto out = to_beast(std::move(res), 11, false, correlator);
+    count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
     if (sent) co_await linger();
     log_access(entry, sent_status_, correlator, started, remote_, is_tls);

@@ -7,6 +7,7 @@
 // command and everything queued behind it is stuck as well.
 #include "link.hpp"
 
+#include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log.hpp"
 #include "reply_copy.hpp"
 
@@ -15,9 +16,27 @@
 
 #include <cstdint>
 #include <new>
+#include <string_view>
 #include <utility>
 
 namespace otpgate::redis::detail {
+namespace {
+
+// The process-wide metrics (docs/metrics.md): every connection of every io thread counts there.
+void count_unavailable(std::size_t n = 1) {
+  for (std::size_t i = 0; i < n; ++i)
+    metrics::process().count_redis_error(metrics::RedisError::unavailable);
+}
+
+// An error reply that is a failure: NOSCRIPT is not (Connection::eval answers it with EVAL, which
+// happens after every Redis restart or failover and would drown real errors in the metric).
+bool is_failure(const redisReply& r) {
+  static constexpr std::string_view noscript = "NOSCRIPT";
+  return r.type == REDIS_REPLY_ERROR &&
+         std::string_view(r.str, r.len).substr(0, noscript.size()) != noscript;
+}
+
+}  // namespace
 
 link::link(boost::asio::io_context& ioc, Config config)
     : ioc_(ioc),
@@ -54,7 +73,10 @@ void link::stop() {
 
 void link::submit(const std::vector<std::string>& args, completion done) {
   if (args.empty()) return done(errc::invalid_argument);
-  if (state_ != state::ready || ctx_ == nullptr) return done(errc::store_unavailable);
+  if (state_ != state::ready || ctx_ == nullptr) {
+    count_unavailable();
+    return done(errc::store_unavailable);
+  }
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   argv.reserve(args.size());
@@ -67,9 +89,12 @@ void link::submit(const std::vector<std::string>& args, completion done) {
   // The id travels as privdata: no pointer that could dangle once the context is gone.
   void* privdata = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
   if (redisAsyncCommandArgv(ctx_, &link::reply_cb, privdata, static_cast<int>(args.size()),
-                            argv.data(), lens.data()) != REDIS_OK)
+                            argv.data(), lens.data()) != REDIS_OK) {
+    count_unavailable();
     return done(errc::store_unavailable);
-  pending_.push_back({id, clock::now() + config_.command_timeout, std::move(done)});
+  }
+  const auto now = clock::now();
+  pending_.push_back({id, now, now + config_.command_timeout, args[0], std::move(done)});
   arm_command_timer();
 }
 
@@ -77,8 +102,15 @@ void link::on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r) {
   // A context we dropped, or a command already failed (timeout, stop): nobody waits for it.
   if (ac != ctx_ || pending_.empty() || pending_.front().id != id) return;
   auto done = std::move(pending_.front().done);
-  pending_.pop_front();
   // NULL: hiredis is tearing the connection down; on_disconnected follows.
+  if (r == nullptr) {
+    count_unavailable();
+  } else {
+    const std::chrono::duration<double> took = clock::now() - pending_.front().sent;
+    metrics::process().observe_redis_command(pending_.front().command, took.count());
+    if (is_failure(*r)) metrics::process().count_redis_error(metrics::RedisError::reply);
+  }
+  pending_.pop_front();
   result<Reply> out = errc::store_unavailable;
   if (r != nullptr) {
     try {
@@ -110,6 +142,7 @@ void link::on_command_timer() {
   if (pending_.front().deadline > clock::now()) return arm_command_timer();
   auto done = std::move(pending_.front().done);
   pending_.pop_front();
+  metrics::process().count_redis_timeout();
   done(errc::store_timeout);
   log::write(log::level::warn, "redis command timed out, reconnecting",
              {{"host", config_.host}, {"port", config_.port}});
@@ -119,6 +152,7 @@ void link::on_command_timer() {
 void link::fail_all(errc e) {
   // Completions only post, but swap first so no completion can observe a half-cleared queue.
   auto victims = std::exchange(pending_, {});
+  if (e == errc::store_unavailable) count_unavailable(victims.size());
   for (auto& p : victims) p.done(e);
 }
 

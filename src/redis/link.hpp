@@ -46,7 +46,9 @@ class link : public std::enable_shared_from_this<link> {
   using clock = std::chrono::steady_clock;
   struct pending {
     std::uint64_t id;
+    clock::time_point sent;  // for otpgate_redis_command_duration_seconds
     clock::time_point deadline;
+    std::string command;  // the first argument ("EVALSHA"): the metrics' command label
     completion done;
   };
 

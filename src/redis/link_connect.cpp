@@ -9,6 +9,7 @@
 #include "link.hpp"
 
 #include "asio_adapter.hpp"
+#include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -139,7 +140,9 @@ void link::schedule_reconnect() {
   backoff_ = std::max(std::min(backoff_ * 2, config_.reconnect_max), std::chrono::milliseconds(1));
   reconnect_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
     auto self = w.lock();
-    if (!ec && self && self->state_ == state::backoff) self->do_connect();
+    if (ec || !self || self->state_ != state::backoff) return;
+    metrics::process().count_redis_reconnect();
+    self->do_connect();
   });
 }
 

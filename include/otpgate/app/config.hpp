@@ -10,6 +10,7 @@
 #include "otpgate/redis/connection.hpp"
 #include "otpgate/util/log.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +25,9 @@ struct AppConfig {
   // OTPGATE_TLS_LISTEN, OTPGATE_TLS_CERT_FILE, OTPGATE_TLS_KEY_FILE (all or none; the files are
   // loaded and checked by config_from_env).
   http::ServerConfig server;
+  // OTPGATE_METRICS_LISTEN: a listener of its own for /metrics (unset: /metrics is served on the
+  // main listener). Same timeouts and limits as `server`, one thread.
+  std::optional<http::ServerConfig> metrics_server;
   redis::Config redis;         // OTPGATE_REDIS (host:port), OTPGATE_REDIS_PASSWORD
   Secret<std::string> secret;  // OTPGATE_SECRET or OTPGATE_SECRET_FILE
   std::string brands_dir = "brands";
