@@ -16,14 +16,6 @@ namespace {
 
 constexpr std::size_t recent_closed_alerts = 50;
 
-// The longest code TTL of any brand: a bucket that ended longer ago than that holds no
-// verification that can still expire, so coarser buckets may stand in for it.
-std::int64_t settle_ms(const BrandCatalog& brands) {
-  std::int64_t longest = 0;
-  for (const auto& [id, b] : brands) longest = std::max<std::int64_t>(longest, b.code.ttl.count());
-  return longest;
-}
-
 // The fields a series point needs.
 const std::vector<std::string>& funnel_fields() {
   static const std::vector<std::string> fields = [] {
@@ -38,50 +30,50 @@ const std::vector<std::string>& funnel_fields() {
 
 task<result<Figures>> StatsService::figures(const std::string& brand, std::int64_t ttl_ms,
                                             const an::StatsQuery& q, bool all_fields) {
-  const std::int64_t now = clock_.now_ms();
-  const std::int64_t settle = settle_ms(*brands_.current());
-  // Settled buckets can be summed inside Redis (every verification in them has an outcome or
-  // has expired, so their sum derives the same funnel); the others are read one by one.
-  std::vector<an::Tile> settled, fresh;
-  for (const auto& t : an::cover(q.from_ms, q.to_ms, now, settle))
-    (t.start_ms + an::info(t.granularity).bucket_ms + settle <= now ? settled : fresh).push_back(t);
+  // The fewest buckets, summed inside Redis, as if every verification had its outcome or had
+  // expired; then the recent minutes' verifications still within their TTL are pending.
   static const std::vector<std::string> every_field;
   const auto& fields = all_fields ? every_field : an::total_fields();
-  auto summed = co_await store_.sum(brand, settled, fields);
+  const std::vector<an::Tile> tiles = an::cover(q.from_ms, q.to_ms);
+  auto summed = co_await store_.sum(brand, tiles, fields);
   if (!summed) co_return summed.error();
-  auto each = co_await store_.read(brand, fresh, fields);
-  if (!each) co_return each.error();
-  Figures f{.funnel = an::funnel_of(summed.value(), now, ttl_ms), .totals = summed.value()};
-  for (const auto& counts : each.value()) {
-    f.funnel += an::funnel_of(counts, now, ttl_ms);
-    an::add_counts(f.totals, counts);
-  }
+  Figures f{.funnel = an::settled_funnel_of(summed.value()), .totals = std::move(summed.value())};
+  auto recent = co_await recent_minutes(brand, ttl_ms, q);
+  if (!recent) co_return recent.error();
+  for (const auto& [start, counts] : recent.value())
+    an::move_pending(f.funnel, counts, clock_.now_ms(), ttl_ms);
   co_return f;
+}
+
+task<result<std::vector<std::pair<std::int64_t, an::Counts>>>> StatsService::recent_minutes(
+    const std::string& brand, std::int64_t ttl_ms, const an::StatsQuery& q) {
+  const std::vector<an::Tile> minutes =
+      an::recent_minutes(q.from_ms, q.to_ms, clock_.now_ms(), ttl_ms);
+  auto read = co_await store_.read(brand, minutes, funnel_fields());
+  if (!read) co_return read.error();
+  std::vector<std::pair<std::int64_t, an::Counts>> out;
+  for (std::size_t i = 0; i < minutes.size(); ++i)
+    out.emplace_back(minutes[i].start_ms, std::move(read.value()[i]));
+  co_return out;
 }
 
 task<result<std::vector<SeriesPoint>>> StatsService::series(const std::string& brand,
                                                             std::int64_t ttl_ms,
                                                             const an::StatsQuery& q) {
-  // Each point from the buckets that cover it: its own bucket once settled, finer ones before.
-  const std::int64_t now = clock_.now_ms();
-  const std::int64_t settle = settle_ms(*brands_.current());
   const std::int64_t len = an::info(q.granularity).bucket_ms;
-  std::vector<an::Tile> tiles;
-  std::vector<std::size_t> tiles_per_point;
-  for (std::int64_t t = q.from_ms; t < q.to_ms; t += len) {
-    const auto part = an::cover(t, t + len, now, settle);
-    tiles.insert(tiles.end(), part.begin(), part.end());
-    tiles_per_point.push_back(part.size());
-  }
-  auto read = co_await store_.read(brand, tiles, funnel_fields());
+  std::vector<an::Tile> points;
+  for (std::int64_t t = q.from_ms; t < q.to_ms; t += len) points.push_back({q.granularity, t});
+  auto read = co_await store_.read(brand, points, funnel_fields());
   if (!read) co_return read.error();
+  auto recent = co_await recent_minutes(brand, ttl_ms, q);
+  if (!recent) co_return recent.error();
   std::vector<SeriesPoint> out;
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < tiles_per_point.size(); ++i) {
-    SeriesPoint p{.start_ms = q.from_ms + static_cast<std::int64_t>(i) * len};
-    for (std::size_t j = 0; j < tiles_per_point[i]; ++j)
-      p.funnel += an::funnel_of(read.value()[next++], now, ttl_ms);
-    out.push_back(p);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    out.push_back(SeriesPoint{points[i].start_ms, an::settled_funnel_of(read.value()[i])});
+  const std::int64_t now = clock_.now_ms();
+  for (const auto& [start, counts] : recent.value()) {
+    const auto i = static_cast<std::size_t>((start - q.from_ms) / len);
+    if (i < out.size()) an::move_pending(out[i].funnel, counts, now, ttl_ms);
   }
   co_return out;
 }

@@ -156,17 +156,14 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
   return q;
 }
 
-std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms, std::int64_t now_ms,
-                        std::int64_t settle_ms) {
+std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms) {
   std::vector<Tile> out;
   std::int64_t t = from_ms;
   while (t < to_ms) {
-    // Minutes always fit (ranges are whole minutes); a coarser bucket only where it is whole
-    // inside the range and has settled.
+    // Minutes always fit (ranges are whole minutes); a coarser bucket where it is whole inside.
     Tile tile{Granularity::minute, t};
     for (Granularity g : {Granularity::day, Granularity::hour}) {
-      const std::int64_t len = info(g).bucket_ms;
-      if (bucket_floor(t, g) == t && t + len <= to_ms && t + len + settle_ms <= now_ms) {
+      if (bucket_floor(t, g) == t && t + info(g).bucket_ms <= to_ms) {
         tile.granularity = g;
         break;
       }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 namespace otpgate::analytics {
 
@@ -48,6 +49,27 @@ Funnel funnel_of(const Counts& c, std::int64_t now_ms, std::int64_t ttl_ms) {
   else
     f.pending = open;
   return f;
+}
+
+Funnel settled_funnel_of(const Counts& c) {
+  return funnel_of(c, std::numeric_limits<std::int64_t>::max() / 2, 0);
+}
+
+std::vector<Tile> recent_minutes(std::int64_t from_ms, std::int64_t to_ms, std::int64_t now_ms,
+                                 std::int64_t ttl_ms) {
+  std::vector<Tile> out;
+  const std::int64_t minute = info(Granularity::minute).bucket_ms;
+  const std::int64_t lo = std::max(from_ms, bucket_floor(now_ms - ttl_ms - minute, Granularity::minute));
+  const std::int64_t hi = std::min(to_ms, bucket_floor(now_ms, Granularity::minute) + minute);
+  for (std::int64_t t = lo; t < hi; t += minute) out.push_back(Tile{Granularity::minute, t});
+  return out;
+}
+
+void move_pending(Funnel& f, const Counts& minute, std::int64_t now_ms, std::int64_t ttl_ms) {
+  const std::int64_t pending = funnel_of(minute, now_ms, ttl_ms).pending;
+  const std::int64_t moved = std::min(pending, f.expired);
+  f.expired -= moved;
+  f.pending += moved;
 }
 
 std::optional<double> ratio(std::int64_t num, std::int64_t den) {

@@ -139,4 +139,17 @@ TEST_CASE("a short-TTL brand shows pending turning into expired", "[e2e][analyti
   CHECK(delta(before, expired, "/funnel/pending") == 0);
   CHECK(delta(before, expired, "/funnel/abandoned") == 1);
   CHECK(expired["/rates/abandonment"_json_pointer].get<double>() > 0);
+  // A new start in the same hour and day: the first stays expired at every granularity.
+  const nlohmann::json hour_before = w.stats("granularity=hour");
+  const nlohmann::json day_before = w.stats("granularity=day");
+  w.create(fresh_phone());
+  for (const auto& [query, base] : {std::pair{std::string("granularity=hour"), hour_before},
+                                    std::pair{std::string("granularity=day"), day_before}}) {
+    INFO(query);
+    const auto s = w.wait_stats(
+        [&](const nlohmann::json& x) { return delta(base, x, "/funnel/started") == 1; }, query);
+    CHECK(delta(base, s, "/funnel/pending") == 1);
+    CHECK(delta(base, s, "/funnel/expired") == 0);
+    CHECK(at(s, "/funnel/expired") >= 1);
+  }
 }

@@ -219,22 +219,20 @@ TEST_CASE("bad stats queries name their parameter", "[unit][analytics]") {
   CHECK(error_of({{"to", "2025-12-05T10:00:00Z"}}) == "to");  // to alone, days ahead
 }
 
-TEST_CASE("the cover uses days and hours where they fit and have settled, minutes elsewhere",
+TEST_CASE("the cover uses days and hours where they lie whole inside, minutes elsewhere",
           "[unit][analytics]") {
   const std::int64_t day = 86'400'000, hour = 3'600'000, minute = 60'000;
   const std::int64_t midnight = bucket_floor(t0, Granularity::day);
-  const std::int64_t from = midnight - 2 * day - 2 * hour, to = t0 + hour;
-  const auto tiles = cover(from, to, t0 + 10 * minute, 300'000);
-  // 2 hours, 2 days, today's 10 settled hours, then the current hour by minute (not settled:
-  // its verifications are told apart per minute).
-  REQUIRE(tiles.size() == 2 + 2 + 10 + 60);
+  const std::int64_t from = midnight - 2 * day - 2 * hour, to = t0 + hour + 2 * minute;
+  const auto tiles = cover(from, to);
+  // 2 hours, 2 days, today's 11 hours (10:00 included), 2 minutes.
+  REQUIRE(tiles.size() == 2 + 2 + 11 + 2);
   CHECK(tiles[1].granularity == Granularity::hour);
   CHECK(tiles[2].granularity == Granularity::day);
   CHECK(tiles[2].start_ms == midnight - 2 * day);
-  CHECK(tiles[3].granularity == Granularity::day);
-  CHECK(tiles[13].granularity == Granularity::hour);
-  CHECK(tiles[14].granularity == Granularity::minute);
+  CHECK(tiles[14].granularity == Granularity::hour);
   CHECK(tiles[14].start_ms == t0);
+  CHECK(tiles[15].granularity == Granularity::minute);
   // The tiles cover the range exactly once.
   std::int64_t t = from;
   for (const auto& tile : tiles) {
@@ -242,11 +240,25 @@ TEST_CASE("the cover uses days and hours where they fit and have settled, minute
     t += info(tile.granularity).bucket_ms;
   }
   CHECK(t == to);
-  // An hour that ended less than the TTL ago stays minutes; later it is one hour.
-  CHECK(cover(t0 - hour, t0, t0 + minute, 300'000).size() == 60);
-  const auto later = cover(t0 - hour, t0 + minute, t0 + 10 * minute, 300'000);
-  CHECK(later.front().granularity == Granularity::hour);
-  CHECK(later.size() == 2);
+}
+
+TEST_CASE("verifications within their TTL are pending whatever the bucket size",
+          "[unit][analytics]") {
+  const std::int64_t minute = 60'000, ttl = 300'000;
+  const std::int64_t now = t0 + 30 * minute + 10'000;
+  // Only the minutes a TTL and a minute back can still hold pending verifications.
+  const auto recent = recent_minutes(t0, t0 + 3'600'000, now, ttl);
+  REQUIRE(recent.size() == 7);
+  CHECK(recent.front().start_ms == t0 + 24 * minute);
+  CHECK(recent.back().start_ms == t0 + 30 * minute);
+  // The hour holds 10 open verifications: 7 started long ago, 3 in the last minutes, of
+  // which 2 within their TTL.
+  Funnel f = settled_funnel_of(Counts{{"c:started", 12}, {"c:approved", 2}, {"c:last", now}});
+  CHECK(f.expired == 10);
+  move_pending(f, Counts{{"c:started", 1}, {"c:last", t0 + 24 * minute + 5'000}}, now, ttl);
+  move_pending(f, Counts{{"c:started", 2}, {"c:last", t0 + 29 * minute}}, now, ttl);
+  CHECK(f.pending == 2);
+  CHECK(f.expired == 8);
 }
 
 TEST_CASE("an indicator is anomalous above factor x its reference, with enough events",

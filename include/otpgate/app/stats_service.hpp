@@ -65,6 +65,9 @@ class StatsService {
   // only the totals').
   task<result<Figures>> figures(const std::string& brand, std::int64_t ttl_ms,
                                 const analytics::StatsQuery& q, bool all_fields);
+  // The minutes of q's range that may hold verifications still within their TTL.
+  task<result<std::vector<std::pair<std::int64_t, analytics::Counts>>>> recent_minutes(
+      const std::string& brand, std::int64_t ttl_ms, const analytics::StatsQuery& q);
   // One funnel per bucket of q's granularity.
   task<result<std::vector<SeriesPoint>>> series(const std::string& brand, std::int64_t ttl_ms,
                                                 const analytics::StatsQuery& q);

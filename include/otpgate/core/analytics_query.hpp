@@ -42,16 +42,12 @@ struct QueryError {
 std::variant<StatsQuery, QueryError> parse_stats_query(
     const std::vector<std::pair<std::string, std::string>>& params, std::int64_t now_ms);
 
-// Buckets that cover [from, to) (whole minutes) exactly: a day or an hour where the whole bucket
-// lies inside and has settled (ended more than settle_ms ago: no verification in it can still
-// turn from pending to expired), minutes elsewhere. A coarse bucket that has not settled would
-// call every verification of it pending until its newest one expired; its minutes tell each
-// minute's apart.
+// The fewest buckets that cover [from, to) (whole minutes) exactly: days and hours where they lie
+// whole inside, minutes elsewhere.
 struct Tile {
   Granularity granularity;
   std::int64_t start_ms;
 };
-std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms, std::int64_t now_ms,
-                        std::int64_t settle_ms);
+std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms);
 
 }  // namespace otpgate::analytics

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "otpgate/core/analytics.hpp"
+#include "otpgate/core/analytics_query.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,16 @@ struct Funnel {
 // start (c:last) plus the brand's TTL has passed, then expired: no verification of the bucket
 // can still be pending then (derived from the TTL, not from keyspace notifications).
 Funnel funnel_of(const Counts& bucket, std::int64_t now_ms, std::int64_t ttl_ms);
+
+// A bucket's funnel once all its verifications are past their TTL (nothing pending).
+Funnel settled_funnel_of(const Counts& bucket);
+
+// The minutes of [from, to) whose verifications may still be pending at now (started less than
+// a TTL and a minute ago): a range's funnel is its buckets' settled funnels with these minutes'
+// pending verifications moved from expired to pending (move_pending).
+std::vector<Tile> recent_minutes(std::int64_t from_ms, std::int64_t to_ms, std::int64_t now_ms,
+                                 std::int64_t ttl_ms);
+void move_pending(Funnel& f, const Counts& minute, std::int64_t now_ms, std::int64_t ttl_ms);
 
 // Rates as fractions; nullopt where the denominator is 0.
 struct Rates {
