@@ -16,6 +16,14 @@ namespace {
 
 constexpr std::size_t recent_closed_alerts = 50;
 
+// A bucket that ended longer ago than the longest code TTL is final: every verification that
+// started in it has its outcome or has expired (only a late delivery report still adds).
+std::int64_t longest_ttl_ms(const BrandCatalog& brands) {
+  std::int64_t longest = 0;
+  for (const auto& [id, b] : brands) longest = std::max<std::int64_t>(longest, b.code.ttl.count());
+  return longest;
+}
+
 // The fields a series point needs.
 const std::vector<std::string>& funnel_fields() {
   static const std::vector<std::string> fields = [] {
@@ -34,15 +42,41 @@ task<result<Figures>> StatsService::figures(const std::string& brand, std::int64
   // expired; then the recent minutes' verifications still within their TTL are pending.
   static const std::vector<std::string> every_field;
   const auto& fields = all_fields ? every_field : an::total_fields();
-  const std::vector<an::Tile> tiles = an::cover(q.from_ms, q.to_ms);
-  auto summed = co_await store_.sum(brand, tiles, fields);
+  const std::int64_t now = clock_.now_ms();
+  const std::int64_t final_after = longest_ttl_ms(*brands_.current());
+  std::vector<an::Tile> ended, current;
+  for (const auto& t : an::cover(q.from_ms, q.to_ms))
+    (t.start_ms + an::info(t.granularity).bucket_ms + final_after <= now ? ended : current)
+        .push_back(t);
+  auto past = co_await ended_sum(brand, ended, fields, all_fields);
+  if (!past) co_return past.error();
+  auto summed = co_await store_.sum(brand, current, fields);
   if (!summed) co_return summed.error();
+  an::add_counts(summed.value(), past.value());
   Figures f{.funnel = an::settled_funnel_of(summed.value()), .totals = std::move(summed.value())};
   auto recent = co_await recent_minutes(brand, ttl_ms, q);
   if (!recent) co_return recent.error();
   for (const auto& [start, counts] : recent.value())
     an::move_pending(f.funnel, counts, clock_.now_ms(), ttl_ms);
   co_return f;
+}
+
+task<result<an::Counts>> StatsService::ended_sum(const std::string& brand,
+                                                 const std::vector<an::Tile>& tiles,
+                                                 const std::vector<std::string>& fields,
+                                                 bool all_fields) {
+  if (tiles.empty()) co_return an::Counts{};
+  const auto& last = tiles.back();
+  const std::string key = brand + (all_fields ? "|a|" : "|t|") + std::to_string(tiles.front().start_ms) +
+                          "|" + std::to_string(last.start_ms + an::info(last.granularity).bucket_ms);
+  const std::int64_t now = clock_.now_ms();
+  if (const auto hit = ended_cache_.find(key); hit != ended_cache_.end() && hit->second.first > now)
+    co_return hit->second.second;
+  auto summed = co_await store_.sum(brand, tiles, fields);
+  if (!summed) co_return summed.error();
+  if (ended_cache_.size() >= ended_cache_entries) ended_cache_.clear();
+  ended_cache_[key] = {now + ended_cache_ms, summed.value()};
+  co_return summed;
 }
 
 task<result<std::vector<std::pair<std::int64_t, an::Counts>>>> StatsService::recent_minutes(

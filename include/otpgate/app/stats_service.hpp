@@ -8,6 +8,7 @@
 #include "otpgate/core/analytics_query.hpp"
 #include "otpgate/core/analytics_report.hpp"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,13 @@ class StatsService {
   // only the totals').
   task<result<Figures>> figures(const std::string& brand, std::int64_t ttl_ms,
                                 const analytics::StatsQuery& q, bool all_fields);
+  // The sum of buckets that ended longer ago than the longest code TTL (final but for a late
+  // delivery report), kept ended_cache_ms per brand and range in this instance: a dashboard
+  // asks again every few seconds.
+  task<result<analytics::Counts>> ended_sum(const std::string& brand,
+                                            const std::vector<analytics::Tile>& tiles,
+                                            const std::vector<std::string>& fields,
+                                            bool all_fields);
   // The minutes of q's range that may hold verifications still within their TTL.
   task<result<std::vector<std::pair<std::int64_t, analytics::Counts>>>> recent_minutes(
       const std::string& brand, std::int64_t ttl_ms, const analytics::StatsQuery& q);
@@ -72,9 +80,14 @@ class StatsService {
   task<result<std::vector<SeriesPoint>>> series(const std::string& brand, std::int64_t ttl_ms,
                                                 const analytics::StatsQuery& q);
 
+  static constexpr std::int64_t ended_cache_ms = 60'000;
+  static constexpr std::size_t ended_cache_entries = 4096;
+
   const BrandRegistry& brands_;
   StatsStore& store_;
   AlertStore& alerts_;
+  // brand|fields|from|to -> (valid until, sum); one per io thread, so no lock.
+  std::map<std::string, std::pair<std::int64_t, analytics::Counts>> ended_cache_;
   const Clock& clock_;
 };
 
