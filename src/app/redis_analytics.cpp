@@ -80,16 +80,27 @@ std::int64_t to_int(const std::string& s) {
   return v;
 }
 
+std::vector<std::string> bucket_keys(const std::string& brand, const std::vector<an::Tile>& tiles) {
+  std::vector<std::string> keys;
+  keys.reserve(tiles.size());
+  for (const auto& t : tiles)
+    keys.push_back(AnalyticsKeys::bucket(brand, t.granularity, t.start_ms));
+  return keys;
+}
+
+// field, value, field, value, ... as HGETALL and sum_buckets answer.
+void add_pairs(an::Counts& into, const std::vector<Reply>& items) {
+  for (std::size_t j = 0; j + 1 < items.size(); j += 2)
+    into.emplace(items[j].str, to_int(items[j + 1].str));
+}
+
 }  // namespace
 
 task<result<std::vector<an::Counts>>> RedisStatsStore::read(
     const std::string& brand, const std::vector<an::Tile>& buckets,
     const std::vector<std::string>& fields) {
   if (buckets.empty()) co_return std::vector<an::Counts>{};
-  std::vector<std::string> keys;
-  keys.reserve(buckets.size());
-  for (const auto& b : buckets)
-    keys.push_back(AnalyticsKeys::bucket(brand, b.granularity, b.start_ms));
+  const std::vector<std::string> keys = bucket_keys(brand, buckets);
   auto reply = co_await conn_.eval(scripts::cached(scripts::read_buckets), keys, fields);
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
@@ -99,8 +110,7 @@ task<result<std::vector<an::Counts>>> RedisStatsStore::read(
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const auto& items = r.elements[i].elements;
     if (fields.empty()) {
-      for (std::size_t j = 0; j + 1 < items.size(); j += 2)
-        out[i].emplace(items[j].str, to_int(items[j + 1].str));
+      add_pairs(out[i], items);
     } else {
       for (std::size_t j = 0; j < items.size() && j < fields.size(); ++j)
         if (!items[j].is_nil()) out[i].emplace(fields[j], to_int(items[j].str));
@@ -110,20 +120,16 @@ task<result<std::vector<an::Counts>>> RedisStatsStore::read(
 }
 
 task<result<an::Counts>> RedisStatsStore::sum(const std::string& brand,
-                                               const std::vector<an::Tile>& buckets,
-                                               const std::vector<std::string>& fields) {
+                                              const std::vector<an::Tile>& buckets,
+                                              const std::vector<std::string>& fields) {
   if (buckets.empty()) co_return an::Counts{};
-  std::vector<std::string> keys;
-  keys.reserve(buckets.size());
-  for (const auto& b : buckets)
-    keys.push_back(AnalyticsKeys::bucket(brand, b.granularity, b.start_ms));
+  const std::vector<std::string> keys = bucket_keys(brand, buckets);
   auto reply = co_await conn_.eval(scripts::cached(scripts::sum_buckets), keys, fields);
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
   if (r.type != Reply::kind::array || r.elements.size() % 2 != 0) co_return errc::store_protocol;
   an::Counts out;
-  for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
-    out.emplace(r.elements[j].str, to_int(r.elements[j + 1].str));
+  add_pairs(out, r.elements);
   co_return out;
 }
 
