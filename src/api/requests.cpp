@@ -1,6 +1,7 @@
 #include "otpgate/api/requests.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/core/strict_json.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/core/templates.hpp"
 
@@ -124,7 +125,11 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
         http::error_body(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json.");
     return r;
   }
-  json body = json::parse(req.body, nullptr, false);
+  const StrictJson parsed = parse_strict_json(req.body);
+  if (!parsed.duplicate_key.empty())
+    return invalid_argument(parsed.duplicate_key,
+                            "Field '" + parsed.duplicate_key + "' appears twice in the body.");
+  const json& body = parsed.value;
   if (body.is_discarded()) return invalid_argument("body", "The body is not valid JSON.");
   if (!body.is_object()) return invalid_argument("body", "The body must be a JSON object.");
   return body;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 namespace otpgate::api {
 namespace {
 
@@ -26,10 +28,16 @@ std::string_view report_gateway_of(std::string_view path) {
   return name.find('/') == std::string_view::npos ? name : std::string_view();
 }
 
+// "Bearer KEY": the scheme in any case (RFC 9110 11.1), then one or more spaces.
 const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys) {
   const auto auth = req.header("authorization");
-  if (!auth || auth->size() < 8 || auth->substr(0, 7) != "Bearer ") return nullptr;
-  return keys.find(crypto::sha256_hex(auth->substr(7)));
+  constexpr std::string_view scheme = "bearer";
+  if (!auth || auth->size() <= scheme.size() || (*auth)[scheme.size()] != ' ') return nullptr;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>((*auth)[i])) != scheme[i]) return nullptr;
+  const auto start = auth->find_first_not_of(' ', scheme.size());
+  if (start == std::string_view::npos) return nullptr;
+  return keys.find(crypto::sha256_hex(auth->substr(start)));
 }
 
 http::Response route_not_found() {
@@ -172,7 +180,9 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
                     .order_json = c.order.is_null() ? "" : c.order.dump(),
                     .metadata_json = c.metadata.is_null() ? "" : c.metadata.dump(),
                     .idempotency_key = idem ? std::string(*idem) : std::string(),
-                    .body = req.body,
+                    // The parsed request, keys sorted: the same JSON in another order or
+                    // spacing is the same request for Idempotency-Key.
+                    .body = fields.dump(),
                     .purpose = c.purpose};
   const Answer a = co_await ctx_.service.create(cmd);
   if (key.has_role(Role::support)) {

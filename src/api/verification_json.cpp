@@ -24,6 +24,7 @@ nlohmann::json object_or_null(const std::string& text) {
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
   const auto phone = PhoneNumber::parse_e164(r.phone);
   const Status status = effective_status(r, now_ms);
+  const auto next_resend = next_resend_ms(r, now_ms);
   const auto id = VerificationId::parse(r.id);
   nlohmann::json j = {
       {"id", r.id},
@@ -34,7 +35,7 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
       {"locale", r.locale},
       {"created_at", rfc3339(r.created_ms)},
       {"expires_at", rfc3339(r.expires_ms)},
-      {"resend_available_at", rfc3339(resend_available_ms(r))},
+      {"resend_available_at", next_resend ? nlohmann::json(rfc3339(*next_resend)) : nullptr},
       {"attempts_left", status == Status::pending ? attempts_left(r) : 0},
       {"sends_left", status == Status::pending ? sends_left(r) : 0},
       {"delivery",

@@ -269,11 +269,9 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
                                                std::int64_t now_ms) {
   static const std::map<std::string, ResendResult, std::less<>> results = {
-      {"sent", ResendResult::sent},
-      {"too_soon", ResendResult::too_soon},
-      {"limit_reached", ResendResult::limit_reached},
-      {"expired", ResendResult::expired},
-      {"not_pending", ResendResult::not_pending}};
+      {"sent", ResendResult::sent},         {"too_soon", ResendResult::too_soon},
+      {"too_late", ResendResult::too_late}, {"limit_reached", ResendResult::limit_reached},
+      {"expired", ResendResult::expired},   {"not_pending", ResendResult::not_pending}};
   const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(id.tag())};
   const std::vector<std::string> args = {brand, std::to_string(now_ms)};
   auto t = co_await run_script(conn_, scripts::resend, keys, args);

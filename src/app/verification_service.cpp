@@ -70,7 +70,7 @@ task<VerificationService::SendReport> VerificationService::send_code(const Brand
   TemplateValues values = order_values(r.order_json, locale);
   values.code = code.reveal();
   values.brand = brand.display_name;
-  values.ttl_minutes = std::to_string((brand.code.ttl.count() + 59'999) / 60'000);
+  values.ttl_minutes = std::to_string(minutes_valid_after_send(r));
   // A support call's code is read aloud to the agent: no line lets a browser or app fill it in.
   std::string text = purpose == Purpose::support_call
                          ? tpl->render(values)
@@ -316,6 +316,12 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
           .error = errc::resend_too_soon, .record = o.record, .retry_after_ms = o.retry_after_ms};
     case ResendResult::limit_reached:
       co_return failure(errc::send_limit_reached, o.record);
+    case ResendResult::too_late:
+      co_return Answer{.error = errc::send_limit_reached,
+                       .record = o.record,
+                       .message =
+                           "Less than 30 seconds of this code's validity would be left; "
+                           "start a new verification instead."};
     case ResendResult::expired:
       emit(EventType::expired, o.record);
       co_return failure(errc::verification_expired, o.record);

@@ -57,6 +57,17 @@ std::int64_t resend_available_ms(const VerificationRecord& r) {
   return r.last_send_ms + r.resend_cooldown_ms;
 }
 
+std::optional<std::int64_t> next_resend_ms(const VerificationRecord& r, std::int64_t now_ms) {
+  if (effective_status(r, now_ms) != Status::pending || r.sends >= r.max_sends) return std::nullopt;
+  const std::int64_t at = resend_available_ms(r);
+  if (std::max(now_ms, at) > r.expires_ms - min_resend_validity_ms) return std::nullopt;
+  return at;
+}
+
+std::int64_t minutes_valid_after_send(const VerificationRecord& r) {
+  return std::max<std::int64_t>(1, (r.expires_ms - r.last_send_ms + 59'999) / 60'000);
+}
+
 CheckResult apply_check(VerificationRecord& r, bool code_matches, std::int64_t now_ms) {
   bool expired = false;
   if (!still_pending(r, now_ms, expired))
@@ -79,6 +90,8 @@ ResendResult apply_resend(VerificationRecord& r, std::int64_t now_ms,
   if (!still_pending(r, now_ms, expired))
     return expired ? ResendResult::expired : ResendResult::not_pending;
   if (r.sends >= r.max_sends) return ResendResult::limit_reached;
+  if (std::max(now_ms, resend_available_ms(r)) > r.expires_ms - min_resend_validity_ms)
+    return ResendResult::too_late;
   if (now_ms < resend_available_ms(r)) {
     retry_after_ms = resend_available_ms(r) - now_ms;
     return ResendResult::too_soon;

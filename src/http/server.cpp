@@ -116,6 +116,21 @@ tcp::acceptor open_acceptor(asio::io_context& ioc, const asio::ip::address& addr
   return acceptor;
 }
 
+// SO_REUSEPORT would let us join a port another process listens on, and the kernel would split
+// the connections between the two. A probe bound without it fails when anyone listens there.
+void refuse_taken_port(asio::io_context& ioc, const asio::ip::address& addr, unsigned short port) {
+  if (port == 0) return;
+  const tcp::endpoint ep(addr, port);
+  tcp::acceptor probe(ioc);
+  boost::system::error_code ec;
+  probe.open(ep.protocol(), ec);
+  if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) probe.bind(ep, ec);
+  if (ec == asio::error::address_in_use)
+    throw std::system_error(
+        ec, "cannot listen on " + describe(addr, port) + ": another process listens on that port");
+}
+
 asio::ip::address parse_address(const std::string& text) {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(text, ec);
@@ -124,10 +139,12 @@ asio::ip::address parse_address(const std::string& text) {
 }
 
 // Opens one acceptor per worker on addr:port (into the member `slot` names) and returns the
-// bound port. Port 0: the first bind picks the port, the other threads join it via SO_REUSEPORT.
+// bound port. Port 0: the first bind picks the port, the other threads join it via SO_REUSEPORT;
+// a port another process holds is refused.
 unsigned short open_acceptors(std::vector<std::unique_ptr<worker>>& workers,
                               std::optional<tcp::acceptor> worker::*slot,
                               const asio::ip::address& addr, unsigned short port) {
+  if (!workers.empty()) refuse_taken_port(workers.front()->ioc, addr, port);
   for (auto& w : workers) {
     std::optional<tcp::acceptor>& acceptor = (*w).*slot;
     acceptor.emplace(open_acceptor(w->ioc, addr, port));

@@ -105,13 +105,14 @@ bool wants_continue(const beast_request& m) {
 
 Response read_error_response(const beast::error_code& ec, const ServerConfig& config) {
   if (ec == bhttp::error::body_limit)
-    return error_response(413, "PAYLOAD_TOO_LARGE",
-                          "request body exceeds " + std::to_string(config.body_limit) + " bytes");
+    return error_response(
+        413, "PAYLOAD_TOO_LARGE",
+        "The request body exceeds " + std::to_string(config.body_limit) + " bytes.");
   if (ec == bhttp::error::header_limit)
     return error_response(
         431, "HEADERS_TOO_LARGE",
-        "request headers exceed " + std::to_string(config.header_limit) + " bytes");
-  return error_response(400, "INVALID_REQUEST", "malformed HTTP request");
+        "The request headers exceed " + std::to_string(config.header_limit) + " bytes.");
+  return error_response(400, "INVALID_REQUEST", "The request is not valid HTTP/1.1.");
 }
 
 std::string correlator_of_partial(const beast_request& partial) {

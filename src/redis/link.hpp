@@ -42,7 +42,7 @@ class link : public std::enable_shared_from_this<link> {
   void submit(const std::vector<std::string>& args, completion done);
 
  private:
-  enum class state { idle, connecting, authenticating, ready, backoff, stopped };
+  enum class state { idle, connecting, handshaking, ready, backoff, stopped };
   using clock = std::chrono::steady_clock;
   struct pending {
     std::uint64_t id;
@@ -59,8 +59,8 @@ class link : public std::enable_shared_from_this<link> {
   void arm_connect_timer();
   void on_connected(const redisAsyncContext* ac, int status);
   void on_disconnected(const redisAsyncContext* ac);
-  void send_auth();
-  void on_auth_reply(redisAsyncContext* ac, redisReply* r);
+  void send_handshake();
+  void on_handshake_reply(redisAsyncContext* ac, redisReply* r, bool ping);
   void become_ready();
   void schedule_reconnect();
   void drop_and_reconnect();
@@ -75,7 +75,7 @@ class link : public std::enable_shared_from_this<link> {
   static void connect_cb(const redisAsyncContext* ac, int status);
   static void disconnect_cb(const redisAsyncContext* ac, int status);
   static void reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
-  static void auth_cb(redisAsyncContext* ac, void* reply, void* privdata);
+  static void handshake_cb(redisAsyncContext* ac, void* reply, void* privdata);
 
   boost::asio::io_context& ioc_;
   const Config config_;

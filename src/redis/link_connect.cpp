@@ -71,14 +71,14 @@ void link::do_hiredis_connect(const std::string& ip) {
   redisAsyncSetDisconnectCallback(ac, &link::disconnect_cb);
 }
 
-// Covers resolve, TCP connect and AUTH: a peer that accepts but never answers is a failure.
+// Covers resolve, TCP connect, AUTH and PING: a peer that accepts but never answers is a failure.
 void link::arm_connect_timer() {
   connect_timer_.expires_after(config_.connect_timeout);
   connect_timer_.async_wait(
       [w = weak_from_this(), attempt = attempt_](boost::system::error_code ec) {
         auto self = w.lock();
         if (ec || !self || self->attempt_ != attempt) return;
-        if (self->state_ != state::connecting && self->state_ != state::authenticating) return;
+        if (self->state_ != state::connecting && self->state_ != state::handshaking) return;
         log::write(log::level::warn, "redis connect timed out", where(self->config_));
         self->resolver_.cancel();
         self->drop_and_reconnect();
@@ -91,29 +91,42 @@ void link::on_connected(const redisAsyncContext* ac, int status) {
     ctx_ = nullptr;  // hiredis frees it right after this callback
     return schedule_reconnect();
   }
-  if (config_.password.empty()) return become_ready();
-  state_ = state::authenticating;
-  send_auth();
+  state_ = state::handshaking;
+  send_handshake();
 }
 
-void link::send_auth() {
-  const char* argv[] = {"AUTH", config_.password.data()};
-  const size_t lens[] = {4, config_.password.size()};
-  if (redisAsyncCommandArgv(ctx_, &link::auth_cb, nullptr, 2, argv, lens) == REDIS_OK) return;
+// AUTH (when configured) and PING, pipelined. A TCP connection proves only that the kernel
+// accepted it (a stopped Redis still completes the handshake): the link is ready when PING is
+// answered, and the connect timer drops a peer that never answers.
+void link::send_handshake() {
+  static char ping_tag = 0;  // PING's privdata: tells its reply from AUTH's
+  const char* auth_argv[] = {"AUTH", config_.password.data()};
+  const size_t auth_lens[] = {4, config_.password.size()};
+  const char* ping_argv[] = {"PING"};
+  const size_t ping_lens[] = {4};
+  const bool sent =
+      (config_.password.empty() || redisAsyncCommandArgv(ctx_, &link::handshake_cb, nullptr, 2,
+                                                         auth_argv, auth_lens) == REDIS_OK) &&
+      redisAsyncCommandArgv(ctx_, &link::handshake_cb, &ping_tag, 1, ping_argv, ping_lens) ==
+          REDIS_OK;
+  if (sent) return;
   // Freeing here would pull the context from under hiredis' connect handling.
   boost::asio::post(ioc_, [w = weak_from_this(), attempt = attempt_] {
     auto self = w.lock();
-    if (self && self->attempt_ == attempt && self->state_ == state::authenticating)
+    if (self && self->attempt_ == attempt && self->state_ == state::handshaking)
       self->drop_and_reconnect();
   });
 }
 
-void link::on_auth_reply(redisAsyncContext* ac, redisReply* r) {
+void link::on_handshake_reply(redisAsyncContext* ac, redisReply* r, bool ping) {
   // NULL: the context is being freed; on_disconnected or our own drop handles the state.
-  if (ac != ctx_ || r == nullptr || state_ != state::authenticating) return;
-  if (r->type != REDIS_REPLY_ERROR) return become_ready();
-  log::write(log::level::error, "redis AUTH refused", where(config_));
-  drop_and_reconnect();  // inside a reply callback: hiredis defers the free
+  if (ac != ctx_ || r == nullptr || state_ != state::handshaking) return;
+  if (r->type == REDIS_REPLY_ERROR) {
+    // AUTH refused, or PING answered "-LOADING" (Redis is reading its data set from disk).
+    log::write(log::level::error, ping ? "redis not ready" : "redis AUTH refused", where(config_));
+    return drop_and_reconnect();  // inside a reply callback: hiredis defers the free
+  }
+  if (ping) become_ready();
 }
 
 void link::become_ready() {
@@ -172,9 +185,10 @@ void link::disconnect_cb(const redisAsyncContext* ac, int) {
   }
 }
 
-void link::auth_cb(redisAsyncContext* ac, void* reply, void*) {
+void link::handshake_cb(redisAsyncContext* ac, void* reply, void* privdata) {
   try {
-    static_cast<link*>(ac->data)->on_auth_reply(ac, static_cast<redisReply*>(reply));
+    static_cast<link*>(ac->data)->on_handshake_reply(ac, static_cast<redisReply*>(reply),
+                                                     privdata != nullptr);
   } catch (...) {
   }
 }

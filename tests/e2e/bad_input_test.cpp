@@ -91,6 +91,44 @@ TEST_CASE("bad checks and unknown verifications", "[e2e][bad-input]") {
                 "INVALID_ARGUMENT", "x");
 }
 
+TEST_CASE("a key twice in a body is refused, and no SMS goes to either number",
+          "[e2e][bad-input]") {
+  OtpgateProcess p;
+  const std::string a = fresh_phone();
+  const std::string b = fresh_phone();
+  require_error(post_raw(p, "/v1/verifications",
+                         R"({"phone_number":")" + a + R"(","phone_number":")" + b + R"("})"),
+                400, "INVALID_ARGUMENT", "phone_number");
+  require_error(post_raw(p, "/v1/verifications",
+                         R"({"phone_number":")" + a +
+                             R"(","order":{"amount":"1.00","amount":"900.00","currency":"EUR"}})"),
+                400, "INVALID_ARGUMENT", "order.amount");
+  CHECK(p.outbox_lines().empty());
+  const auto created = start_verification(p, a);
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  require_error(post_raw(p, "/v1/verifications/" + id + "/check", R"({"code":"1","code":"2"})"),
+                400, "INVALID_ARGUMENT", "code");
+}
+
+TEST_CASE("the Bearer scheme is matched in any case", "[e2e][bad-input][auth]") {
+  OtpgateProcess p;
+  const std::string url = p.base_url() + "/v1/verifications";
+  for (const std::string scheme : {"bearer ", "BEARER ", "Bearer  ", "bEaReR "}) {
+    INFO(scheme);
+    const auto r = http_post_json(url, {{"phone_number", fresh_phone()}},
+                                  {{"Authorization", scheme + shop_key()}});
+    CHECK(r.status == 201);
+  }
+  const std::vector<std::string> refused = {"Bearer", "Bearer ", "Bearerx " + shop_key(),
+                                            "Bearer" + shop_key(), "Basic " + shop_key()};
+  for (const auto& bad : refused) {
+    INFO(bad);
+    require_error(http_post_json(url, {{"phone_number", fresh_phone()}}, {{"Authorization", bad}}),
+                  401, "UNAUTHENTICATED");
+  }
+}
+
 TEST_CASE("missing, wrong and under-privileged keys", "[e2e][bad-input][auth]") {
   OtpgateProcess p;
   const std::string url = p.base_url() + "/v1/verifications";

@@ -115,6 +115,41 @@ TEST_CASE("Idempotency-Key: a repeat returns the first answer and sends no secon
   CHECK(p.outbox_lines().size() == 1);
 }
 
+TEST_CASE("Idempotency-Key compares the parsed request, not its bytes", "[e2e][idempotency]") {
+  OtpgateProcess p;
+  const std::string phone = fresh_phone();
+  const Headers h = {
+      bearer(shop_key()), {"Idempotency-Key", "order-4712"}, {"Content-Type", "application/json"}};
+  const std::string url = p.base_url() + "/v1/verifications";
+  const auto first =
+      http_request("POST", url, h, R"({"phone_number":")" + phone + R"(","locale":"en"})");
+  REQUIRE(first.status == 201);
+  const auto reordered = http_request(
+      "POST", url, h, "{ \"locale\" : \"en\",\n  \"phone_number\": \"" + phone + "\" }");
+  CHECK(reordered.status == 200);
+  CHECK(reordered.header("idempotent-replayed") == "true");
+  CHECK(reordered.json()["id"] == first.json()["id"]);
+  const auto changed =
+      http_request("POST", url, h, R"({"phone_number":")" + phone + R"(","locale":"de"})");
+  CHECK(changed.status == 409);
+  CHECK(p.outbox_lines().size() == 1);
+}
+
+TEST_CASE("a port another otpgate listens on stops start-up, and the first keeps all traffic",
+          "[e2e][config]") {
+  OtpgateProcess first;
+  OtpgateOptions o;
+  o.env["OTPGATE_LISTEN"] = "127.0.0.1:" + std::to_string(first.port());
+  o.wait_healthy = false;
+  OtpgateProcess second(o);
+  const auto status = second.wait_exit(10s);
+  REQUIRE(status.has_value());
+  CHECK(*status != 0);
+  CHECK(second.log_text().find("another process listens on that port") != std::string::npos);
+  for (int i = 0; i < 6; ++i) REQUIRE(start_verification(first, fresh_phone()).status == 201);
+  CHECK(first.outbox_lines().size() == 6);
+}
+
 TEST_CASE("an invalid brand file stops start-up naming file, field and reason", "[e2e][config]") {
   TempBrands brands;
   brands.add("broken", R"({"display_name":"Broken","sender_id":"Broken","locales":["en"],

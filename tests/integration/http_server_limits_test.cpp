@@ -4,6 +4,15 @@
 
 using namespace otpgate::test::http_fixture;
 
+namespace {
+// Every message of the API is a sentence: a capital first, a full stop last.
+bool is_sentence(const nlohmann::json& message) {
+  if (!message.is_string()) return false;
+  const auto& m = message.get_ref<const std::string&>();
+  return m.size() > 2 && m.front() >= 'A' && m.front() <= 'Z' && m.back() == '.';
+}
+}  // namespace
+
 TEST_CASE("http server: a 1 MB body gets 413 PAYLOAD_TOO_LARGE", "[integration][http]") {
   running_server s;
   client c(s.port());
@@ -17,7 +26,7 @@ TEST_CASE("http server: a 1 MB body gets 413 PAYLOAD_TOO_LARGE", "[integration][
   const auto j = parsed(*r);
   CHECK(j["status"] == 413);
   CHECK(j["code"] == "PAYLOAD_TOO_LARGE");
-  CHECK(j["message"].is_string());
+  CHECK(is_sentence(j["message"]));
   CHECK(c.closed_by_peer_within(3s));
 }
 
@@ -44,6 +53,7 @@ TEST_CASE("http server: huge headers get 431 HEADERS_TOO_LARGE", "[integration][
   const auto j = parsed(*r);
   CHECK(j["status"] == 431);
   CHECK(j["code"] == "HEADERS_TOO_LARGE");
+  CHECK(is_sentence(j["message"]));
   CHECK(is_sane_correlator(r->header("x-correlator")));
 }
 
@@ -58,6 +68,7 @@ TEST_CASE("http server: garbage bytes get 400 INVALID_REQUEST and a close", "[in
   const auto j = parsed(*r);
   CHECK(j["status"] == 400);
   CHECK(j["code"] == "INVALID_REQUEST");
+  CHECK(is_sentence(j["message"]));
   CHECK(is_sane_correlator(r->header("x-correlator")));
   CHECK(c.closed_by_peer_within(3s));
 }

@@ -254,6 +254,32 @@ TEST_CASE("the same Connection reconnects after a Redis restart", "[integration]
   });
 }
 
+TEST_CASE("a reconnect to a hung Redis is not ready until Redis answers a PING",
+          "[integration][redis]") {
+  run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
+    otpgate::test::RedisServer server;
+    Config config = config_for(server.port());
+    config.command_timeout = 200ms;
+    config.connect_timeout = 300ms;
+    config.reconnect_min = 50ms;
+    config.reconnect_max = 100ms;
+    Connection conn(ioc, config);
+    const auto up = co_await connect(conn);
+    REQUIRE(up);
+    const pid_t pid = redis_pid(server.port());
+    REQUIRE(::kill(pid, SIGSTOP) == 0);
+    const auto timed_out = co_await conn.command(argv("PING"));
+    CHECK(is_errc(timed_out, errc::store_timeout));
+    // The kernel keeps accepting TCP connections of the stopped Redis: several reconnects
+    // happen in this second, and none may call itself ready.
+    const auto ready_while_hung = co_await wait_until([&] { return conn.connected(); }, 1500ms);
+    CHECK_FALSE(ready_while_hung);
+    REQUIRE(::kill(pid, SIGCONT) == 0);
+    const auto back = co_await wait_until([&] { return conn.connected(); }, 5s);
+    CHECK(back);
+  });
+}
+
 TEST_CASE("a command Redis does not answer in time fails with store_timeout, then recovers",
           "[integration][redis]") {
   run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {

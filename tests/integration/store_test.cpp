@@ -155,6 +155,29 @@ TEST_CASE("resend script and core rules agree on cooldown and limit", "[integrat
   }
 }
 
+TEST_CASE("resend script and core rules agree near expiry", "[integration][store]") {
+  // TTL 300 s: resends are refused once less than 30 s would be left, whatever the cooldown.
+  for (const std::int64_t at : {269'999, 270'000, 270'001, 299'999}) {
+    StoreFixture f;
+    {
+      auto v = make_verification(fresh_tag());
+      const VerificationId v_id = id_of(v);
+      auto created = f.run(f.store.create(v, t0));
+      REQUIRE(created);
+      REQUIRE(v.record.expires_ms == t0 + 300'000);
+      VerificationRecord model = v.record;
+      INFO("resend at +" << at);
+      std::int64_t retry = 0;
+      const ResendResult expected = apply_resend(model, t0 + at, retry);
+      CHECK(expected == (at <= 270'000 ? ResendResult::sent : ResendResult::too_late));
+      auto got = f.run(f.store.resend(v_id, nordwind, t0 + at));
+      REQUIRE(got);
+      CHECK(got.value().result == expected);
+      CHECK(got.value().record.sends == model.sends);
+    }
+  }
+}
+
 TEST_CASE("cancel script and core rules agree", "[integration][store]") {
   for (const std::int64_t at : {1000, 300'000}) {
     StoreFixture f;

@@ -216,3 +216,24 @@ TEST_CASE("a check compares the bound MAC only for an order-bound verification",
   r.order_bound = 1;
   CHECK(presented_mac(r, unbound, bound) == bound);
 }
+
+TEST_CASE("a resend too close to expiry is too late, and the SMS states the minutes left",
+          "[unit][rules]") {
+  VerificationRecord r = fresh();  // sent at t0, expires at t0 + ttl
+  REQUIRE(ttl > 2 * min_resend_validity_ms);
+  CHECK(minutes_valid_after_send(r) == (ttl + 59'999) / 60'000);
+  std::int64_t retry = -1;
+  const std::int64_t last_chance = r.expires_ms - min_resend_validity_ms;
+  REQUIRE(next_resend_ms(r, last_chance).has_value());
+  VerificationRecord late = r;
+  CHECK(apply_resend(late, last_chance + 1, retry) == ResendResult::too_late);
+  CHECK(late.sends == r.sends);
+  CHECK_FALSE(next_resend_ms(r, last_chance + 1).has_value());
+  CHECK(apply_resend(r, last_chance, retry) == ResendResult::sent);
+  CHECK(minutes_valid_after_send(r) == 1);  // 30 s left: one minute, rounded up
+  // A cooldown that ends too late makes the resend too late now, not too soon.
+  VerificationRecord slow = fresh();
+  slow.resend_cooldown_ms = slow.expires_ms - t0;
+  CHECK(apply_resend(slow, t0 + 1, retry) == ResendResult::too_late);
+  CHECK_FALSE(next_resend_ms(slow, t0).has_value());
+}

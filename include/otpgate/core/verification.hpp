@@ -68,6 +68,16 @@ int attempts_left(const VerificationRecord& r);
 int sends_left(const VerificationRecord& r);
 std::int64_t resend_available_ms(const VerificationRecord& r);
 
+// A resend needs at least this much validity left: otpgate never sends a code that expires
+// sooner than the shortest TTL a brand can set (brands/schema.json, code.ttl_seconds).
+inline constexpr std::int64_t min_resend_validity_ms = 30'000;
+// When the next resend may happen, or nullopt when none can: the verification is not pending
+// at now_ms, it has no sends left, or the cooldown ends too close to expiry.
+std::optional<std::int64_t> next_resend_ms(const VerificationRecord& r, std::int64_t now_ms);
+// The whole minutes, rounded up, the code stays valid after its latest send: what the SMS
+// promises in {{ttl_minutes}} (a resend states the time left, not the brand's TTL).
+std::int64_t minutes_valid_after_send(const VerificationRecord& r);
+
 enum class CheckResult { approved, wrong, failed, expired, not_pending };
 
 // A check presents two MACs of the typed code, one without a binding and one with the binding of
@@ -84,10 +94,11 @@ inline const std::string& presented_mac(const VerificationRecord& r, const std::
 // exhausts max_attempts turns the verification failed.
 CheckResult apply_check(VerificationRecord& r, bool code_matches, std::int64_t now_ms);
 
-enum class ResendResult { sent, too_soon, limit_reached, expired, not_pending };
+enum class ResendResult { sent, too_soon, too_late, limit_reached, expired, not_pending };
 
 // Applies a resend: counts a send and restarts the cooldown, never touching attempts or the
-// code. retry_after_ms is set for too_soon.
+// code. retry_after_ms is set for too_soon. too_late: the cooldown would end (or has ended)
+// within min_resend_validity_ms of expiry, so no resend can happen any more.
 ResendResult apply_resend(VerificationRecord& r, std::int64_t now_ms, std::int64_t& retry_after_ms);
 
 enum class CancelResult { cancelled, expired, not_pending };
