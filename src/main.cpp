@@ -66,28 +66,28 @@ struct ThreadState {
         alert_store(redis),
         stats(brands, stats_store, alert_store, clock),
         stats_api(api::StatsApiContext{stats, clock}),
-        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, stats_api,
-                               audit}) {
+        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, stats_api, audit,
+                               cfg.metrics_server ? nullptr : &metrics::registry()}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files,
     // and one evaluates the analytics alerts (one evaluator per brand across processes).
     if (index == 0) {
       sync.emplace(ioc, templates, brands, template_poll_period);
       sync->start();
-      monitor.emplace(AlertMonitorDeps{
-          .ioc = ioc,
-          .brands = brands,
-          .stats = stats_store,
-          .alerts = alert_store,
-          .events = metered_events,
-          .http = http,
-          .clock = clock,
-          .period = std::chrono::milliseconds(cfg.alert_period_ms),
-          .env = [](const std::string& name) {
-            const char* v = std::getenv(name.c_str());
-            return v ? std::string(v) : std::string();
-          },
-          .on_open_count = metrics::set_open_alerts});
+      monitor.emplace(AlertMonitorDeps{.ioc = ioc,
+                                       .brands = brands,
+                                       .stats = stats_store,
+                                       .alerts = alert_store,
+                                       .events = metered_events,
+                                       .http = http,
+                                       .clock = clock,
+                                       .period = std::chrono::milliseconds(cfg.alert_period_ms),
+                                       .env =
+                                           [](const std::string& name) {
+                                             const char* v = std::getenv(name.c_str());
+                                             return v ? std::string(v) : std::string();
+                                           },
+                                       .on_open_count = metrics::set_open_alerts});
       monitor->start();
     }
   }
@@ -226,7 +226,9 @@ int run() {
     api::Router& router = state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
-    return api::main_handler(router, metrics::registry(), !cfg.metrics_server);
+    // Not a coroutine lambda: it only starts the router's coroutine, so nothing captured has
+    // to outlive a suspension inside it.
+    return http::Handler([&router](http::Request& req) { return router.handle(req); });
   });
   // The per-thread adapters hold timers and descriptors of the server's io_contexts, so they
   // must go before the server does, on every exit path (declared after it: destroyed first).

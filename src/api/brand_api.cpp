@@ -17,17 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<std::string_view> split_path(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t slash = std::min(s.find('/', start), s.size());
-    out.push_back(s.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) ==
@@ -210,92 +199,37 @@ http::Response with_etag(http::Response r, std::int64_t version) {
 
 }  // namespace
 
-std::string brand_log_route(std::string_view path) {
-  const auto parts = split_path(path.substr(brands_prefix.size()));
-  if (parts.size() == 2 && parts[1] == "audit") return "/v1/brands/{brand}/audit";
-  // Never the phone of a subscriber path (the masked one is logged separately).
-  if (parts.size() >= 2 && parts[1] == "subscribers") {
-    if (parts.size() == 3) return "/v1/brands/{brand}/subscribers/{phone}";
-    if (parts.size() == 4 && parts[3] == "unlock")
-      return "/v1/brands/{brand}/subscribers/{phone}/unlock";
-    return "{unmatched}";
-  }
-  if (parts.size() < 2 || parts[1] != "templates" || parts.size() > 4) return "{unmatched}";
-  if (parts.size() == 2) return "/v1/brands/{brand}/templates";
-  if (parts.size() == 3) return "/v1/brands/{brand}/templates/{locale}";
-  const bool known = parts[3] == "preview" || parts[3] == "versions" || parts[3] == "rollback";
-  return "/v1/brands/{brand}/templates/{locale}/" +
-         (known ? std::string(parts[3]) : std::string("{unknown}"));
-}
-
-task<http::Response> BrandApi::handle(http::Request& req, const ApiKey& key) {
-  const auto parts = split_path(std::string_view(req.path).substr(brands_prefix.size()));
-  const bool empty_segment =
-      std::any_of(parts.begin(), parts.end(), [](std::string_view p) { return p.empty(); });
-  if (parts.size() < 2 || empty_segment)
-    co_return error_response(errc::not_found, "No such route.");
-  const std::string brand_id(parts[0]);
-  const std::string_view resource = parts[1];
-  const bool is_audit = resource == "audit" && parts.size() == 2;
-  const std::string_view action = parts.size() == 4 ? parts[3] : std::string_view();
-  const bool is_subscriber =
-      resource == "subscribers" && (parts.size() == 3 || (parts.size() == 4 && action == "unlock"));
-  const bool known_action =
-      action.empty() || action == "preview" || action == "versions" || action == "rollback";
-  if (!is_audit && !is_subscriber && (resource != "templates" || parts.size() > 4 || !known_action))
-    co_return error_response(errc::not_found, "No such route.");
-
-  const bool role_ok = is_audit        ? key.has_role(Role::support) || key.has_role(Role::admin)
-                       : is_subscriber ? key.has_role(Role::support)
-                                       : key.has_role(Role::brand_manager);
-  if (!role_ok)
-    co_return error_response(errc::permission_denied,
-                             is_audit ? "The audit log needs the support or admin role."
-                             : is_subscriber
-                                 ? "Subscribers need an API key with the support role."
-                                 : "Templates need an API key with the brand_manager role.");
-  // The brand check comes before the lookup: a key of another brand learns nothing, not even
-  // whether the brand exists.
-  if (!key.covers_brand(brand_id))
-    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
+task<http::Response> BrandApi::serve(Handler h, http::Request& req, const ApiKey& key,
+                                     std::string_view brand_id, std::string_view second) {
   const auto brands = ctx_.brands.current();  // kept until the answer is rendered
-  const auto brand = brands->find(brand_id);
+  const auto brand = brands->find(std::string(brand_id));
   if (brand == brands->end()) co_return error_response(errc::not_found, "No such brand.");
-
-  const std::string_view method = req.method;
-  if (is_subscriber) {
-    const bool unlock = parts.size() == 4;
-    if (method != (unlock ? "POST" : "GET")) co_return method_not_allowed();
-    http::Response r = co_await subscriber(req, key, brand_id, parts[2], unlock);
+  const std::string id(brand_id);
+  if (h == Handler::get_subscriber || h == Handler::unlock_subscriber) {
+    http::Response r = co_await subscriber(req, key, id, second, h == Handler::unlock_subscriber);
     co_return r;
   }
-  const bool method_ok = is_audit || parts.size() == 2 ? method == "GET"
-                         : action.empty()              ? method == "GET" || method == "PUT"
-                         : action == "versions"        ? method == "GET"
-                                                       : method == "POST";
-  if (!method_ok) co_return method_not_allowed();
-  if (is_audit) {
-    http::Response r = co_await audit(req, brand_id);
+  if (h == Handler::audit_log) {
+    http::Response r = co_await audit(req, id);
     co_return r;
   }
   const Brand& b = brand->second;
-  if (parts.size() == 2) {
+  if (h == Handler::list_templates) {
     http::Response r = co_await list(b);
     co_return r;
   }
-  const std::string locale = locale_of(b, parts[2]);
+  const std::string locale = locale_of(b, second);
   if (auto bad = check_locale(locale)) co_return std::move(*bad);
-  const bool changes = method == "PUT" || action == "rollback";
-  if (changes)
+  if (h == Handler::put_template || h == Handler::rollback_template)
     if (auto bad = check_offered(locale, b)) co_return std::move(*bad);
   http::Response r;
-  if (action.empty() && method == "GET")
+  if (h == Handler::get_template)
     r = co_await read(b, locale);
-  else if (action.empty())
+  else if (h == Handler::put_template)
     r = co_await write(req, key, b, locale);
-  else if (action == "preview")
+  else if (h == Handler::preview_template)
     r = co_await preview(req, b, locale);
-  else if (action == "versions")
+  else if (h == Handler::template_versions)
     r = co_await versions(b, locale);
   else
     r = co_await rollback(req, key, b, locale);

@@ -37,12 +37,6 @@ task<http::Response> Router::delivery_report(http::Request& req, std::string_vie
   const auto spec = ctx_.gateways.find(gateway);
   if (spec == ctx_.gateways.end() || !spec->second.protocol)
     co_return error_response(errc::not_found, "No such gateway.");
-  if (req.method != "POST" && req.method != "GET") {
-    http::Response r;
-    r.status = 405;
-    r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "Delivery reports are POST or GET.");
-    co_return r;
-  }
   const auto in = inbound_of(req, spec->second, ctx_.clock.now_ms());
   const auto parsed = spec->second.protocol->parse_report(in);
   using kind = gateways::ReportResult::kind;

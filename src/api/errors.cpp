@@ -91,10 +91,12 @@ http::Response json_response(unsigned status, const nlohmann::json& body) {
   return r;
 }
 
-http::Response method_not_allowed() {
+http::Response method_not_allowed(std::string_view allow) {
   http::Response r;
   r.status = 405;
-  r.body = http::error_body(405, "METHOD_NOT_ALLOWED", "This route does not allow this method.");
+  r.body = http::error_body(405, "METHOD_NOT_ALLOWED",
+                            "This route allows only " + std::string(allow) + ".");
+  r.headers.emplace_back("Allow", std::string(allow));
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "otpgate/api/metrics_endpoint.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/app/ports.hpp"
 #include "otpgate/metrics/text_format.hpp"
 
 namespace otpgate::api {
@@ -9,7 +10,10 @@ namespace {
 // A coroutine over a request that outlives it (the session keeps it until the answer is sent):
 // rendering does not suspend, so the answer is ready at the first resume.
 task<http::Response> serve_metrics(const http::Request& req, const metrics::Registry& registry) {
-  co_return metrics_response(req, registry);
+  http::Response r = req.method == "GET" || req.method == "HEAD" ? metrics_response(req, registry)
+                                                                 : method_not_allowed("GET, HEAD");
+  r.log_route = std::string(metrics_path);
+  co_return r;
 }
 
 task<http::Response> not_found() {
@@ -20,25 +24,11 @@ task<http::Response> not_found() {
 
 }  // namespace
 
-http::Response metrics_response(const http::Request& req, const metrics::Registry& registry) {
+http::Response metrics_response(const http::Request&, const metrics::Registry& registry) {
   http::Response r;
-  if (req.method != "GET" && req.method != "HEAD") {
-    r = method_not_allowed();
-  } else {
-    r.content_type = std::string(metrics::content_type);
-    r.body = registry.render();
-  }
-  r.log_route = std::string(metrics_path);
+  r.content_type = std::string(metrics::content_type);
+  r.body = registry.render();
   return r;
-}
-
-http::Handler main_handler(Router& router, const metrics::Registry& registry, bool metrics_here) {
-  // Not a coroutine lambda: it only picks the coroutine to run, so no captured state has to
-  // outlive a suspension inside it.
-  return [&router, &registry, metrics_here](http::Request& req) -> task<http::Response> {
-    if (metrics_here && req.path == metrics_path) return serve_metrics(req, registry);
-    return router.handle(req);
-  };
 }
 
 http::Handler metrics_listener_handler(const metrics::Registry& registry) {

@@ -1,6 +1,8 @@
 #include "otpgate/api/router.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/api/metrics_endpoint.hpp"
+#include "otpgate/api/openapi.hpp"
 #include "otpgate/api/requests.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
@@ -12,21 +14,6 @@
 
 namespace otpgate::api {
 namespace {
-
-constexpr std::string_view prefix = "/v1/verifications";
-constexpr std::string_view gateways_prefix = "/v1/gateways/";
-constexpr std::string_view reports_suffix = "/delivery-reports";
-
-// "{gateway}" of /v1/gateways/{gateway}/delivery-reports, or "" for any other path.
-std::string_view report_gateway_of(std::string_view path) {
-  if (path.size() <= gateways_prefix.size() + reports_suffix.size() ||
-      path.substr(0, gateways_prefix.size()) != gateways_prefix ||
-      path.substr(path.size() - reports_suffix.size()) != reports_suffix)
-    return {};
-  const std::string_view name = path.substr(
-      gateways_prefix.size(), path.size() - gateways_prefix.size() - reports_suffix.size());
-  return name.find('/') == std::string_view::npos ? name : std::string_view();
-}
 
 // "Bearer KEY": the scheme in any case (RFC 9110 11.1), then one or more spaces.
 const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys) {
@@ -40,8 +27,18 @@ const ApiKey* authenticate(const http::Request& req, const ApiKeyRegistry& keys)
   return keys.find(crypto::sha256_hex(auth->substr(start)));
 }
 
-http::Response route_not_found() {
-  return error_response(errc::not_found, "No such route.");
+// The verification action a handler stands for ("check", "resend", "cancel"; "" for a read).
+std::string_view action_of(Handler h) {
+  switch (h) {
+    case Handler::check_verification:
+      return "check";
+    case Handler::resend_verification:
+      return "resend";
+    case Handler::cancel_verification:
+      return "cancel";
+    default:
+      return "";
+  }
 }
 
 }  // namespace
@@ -59,77 +56,86 @@ http::Response Router::render(const Answer& a, unsigned success_status) const {
   return r;
 }
 
-namespace {
-
-// The route template for the access log: ids, unknown actions and unknown paths never reach
-// the log (a path could hold a phone number or an id).
-std::string log_route_of(std::string_view path) {
-  if (path == "/healthz" || path == "/readyz") return std::string(path);
-  if (path == prefix) return std::string(prefix);
-  if (auto stats = StatsApi::route_of(path); !stats.empty()) return stats;
-  if (!report_gateway_of(path).empty()) return "/v1/gateways/{gateway}/delivery-reports";
-  if (path.substr(0, brands_prefix.size()) == brands_prefix) return brand_log_route(path);
-  if (path.compare(0, prefix.size() + 1, std::string(prefix) + "/") != 0) return "{unmatched}";
-  const std::string_view tail = path.substr(prefix.size() + 1);
-  const auto slash = tail.find('/');
-  if (slash == std::string_view::npos) return std::string(prefix) + "/{id}";
-  const std::string_view action = tail.substr(slash + 1);
-  const bool known = action == "check" || action == "resend" || action == "cancel";
-  return std::string(prefix) + "/{id}/" + (known ? std::string(action) : "{unknown}");
-}
-
-}  // namespace
-
 task<http::Response> Router::handle(http::Request& req) {
-  http::Response r = co_await route(req);
-  r.log_route = log_route_of(req.path);
+  RouteMatch m = match_route(req.method, req.path);
+  // /metrics served by OTPGATE_METRICS_LISTEN: no such route on this listener.
+  if (m.route && m.route->handler == Handler::metrics && !ctx_.metrics) m = RouteMatch{};
+  http::Response r = co_await admit(req, m);
+  r.log_route = std::string(m.name);
   co_return r;
 }
 
-task<http::Response> Router::route(http::Request& req) {
-  const std::string& path = req.path;
-  if (path == "/healthz" || path == "/readyz") {
-    if (req.method != "GET" && req.method != "HEAD") co_return method_not_allowed();
-    if (path == "/readyz" && !ctx_.service.ready())
-      co_return error_response(errc::store_unavailable, "Redis is not reachable.");
-    co_return json_response(200, {{"status", "ok"}});
-  }
-  if (const auto gateway = report_gateway_of(path); !gateway.empty()) {
-    http::Response r = co_await delivery_report(req, gateway);
+// The route table's checks, in order: the route (404, or 405 with Allow), the key (401), its
+// roles (403), an all-brands key where the route needs one, the brand of the path (403: a key of
+// another brand learns nothing, not even whether the brand exists).
+task<http::Response> Router::admit(http::Request& req, const RouteMatch& m) {
+  if (!m.route)
+    co_return m.allow.empty() ? error_response(errc::not_found, "No such route.")
+                              : method_not_allowed(m.allow);
+  const Route& route = *m.route;
+  if (route.access != Access::api_key) {
+    http::Response r = co_await serve_open(req, m);
     co_return r;
   }
-  const bool brand_scoped = std::string_view(path).substr(0, brands_prefix.size()) == brands_prefix;
-  const bool analytics = !StatsApi::route_of(path).empty();
-  if (!brand_scoped && !analytics && path.compare(0, prefix.size(), prefix) != 0)
-    co_return route_not_found();
-
   const ApiKey* key = authenticate(req, ctx_.keys);
   if (!key) co_return error_response(errc::unauthenticated);
-  if (analytics) {
-    http::Response r = co_await ctx_.stats_api.handle(req, *key);
-    co_return r;
-  }
-  if (brand_scoped) {
-    http::Response r = co_await ctx_.brand_api.handle(req, *key);
-    co_return r;
-  }
-  if (!key->has_role(Role::shop) && !key->has_role(Role::support))
+  if (!route.roles.admits(*key))
+    co_return error_response(errc::permission_denied, std::string(route.denied));
+  if (route.all_brands_key && key->brand != "*")
     co_return error_response(errc::permission_denied,
-                             "Verifications need an API key with the shop or support role.");
+                             "This route needs an all-brands (*) API key.");
+  if (const auto brand = m.param("brand"); !brand.empty() && !key->covers_brand(brand))
+    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
+  http::Response r = co_await serve(req, m, *key);
+  co_return r;
+}
 
-  const std::string_view rest = std::string_view(path).substr(prefix.size());
-  if (rest.empty()) {
-    if (req.method != "POST") co_return method_not_allowed();
-    http::Response created = co_await create(req, *key);
-    co_return created;
+task<http::Response> Router::serve_open(http::Request& req, const RouteMatch& m) {
+  switch (m.route->handler) {
+    case Handler::readyz:
+      if (!ctx_.service.ready())
+        co_return error_response(errc::store_unavailable, "Redis is not reachable.");
+      co_return json_response(200, {{"status", "ok"}});
+    case Handler::openapi:
+      co_return openapi_response();
+    case Handler::metrics:
+      co_return metrics_response(req, *ctx_.metrics);
+    case Handler::delivery_report: {
+      http::Response r = co_await delivery_report(req, m.param("gateway"));
+      co_return r;
+    }
+    default:
+      co_return json_response(200, {{"status", "ok"}});  // healthz: the process answers
   }
-  if (rest[0] != '/') co_return route_not_found();
-  const std::string_view tail = rest.substr(1);
-  const auto slash = tail.find('/');
-  const std::string_view id = tail.substr(0, slash);
-  const std::string_view action = slash == std::string_view::npos ? "" : tail.substr(slash + 1);
-  http::Response answer = co_await on_verification(req, *key, id, action);
-  co_return answer;
+}
+
+task<http::Response> Router::serve(http::Request& req, const RouteMatch& m, const ApiKey& key) {
+  const Handler h = m.route->handler;
+  switch (h) {
+    case Handler::create_verification: {
+      http::Response r = co_await create(req, key);
+      co_return r;
+    }
+    case Handler::get_verification:
+    case Handler::check_verification:
+    case Handler::resend_verification:
+    case Handler::cancel_verification: {
+      http::Response r = co_await on_verification(req, key, m.param("id"), action_of(h));
+      co_return r;
+    }
+    case Handler::brand_stats:
+    case Handler::brand_alerts:
+    case Handler::market_stats: {
+      http::Response r = co_await ctx_.stats_api.serve(h, req, m.param("brand"));
+      co_return r;
+    }
+    default: {
+      const std::string_view second =
+          m.param("locale").empty() ? m.param("phone") : m.param("locale");
+      http::Response r = co_await ctx_.brand_api.serve(h, req, key, m.param("brand"), second);
+      co_return r;
+    }
+  }
 }
 
 task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
@@ -209,13 +215,10 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
     co_return error_response(errc::not_found, "No such verification.");
   const std::string& brand = key.brand;
   if (action.empty()) {
-    if (req.method != "GET") co_return method_not_allowed();
     const Answer a = co_await ctx_.service.get(*id, brand);
     co_return render(a, 200);
   }
   const bool is_check = action == "check";
-  if (!is_check && action != "resend" && action != "cancel") co_return route_not_found();
-  if (req.method != "POST") co_return method_not_allowed();
   auto body = parse_json_object(req, !is_check);
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
   const auto& json = std::get<nlohmann::json>(body);

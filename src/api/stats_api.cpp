@@ -13,19 +13,6 @@ namespace {
 using json = nlohmann::json;
 namespace an = analytics;
 
-constexpr std::string_view brands_part = "/v1/brands/";
-
-// {brand, resource} of /v1/brands/{brand}/{stats|alerts}, or nullopt.
-std::optional<std::pair<std::string_view, std::string_view>> brand_route(std::string_view path) {
-  if (path.substr(0, brands_part.size()) != brands_part) return std::nullopt;
-  const std::string_view rest = path.substr(brands_part.size());
-  const auto slash = rest.find('/');
-  if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
-  const std::string_view resource = rest.substr(slash + 1);
-  if (resource != "stats" && resource != "alerts") return std::nullopt;
-  return std::make_pair(rest.substr(0, slash), resource);
-}
-
 std::variant<an::StatsQuery, http::Response> parse_query(const http::Request& req,
                                                          std::int64_t now) {
   std::vector<std::pair<std::string, std::string>> params;
@@ -56,9 +43,9 @@ bool wants_csv(const http::Request& req) {
     while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
     if (type != "text/csv") continue;
     const std::string_view params = semi == std::string_view::npos ? "" : range.substr(semi);
-    const bool refused = params.find("q=0") != std::string_view::npos &&
-                         params.find_first_of("123456789", params.find("q=0") + 2) ==
-                             std::string_view::npos;
+    const bool refused =
+        params.find("q=0") != std::string_view::npos &&
+        params.find_first_of("123456789", params.find("q=0") + 2) == std::string_view::npos;
     if (!refused) return true;
   }
   return false;
@@ -80,35 +67,15 @@ http::Response csv_response(std::string body) {
 
 }  // namespace
 
-std::string StatsApi::route_of(std::string_view path) {
-  if (path == "/v1/stats") return "/v1/stats";
-  if (const auto r = brand_route(path)) return "/v1/brands/{brand}/" + std::string(r->second);
-  return {};
-}
-
-task<http::Response> StatsApi::handle(http::Request& req, const ApiKey& key) {
-  if (!key.has_role(Role::analyst) && !key.has_role(Role::admin))
-    co_return error_response(errc::permission_denied,
-                             "Statistics need an API key with the analyst or admin role.");
-  const auto route = brand_route(req.path);
-  if (!route && key.brand != "*")
-    co_return error_response(errc::permission_denied,
-                             "The statistics of every brand need an all-brands (*) API key.");
-  if (!route) {
-    if (req.method != "GET") co_return method_not_allowed();
-    http::Response r = co_await market(req);
-    co_return r;
-  }
-  const std::string brand(route->first);
-  // The brand check comes before the lookup: a key of another brand learns nothing.
-  if (!key.covers_brand(brand))
-    co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
-  if (req.method != "GET") co_return method_not_allowed();
-  if (route->second == "alerts") {
-    http::Response r = co_await brand_alerts(brand);
-    co_return r;
-  }
-  http::Response r = co_await brand_stats(req, brand);
+task<http::Response> StatsApi::serve(Handler h, http::Request& req, std::string_view brand) {
+  const std::string id(brand);
+  http::Response r;
+  if (h == Handler::market_stats)
+    r = co_await market(req);
+  else if (h == Handler::brand_alerts)
+    r = co_await brand_alerts(id);
+  else
+    r = co_await brand_stats(req, id);
   co_return r;
 }
 

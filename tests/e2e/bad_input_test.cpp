@@ -84,9 +84,17 @@ TEST_CASE("bad checks and unknown verifications", "[e2e][bad-input]") {
   require_error(
       http_get(p.base_url() + "/v1/verifications/" + id + "/explode", {bearer(shop_key())}), 404,
       "NOT_FOUND");
-  require_error(
-      http_request("DELETE", p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())}), 405,
-      "METHOD_NOT_ALLOWED");
+  const auto deleted =
+      http_request("DELETE", p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())});
+  require_error(deleted, 405, "METHOD_NOT_ALLOWED");
+  CHECK(deleted.header("allow") == "GET, HEAD");  // RFC 9110 15.5.6: the methods it takes
+  const auto get_check = http_get(p.base_url() + "/v1/verifications/" + id + "/check");
+  require_error(get_check, 405, "METHOD_NOT_ALLOWED");
+  CHECK(get_check.header("allow") == "POST");
+  const auto head =
+      http_request("HEAD", p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())});
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
   require_error(post_raw(p, "/v1/verifications/" + id + "/resend", R"({"x":1})"), 400,
                 "INVALID_ARGUMENT", "x");
 }

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -187,7 +189,10 @@ int Process::kill_and_reap() {
   return exit_status_.value_or(255);
 }
 
-unsigned short free_loopback_port() {
+namespace {
+
+// One bound-and-closed probe: the kernel may hand the same port to the next probe at once.
+unsigned short probe_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sys_error("socket", errno);
   sockaddr_in addr{};
@@ -203,6 +208,20 @@ unsigned short free_loopback_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+// Never the same port twice in one test process: two ports picked for one test (a plain and a
+// TLS listener) must differ, or the second start-up fails at random.
+unsigned short free_loopback_port() {
+  static std::mutex m;
+  static std::set<unsigned short> given;
+  std::lock_guard lock(m);
+  for (;;) {
+    const unsigned short port = probe_loopback_port();
+    if (given.insert(port).second) return port;
+  }
 }
 
 }  // namespace otpgate::test

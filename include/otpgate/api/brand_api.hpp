@@ -1,9 +1,10 @@
 // The brand-scoped endpoints under /v1/brands/{brand}/: the brand managers' templates (read,
 // write with If-Match, preview, versions, rollback), support's subscriber lookup and unlock, and
-// the audit log. Thin: parsing, the role and brand checks, and rendering; the lint is
-// core/template_lint, storage app/template_store and app/subscriber_store.
+// the audit log. Thin: parsing and rendering (the route table checked the key's roles and brand
+// before); the lint is core/template_lint, storage app/template_store and app/subscriber_store.
 #pragma once
 
+#include "otpgate/api/route_table.hpp"
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/brand_registry.hpp"
 #include "otpgate/app/ports.hpp"
@@ -19,8 +20,6 @@
 
 namespace otpgate::api {
 
-inline constexpr std::string_view brands_prefix = "/v1/brands/";
-
 struct BrandApiContext {
   BrandRegistry& brands;
   TemplateStore& templates;
@@ -33,8 +32,10 @@ struct BrandApiContext {
 class BrandApi {
  public:
   explicit BrandApi(BrandApiContext ctx) : ctx_(ctx) {}
-  // A request under brands_prefix whose key is already authenticated.
-  task<http::Response> handle(http::Request& req, const ApiKey& key);
+  // One of the brand routes' handlers for the brand of the path, which the key covers.
+  // `second` is the path's {locale} or {phone}, "" for the others.
+  task<http::Response> serve(Handler h, http::Request& req, const ApiKey& key,
+                             std::string_view brand, std::string_view second);
 
  private:
   task<http::Response> list(const Brand& brand);
@@ -67,8 +68,5 @@ class BrandApi {
 
   BrandApiContext ctx_;
 };
-
-// The route template of a path under brands_prefix, for the access log.
-std::string brand_log_route(std::string_view path);
 
 }  // namespace otpgate::api

@@ -31,7 +31,8 @@ http::Response invalid_argument(std::string_view field, std::string_view message
 http::Response json_response(unsigned status, const nlohmann::json& body);
 
 // 405 METHOD_NOT_ALLOWED.
-http::Response method_not_allowed();
+// 405 with the Allow header RFC 9110 requires: the methods the path does take ("GET, HEAD").
+http::Response method_not_allowed(std::string_view allow);
 
 // Adds Retry-After in whole seconds, rounded up, at least 1.
 void set_retry_after(http::Response& r, std::int64_t retry_after_ms);

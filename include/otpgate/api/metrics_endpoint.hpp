@@ -3,7 +3,6 @@
 // scrapes: it holds counts by bounded labels, never an id, a phone number or a key.
 #pragma once
 
-#include "otpgate/api/router.hpp"
 #include "otpgate/http/message.hpp"
 #include "otpgate/metrics/registry.hpp"
 
@@ -11,12 +10,9 @@ namespace otpgate::api {
 
 inline constexpr std::string_view metrics_path = "/metrics";
 
-// The registry rendered (GET and HEAD), or 405 for another method.
+// The registry rendered, for GET and HEAD (the route table lets no other method through on
+// the main listener; the metrics listener checks it itself).
 http::Response metrics_response(const http::Request& req, const metrics::Registry& registry);
-
-// The main listener's handler: /metrics when `metrics_here` (else the router answers 404 there
-// as for any unknown path), every other path to the router.
-http::Handler main_handler(Router& router, const metrics::Registry& registry, bool metrics_here);
 
 // The metrics listener's handler: /metrics, and 404 NOT_FOUND for every other path.
 http::Handler metrics_listener_handler(const metrics::Registry& registry);

@@ -1,14 +1,20 @@
-// The HTTP edge of otpgate: routes a request, authenticates its key, parses it into a command,
-// calls one service and renders the answer. Thin: no Redis, gateway or template calls here.
+// The HTTP edge of otpgate: matches a request against the route table (api/route_table.hpp),
+// authenticates its key and checks its roles and brand there, then hands it to the route's
+// handler, which parses it into a command, calls one service and renders the answer.
 #pragma once
 
 #include "otpgate/api/brand_api.hpp"
+#include "otpgate/api/route_table.hpp"
 #include "otpgate/api/stats_api.hpp"
 #include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/message.hpp"
+
+namespace otpgate::metrics {
+class Registry;
+}
 
 namespace otpgate::api {
 
@@ -21,6 +27,8 @@ struct ApiContext {
   BrandApi& brand_api;  // /v1/brands/{brand}/...
   StatsApi& stats_api;  // /v1/stats, /v1/brands/{brand}/stats and .../alerts
   AuditLog& audit;      // support keys' actions on verifications
+  // GET /metrics on this listener; null when OTPGATE_METRICS_LISTEN serves it elsewhere.
+  const metrics::Registry* metrics = nullptr;
 };
 
 class Router {
@@ -30,8 +38,11 @@ class Router {
   task<http::Response> handle(http::Request& req);
 
  private:
-  task<http::Response> route(http::Request& req);
+  task<http::Response> admit(http::Request& req, const RouteMatch& m);
+  task<http::Response> serve_open(http::Request& req, const RouteMatch& m);
+  task<http::Response> serve(http::Request& req, const RouteMatch& m, const ApiKey& key);
   task<http::Response> create(http::Request& req, const ApiKey& key);
+  // GET (action "") or check, resend, cancel of one verification.
   task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
                                        std::string_view action);
   http::Response render(const Answer& a, unsigned success_status) const;

@@ -4,6 +4,7 @@
 // Thin: query parsing (core/analytics_query), one service call, rendering (stats_json.cpp).
 #pragma once
 
+#include "otpgate/api/route_table.hpp"
 #include "otpgate/app/stats_service.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/http/message.hpp"
@@ -23,10 +24,9 @@ struct StatsApiContext {
 class StatsApi {
  public:
   explicit StatsApi(StatsApiContext ctx) : ctx_(ctx) {}
-  // The route template of an analytics path, or "" for any other path.
-  static std::string route_of(std::string_view path);
-  // A request whose path route_of names, its key already authenticated.
-  task<http::Response> handle(http::Request& req, const ApiKey& key);
+  // getBrandStats, getBrandAlerts (for the path's brand, which the key covers) or
+  // getMarketStats (brand ""), the key's roles already checked by the route table.
+  task<http::Response> serve(Handler h, http::Request& req, std::string_view brand);
 
  private:
   task<http::Response> brand_stats(http::Request& req, const std::string& brand);

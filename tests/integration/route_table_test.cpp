@@ -1,0 +1,69 @@
+// The route table: matching, the 405 answer's methods, and the table's own consistency.
+#include "otpgate/api/route_table.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace otpgate::api;
+
+TEST_CASE("routes: a path template matches segment by segment and names its parameters",
+          "[integration][routes]") {
+  const auto check = match_route("POST", "/v1/verifications/vf_abc/check");
+  REQUIRE(check.route != nullptr);
+  CHECK(check.route->handler == Handler::check_verification);
+  CHECK(check.param("id") == "vf_abc");
+  CHECK(check.name == "/v1/verifications/{id}/check");
+  const auto tpl = match_route("PUT", "/v1/brands/nordwind/templates/de-AT");
+  REQUIRE(tpl.route != nullptr);
+  CHECK(tpl.route->handler == Handler::put_template);
+  CHECK(tpl.param("brand") == "nordwind");
+  CHECK(tpl.param("locale") == "de-AT");
+  CHECK(tpl.param("phone").empty());
+}
+
+TEST_CASE("routes: a known path with another method names the methods it takes",
+          "[integration][routes]") {
+  const auto get_check = match_route("GET", "/v1/verifications/vf_abc/check");
+  CHECK(get_check.route == nullptr);
+  CHECK(get_check.allow == "POST");
+  CHECK(get_check.name == "/v1/verifications/{id}/check");
+  const auto del = match_route("DELETE", "/v1/brands/b/templates/en");
+  CHECK(del.route == nullptr);
+  CHECK(del.allow == "GET, HEAD, PUT");
+  const auto head = match_route("HEAD", "/healthz");
+  REQUIRE(head.route != nullptr);
+  CHECK(head.route->handler == Handler::healthz);
+}
+
+TEST_CASE("routes: empty segments, extra segments and unknown paths match nothing",
+          "[integration][routes]") {
+  for (const char* path :
+       {"/v1/verifications/", "//v1/verifications", "/v1/verifications//check",
+        "/v1/verifications/vf_abc/check/more", "/v1/verifications/vf_abc/explode", "/v1", "/", "",
+        "*", "/v1/brands/b/templates/en/", "/healthz/x", "/v1/brands//stats"}) {
+    CAPTURE(path);
+    const auto m = match_route("GET", path);
+    CHECK(m.route == nullptr);
+    CHECK(m.allow.empty());
+    CHECK(m.name == "{unmatched}");
+  }
+}
+
+TEST_CASE("routes: each route is there once, named once, and keyed routes say who may call",
+          "[integration][routes]") {
+  std::set<std::string> operations;
+  std::set<std::string> method_paths;
+  for (const Route& r : routes()) {
+    CAPTURE(r.operation);
+    CHECK(operations.insert(std::string(r.operation)).second);
+    CHECK(method_paths.insert(std::string(r.method) + " " + std::string(r.path)).second);
+    CHECK(r.path.front() == '/');
+    if (r.access == Access::api_key) {
+      CHECK_FALSE(r.roles.empty());
+      CHECK_FALSE(r.denied.empty());
+    } else {
+      CHECK(r.roles.empty());
+    }
+  }
+}
