@@ -1,5 +1,7 @@
 #include "support/http_client.hpp"
 
+#include "support/api_contract.hpp"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -154,6 +156,7 @@ HttpResponse perform(const std::string& method, const std::string& url, const He
     return response;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  contract::observe(method, url, response.status, response.header("content-type"), response.body);
   return response;
 }
 

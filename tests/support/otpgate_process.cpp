@@ -1,5 +1,9 @@
 #include "support/otpgate_process.hpp"
 
+#include "support/api_contract.hpp"
+
+#include <catch2/catch.hpp>
+
 #include <stdlib.h>
 
 #include <algorithm>
@@ -125,10 +129,13 @@ OtpgateProcess::~OtpgateProcess() {
   }
   process_.reset();  // SIGKILLs and reaps if SIGTERM was not enough
   remove_temp_dir(dir_);
+  // Every answer this process gave the test matched docs/openapi.json, or the test fails here.
+  for (const auto& problem : contract::unwatch(port_)) FAIL_CHECK("OpenAPI: " << problem);
 }
 
 void OtpgateProcess::start(const OtpgateOptions& options) {
   port_ = free_loopback_port();
+  contract::watch(port_);
   const unsigned short redis_port =
       options.redis_port != 0 ? options.redis_port : shared_redis_port();
   const std::string repo = source_dir();
