@@ -44,7 +44,7 @@ task<http::Response> Router::delivery_report(http::Request& req, std::string_vie
     co_return error_response(errc::unauthenticated,
                              "The delivery report's signature is missing or not valid.");
   if (parsed.what == kind::malformed)
-    co_return error_response(errc::invalid_argument, "The delivery report cannot be read.");
+    co_return invalid_argument("body", "The delivery report cannot be read.");
   const auto id = VerificationId::parse(parsed.report.reference);
   // Nothing we track, or a verification we never issued: acknowledged, so the vendor does not
   // retry it for days.

@@ -143,6 +143,7 @@ TEST_CASE("the delivery-report endpoint answers hostile input with clear 4xx and
   const std::string not_json = "{\"ref\": [unterminated";
   const auto unreadable = post_generic_report(w, "g1", not_json);
   CHECK(unreadable.status == 400);
+  CHECK(unreadable.json()["field"] == "body");  // every INVALID_ARGUMENT names its field
   CHECK(code_of(unreadable) == "INVALID_ARGUMENT");
   // A signed report naming a malformed or foreign reference is acknowledged and changes nothing.
   CHECK(post_generic_report(w, "g1", generic_report("../../etc/passwd", "DELIVRD")).status == 204);
