@@ -7,7 +7,7 @@
 #include "support/metrics_text.hpp"
 #include "support/redis_server.hpp"
 
-#include "otpgate/app/redis_analytics.hpp"
+#include "otpgate/store/redis/redis_analytics.hpp"
 
 using namespace otpgate::test;
 

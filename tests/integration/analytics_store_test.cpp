@@ -4,8 +4,8 @@
 // bucket's last start only moves forward, and the reader returns what was written.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
-#include "otpgate/app/redis_analytics.hpp"
-#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_analytics.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 
 #include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"

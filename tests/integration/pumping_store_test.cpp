@@ -3,8 +3,9 @@
 // concurrent sends let exactly min_sends - 1 through before the block.
 //
 // Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
-#include "otpgate/app/redis_store.hpp"
 #include "otpgate/core/pumping.hpp"
+#include "otpgate/store/redis/redis_limiter.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"

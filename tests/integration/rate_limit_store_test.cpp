@@ -3,8 +3,9 @@
 // subject or none, and admit exactly the limit under concurrency.
 //
 // Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
-#include "otpgate/app/redis_store.hpp"
 #include "otpgate/core/rate_limit.hpp"
+#include "otpgate/store/redis/redis_limiter.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"

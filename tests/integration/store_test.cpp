@@ -3,8 +3,8 @@
 // within the caller's brand, and survive SCRIPT FLUSH.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
-#include "otpgate/app/redis_scripts.hpp"
-#include "otpgate/app/redis_store.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/connected_redis.hpp"
 #include "support/redis_server.hpp"

@@ -1,19 +1,20 @@
 // The brand-scoped endpoints under /v1/brands/{brand}/: the brand managers' templates (read,
 // write with If-Match, preview, versions, rollback), support's subscriber lookup and unlock, and
 // the audit log. Thin: parsing and rendering (the route table checked the key's roles and brand
-// before); the lint is core/template_lint, storage app/template_store and app/subscriber_store.
+// before); the lint is core/template_lint, storage store/redis/template_store and
+// store/redis/subscriber_store.
 #pragma once
 
 #include "otpgate/api/route_table.hpp"
-#include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/brand_registry.hpp"
 #include "otpgate/app/ports.hpp"
-#include "otpgate/app/subscriber_store.hpp"
-#include "otpgate/app/template_store.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/core/ports.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/http/message.hpp"
+#include "otpgate/store/redis/audit_log.hpp"
+#include "otpgate/store/redis/subscriber_store.hpp"
+#include "otpgate/store/redis/template_store.hpp"
 
 #include <string>
 #include <string_view>

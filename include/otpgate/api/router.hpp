@@ -6,11 +6,11 @@
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/route_table.hpp"
 #include "otpgate/api/stats_api.hpp"
-#include "otpgate/app/audit_log.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/message.hpp"
+#include "otpgate/store/redis/audit_log.hpp"
 
 namespace otpgate::metrics {
 class Registry;

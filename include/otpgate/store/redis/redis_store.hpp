@@ -18,7 +18,7 @@ struct RedisKeys {
   static std::string lock(std::string_view tag);
   static std::string lock_level(std::string_view tag);
   // The phone's newest verification ids (a list, newest first, recent_kept long), written by
-  // the create script: the support lookup's index (app/subscriber_store.hpp).
+  // the create script: the support lookup's index (store/redis/subscriber_store.hpp).
   static std::string recent(std::string_view tag);
   static constexpr std::size_t recent_kept = 50;
   // A rate limit's key: the phone's under its tag, the others under their own tags
@@ -53,19 +53,6 @@ class RedisStore final : public VerificationStore {
                                            std::int64_t now_ms) override;
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
   bool ready() const override;
-
- private:
-  redis::Connection& conn_;
-};
-
-// RateLimiter on Redis: one EVALSHA of the GCRA script per subject.
-class RedisRateLimiter final : public RateLimiter {
- public:
-  explicit RedisRateLimiter(redis::Connection& conn);
-  task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) override;
-  task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
-                                            const std::string& prefix, const PumpingPolicy& policy,
-                                            std::int64_t now_ms) override;
 
  private:
   redis::Connection& conn_;

@@ -1,4 +1,4 @@
-#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 
 #include <stdexcept>
 #include <string>

@@ -7,11 +7,8 @@
 // These are configuration, not per-customer data: they have no TTL and are bounded in size.
 #pragma once
 
-#include "otpgate/app/brand_registry.hpp"
 #include "otpgate/app/ports.hpp"
 #include "otpgate/redis/connection.hpp"
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <map>
@@ -78,28 +75,6 @@ class TemplateStore {
 
  private:
   redis::Connection& conn_;
-};
-
-// Keeps a BrandRegistry's overrides in step with Redis: every `period` it reads each brand's
-// change counter and reloads the brands whose counter differs from the one in effect (also
-// when it went backwards). One per process.
-class TemplateSync {
- public:
-  TemplateSync(boost::asio::io_context& ioc, TemplateStore& store, BrandRegistry& registry,
-               std::chrono::milliseconds period);
-  // Starts polling on the io_context; the first pass runs at once.
-  void start();
-  void stop();
-
- private:
-  task<void> run();
-  task<void> pass();
-
-  boost::asio::steady_timer timer_;
-  TemplateStore& store_;
-  BrandRegistry& registry_;
-  std::chrono::milliseconds period_;
-  bool stopped_ = false;
 };
 
 }  // namespace otpgate

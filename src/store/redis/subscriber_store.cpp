@@ -1,7 +1,7 @@
-#include "otpgate/app/subscriber_store.hpp"
+#include "otpgate/store/redis/subscriber_store.hpp"
 
-#include "otpgate/app/redis_store.hpp"
 #include "otpgate/core/code.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
-#include "otpgate/app/redis_analytics.hpp"
+#include "otpgate/store/redis/redis_analytics.hpp"
 
-#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,6 +1,6 @@
-#include "otpgate/app/redis_store.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 
-#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <boost/asio/this_coro.hpp>

@@ -1,6 +1,6 @@
 // The analytics scripts (declared in redis_scripts.hpp). They only add and read what they are
 // given: which counters an event adds is core/analytics.cpp's rule.
-#include "otpgate/app/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 
 namespace otpgate::scripts {
 

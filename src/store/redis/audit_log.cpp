@@ -1,4 +1,4 @@
-#include "otpgate/app/audit_log.hpp"
+#include "otpgate/store/redis/audit_log.hpp"
 
 #include <charconv>
 #include <cstdint>

@@ -1,7 +1,9 @@
 // The rate limits and the pumping watch in Redis: their keys, and one script call each
-// (src/app/redis_scripts.cpp rate_limit and pumping).
-#include "otpgate/app/redis_scripts.hpp"
-#include "otpgate/app/redis_store.hpp"
+// (src/store/redis/redis_scripts.cpp rate_limit and pumping).
+#include "otpgate/store/redis/redis_limiter.hpp"
+
+#include "otpgate/store/redis/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <algorithm>

@@ -61,7 +61,7 @@ extern const std::string_view pumping;
 extern const std::string_view expire;
 
 // An event: appended to the brand's stream and added to its analytics buckets in one call
-// (src/app/analytics_scripts.cpp; the counters are core/analytics.hpp's increments_for).
+// (src/store/redis/analytics_scripts.cpp; the counters are core/analytics.hpp's increments_for).
 // KEYS: stream, the event time's minute/hour/day buckets, the start time's minute/hour/day
 // buckets (all on the brand's slot). ARGV: stream max length, the six buckets' expiry times (ms,
 // in KEYS order), start time for c:last ("" = not a start), stream argument count ns, event
