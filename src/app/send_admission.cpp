@@ -1,5 +1,7 @@
-// Whether a send may go out: the brand's rate limits, narrowest first, then the SMS pumping
-// watch (VerificationService::admit_send and watch_for_pumping).
+// Whether a send may go out: the phone's rate limits (in the create's own script, or one call
+// for a resend), then the brand-wide part in one call on the brand's slot: the client IP,
+// number range and brand limits and the SMS pumping watch. Refusals become 429 answers with
+// their events here.
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/rate_limit.hpp"
@@ -39,70 +41,70 @@ std::string limit_message(LimitScope scope) {
 
 }  // namespace
 
-task<Answer> VerificationService::admit_send(const Brand& brand, const std::string& tag,
-                                             const VerificationRecord& r,
-                                             const std::string& client_ip) {
+std::vector<Rate> VerificationService::phone_rates(const Brand& brand) {
+  std::vector<Rate> rates;
+  for (const Rate& r : {brand.limits.phone_per_10_minutes, brand.limits.phone_per_day})
+    if (r.enabled()) rates.push_back(r);
+  return rates;
+}
+
+SendAdmission VerificationService::brand_admission(const Brand& brand, const VerificationRecord& r,
+                                                   const std::string& client_ip) const {
   const RateLimitPolicy& p = brand.limits;
-  std::vector<RateSubject> subjects;
-  subjects.push_back(RateSubject{.scope = LimitScope::phone,
-                                 .brand = r.brand,
-                                 .id = tag,
-                                 .rates = {p.phone_per_10_minutes, p.phone_per_day}});
+  SendAdmission a{.brand = r.brand};
   if (!client_ip.empty() && p.ip_per_hour.enabled())
-    subjects.push_back(
+    a.subjects.push_back(
         RateSubject{.scope = LimitScope::ip,
                     .brand = r.brand,
                     .id = to_hex(d_.keys.mac(KeyPurpose::rate_limit, r.brand + "|" + client_ip)),
                     .rates = {p.ip_per_hour}});
   if (p.prefix_per_hour.enabled())
-    subjects.push_back(RateSubject{.scope = LimitScope::prefix,
-                                   .brand = r.brand,
-                                   .id = destination_prefix(r.phone, p.prefix_digits),
-                                   .rates = {p.prefix_per_hour}});
+    a.subjects.push_back(RateSubject{.scope = LimitScope::prefix,
+                                     .brand = r.brand,
+                                     .id = destination_prefix(r.phone, p.prefix_digits),
+                                     .rates = {p.prefix_per_hour}});
   if (p.brand_per_minute.enabled())
-    subjects.push_back(
+    a.subjects.push_back(
         RateSubject{.scope = LimitScope::brand, .brand = r.brand, .rates = {p.brand_per_minute}});
-  for (const RateSubject& s : subjects) {
-    const std::int64_t now = d_.clock.now_ms();
-    auto verdict = co_await d_.limits.admit(s, now);
-    if (!verdict) co_return failure(to_errc(verdict.error()));
-    if (verdict.value().allowed) continue;
-    Event e{.type = EventType::rate_limited,
-            .brand = r.brand,
-            .verification_id = r.sends > 1 ? r.id : std::string(),
-            .phone_masked = masked(r.phone),
-            .country = r.country,
-            .at_ms = now,
-            .metadata_json = r.metadata_json,
-            .limit = std::string(to_string(s.scope))};
-    d_.events.publish(e);
-    co_return Answer{.error = errc::too_many_requests,
-                     .retry_after_ms = verdict.value().retry_after_ms,
-                     .message = limit_message(s.scope),
-                     .limit = std::string(to_string(s.scope))};
+  if (brand.pumping.enabled() && !brand.pumping.safelisted(r.phone)) {
+    a.pumping = true;
+    a.prefix_digits = p.prefix_digits;
+    a.prefix = destination_prefix(r.phone, p.prefix_digits);
+    a.policy = brand.pumping;
   }
-  co_return co_await watch_for_pumping(brand, r);
+  return a;
 }
 
-task<Answer> VerificationService::watch_for_pumping(const Brand& brand,
-                                                    const VerificationRecord& r) {
-  if (!brand.pumping.enabled() || brand.pumping.safelisted(r.phone)) co_return Answer{};
-  const std::string prefix = destination_prefix(r.phone, brand.limits.prefix_digits);
-  const std::int64_t now = d_.clock.now_ms();
-  const int digits = brand.limits.prefix_digits;
-  auto watched = co_await d_.limits.watch_prefix(r.brand, digits, prefix, brand.pumping, now);
-  if (!watched) co_return failure(to_errc(watched.error()));
-  const PumpingOutcome& outcome = watched.value();
-  if (outcome.verdict == PumpingVerdict::allowed) co_return Answer{};
+Answer VerificationService::limited(const VerificationRecord& r, LimitScope scope,
+                                    std::int64_t retry_after_ms) {
+  Event e{.type = EventType::rate_limited,
+          .brand = r.brand,
+          .verification_id = r.sends > 1 ? r.id : std::string(),
+          .phone_masked = masked(r.phone),
+          .country = r.country,
+          .at_ms = d_.clock.now_ms(),
+          .metadata_json = r.metadata_json,
+          .limit = std::string(to_string(scope))};
+  d_.events.publish(e);
+  return Answer{.error = errc::too_many_requests,
+                .retry_after_ms = retry_after_ms,
+                .message = limit_message(scope),
+                .limit = std::string(to_string(scope))};
+}
+
+Answer VerificationService::refused_by(const SendAdmission& a, const VerificationRecord& r,
+                                       const AdmissionVerdict& v) {
+  using K = AdmissionVerdict::kind;
+  if (v.what == K::limited) return limited(r, v.scope, v.retry_after_ms);
   Event e{.type = EventType::prefix_blocked,
           .brand = r.brand,
           .phone_masked = masked(r.phone),
           .country = r.country,
-          .at_ms = now,
-          .prefix = prefix};
-  if (outcome.verdict == PumpingVerdict::tripped) {
+          .at_ms = d_.clock.now_ms(),
+          .prefix = a.prefix};
+  if (v.what == K::tripped) {
     log::write(log::level::warn, "sms pumping suspected: destination prefix blocked",
-               {{"brand", r.brand}, {"prefix", prefix}, {"blocked_ms", outcome.retry_after_ms}});
+               {{"brand", r.brand}, {"prefix", a.prefix}, {"blocked_ms", v.retry_after_ms}});
     d_.events.publish(e);
   }
   e.type = EventType::rate_limited;
@@ -111,12 +113,30 @@ task<Answer> VerificationService::watch_for_pumping(const Brand& brand,
   e.limit = "prefix_anomaly";
   e.prefix.clear();
   d_.events.publish(e);
-  co_return Answer{.error = errc::too_many_requests,
-                   .retry_after_ms = outcome.retry_after_ms,
-                   .message =
-                       "SMS to numbers of this number range are paused after unusual "
-                       "traffic; retry after Retry-After seconds.",
-                   .limit = "prefix_anomaly"};
+  return Answer{.error = errc::too_many_requests,
+                .retry_after_ms = v.retry_after_ms,
+                .message =
+                    "SMS to numbers of this number range are paused after unusual traffic; "
+                    "retry after Retry-After seconds.",
+                .limit = "prefix_anomaly"};
+}
+
+task<Answer> VerificationService::admit_resend(const Brand& brand, const std::string& tag,
+                                               const VerificationRecord& r) {
+  const RateSubject phone{
+      .scope = LimitScope::phone, .brand = r.brand, .id = tag, .rates = phone_rates(brand)};
+  const std::int64_t now = d_.clock.now_ms();
+  if (!phone.rates.empty()) {
+    auto verdict = co_await d_.limits.admit(phone, now);
+    if (!verdict) co_return failure(to_errc(verdict.error()));
+    if (!verdict.value().allowed) co_return limited(r, LimitScope::phone, verdict.value().retry_after_ms);
+  }
+  const SendAdmission a = brand_admission(brand, r, std::string());
+  auto admitted = co_await d_.limits.admit_send(a, now);
+  if (!admitted) co_return failure(to_errc(admitted.error()));
+  if (admitted.value().what != AdmissionVerdict::kind::allowed)
+    co_return refused_by(a, r, admitted.value());
+  co_return Answer{};
 }
 
 }  // namespace otpgate

@@ -4,6 +4,7 @@
 #include "otpgate/core/sms_encoding.hpp"
 #include "otpgate/core/sms_text.hpp"
 #include "otpgate/util/log.hpp"
+#include "otpgate/util/when_both.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -94,7 +95,8 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag, cmd.purpose);
-  NewVerification v{.tag = tag, .retention_ms = d_.retention_ms};
+  NewVerification v{
+      .tag = tag, .retention_ms = d_.retention_ms, .phone_rates = phone_rates(brand)};
   VerificationRecord& r = v.record;
   r.id = id.str();
   r.brand = brand.id.str();
@@ -172,25 +174,28 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   }
   const std::int64_t now = d_.clock.now_ms();
   const NewVerification v = draft(cmd, binding, now);
-  // Limits before the store's create: a send refused here leaves no record behind. A request
-  // with an idempotency key first asks the store for an earlier one (one script call that
-  // creates nothing): a replay sends nothing, so it skips the limits, and a shop's retry gets
-  // its first answer, not a 429 for its own send. Without one the limits count as for any
-  // create, and the create below still replays a request that raced this one.
-  if (!v.idempotency_key.empty()) {
-    NewVerification probe = v;
-    probe.replay_only = true;
-    auto earlier = co_await d_.store.create(probe, now);
-    if (!earlier) co_return failure(to_errc(earlier.error()));
-    if (earlier.value().what != CreateOutcome::kind::not_replayed) {
-      Answer a = co_await answer_created(*cmd.brand, v, earlier.value());
-      co_return a;
-    }
+  // Two scripts sent together, one round trip: the phone's slot (replay, lock, phone limits, the
+  // record) and the brand's (IP, range and brand limits, pumping watch). When one refuses, what
+  // the other took is given back: a refused create neither counts nor leaves a record.
+  const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
+  auto create_call = d_.store.create(v, now);
+  auto admit_call = d_.limits.admit_send(brand_part, now);
+  const auto both = co_await when_both(std::move(create_call), std::move(admit_call));
+  const result<CreateOutcome>& created = both.first;
+  const result<AdmissionVerdict>& admitted = both.second;
+  const bool took = admitted && admitted.value().what == AdmissionVerdict::kind::allowed;
+  const bool made = created && created.value().what == CreateOutcome::kind::created;
+  if (took && !made) {
+    auto refunded = co_await d_.limits.refund_send(brand_part, now);
+    if (!refunded) log::write(log::level::warn, "brand limits not refunded", {{"brand", v.record.brand}});
   }
-  const Answer admitted = co_await admit_send(*cmd.brand, v.tag, v.record, cmd.client_ip);
-  if (admitted.error != errc::ok) co_return admitted;
-  auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
+  if (made && !took) {
+    auto undone = co_await d_.store.undo_create(v, now);
+    if (!undone) log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
+    if (!admitted) co_return failure(to_errc(admitted.error()));
+    co_return refused_by(brand_part, v.record, admitted.value());
+  }
   Answer a = co_await answer_created(*cmd.brand, v, created.value());
   co_return a;
 }
@@ -207,8 +212,8 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
           created.record.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
       co_return Answer{.error = e, .record = created.record, .replayed = true};
     }
-    case CreateOutcome::kind::not_replayed:  // only a replay_only probe answers this
-      co_return failure(errc::internal);
+    case CreateOutcome::kind::limited:
+      co_return limited(v.record, LimitScope::phone, created.retry_after_ms);
     case CreateOutcome::kind::created:
       break;
   }
@@ -297,9 +302,8 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
       const auto brands = d_.brands.current();
       const auto b = brands->find(preview.brand);
       if (b != brands->end()) {
-        const std::string tag(id.tag());
-        const std::string no_ip;  // a named local: no temporaries in a co_await (g++ 12)
-        const Answer admitted = co_await admit_send(b->second, tag, preview, no_ip);
+        const std::string tag(id.tag());  // a named local: no temporaries in a co_await (g++ 12)
+        const Answer admitted = co_await admit_resend(b->second, tag, preview);
         if (admitted.error != errc::ok) co_return admitted;
       }
     }

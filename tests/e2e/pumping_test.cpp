@@ -26,7 +26,7 @@ void seed_history(const std::string& brand) {
           std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(24 * 7))
           .count();
   redis_cli(shared_redis_port(),
-            {"SET", "otp:{pump:" + brand + ":3}:since", std::to_string(week_ago)});
+            {"SET", "otp:{brand:" + brand + "}:pump:3:since", std::to_string(week_ago)});
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -133,7 +133,7 @@ TEST_CASE("pumping: a fresh brand's first burst is not an anomaly, factor 0 swit
               .status == 201);
   }
   // factor 0 counts nothing either.
-  CHECK(redis_cli(shared_redis_port(), {"EXISTS", "otp:{pump:" + off + ":3}:px:+49176"}) == "0");
+  CHECK(redis_cli(shared_redis_port(), {"EXISTS", "otp:{brand:" + off + "}:pump:3:px:+49176"}) == "0");
 }
 
 TEST_CASE("a brand file with a malformed safelist entry stops start-up", "[e2e][pumping]") {

@@ -159,9 +159,10 @@ TEST_CASE("the pumping script decides as the pure rule, step by step",
 TEST_CASE("the pumping keys live on the brand's slot, on a TTL", "[integration][redis][pumping]") {
   PumpingFixture f;
   const std::string brand = fresh_brand();
-  CHECK(RedisKeys::pumping_since("nordwind", 3) == "otp:{pump:nordwind:3}:since");
-  CHECK(RedisKeys::pumping_prefix("nordwind", 3, "+49151") == "otp:{pump:nordwind:3}:px:+49151");
-  CHECK(RedisKeys::pumping_all("nordwind", 3) == "otp:{pump:nordwind:3}:all");
+  CHECK(RedisKeys::pumping_since("nordwind", 3) == "otp:{brand:nordwind}:pump:3:since");
+  CHECK(RedisKeys::pumping_prefix("nordwind", 3, "+49151") ==
+        "otp:{brand:nordwind}:pump:3:px:+49151");
+  CHECK(RedisKeys::pumping_all("nordwind", 3) == "otp:{brand:nordwind}:pump:3:all");
   PumpingPolicy p;
   p.baseline = std::chrono::hours(2);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -138,15 +138,15 @@ TEST_CASE("the rate limit script counts every rate of a subject or none",
                         {"EXISTS", RedisKeys::rate(none, Rate{0, 60'000})}) == "0");
 }
 
-TEST_CASE("the other scopes have their own hash tags, without raw IPs",
+TEST_CASE("the other scopes live on the brand's slot, without raw IPs",
           "[integration][redis][rate_limit]") {
   const Rate r{1, 3'600'000};
   RateSubject ip{.scope = LimitScope::ip, .brand = "nordwind", .id = "ab12", .rates = {r}};
   RateSubject prefix{.scope = LimitScope::prefix, .brand = "nordwind", .id = "+49151"};
   RateSubject brand{.scope = LimitScope::brand, .brand = "nordwind"};
-  CHECK(RedisKeys::rate(ip, r) == "otp:{rl:ip:ab12}:rl:3600");
-  CHECK(RedisKeys::rate(prefix, r) == "otp:{rl:px:nordwind:+49151}:rl:3600");
-  CHECK(RedisKeys::rate(brand, Rate{1, 60'000}) == "otp:{rl:b:nordwind}:rl:60");
+  CHECK(RedisKeys::rate(ip, r) == "otp:{brand:nordwind}:rl:ip:ab12:3600");
+  CHECK(RedisKeys::rate(prefix, r) == "otp:{brand:nordwind}:rl:px:+49151:3600");
+  CHECK(RedisKeys::rate(brand, Rate{1, 60'000}) == "otp:{brand:nordwind}:rl:b:60");
 }
 
 TEST_CASE("100 concurrent admits on one key with limit N admit exactly N",

@@ -351,37 +351,64 @@ TEST_CASE("idempotent create replays the first verification or reports a conflic
   }
 }
 
-TEST_CASE("a replay_only create answers an earlier request and otherwise creates nothing",
+TEST_CASE("a create takes the phone's limit tokens only when it creates, after replay and lock",
           "[integration][store][idempotency]") {
   StoreFixture f;
   {
     const std::string tag = fresh_tag();
-    auto probe = make_verification(tag);
-    const VerificationId probe_id = id_of(probe);
-    probe.idempotency_key = "key-p";
-    probe.request_fingerprint = "body-p";
-    probe.replay_only = true;
-    auto none = f.run(f.store.create(probe, t0));
-    REQUIRE(none);
-    CHECK(none.value().what == CreateOutcome::kind::not_replayed);
-    auto nothing = f.run(f.store.get(probe_id));
-    CHECK(!nothing.value());  // no record
-    const std::string idem = RedisKeys::idempotency(tag, "key-p");
-    CHECK(test::redis_cli(test::shared_redis_port(), {"EXISTS", idem}) == "0");  // no key
-    // After the real create the same probe replays, and one with another body conflicts.
-    auto real = probe;
-    real.replay_only = false;
-    auto made = f.run(f.store.create(real, t0));
-    REQUIRE(made);
-    REQUIRE(made.value().what == CreateOutcome::kind::created);
-    auto replay = f.run(f.store.create(probe, t0 + 1));
-    REQUIRE(replay);
-    CHECK(replay.value().what == CreateOutcome::kind::replayed);
-    CHECK(replay.value().record.id == probe.record.id);
-    probe.request_fingerprint = "body-q";
-    auto conflict = f.run(f.store.create(probe, t0 + 1));
-    REQUIRE(conflict);
-    CHECK(conflict.value().what == CreateOutcome::kind::idempotency_conflict);
+    auto make = [&](const std::string& key) {
+      auto v = make_verification(tag);
+      v.phone_rates = {Rate{2, 600'000}};
+      if (!key.empty()) {
+        v.idempotency_key = key;
+        v.request_fingerprint = "body-" + key;
+      }
+      return v;
+    };
+    const auto first = make("k1");
+    auto a = f.run(f.store.create(first, t0));
+    REQUIRE(a);
+    CHECK(a.value().what == CreateOutcome::kind::created);
+    // The replay answers in the same call, with the first record, and takes no token.
+    auto b = f.run(f.store.create(make("k1"), t0 + 1));
+    REQUIRE(b);
+    CHECK(b.value().what == CreateOutcome::kind::replayed);
+    CHECK(b.value().record.id == first.record.id);
+    CHECK(b.value().record.phone == first.record.phone);
+    const auto second = make("");
+    auto c = f.run(f.store.create(second, t0 + 2));
+    REQUIRE(c);
+    CHECK(c.value().what == CreateOutcome::kind::created);
+    const auto third = make("");
+    auto d = f.run(f.store.create(third, t0 + 3));
+    REQUIRE(d);
+    CHECK(d.value().what == CreateOutcome::kind::limited);
+    CHECK(d.value().retry_after_ms > 0);
+    auto none = f.run(f.store.get(id_of(third)));
+    CHECK(!none.value());  // a refused create stores nothing
+    // A retry of the first request is still answered while the limit denies new ones.
+    auto e = f.run(f.store.create(make("k1"), t0 + 4));
+    REQUIRE(e);
+    CHECK(e.value().what == CreateOutcome::kind::replayed);
+    // Undone, the second create gives its token back and leaves no trace.
+    auto undone = f.run(f.store.undo_create(second, t0 + 5));
+    REQUIRE(undone);
+    auto gone = f.run(f.store.get(id_of(second)));
+    CHECK(!gone.value());
+    const std::string recent =
+        test::redis_cli(test::shared_redis_port(), {"LRANGE", RedisKeys::recent(tag), "0", "-1"});
+    CHECK(recent.find(second.record.id) == std::string::npos);
+    CHECK(recent.find(first.record.id) != std::string::npos);
+    auto g = f.run(f.store.create(make(""), t0 + 6));
+    REQUIRE(g);
+    CHECK(g.value().what == CreateOutcome::kind::created);
+    // A locked phone is refused before its limits are asked.
+    const std::vector<std::string> lock = {"SET", RedisKeys::lock(tag), "1", "PX", "60000"};
+    auto locked = f.run(f.conn.command(lock));
+    REQUIRE(locked);
+    auto h = f.run(f.store.create(make(""), t0 + 7));
+    REQUIRE(h);
+    CHECK(h.value().what == CreateOutcome::kind::blocked);
   }
 }
 

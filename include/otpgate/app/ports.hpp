@@ -31,9 +31,9 @@ struct NewVerification {
   std::string idempotency_key;             // "" when the request had none (already a MAC)
   std::string request_fingerprint;         // MAC of the request body, for idempotent replays
   std::int64_t retention_ms = 86'400'000;  // how long a finished record stays readable
-  // Only answer an earlier request with the same idempotency key (replayed or
-  // idempotency_conflict); create nothing and answer not_replayed when there is none.
-  bool replay_only = false;
+  // The brand's per-phone rate limits (enabled ones): the create takes their token in its own
+  // call, after the idempotency and lock checks and only when it creates.
+  std::vector<Rate> phone_rates;
 };
 
 struct CreateOutcome {
@@ -41,11 +41,11 @@ struct CreateOutcome {
     created,
     replayed,
     idempotency_conflict,
-    blocked,
-    not_replayed
+    blocked,  // the phone is locked
+    limited,  // a phone rate limit denied: nothing was created or counted
   } what = kind::created;
   VerificationRecord record;        // created or replayed record
-  std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
+  std::int64_t retry_after_ms = 0;  // blocked: until the lock ends; limited: until one more fits
 };
 
 struct CheckOutcome {
@@ -97,7 +97,11 @@ struct ReportOutcome {
 class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
+  // The phone's part of a create, in one call: replay, lock, phone limits, then the record.
   virtual task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) = 0;
+  // Takes back a create whose send the brand's limits then refused: the record, its
+  // idempotency entry and the phone limits' token.
+  virtual task<result<bool>> undo_create(const NewVerification& v, std::int64_t now_ms) = 0;
   // nullopt: no such verification (never existed or its record expired).
   virtual task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) = 0;
   // Operations on an existing verification take the caller's brand ("*" for any brand) and
@@ -181,6 +185,28 @@ struct PumpingOutcome {
   std::int64_t retry_after_ms = 0;  // refused: until the prefix's block ends
 };
 
+// The brand-wide part of admitting one send (ip, prefix and brand limits, the pumping watch),
+// checked in one call on the brand's slot, all or nothing.
+struct SendAdmission {
+  std::string brand;
+  std::vector<RateSubject> subjects;  // ip, prefix, brand: narrowest first; phone is not here
+  bool pumping = false;               // watch the destination prefix (policy below)
+  int prefix_digits = 0;
+  std::string prefix;  // "+49151"
+  PumpingPolicy policy;
+};
+
+struct AdmissionVerdict {
+  enum class kind {
+    allowed,  // every limit took its token and the pumping watch counted the send
+    limited,  // `scope`'s limit denied: nothing was taken
+    tripped,  // this send started a block of the prefix
+    blocked,  // the prefix is blocked
+  } what = kind::allowed;
+  LimitScope scope = LimitScope::brand;  // limited: the first scope that denied
+  std::int64_t retry_after_ms = 0;
+};
+
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
@@ -194,6 +220,10 @@ class RateLimiter {
                                                     const std::string& prefix,
                                                     const PumpingPolicy& policy,
                                                     std::int64_t now_ms) = 0;
+  virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
+                                                    std::int64_t now_ms) = 0;
+  // Gives back what an allowed admit_send took, for a send that then did not happen.
+  virtual task<result<bool>> refund_send(const SendAdmission& a, std::int64_t now_ms) = 0;
 };
 
 class EventSink {

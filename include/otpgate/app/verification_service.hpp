@@ -108,20 +108,25 @@ class VerificationService {
   void emit_send(EventType type, const VerificationRecord& r, const SendReport& report);
   // A create refused for the number (reason: country or line_type).
   void emit_refused(const CreateCommand& cmd, std::string reason);
-  // Counts one send (a create or a resend) against the brand's rate limits, narrowest first:
-  // phone, IP (client_ip "" skips it), prefix, brand. Stops at the first that denies; those
-  // before it stay counted. ok, too_many_requests (with the limit and Retry-After, and a
-  // rate_limited event) or the store's error. `r` supplies brand, phone, country and (for a
-  // resend) the verification id. Then the pumping watch (watch_for_pumping).
-  task<Answer> admit_send(const Brand& brand, const std::string& tag, const VerificationRecord& r,
-                          const std::string& client_ip);
-  // The answer to a store create: an error, a replay, or (created) the first send.
+  // The brand's enabled per-phone rates (the create script takes their token).
+  static std::vector<Rate> phone_rates(const Brand& brand);
+  // The brand-wide part of admitting a send to r's phone (client_ip "" skips the IP limit; a
+  // safelisted number skips the pumping watch).
+  SendAdmission brand_admission(const Brand& brand, const VerificationRecord& r,
+                                const std::string& client_ip) const;
+  // A resend's admission: the phone's limits, then the brand-wide part. ok, too_many_requests
+  // (with the limit, Retry-After and a rate_limited event) or the store's error.
+  task<Answer> admit_resend(const Brand& brand, const std::string& tag,
+                            const VerificationRecord& r);
+  // 429 for a limit that denied r's send, with its rate_limited event.
+  Answer limited(const VerificationRecord& r, LimitScope scope, std::int64_t retry_after_ms);
+  // 429 for a brand-wide refusal: a limit, or the pumping watch (limit prefix_anomaly; a
+  // prefix_blocked event and a warning when this send started the block).
+  Answer refused_by(const SendAdmission& a, const VerificationRecord& r,
+                    const AdmissionVerdict& v);
+  // The answer to a store create: an error, a replay, a refusal, or (created) the first send.
   task<Answer> answer_created(const Brand& brand, const NewVerification& v,
                               const CreateOutcome& created);
-  // Counts the send against its destination prefix's pumping watch unless the number is
-  // safelisted: too_many_requests (limit prefix_anomaly) while the prefix is blocked, and a
-  // prefix_blocked event (and a warning) when this send starts the block.
-  task<Answer> watch_for_pumping(const Brand& brand, const VerificationRecord& r);
 
   ServiceDeps d_;
 };

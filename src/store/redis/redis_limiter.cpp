@@ -17,34 +17,32 @@ namespace otpgate {
 using redis::Reply;
 
 std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
-  std::string tag;
+  const std::string period = std::to_string(rate.period_ms / 1000);
+  const std::string brand_slot = "otp:{brand:" + subject.brand + "}:rl:";
   switch (subject.scope) {
     case LimitScope::phone:
-      tag = subject.id;
-      break;
+      return "otp:{" + subject.id + "}:rl:" + period;
     case LimitScope::ip:
-      tag = "rl:ip:" + subject.id;
-      break;
+      return brand_slot + "ip:" + subject.id + ":" + period;
     case LimitScope::prefix:
-      tag = "rl:px:" + subject.brand + ":" + subject.id;
-      break;
+      return brand_slot + "px:" + subject.id + ":" + period;
     case LimitScope::brand:
-      tag = "rl:b:" + subject.brand;
       break;
   }
-  return "otp:{" + tag + "}:rl:" + std::to_string(rate.period_ms / 1000);
+  return brand_slot + "b:" + period;
 }
 
 std::string RedisKeys::pumping_since(std::string_view brand, int prefix_digits) {
-  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) + "}:since";
+  return "otp:{brand:" + std::string(brand) + "}:pump:" + std::to_string(prefix_digits) +
+         ":since";
 }
 std::string RedisKeys::pumping_prefix(std::string_view brand, int prefix_digits,
                                       std::string_view prefix) {
-  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) +
-         "}:px:" + std::string(prefix);
+  return "otp:{brand:" + std::string(brand) + "}:pump:" + std::to_string(prefix_digits) +
+         ":px:" + std::string(prefix);
 }
 std::string RedisKeys::pumping_all(std::string_view brand, int prefix_digits) {
-  return "otp:{pump:" + std::string(brand) + ":" + std::to_string(prefix_digits) + "}:all";
+  return "otp:{brand:" + std::string(brand) + "}:pump:" + std::to_string(prefix_digits) + ":all";
 }
 
 namespace {
@@ -85,27 +83,122 @@ task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, st
                         .retry_after_ms = pair.value().second};
 }
 
+namespace {
+
+// The pumping watch's ARGV after `now`: window, baseline, factor, min_sends, block, ttl.
+std::vector<std::string> pumping_args(const PumpingPolicy& policy) {
+  // Kept three baselines (and at least a block) after the last send: long enough that a quiet
+  // weekend does not make every prefix new again.
+  const auto ttl = std::max(3 * policy.baseline, policy.block);
+  // %.17g: the factor reaches Lua as the same double (std::to_string keeps 6 decimals).
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.17g", policy.factor);
+  return {std::to_string(policy.window.count()),
+          std::to_string(policy.baseline.count()),
+          factor,
+          std::to_string(policy.min_sends),
+          std::to_string(policy.block.count()),
+          std::to_string(ttl.count())};
+}
+
+std::vector<std::string> pumping_keys(const std::string& brand, int digits,
+                                      const std::string& prefix) {
+  return {RedisKeys::pumping_since(brand, digits), RedisKeys::pumping_prefix(brand, digits, prefix),
+          RedisKeys::pumping_all(brand, digits)};
+}
+
+// admit_brand's and refund_brand's keys: one per enabled rate, then the pumping watch's.
+std::vector<std::string> admission_keys(const SendAdmission& a) {
+  std::vector<std::string> keys;
+  for (const RateSubject& s : a.subjects)
+    for (const Rate& r : s.rates)
+      if (r.enabled()) keys.push_back(RedisKeys::rate(s, r));
+  if (a.pumping)
+    for (auto& k : pumping_keys(a.brand, a.prefix_digits, a.prefix)) keys.push_back(std::move(k));
+  return keys;
+}
+
+std::size_t rate_count(const SendAdmission& a) {
+  std::size_t n = 0;
+  for (const RateSubject& s : a.subjects)
+    for (const Rate& r : s.rates) n += r.enabled() ? 1 : 0;
+  return n;
+}
+
+result<AdmissionVerdict> admission_verdict(const result<Reply>& reply) {
+  if (!reply) return reply.error();
+  const Reply& r = reply.value();
+  if (r.is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.empty()) return errc::store_protocol;
+  const std::string& what = r.elements[0].str;
+  using K = AdmissionVerdict::kind;
+  if (what == "allowed") return AdmissionVerdict{};
+  const Reply& last = r.elements.back();
+  const std::int64_t ms = last.type == Reply::kind::integer ? last.integer : 0;
+  if (what == "tripped" || what == "blocked")
+    return AdmissionVerdict{.what = what == "tripped" ? K::tripped : K::blocked,
+                            .retry_after_ms = ms};
+  if (what != "limited" || r.elements.size() != 3) return errc::store_protocol;
+  static const std::map<std::string, LimitScope, std::less<>> scopes = {
+      {"ip", LimitScope::ip}, {"prefix", LimitScope::prefix}, {"brand", LimitScope::brand}};
+  const auto scope = scopes.find(r.elements[1].str);
+  if (scope == scopes.end()) return errc::store_protocol;
+  return AdmissionVerdict{.what = K::limited, .scope = scope->second, .retry_after_ms = ms};
+}
+
+}  // namespace
+
+task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission& a,
+                                                            std::int64_t now_ms) {
+  std::vector<std::string> args = {std::to_string(now_ms), std::to_string(rate_count(a))};
+  for (const RateSubject& s : a.subjects)
+    for (const Rate& r : s.rates) {
+      if (!r.enabled()) continue;
+      args.emplace_back(to_string(s.scope));
+      args.push_back(std::to_string(r.interval_ms()));
+      args.push_back(std::to_string(r.count));
+    }
+  args.emplace_back(a.pumping ? "1" : "0");
+  if (a.pumping)
+    for (auto& p : pumping_args(a.policy)) args.push_back(std::move(p));
+  const std::vector<std::string> keys = admission_keys(a);
+  auto reply = co_await conn_.eval(scripts::cached(scripts::admit_brand), keys, args);
+  co_return admission_verdict(reply);
+}
+
+task<result<bool>> RedisRateLimiter::refund_send(const SendAdmission& a, std::int64_t now_ms) {
+  std::vector<std::string> args = {std::to_string(now_ms), std::to_string(rate_count(a))};
+  for (const RateSubject& s : a.subjects)
+    for (const Rate& r : s.rates)
+      if (r.enabled()) args.push_back(std::to_string(r.interval_ms()));
+  args.emplace_back(a.pumping ? "1" : "0");
+  if (a.pumping) {
+    const auto p = pumping_args(a.policy);
+    args.push_back(p[0]);  // window
+    args.push_back(p[1]);  // baseline
+    args.push_back(p[5]);  // ttl
+  }
+  const std::vector<std::string> keys = admission_keys(a);
+  auto reply = co_await conn_.eval(scripts::cached(scripts::refund_brand), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
+    co_return errc::store_protocol;
+  }
+  co_return true;
+}
+
 task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
                                                             int prefix_digits,
                                                             const std::string& prefix,
                                                             const PumpingPolicy& policy,
                                                             std::int64_t now_ms) {
-  // Kept three baselines (and at least a block) after the last send: long enough that a quiet
-  // weekend does not make every prefix new again.
-  const auto ttl = std::max(3 * policy.baseline, policy.block);
-  const std::vector<std::string> keys = {RedisKeys::pumping_since(brand, prefix_digits),
-                                         RedisKeys::pumping_prefix(brand, prefix_digits, prefix),
-                                         RedisKeys::pumping_all(brand, prefix_digits)};
-  // %.17g: the factor reaches Lua as the same double (std::to_string keeps 6 decimals).
-  char factor[32];
-  std::snprintf(factor, sizeof factor, "%.17g", policy.factor);
-  const std::vector<std::string> args = {std::to_string(now_ms),
-                                         std::to_string(policy.window.count()),
-                                         std::to_string(policy.baseline.count()),
-                                         factor,
-                                         std::to_string(policy.min_sends),
-                                         std::to_string(policy.block.count()),
-                                         std::to_string(ttl.count())};
+  const std::vector<std::string> keys = pumping_keys(brand, prefix_digits, prefix);
+  std::vector<std::string> args = {std::to_string(now_ms)};
+  for (auto& p : pumping_args(policy)) args.push_back(std::move(p));
   auto reply = co_await conn_.eval(scripts::cached(scripts::pumping), keys, args);
   auto pair = verdict_pair(reply, Reply::kind::string);
   if (!pair) co_return pair.error();

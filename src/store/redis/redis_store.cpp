@@ -189,6 +189,43 @@ bool RedisStore::ready() const {
   return conn_.connected();
 }
 
+namespace {
+
+// The phone's rate limit keys, one per enabled rate (the phone's slot: its tag).
+std::vector<std::string> phone_rate_keys(const NewVerification& v) {
+  std::vector<std::string> keys;
+  const RateSubject phone{.scope = LimitScope::phone, .brand = v.record.brand, .id = v.tag};
+  for (const Rate& r : v.phone_rates) keys.push_back(RedisKeys::rate(phone, r));
+  return keys;
+}
+
+std::string idempotency_key_of(const NewVerification& v) {
+  return RedisKeys::idempotency(
+      v.tag, v.idempotency_key.empty() ? std::string("none") : v.idempotency_key);
+}
+
+result<CreateOutcome> create_outcome(Transition& t, const VerificationRecord& created) {
+  CreateOutcome out;
+  if (t.tag == "created") {
+    out.record = created;
+  } else if (t.tag == "blocked" || t.tag == "limited") {
+    out.what = t.tag == "blocked" ? CreateOutcome::kind::blocked : CreateOutcome::kind::limited;
+    out.retry_after_ms = t.number;
+  } else if (t.tag == "idem_conflict") {
+    out.what = CreateOutcome::kind::idempotency_conflict;
+  } else if (t.tag == "replay") {
+    // The first request's record came with the answer; without one it has expired.
+    if (!t.record) return errc::not_found;
+    out.what = CreateOutcome::kind::replayed;
+    out.record = std::move(*t.record);
+  } else {
+    return errc::store_protocol;
+  }
+  return out;
+}
+
+}  // namespace
+
 task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::int64_t now_ms) {
   const auto& rec = v.record;
   std::vector<std::string> args = {std::to_string(now_ms),
@@ -197,38 +234,36 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
                                    std::to_string(v.retention_ms),
                                    rec.id,
                                    std::to_string(RedisKeys::recent_kept),
-                                   v.replay_only ? "1" : "0"};
+                                   std::to_string(v.phone_rates.size())};
+  for (const Rate& r : v.phone_rates) {
+    args.push_back(std::to_string(r.interval_ms()));
+    args.push_back(std::to_string(r.count));
+  }
   for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
-  const std::string idem_key = RedisKeys::idempotency(
-      v.tag, v.idempotency_key.empty() ? std::string("none") : v.idempotency_key);
   // Named vectors, not braced temporaries, in co_await expressions: g++ 12 miscompiles
   // initializer lists inside coroutine suspension expressions ("array used as initializer").
-  const std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idem_key,
-                                         RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idempotency_key_of(v),
+                                   RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
+  for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
   auto t = co_await run_script(conn_, scripts::create, keys, args);
   if (!t) co_return t.error();
-  CreateOutcome out;
-  if (t.value().tag == "created") {
-    out.record = rec;
-  } else if (t.value().tag == "blocked") {
-    out.what = CreateOutcome::kind::blocked;
-    out.retry_after_ms = t.value().number;
-  } else if (t.value().tag == "idem_conflict") {
-    out.what = CreateOutcome::kind::idempotency_conflict;
-  } else if (t.value().tag == "not_replayed") {
-    out.what = CreateOutcome::kind::not_replayed;
-  } else if (t.value().tag == "replay") {
-    out.what = CreateOutcome::kind::replayed;
-    const auto id = VerificationId::parse(t.value().text);
-    if (!id) co_return errc::store_protocol;
-    auto prior = co_await get(*id);
-    if (!prior) co_return prior.error();
-    if (!prior.value()) co_return errc::not_found;  // the first record already expired
-    out.record = std::move(*prior.value());
-  } else {
+  co_return create_outcome(t.value(), rec);
+}
+
+task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_t now_ms) {
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, v.record.id), idempotency_key_of(v),
+                                   RedisKeys::recent(v.tag)};
+  for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
+  std::vector<std::string> args = {std::to_string(now_ms), v.record.id,
+                                   std::to_string(v.phone_rates.size())};
+  for (const Rate& r : v.phone_rates) args.push_back(std::to_string(r.interval_ms()));
+  auto reply = co_await conn_.eval(script(scripts::undo_create), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().is_error()) {
+    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
     co_return errc::store_protocol;
   }
-  co_return out;
+  co_return true;
 }
 
 task<result<std::optional<VerificationRecord>>> RedisStore::get(const VerificationId& id) {

@@ -1,5 +1,6 @@
-// RateLimiter on Redis: the GCRA rate limits and the SMS pumping watch, one script call each
-// (scripts::rate_limit and scripts::pumping); their keys are RedisKeys::rate and pumping_*.
+// RateLimiter on Redis: the GCRA rate limits and the SMS pumping watch (scripts::rate_limit and
+// scripts::pumping, one call each), and a send's brand-wide admission in one call
+// (scripts::admit_brand, refund_brand); their keys are RedisKeys::rate and pumping_*.
 #pragma once
 
 #include "otpgate/app/ports.hpp"
@@ -7,7 +8,6 @@
 
 namespace otpgate {
 
-// One EVALSHA of the rate_limit script per subject, of the pumping script per watched send.
 class RedisRateLimiter final : public RateLimiter {
  public:
   explicit RedisRateLimiter(redis::Connection& conn);
@@ -15,6 +15,8 @@ class RedisRateLimiter final : public RateLimiter {
   task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
                                             const std::string& prefix, const PumpingPolicy& policy,
                                             std::int64_t now_ms) override;
+  task<result<AdmissionVerdict>> admit_send(const SendAdmission& a, std::int64_t now_ms) override;
+  task<result<bool>> refund_send(const SendAdmission& a, std::int64_t now_ms) override;
 
  private:
   redis::Connection& conn_;

@@ -21,11 +21,11 @@ struct RedisKeys {
   // the create script: the support lookup's index (store/redis/subscriber_store.hpp).
   static std::string recent(std::string_view tag);
   static constexpr std::size_t recent_kept = 50;
-  // A rate limit's key: the phone's under its tag, the others under their own tags
-  // ({rl:ip:<mac>}, {rl:px:<brand>:<prefix>}, {rl:b:<brand>}), named by the period in seconds.
+  // A rate limit's key, named by the period in seconds: the phone's under the phone's tag, the
+  // others on the brand's slot ({brand:<id>}), so one script admits a send brand-wide.
   static std::string rate(const RateSubject& subject, const Rate& rate);
-  // The pumping watch, on the brand's slot for its prefix length (a new prefix_digits starts a
-  // new watch): when the brand's traffic was first counted, each prefix's decayed counts and
+  // The pumping watch, on the brand's slot ({brand:<id>}) for its prefix length (a new
+  // prefix_digits starts a new watch): when the brand's traffic was first counted, each prefix's decayed counts and
   // block, and the counts of all its prefixes together.
   static std::string pumping_since(std::string_view brand, int prefix_digits);
   static std::string pumping_prefix(std::string_view brand, int prefix_digits,
@@ -37,6 +37,7 @@ class RedisStore final : public VerificationStore {
  public:
   explicit RedisStore(redis::Connection& conn);
   task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<bool>> undo_create(const NewVerification& v, std::int64_t now_ms) override;
   task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
   task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                    const std::string& mac, const std::string& bound_mac,
