@@ -1,5 +1,5 @@
 // The rate limits and the pumping watch in Redis: their keys, and one script call each
-// (src/store/redis/redis_scripts.cpp rate_limit and pumping).
+// (src/store/redis/lua/rate_limit.lua and pumping.lua).
 #include "otpgate/store/redis/redis_limiter.hpp"
 
 #include "otpgate/store/redis/redis_scripts.hpp"
