@@ -24,10 +24,15 @@ task<http::Response> not_found() {
 
 }  // namespace
 
-http::Response metrics_response(const http::Request&, const metrics::Registry& registry) {
+http::Response metrics_response(const http::Request& req, const metrics::Registry& registry) {
   http::Response r;
-  r.content_type = std::string(metrics::content_type);
-  r.body = registry.render();
+  if (req.method != "GET" && req.method != "HEAD") {
+    r = method_not_allowed("GET, HEAD");
+  } else {
+    r.content_type = std::string(metrics::content_type);
+    r.body = registry.render();
+  }
+  r.log_route = std::string(metrics_path);
   return r;
 }
 

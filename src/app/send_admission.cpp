@@ -129,7 +129,8 @@ task<Answer> VerificationService::admit_resend(const Brand& brand, const std::st
   if (!phone.rates.empty()) {
     auto verdict = co_await d_.limits.admit(phone, now);
     if (!verdict) co_return failure(to_errc(verdict.error()));
-    if (!verdict.value().allowed) co_return limited(r, LimitScope::phone, verdict.value().retry_after_ms);
+    if (!verdict.value().allowed)
+      co_return limited(r, LimitScope::phone, verdict.value().retry_after_ms);
   }
   const SendAdmission a = brand_admission(brand, r, std::string());
   auto admitted = co_await d_.limits.admit_send(a, now);

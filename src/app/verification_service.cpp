@@ -95,8 +95,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag, cmd.purpose);
-  NewVerification v{
-      .tag = tag, .retention_ms = d_.retention_ms, .phone_rates = phone_rates(brand)};
+  NewVerification v{.tag = tag, .retention_ms = d_.retention_ms, .phone_rates = phone_rates(brand)};
   VerificationRecord& r = v.record;
   r.id = id.str();
   r.brand = brand.id.str();
@@ -187,12 +186,14 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   const bool made = created && created.value().what == CreateOutcome::kind::created;
   if (took && !made) {
     auto refunded = co_await d_.limits.refund_send(brand_part, now);
-    if (!refunded) log::write(log::level::warn, "brand limits not refunded", {{"brand", v.record.brand}});
+    if (!refunded)
+      log::write(log::level::warn, "brand limits not refunded", {{"brand", v.record.brand}});
   }
   if (!created) co_return failure(to_errc(created.error()));
   if (made && !took) {
     auto undone = co_await d_.store.undo_create(v, now);
-    if (!undone) log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
+    if (!undone)
+      log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
     if (!admitted) co_return failure(to_errc(admitted.error()));
     co_return refused_by(brand_part, v.record, admitted.value());
   }

@@ -43,19 +43,18 @@ std::string fresh_brand() {
 
 // IP 3 per hour, prefix `prefix_limit` per hour, brand `brand_limit` per minute.
 SendAdmission admission(const std::string& brand, int prefix_limit, int brand_limit) {
-  return SendAdmission{
-      .brand = brand,
-      .subjects = {RateSubject{.scope = LimitScope::ip,
-                               .brand = brand,
-                               .id = "ipmac",
-                               .rates = {Rate{3, 3'600'000}}},
-                   RateSubject{.scope = LimitScope::prefix,
-                               .brand = brand,
-                               .id = "+49151",
-                               .rates = {Rate{prefix_limit, 3'600'000}}},
-                   RateSubject{.scope = LimitScope::brand,
-                               .brand = brand,
-                               .rates = {Rate{brand_limit, 60'000}}}}};
+  return SendAdmission{.brand = brand,
+                       .subjects = {RateSubject{.scope = LimitScope::ip,
+                                                .brand = brand,
+                                                .id = "ipmac",
+                                                .rates = {Rate{3, 3'600'000}}},
+                                    RateSubject{.scope = LimitScope::prefix,
+                                                .brand = brand,
+                                                .id = "+49151",
+                                                .rates = {Rate{prefix_limit, 3'600'000}}},
+                                    RateSubject{.scope = LimitScope::brand,
+                                                .brand = brand,
+                                                .rates = {Rate{brand_limit, 60'000}}}}};
 }
 
 using K = AdmissionVerdict::kind;
@@ -108,9 +107,8 @@ TEST_CASE("a pumping refusal takes no limit token", "[integration][redis][admiss
   a.prefix_digits = 3;
   a.prefix = "+49151";
   // A blocked prefix (as a trip leaves it): every send refused until the block ends.
-  test::redis_cli(test::shared_redis_port(),
-                  {"HSET", RedisKeys::pumping_prefix(brand, 3, "+49151"), "u",
-                   std::to_string(t0 + 600'000)});
+  test::redis_cli(test::shared_redis_port(), {"HSET", RedisKeys::pumping_prefix(brand, 3, "+49151"),
+                                              "u", std::to_string(t0 + 600'000)});
   for (int i = 0; i < 5; ++i) {
     const AdmissionVerdict v = f.admit(a, t0 + i);
     CHECK(v.what == K::blocked);

@@ -10,8 +10,7 @@ namespace otpgate::api {
 
 inline constexpr std::string_view metrics_path = "/metrics";
 
-// The registry rendered, for GET and HEAD (the route table lets no other method through on
-// the main listener; the metrics listener checks it itself).
+// The registry rendered (GET and HEAD), or 405 for another method.
 http::Response metrics_response(const http::Request& req, const metrics::Registry& registry);
 
 // The metrics listener's handler: /metrics, and 404 NOT_FOUND for every other path.

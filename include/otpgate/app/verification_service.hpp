@@ -122,8 +122,7 @@ class VerificationService {
   Answer limited(const VerificationRecord& r, LimitScope scope, std::int64_t retry_after_ms);
   // 429 for a brand-wide refusal: a limit, or the pumping watch (limit prefix_anomaly; a
   // prefix_blocked event and a warning when this send started the block).
-  Answer refused_by(const SendAdmission& a, const VerificationRecord& r,
-                    const AdmissionVerdict& v);
+  Answer refused_by(const SendAdmission& a, const VerificationRecord& r, const AdmissionVerdict& v);
   // The answer to a store create: an error, a replay, a refusal, or (created) the first send.
   task<Answer> answer_created(const Brand& brand, const NewVerification& v,
                               const CreateOutcome& created);

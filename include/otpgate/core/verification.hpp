@@ -1,6 +1,6 @@
 // The verification state machine: pending -> approved | failed | expired | cancelled |
 // send_failed. These pure functions are the rules; the Redis store runs the same rules inside
-// one Lua script per state change (src/store/redis/redis_scripts.cpp), and tests/integration checks
+// one Lua script per state change (src/store/redis/lua/), and tests/integration checks
 // that both agree on the same scenarios.
 #pragma once
 

@@ -19,7 +19,7 @@ namespace otpgate {
 
 template <class A, class B>
 boost::asio::awaitable<std::pair<A, B>> when_both(boost::asio::awaitable<A> a,
-                                                   boost::asio::awaitable<B> b) {
+                                                  boost::asio::awaitable<B> b) {
   namespace asio = boost::asio;
   struct state {
     std::optional<A> a;
@@ -38,12 +38,14 @@ boost::asio::awaitable<std::pair<A, B>> when_both(boost::asio::awaitable<A> a,
           if (--*left == 0) (*resume)();
         };
         asio::co_spawn(
-            ex, [st, t = std::move(a)]() mutable -> asio::awaitable<void> {
+            ex,
+            [st, t = std::move(a)]() mutable -> asio::awaitable<void> {
               st->a.emplace(co_await std::move(t));
             },
             finished);
         asio::co_spawn(
-            ex, [st, t = std::move(b)]() mutable -> asio::awaitable<void> {
+            ex,
+            [st, t = std::move(b)]() mutable -> asio::awaitable<void> {
               st->b.emplace(co_await std::move(t));
             },
             finished);

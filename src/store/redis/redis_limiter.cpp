@@ -1,5 +1,5 @@
 // The rate limits and the pumping watch in Redis: their keys, and one script call each
-// (src/store/redis/redis_scripts.cpp rate_limit and pumping).
+// (src/store/redis/lua/rate_limit.lua and pumping.lua).
 #include "otpgate/store/redis/redis_limiter.hpp"
 
 #include "otpgate/store/redis/redis_scripts.hpp"
@@ -33,8 +33,7 @@ std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
 }
 
 std::string RedisKeys::pumping_since(std::string_view brand, int prefix_digits) {
-  return "otp:{brand:" + std::string(brand) + "}:pump:" + std::to_string(prefix_digits) +
-         ":since";
+  return "otp:{brand:" + std::string(brand) + "}:pump:" + std::to_string(prefix_digits) + ":since";
 }
 std::string RedisKeys::pumping_prefix(std::string_view brand, int prefix_digits,
                                       std::string_view prefix) {

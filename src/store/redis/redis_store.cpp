@@ -16,10 +16,6 @@ namespace {
 
 using redis::Reply;
 
-const redis::Script& script(std::string_view source) {
-  return scripts::cached(source);
-}
-
 std::int64_t to_int(const std::string& s) {
   std::int64_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
@@ -60,7 +56,7 @@ result<Transition> decode(const Reply& r) {
 task<result<Transition>> run_script(redis::Connection& conn, std::string_view source,
                                     const std::vector<std::string>& keys,
                                     const std::vector<std::string>& args) {
-  auto reply = co_await conn.eval(script(source), keys, args);
+  auto reply = co_await conn.eval(scripts::cached(source), keys, args);
   if (!reply) co_return reply.error();
   co_return decode(reply.value());
 }
@@ -257,12 +253,8 @@ task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_
   std::vector<std::string> args = {std::to_string(now_ms), v.record.id,
                                    std::to_string(v.phone_rates.size())};
   for (const Rate& r : v.phone_rates) args.push_back(std::to_string(r.interval_ms()));
-  auto reply = co_await conn_.eval(script(scripts::undo_create), keys, args);
-  if (!reply) co_return reply.error();
-  if (reply.value().is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
-    co_return errc::store_protocol;
-  }
+  auto t = co_await run_script(conn_, scripts::undo_create, keys, args);
+  if (!t) co_return t.error();
   co_return true;
 }
 
@@ -367,7 +359,7 @@ task<result<ReportOutcome>> RedisStore::apply_report(const VerificationId& id,
 task<result<bool>> RedisStore::mark_expired(const VerificationId& id, std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id)};
   const std::vector<std::string> args = {std::to_string(now_ms)};
-  auto reply = co_await conn_.eval(script(scripts::expire), keys, args);
+  auto reply = co_await conn_.eval(scripts::cached(scripts::expire), keys, args);
   if (!reply) co_return reply.error();
   if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
   co_return reply.value().integer == 1;

@@ -1,6 +1,7 @@
 #include "otpgate/store/redis/subscriber_store.hpp"
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -13,39 +14,6 @@ namespace otpgate {
 namespace {
 
 using redis::Reply;
-
-// KEYS: lock, fails, locklvl, recent. ARGV: unlock (1/0).
-// -> {lock pttl (-2 when absent), fails, lock level, {ids, newest first}, lock pttl before}
-// The unlock removes the lock and the failure count in the same call that reads what is left.
-const std::string_view state_script =
-    "local before = redis.call('PTTL', KEYS[1])\n"
-    "if ARGV[1] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end\n"
-    "return {redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0',\n"
-    "        redis.call('GET', KEYS[3]) or '0', redis.call('LRANGE', KEYS[4], 0, -1), before}\n";
-
-// KEYS: the records the index names. ARGV: brand.
-// -> one entry per key: {st, cr, dst, sn, ex}, or nil for a record that expired or is not the
-// brand's. Never the phone number ("p").
-const std::string_view records_script =
-    "local out = {}\n"
-    "for i = 1, #KEYS do\n"
-    "  local v = redis.call('HMGET', KEYS[i], 'b', 'st', 'cr', 'dst', 'sn', 'ex')\n"
-    "  if v[1] == ARGV[1] and v[2] then\n"
-    "    out[i] = {v[2], v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0'}\n"
-    "  else\n"
-    "    out[i] = false\n"
-    "  end\n"
-    "end\n"
-    "return out\n";
-
-const redis::Script& state_s() {
-  static const redis::Script s{std::string(state_script)};
-  return s;
-}
-const redis::Script& records_s() {
-  static const redis::Script s{std::string(records_script)};
-  return s;
-}
 
 std::int64_t number_of(const Reply& r) {
   if (r.type == Reply::kind::integer) return r.integer;
@@ -88,7 +56,7 @@ task<result<SubscriberState>> SubscriberStore::run(const std::string& brand,
                                          RedisKeys::lock_level(tag), RedisKeys::recent(tag)};
   const std::string flag = unlock ? "1" : "0";
   const std::vector<std::string> args = {flag};
-  auto raw = co_await conn_.eval(state_s(), keys, args);
+  auto raw = co_await conn_.eval(scripts::cached(scripts::subscriber_state), keys, args);
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const auto& e = reply.value().elements;
@@ -114,7 +82,7 @@ task<boost::system::error_code> SubscriberStore::read_records(const std::string&
   std::vector<std::string> keys;
   for (const auto& id : ids) keys.push_back(RedisKeys::record(tag, id));
   const std::vector<std::string> args = {brand};
-  auto raw = co_await conn_.eval(records_s(), keys, args);
+  auto raw = co_await conn_.eval(scripts::cached(scripts::subscriber_records), keys, args);
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const auto& rows = reply.value().elements;

@@ -1,6 +1,7 @@
 #include "otpgate/store/redis/template_store.hpp"
 
 #include "otpgate/store/redis/audit_log.hpp"
+#include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,38 +14,6 @@ namespace {
 using redis::Reply;
 
 constexpr std::size_t audit_max_len = 10'000;
-
-// KEYS: templates hash, versions list, audit stream.
-// ARGV: locale, expected version ("*" for any), has text ("1"/"0"), text, action, from version,
-// actor, now ms, versions kept, audit max length.
-// Returns {1, new version} or {0, current version} when the expected version is stale.
-constexpr std::string_view save_script = R"lua(
-local locale = ARGV[1]
-local current = tonumber(redis.call('HGET', KEYS[1], 'ver:' .. locale) or '0')
-if ARGV[2] ~= '*' and tonumber(ARGV[2]) ~= current then return {0, current} end
-local version = current + 1
-if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], 'txt:' .. locale, ARGV[4])
-else
-  redis.call('HDEL', KEYS[1], 'txt:' .. locale)
-end
-redis.call('HSET', KEYS[1], 'ver:' .. locale, version)
-redis.call('HINCRBY', KEYS[1], 'rev', 1)
-local entry = {version = version, action = ARGV[5], from_version = tonumber(ARGV[6]),
-               actor = ARGV[7], at = ARGV[8]}
-if ARGV[3] == '1' then entry.text = ARGV[4] end
-redis.call('LPUSH', KEYS[2], cjson.encode(entry))
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[9]) - 1)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'action', 'template.' .. ARGV[5],
-           'actor', ARGV[7], 'target', 'templates/' .. locale, 'old_version', current,
-           'new_version', version, 'at', ARGV[8])
-return {1, version}
-)lua";
-
-const redis::Script& save_s() {
-  static const redis::Script s{std::string(save_script)};
-  return s;
-}
 
 std::string hash_key(const std::string& brand) {
   return "otp:{brand:" + brand + "}:templates";
@@ -122,7 +91,7 @@ task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
       std::to_string(c.now_ms),
       std::to_string(template_versions_kept),
       std::to_string(audit_max_len)};
-  auto raw = co_await conn_.eval(save_s(), keys, args);
+  auto raw = co_await conn_.eval(scripts::cached(scripts::template_save), keys, args);
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();

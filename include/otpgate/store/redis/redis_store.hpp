@@ -25,8 +25,8 @@ struct RedisKeys {
   // others on the brand's slot ({brand:<id>}), so one script admits a send brand-wide.
   static std::string rate(const RateSubject& subject, const Rate& rate);
   // The pumping watch, on the brand's slot ({brand:<id>}) for its prefix length (a new
-  // prefix_digits starts a new watch): when the brand's traffic was first counted, each prefix's decayed counts and
-  // block, and the counts of all its prefixes together.
+  // prefix_digits starts a new watch): when the brand's traffic was first counted, each prefix's
+  // decayed counts and block, and the counts of all its prefixes together.
   static std::string pumping_since(std::string_view brand, int prefix_digits);
   static std::string pumping_prefix(std::string_view brand, int prefix_digits,
                                     std::string_view prefix);

@@ -1,0 +1,46 @@
+-- Checks a code. Mirrors apply_check (core/verification.hpp), step for step.
+-- KEYS: record, failures, lock, lock_level.
+-- ARGV: brand (or "*"), now, mac (the typed code's MAC without a binding), bound_mac (with the
+-- presented order's PSD2 binding; compared instead of mac when the record has pb = 1). The lock
+-- policy is read from the record.
+-- -> {"not_found"} | {"blocked", pttl} | {result, lock_ms, fields...}
+--    result: approved | wrong | failed | expired | not_pending
+
+--!include _prelude.lua
+local r = KEYS[1]
+if not owned(r, ARGV[1]) then return {'not_found'} end
+local lock_ttl = redis.call('PTTL', KEYS[3])
+if lock_ttl > 0 then return {'blocked', lock_ttl} end
+local now = tonumber(ARGV[2])
+local stop = guard(r, now)
+if stop then return {stop, 0, redis.call('HGETALL', r)} end
+local used = redis.call('HINCRBY', r, 'au', 1)
+-- ARGV[3] is the typed code's MAC without a binding, ARGV[4] with the binding of the order
+-- the check presented. A bound record compares only the bound one, so a wrong order is
+-- exactly a wrong code (attempt, failure count, answer). ARGV[4] may be absent (the
+-- benchmark's 3-argument call): then a bound record never matches.
+local presented = ARGV[3]
+if redis.call('HGET', r, 'pb') == '1' then presented = ARGV[4] or '' end
+if ct_equal(redis.call('HGET', r, 'mac'), presented) then
+  redis.call('HSET', r, 'st', 'approved', 'fin', now)
+  redis.call('DEL', KEYS[2])
+  return {'approved', 0, redis.call('HGETALL', r)}
+end
+-- A wrong code also counts against the phone across verifications; at the threshold the
+-- phone is locked, each further lock twice as long (up to max_lock_ms).
+local locked = 0
+local lk = redis.call('HMGET', r, 'lkn', 'lkw', 'lkd', 'lkm')
+local fails = redis.call('INCR', KEYS[2])
+if fails == 1 then redis.call('PEXPIRE', KEYS[2], lk[2]) end
+if fails >= tonumber(lk[1]) then
+  local level = redis.call('INCR', KEYS[4])
+  redis.call('PEXPIRE', KEYS[4], lk[4])
+  locked = math.min(tonumber(lk[3]) * 2 ^ (level - 1), tonumber(lk[4]))
+  redis.call('SET', KEYS[3], now, 'PX', locked)
+  redis.call('DEL', KEYS[2])
+end
+if used >= tonumber(redis.call('HGET', r, 'ma')) then
+  redis.call('HSET', r, 'st', 'failed', 'fin', now)
+  return {'failed', locked, redis.call('HGETALL', r)}
+end
+return {'wrong', locked, redis.call('HGETALL', r)}

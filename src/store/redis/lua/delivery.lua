@@ -1,0 +1,17 @@
+-- Records the outcome of a send.
+-- KEYS: record. ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id
+-- -> {"not_found"} | {"ok", 0, fields...}
+
+--!include _prelude.lua
+local r = KEYS[1]
+if not owned(r, ARGV[1]) then return {'not_found'} end
+local accepted = ARGV[4] == '1'
+-- A failed resend (by the customer or automatic) leaves the earlier send's state alone: that
+-- SMS may still arrive, and its delivery report must still match.
+if not accepted and ARGV[5] ~= '1' then return {'ok', 0, redis.call('HGETALL', r)} end
+redis.call('HSET', r, 'gw', ARGV[3], 'dst', accepted and 'accepted' or 'failed', 'mid',
+           ARGV[6])
+if not accepted and ARGV[5] == '1' and redis.call('HGET', r, 'st') == 'pending' then
+  redis.call('HSET', r, 'st', 'send_failed', 'fin', ARGV[2])
+end
+return {'ok', 0, redis.call('HGETALL', r)}
