@@ -8,11 +8,13 @@
 
 --!include _prelude.lua
 local r = KEYS[1]
-if not owned(r, ARGV[1]) then return {'not_found'} end
+-- Every field the check reads, in one call.
+local f = redis.call('HMGET', r, 'b', 'st', 'ex', 'pb', 'mac', 'ma', 'lkn', 'lkw', 'lkd', 'lkm')
+if not owned_by(f[1], ARGV[1]) then return {'not_found'} end
 local lock_ttl = redis.call('PTTL', KEYS[3])
 if lock_ttl > 0 then return {'blocked', lock_ttl} end
 local now = tonumber(ARGV[2])
-local stop = guard(r, now)
+local stop = guard_read(r, f[2], f[3], now)
 if stop then return {stop, 0, redis.call('HGETALL', r)} end
 local used = redis.call('HINCRBY', r, 'au', 1)
 -- ARGV[3] is the typed code's MAC without a binding, ARGV[4] with the binding of the order
@@ -20,8 +22,8 @@ local used = redis.call('HINCRBY', r, 'au', 1)
 -- exactly a wrong code (attempt, failure count, answer). ARGV[4] may be absent (the
 -- benchmark's 3-argument call): then a bound record never matches.
 local presented = ARGV[3]
-if redis.call('HGET', r, 'pb') == '1' then presented = ARGV[4] or '' end
-if ct_equal(redis.call('HGET', r, 'mac'), presented) then
+if f[4] == '1' then presented = ARGV[4] or '' end
+if mac_equal(f[5], presented) then
   redis.call('HSET', r, 'st', 'approved', 'fin', now)
   redis.call('DEL', KEYS[2])
   return {'approved', 0, redis.call('HGETALL', r)}
@@ -29,17 +31,16 @@ end
 -- A wrong code also counts against the phone across verifications; at the threshold the
 -- phone is locked, each further lock twice as long (up to max_lock_ms).
 local locked = 0
-local lk = redis.call('HMGET', r, 'lkn', 'lkw', 'lkd', 'lkm')
 local fails = redis.call('INCR', KEYS[2])
-if fails == 1 then redis.call('PEXPIRE', KEYS[2], lk[2]) end
-if fails >= tonumber(lk[1]) then
+if fails == 1 then redis.call('PEXPIRE', KEYS[2], f[8]) end
+if fails >= tonumber(f[7]) then
   local level = redis.call('INCR', KEYS[4])
-  redis.call('PEXPIRE', KEYS[4], lk[4])
-  locked = math.min(tonumber(lk[3]) * 2 ^ (level - 1), tonumber(lk[4]))
+  redis.call('PEXPIRE', KEYS[4], f[10])
+  locked = math.min(tonumber(f[9]) * 2 ^ (level - 1), tonumber(f[10]))
   redis.call('SET', KEYS[3], now, 'PX', locked)
   redis.call('DEL', KEYS[2])
 end
-if used >= tonumber(redis.call('HGET', r, 'ma')) then
+if used >= tonumber(f[6]) then
   redis.call('HSET', r, 'st', 'failed', 'fin', now)
   return {'failed', locked, redis.call('HGETALL', r)}
 end
