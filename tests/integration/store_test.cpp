@@ -3,6 +3,7 @@
 // within the caller's brand, and survive SCRIPT FLUSH.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
+#include "otpgate/core/phone_lock.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
 
@@ -16,6 +17,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <optional>
 
 namespace {
@@ -175,6 +178,64 @@ TEST_CASE("resend script and core rules agree near expiry", "[integration][store
       CHECK(got.value().result == expected);
       CHECK(got.value().record.sends == model.sends);
     }
+  }
+}
+
+TEST_CASE("the check script locks the phone as the core's lock rule, step by step",
+          "[integration][store][lock]") {
+  // Redis expires the lock keys on its own clock, so this runs in real time with short
+  // durations, each step well away from an expiry.
+  const LockPolicy policy{.max_failed_checks = 3,
+                          .window = std::chrono::milliseconds(1'500),
+                          .duration = std::chrono::milliseconds(400),
+                          .max_duration = std::chrono::milliseconds(1'200)};
+  struct Step {
+    int pause_ms;  // before the step
+    int wrong_codes;
+  };
+  // Three locks in a row (400, 800, then 1,600 capped at 1,200 ms), a lock level forgotten
+  // after max_duration, and a window that closes before the threshold. Every step is at least
+  // 200 ms from an expiry.
+  const std::vector<Step> steps = {{0, 3},     {100, 1},   {500, 3}, {1'000, 3},
+                                   {1'000, 1}, {1'400, 3}, {600, 2}, {1'700, 2}};
+  StoreFixture f;
+  {
+    const std::string tag = fresh_tag();
+    PhoneLockState model;
+    std::int64_t deepest = 0;
+    int n = 0;
+    for (const auto& step : steps) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(step.pause_ms));
+      for (int i = 0; i < step.wrong_codes; ++i) {
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+        auto v = make_verification(tag);  // a new verification each time: only the phone counts
+        v.record.created_ms = v.record.last_send_ms = now;
+        v.record.expires_ms = now + 300'000;
+        v.record.lock_max_failed = policy.max_failed_checks;
+        v.record.lock_window_ms = policy.window.count();
+        v.record.lock_ms = policy.duration.count();
+        v.record.lock_max_ms = policy.max_duration.count();
+        const bool locked = phone_locked(model, now);
+        const std::int64_t expected = locked ? 0 : count_wrong_code(model, policy, now);
+        auto created = f.run(f.store.create(v, now));
+        REQUIRE(created);
+        CAPTURE(n++, locked, expected);
+        if (locked) {
+          CHECK(created.value().what == CreateOutcome::kind::blocked);
+          continue;
+        }
+        REQUIRE(created.value().what == CreateOutcome::kind::created);
+        auto checked = f.run(f.store.check(id_of(v), nordwind, wrong_mac, no_order_mac, now));
+        REQUIRE(checked);
+        CHECK_FALSE(checked.value().blocked);
+        CHECK(checked.value().lock_ms == expected);
+        deepest = std::max(deepest, model.level);
+      }
+    }
+    CHECK(deepest == 3);         // the scenario reached the capped lock
+    CHECK(model.failures == 2);  // and its last window closed before the threshold
   }
 }
 
