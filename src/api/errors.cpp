@@ -39,6 +39,10 @@ PublicError public_error(errc e) {
     case errc::idempotency_conflict:
       return {409, "IDEMPOTENCY_KEY_REUSED",
               "This Idempotency-Key was used with a different request body."};
+    case errc::idempotency_in_flight:
+      return {409, "IDEMPOTENCY_KEY_IN_USE",
+              "A request with this Idempotency-Key is still running; retry after Retry-After "
+              "seconds."};
     case errc::sms_delivery_failed:
       return {502, "SMS_DELIVERY_FAILED", "No SMS gateway accepted the message."};
     case errc::template_invalid:

@@ -39,9 +39,19 @@ std::optional<http::Response> optional_string(const json& body, const char* fiel
   return std::nullopt;
 }
 
-bool valid_ip(const std::string& s) {
+// The address in one spelling ("2001:DB8:0::1" and "2001:db8::1" are one client; an IPv4
+// address mapped into IPv6 is the IPv4 address), or nullopt when it is none: the IP limit counts
+// clients, not spellings.
+std::optional<std::string> canonical_ip(const std::string& s) {
   unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1)
+    return std::string(inet_ntop(AF_INET, buf, out, sizeof out));
+  if (inet_pton(AF_INET6, s.c_str(), buf) != 1) return std::nullopt;
+  static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(buf, buf + 12, v4_mapped))
+    return std::string(inet_ntop(AF_INET, buf + 12, out, sizeof out));
+  return std::string(inet_ntop(AF_INET6, buf, out, sizeof out));
 }
 
 bool is_amount(const std::string& s) {
@@ -126,9 +136,12 @@ Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
     return r;
   }
   const StrictJson parsed = parse_strict_json(req.body);
-  if (!parsed.duplicate_key.empty())
-    return invalid_argument(parsed.duplicate_key,
-                            "Field '" + parsed.duplicate_key + "' appears twice in the body.");
+  if (parsed.duplicate_key) {
+    // An empty key is named as the body (a field name must not be empty).
+    const std::string& key = *parsed.duplicate_key;
+    return invalid_argument(key.empty() || key.back() == '.' ? "body" : key,
+                            "Field '" + key + "' appears twice in the body.");
+  }
   const json& body = parsed.value;
   if (body.is_discarded()) return invalid_argument("body", "The body is not valid JSON.");
   if (!body.is_object()) return invalid_argument("body", "The body must be a JSON object.");
@@ -182,8 +195,12 @@ Parsed<CreateRequest> parse_create(const json& body) {
     return invalid_argument("locale", "Field 'locale' must be a BCP 47 tag such as \"de-AT\".");
   if (auto bad = optional_string(body, "brand", 32, c.brand)) return *bad;
   if (auto bad = optional_string(body, "client_ip", 45, c.client_ip)) return *bad;
-  if (!c.client_ip.empty() && !valid_ip(c.client_ip))
-    return invalid_argument("client_ip", "Field 'client_ip' must be an IPv4 or IPv6 address.");
+  if (!c.client_ip.empty()) {
+    const auto ip = canonical_ip(c.client_ip);
+    if (!ip)
+      return invalid_argument("client_ip", "Field 'client_ip' must be an IPv4 or IPv6 address.");
+    c.client_ip = *ip;
+  }
   if (body.contains("order")) {
     if (auto bad = check_order(body["order"])) return *bad;
     c.order = body["order"];

@@ -59,7 +59,7 @@ http::Response Router::render(const Answer& a, unsigned success_status) const {
 task<http::Response> Router::handle(http::Request& req) {
   RouteMatch m = match_route(req.method, req.path);
   // /metrics served by OTPGATE_METRICS_LISTEN: no such route on this listener.
-  if (m.route && m.route->handler == Handler::metrics && !ctx_.metrics) m = RouteMatch{};
+  if (!ctx_.metrics && m.name == "/metrics") m = RouteMatch{};
   http::Response r = co_await admit(req, m);
   r.log_route = std::string(m.name);
   co_return r;

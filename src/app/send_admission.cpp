@@ -134,10 +134,12 @@ task<Answer> VerificationService::admit_resend(const Brand& brand, const std::st
   }
   const SendAdmission a = brand_admission(brand, r, std::string());
   auto admitted = co_await d_.limits.admit_send(a, now);
+  if (admitted && admitted.value().what == AdmissionVerdict::kind::allowed) co_return Answer{};
+  // Refused (or unknown): the phone's token goes back, as the resend will not be sent.
+  auto refunded = co_await d_.limits.refund(phone, now);
+  if (!refunded) log::write(log::level::warn, "phone limit not refunded", {{"brand", r.brand}});
   if (!admitted) co_return failure(to_errc(admitted.error()));
-  if (admitted.value().what != AdmissionVerdict::kind::allowed)
-    co_return refused_by(a, r, admitted.value());
-  co_return Answer{};
+  co_return refused_by(a, r, admitted.value());
 }
 
 }  // namespace otpgate

@@ -4,7 +4,6 @@
 #include "otpgate/core/sms_encoding.hpp"
 #include "otpgate/core/sms_text.hpp"
 #include "otpgate/util/log.hpp"
-#include "otpgate/util/when_both.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -95,7 +94,12 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag, cmd.purpose);
-  NewVerification v{.tag = tag, .retention_ms = d_.retention_ms, .phone_rates = phone_rates(brand)};
+  // A request counts as running until its first send is recorded: at most the delivery
+  // deadline, plus a margin for the Redis calls around it.
+  NewVerification v{.tag = tag,
+                    .retention_ms = d_.retention_ms,
+                    .phone_rates = phone_rates(brand),
+                    .in_flight_ms = brand.delivery.deadline.count() + 5'000};
   VerificationRecord& r = v.record;
   r.id = id.str();
   r.brand = brand.id.str();
@@ -132,7 +136,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 }
 
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
-                                          bool first_send) {
+                                          bool first_send, const std::string& idempotency_key) {
   const auto id = VerificationId::parse(r.id);
   if (!id) co_return failure(errc::internal);
   const SendReport report = co_await send_code(brand, r, 0);
@@ -142,7 +146,8 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
   const DeliveryUpdate update{.gateway = sent.gateway,
                               .message_id = sent.message_id,
                               .accepted = sent.accepted,
-                              .first_send = first_send};
+                              .first_send = first_send,
+                              .idempotency_key = idempotency_key};
   auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
   if (!after) co_return failure(to_errc(after.error()));
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
@@ -173,29 +178,23 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   }
   const std::int64_t now = d_.clock.now_ms();
   const NewVerification v = draft(cmd, binding, now);
-  // Two scripts sent together, one round trip: the phone's slot (replay, lock, phone limits, the
-  // record) and the brand's (IP, range and brand limits, pumping watch). When one refuses, what
-  // the other took is given back: a refused create neither counts nor leaves a record.
-  const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
-  auto create_call = d_.store.create(v, now);
-  auto admit_call = d_.limits.admit_send(brand_part, now);
-  const auto both = co_await when_both(std::move(create_call), std::move(admit_call));
-  const result<CreateOutcome>& created = both.first;
-  const result<AdmissionVerdict>& admitted = both.second;
-  const bool took = admitted && admitted.value().what == AdmissionVerdict::kind::allowed;
-  const bool made = created && created.value().what == CreateOutcome::kind::created;
-  if (took && !made) {
-    auto refunded = co_await d_.limits.refund_send(brand_part, now);
-    if (!refunded)
-      log::write(log::level::warn, "brand limits not refunded", {{"brand", v.record.brand}});
-  }
+  // The phone's slot first (replay, lock, the phone's limits, the record), then the brand's
+  // (IP, range and brand limits, the pumping watch) for a create the phone's slot stored: the
+  // brand's budgets and the pumping watch count only sends that go out. When the brand's slot
+  // refuses, the create is taken back (the record, its idempotency entry, the phone's token).
+  // A timeout leaves both as Redis may still run them: see docs/api.md "Rate limits".
+  auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
-  if (made && !took) {
-    auto undone = co_await d_.store.undo_create(v, now);
-    if (!undone)
-      log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
-    if (!admitted) co_return failure(to_errc(admitted.error()));
-    co_return refused_by(brand_part, v.record, admitted.value());
+  if (created.value().what == CreateOutcome::kind::created) {
+    const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
+    auto admitted = co_await d_.limits.admit_send(brand_part, now);
+    if (!admitted || admitted.value().what != AdmissionVerdict::kind::allowed) {
+      auto undone = co_await d_.store.undo_create(v, now);
+      if (!undone)
+        log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
+      if (!admitted) co_return failure(to_errc(admitted.error()));
+      co_return refused_by(brand_part, v.record, admitted.value());
+    }
   }
   Answer a = co_await answer_created(*cmd.brand, v, created.value());
   co_return a;
@@ -213,13 +212,15 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
           created.record.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
       co_return Answer{.error = e, .record = created.record, .replayed = true};
     }
+    case CreateOutcome::kind::in_flight:
+      co_return Answer{.error = errc::idempotency_in_flight, .retry_after_ms = 1'000};
     case CreateOutcome::kind::limited:
       co_return limited(v.record, LimitScope::phone, created.retry_after_ms);
     case CreateOutcome::kind::created:
       break;
   }
   emit(EventType::created, v.record);
-  Answer a = co_await deliver(brand, v.record, true);
+  Answer a = co_await deliver(brand, v.record, true, v.idempotency_key);
   co_return a;
 }
 

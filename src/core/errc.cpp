@@ -38,6 +38,8 @@ class category final : public boost::system::error_category {
         return "phone number blocked";
       case errc::phone_not_allowed:
         return "phone number not allowed";
+      case errc::idempotency_in_flight:
+        return "idempotency key in use by a request still running";
       case errc::idempotency_conflict:
         return "idempotency key reused with another body";
       case errc::sms_delivery_failed:

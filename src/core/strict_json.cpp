@@ -41,7 +41,7 @@ StrictJson parse_strict_json(std::string_view text) {
         if (!open.empty()) open.pop_back();
         break;
       case json::parse_event_t::key:
-        if (!open.empty() && out.duplicate_key.empty()) {
+        if (!open.empty() && !out.duplicate_key) {
           Frame& top = open.back();
           top.current = parsed.get<std::string>();
           if (!top.keys.insert(top.current).second) out.duplicate_key = dotted(open);
@@ -53,7 +53,7 @@ StrictJson parse_strict_json(std::string_view text) {
     return true;
   };
   out.value = json::parse(text.begin(), text.end(), watch, false);
-  if (!out.duplicate_key.empty()) out.value = json(json::value_t::discarded);
+  if (out.duplicate_key) out.value = json(json::value_t::discarded);
   return out;
 }
 

@@ -45,7 +45,8 @@ link::link(boost::asio::io_context& ioc, Config config)
       resolver_(ioc),
       connect_timer_(ioc),
       reconnect_timer_(ioc),
-      command_timer_(ioc) {}
+      command_timer_(ioc),
+      heartbeat_timer_(ioc) {}
 
 link::~link() {
   stop();
@@ -66,9 +67,24 @@ void link::stop() {
   connect_timer_.cancel();
   reconnect_timer_.cancel();
   command_timer_.cancel();
+  heartbeat_timer_.cancel();
   command_timer_armed_ = false;
   fail_all(errc::store_unavailable);
   free_context();
+}
+
+// While ready and idle, a PING per period: the command timer then drops a connection whose
+// Redis stopped answering, as it does for any command. Busy links need none: their commands
+// are watched already.
+void link::arm_heartbeat() {
+  heartbeat_timer_.expires_after(config_.heartbeat);
+  heartbeat_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+    auto self = w.lock();
+    if (ec || !self || self->state_ == state::stopped) return;
+    if (self->state_ == state::ready && self->pending_.empty())
+      self->submit({"PING"}, [](result<Reply>) {});
+    self->arm_heartbeat();
+  });
 }
 
 void link::submit(const std::vector<std::string>& args, completion done) {

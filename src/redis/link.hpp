@@ -71,6 +71,7 @@ class link : public std::enable_shared_from_this<link> {
   void arm_command_timer();
   void on_command_timer();
   void fail_all(errc e);
+  void arm_heartbeat();
 
   static void connect_cb(const redisAsyncContext* ac, int status);
   static void disconnect_cb(const redisAsyncContext* ac, int status);
@@ -87,6 +88,7 @@ class link : public std::enable_shared_from_this<link> {
   boost::asio::steady_timer connect_timer_;
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer command_timer_;
+  boost::asio::steady_timer heartbeat_timer_;
   bool command_timer_armed_ = false;
   std::deque<pending> pending_;  // same order as hiredis' reply callbacks
   std::uint64_t next_id_ = 0;

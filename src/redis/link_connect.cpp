@@ -133,6 +133,7 @@ void link::become_ready() {
   state_ = state::ready;
   backoff_ = config_.reconnect_min;
   connect_timer_.cancel();
+  arm_heartbeat();
   log::write(log::level::info, "redis connected", where(config_));
 }
 

@@ -125,6 +125,8 @@ TEST_CASE("with OTPGATE_METRICS_LISTEN the metrics are on their own port only", 
   const std::string metrics_url = "http://127.0.0.1:" + std::to_string(metrics_port);
 
   require_error(http_get(p.base_url() + "/metrics"), 404, "NOT_FOUND");
+  // Not a route on this listener, whatever the method.
+  require_error(http_request("POST", p.base_url() + "/metrics"), 404, "NOT_FOUND");
   const std::string text = scrape(metrics_url);
   CHECK(text.find("# TYPE otpgate_http_requests_total counter") != std::string::npos);
   // The main listener's 404 for /metrics was counted as an unmatched route.

@@ -98,6 +98,26 @@ TEST_CASE("the IP limit counts creates per client_ip, never storing the IP", "[e
   CHECK(keys.find("2001:db8") == std::string::npos);
 }
 
+TEST_CASE("the IP limit counts a client once, however its address is spelled",
+          "[e2e][rate_limit]") {
+  TempBrands brands;
+  const std::string brand = unique_brand("rl-ip6");
+  brands.add(brand, brand_json(R"({"ip_creates_per_hour":2})"));
+  brands.add_key("shop", brand, "shop");
+  OtpgateProcess p(brands.options());
+  const auto create_from = [&](const std::string& ip) {
+    return create_as(p, brands.key("shop"), {{"phone_number", fresh_phone()}, {"client_ip", ip}});
+  };
+  REQUIRE(create_from("2001:db8::1").status == 201);
+  REQUIRE(create_from("2001:DB8:0:0:0:0:0:1").status == 201);
+  for (const std::string spelling : {"2001:db8::1", "2001:0db8::0001", "2001:db8:0::1"})
+    require_limited(create_from(spelling), "ip", 3600);
+  // An IPv4 address mapped into IPv6 is that IPv4 client.
+  REQUIRE(create_from("192.0.2.7").status == 201);
+  REQUIRE(create_from("::ffff:192.0.2.7").status == 201);
+  require_limited(create_from("192.0.2.7"), "ip", 3600);
+}
+
 TEST_CASE("the brand limit caps the brand's sends and records an event", "[e2e][rate_limit]") {
   TempBrands brands;
   const std::string brand = unique_brand("rl-brand");

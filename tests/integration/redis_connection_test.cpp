@@ -280,6 +280,27 @@ TEST_CASE("a reconnect to a hung Redis is not ready until Redis answers a PING",
   });
 }
 
+TEST_CASE("an idle connection notices a Redis that stopped answering", "[integration][redis]") {
+  run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
+    otpgate::test::RedisServer server;
+    Config config = config_for(server.port());
+    config.command_timeout = 200ms;
+    config.connect_timeout = 300ms;
+    config.heartbeat = 100ms;
+    Connection conn(ioc, config);
+    const auto up = co_await connect(conn);
+    REQUIRE(up);
+    const pid_t pid = redis_pid(server.port());
+    REQUIRE(::kill(pid, SIGSTOP) == 0);
+    // No command is sent: only the heartbeat can find out.
+    const auto noticed = co_await wait_until([&] { return !conn.connected(); }, 2s);
+    CHECK(noticed);
+    REQUIRE(::kill(pid, SIGCONT) == 0);
+    const auto back = co_await wait_until([&] { return conn.connected(); }, 5s);
+    CHECK(back);
+  });
+}
+
 TEST_CASE("a command Redis does not answer in time fails with store_timeout, then recovers",
           "[integration][redis]") {
   run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {

@@ -1,4 +1,4 @@
-// The brand slot's part of admitting a send (admit_brand, refund_brand) against a real Redis:
+// The brand slot's part of admitting a send (admit_brand) and refunds against a real Redis:
 // the limits decide as the GCRA rule, all or nothing, naming the first scope that denies; the
 // pumping watch refuses without taking a limit token; a refund gives back what was taken.
 //
@@ -29,8 +29,8 @@ struct AdmissionFixture : test::ConnectedRedis {
     REQUIRE(r.has_value());
     return r.value();
   }
-  void refund(const SendAdmission& a, std::int64_t now) {
-    auto r = test::run_sync(ioc, limiter.refund_send(a, now));
+  void refund(const RateSubject& s, std::int64_t now) {
+    auto r = test::run_sync(ioc, limiter.refund(s, now));
     REQUIRE(r.has_value());
   }
 };
@@ -87,14 +87,14 @@ TEST_CASE("admit_brand: all its limits or none, the first scope that denies name
   CHECK(ip_full.scope == LimitScope::ip);  // the narrowest first
 }
 
-TEST_CASE("refund_brand gives back the tokens an admitted send took",
+TEST_CASE("a refund gives back the token an admitted send took",
           "[integration][redis][admission]") {
   AdmissionFixture f;
   const std::string brand = fresh_brand();
   const SendAdmission a = admission(brand, 1, 100);
   CHECK(f.admit(a, t0).what == K::allowed);
   CHECK(f.admit(a, t0 + 1).what == K::limited);  // the prefix allows one per hour
-  f.refund(a, t0 + 2);
+  f.refund(a.subjects[1], t0 + 2);               // the prefix's
   CHECK(f.admit(a, t0 + 3).what == K::allowed);
   CHECK(f.admit(a, t0 + 4).what == K::limited);
 }

@@ -93,6 +93,19 @@ VerificationId id_of(const NewVerification& v) {
   return *id;
 }
 
+// Records v's first send as accepted: an idempotent create's first answer is then known, and
+// retries with its key replay it.
+template <class Fixture>
+void answered(Fixture& f, const NewVerification& v) {
+  const DeliveryUpdate sent{.gateway = "file",
+                            .message_id = "m1",
+                            .accepted = true,
+                            .first_send = true,
+                            .idempotency_key = v.idempotency_key};
+  auto r = f.run(f.store.record_delivery(id_of(v), v.record.brand, sent, t0));
+  REQUIRE(r);
+}
+
 struct CheckStep {
   std::int64_t at;  // ms after t0
   bool right;
@@ -178,6 +191,40 @@ TEST_CASE("resend script and core rules agree near expiry", "[integration][store
       CHECK(got.value().result == expected);
       CHECK(got.value().record.sends == model.sends);
     }
+  }
+}
+
+TEST_CASE("an idempotent create still running counts as abandoned after in_flight_ms",
+          "[integration][store][idempotency]") {
+  StoreFixture f;
+  {
+    const std::string tag = fresh_tag();
+    auto first = make_verification(tag);
+    first.idempotency_key = "k-abandoned";
+    first.request_fingerprint = "fp";
+    first.in_flight_ms = 10'000;
+    auto a = f.run(f.store.create(first, t0));
+    REQUIRE(a);
+    auto retry = make_verification(tag);
+    retry.idempotency_key = "k-abandoned";
+    retry.request_fingerprint = "fp";
+    retry.in_flight_ms = 10'000;
+    auto early = f.run(f.store.create(retry, t0 + 9'999));
+    REQUIRE(early);
+    CHECK(early.value().what == CreateOutcome::kind::in_flight);
+    // The first request never recorded a send (its create timed out): the retry creates anew,
+    // and later retries replay the new one once it is answered.
+    auto late = f.run(f.store.create(retry, t0 + 10'000));
+    REQUIRE(late);
+    CHECK(late.value().what == CreateOutcome::kind::created);
+    answered(f, retry);
+    auto third = make_verification(tag);
+    third.idempotency_key = "k-abandoned";
+    third.request_fingerprint = "fp";
+    auto replay = f.run(f.store.create(third, t0 + 10'001));
+    REQUIRE(replay);
+    CHECK(replay.value().what == CreateOutcome::kind::replayed);
+    CHECK(replay.value().record.id == retry.record.id);
   }
 }
 
@@ -388,6 +435,7 @@ TEST_CASE("idempotent create replays the first verification or reports a conflic
     auto a = f.run(f.store.create(first, t0));
     REQUIRE(a);
     CHECK(a.value().what == CreateOutcome::kind::created);
+    answered(f, first);
     auto again = make_verification(tag);  // a new id, same key and body
     const VerificationId again_id = id_of(again);
     again.idempotency_key = "key-1";
@@ -430,6 +478,11 @@ TEST_CASE("a create takes the phone's limit tokens only when it creates, after r
     auto a = f.run(f.store.create(first, t0));
     REQUIRE(a);
     CHECK(a.value().what == CreateOutcome::kind::created);
+    // Until its first send is recorded, a retry hears that the first request still runs.
+    auto running = f.run(f.store.create(make("k1"), t0 + 1));
+    REQUIRE(running);
+    CHECK(running.value().what == CreateOutcome::kind::in_flight);
+    answered(f, first);
     // The replay answers in the same call, with the first record, and takes no token.
     auto b = f.run(f.store.create(make("k1"), t0 + 1));
     REQUIRE(b);
@@ -596,6 +649,7 @@ TEST_CASE("create indexes the phone's newest verifications, capped and on a TTL"
   first.request_fingerprint = "fp";
   auto created = f.run(f.store.create(first, t0));
   REQUIRE(created);
+  answered(f, first);
   ids.push_back(first.record.id);
   auto again = make_verification(tag);
   again.idempotency_key = "k";

@@ -34,6 +34,10 @@ struct NewVerification {
   // The brand's per-phone rate limits (enabled ones): the create takes their token in its own
   // call, after the idempotency and lock checks and only when it creates.
   std::vector<Rate> phone_rates;
+  // How long an earlier request with the same idempotency key counts as still running (until
+  // its first send is recorded): a retry meanwhile hears idempotency_in_flight; after it, the
+  // earlier request counts as abandoned and the retry creates anew.
+  std::int64_t in_flight_ms = 15'000;
 };
 
 struct CreateOutcome {
@@ -41,8 +45,9 @@ struct CreateOutcome {
     created,
     replayed,
     idempotency_conflict,
-    blocked,  // the phone is locked
-    limited,  // a phone rate limit denied: nothing was created or counted
+    blocked,    // the phone is locked
+    limited,    // a phone rate limit denied: nothing was created or counted
+    in_flight,  // an earlier request with the idempotency key is still running
   } what = kind::created;
   VerificationRecord record;        // created or replayed record
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends; limited: until one more fits
@@ -74,6 +79,9 @@ struct DeliveryUpdate {
   bool accepted = false;
   bool first_send = false;  // a refused first send fails the verification; a refused resend
                             // leaves the earlier send's delivery state alone
+  // The first send of a create with an Idempotency-Key (its MAC): its outcome is now known, so
+  // retries replay it from here on.
+  std::string idempotency_key;
 };
 
 struct ReportUpdate {
@@ -222,8 +230,9 @@ class RateLimiter {
                                                     std::int64_t now_ms) = 0;
   virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
                                                     std::int64_t now_ms) = 0;
-  // Gives back what an allowed admit_send took, for a send that then did not happen.
-  virtual task<result<bool>> refund_send(const SendAdmission& a, std::int64_t now_ms) = 0;
+  // Gives back the token an admitted event took from each of the subject's rates, for a send
+  // that then did not happen.
+  virtual task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) = 0;
 };
 
 class EventSink {

@@ -88,8 +88,10 @@ class VerificationService {
   // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
   // the brand's policy as of now.
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
-  // Sends the code, records the gateway's answer and emits sent/resent or send_failed.
-  task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send);
+  // Sends the code, records the gateway's answer and emits sent/resent or send_failed. A first
+  // send of a create with an Idempotency-Key marks its entry answered (idempotency_key: MAC).
+  task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send,
+                       const std::string& idempotency_key = {});
   // What a send did and what it cost (the text's segments and encoding, for analytics).
   struct SendReport {
     DispatchResult dispatch;

@@ -15,17 +15,18 @@ enum class errc {
   permission_denied,     // key lacks the role or the brand
   not_found,             // unknown verification id
   // Verification lifecycle
-  code_invalid,          // wrong code, attempts remain
-  verification_failed,   // wrong code, last attempt used
-  verification_expired,  // past expires_at
-  not_pending,           // approved, failed, cancelled, send_failed
-  resend_too_soon,       // inside the resend cooldown
-  send_limit_reached,    // max sends used
-  too_many_requests,     // a rate limit (phone, IP, prefix, brand) denied a send
-  phone_blocked,         // the phone is locked for this brand
-  phone_not_allowed,     // country or line type outside the brand's policy
-  idempotency_conflict,  // same Idempotency-Key, different body
-  sms_delivery_failed,   // no gateway accepted the SMS
+  code_invalid,           // wrong code, attempts remain
+  verification_failed,    // wrong code, last attempt used
+  verification_expired,   // past expires_at
+  not_pending,            // approved, failed, cancelled, send_failed
+  resend_too_soon,        // inside the resend cooldown
+  send_limit_reached,     // max sends used
+  too_many_requests,      // a rate limit (phone, IP, prefix, brand) denied a send
+  phone_blocked,          // the phone is locked for this brand
+  phone_not_allowed,      // country or line type outside the brand's policy
+  idempotency_conflict,   // same Idempotency-Key, different body
+  idempotency_in_flight,  // same Idempotency-Key while the first request is still running
+  sms_delivery_failed,    // no gateway accepted the SMS
   // Brand management
   template_invalid,       // a template text failed the lint (the problems go with it)
   precondition_failed,    // If-Match names a version that is no longer current

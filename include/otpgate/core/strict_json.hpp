@@ -5,14 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace otpgate {
 
 struct StrictJson {
-  nlohmann::json value;       // discarded when the text is not JSON or has a duplicate key
-  std::string duplicate_key;  // the first key seen twice, as a dotted path ("order.amount")
+  nlohmann::json value;  // discarded when the text is not JSON or has a duplicate key
+  // The first key seen twice, as a dotted path ("order.amount"; "" for the empty key).
+  std::optional<std::string> duplicate_key;
 };
 
 StrictJson parse_strict_json(std::string_view text);

@@ -30,6 +30,10 @@ struct Config {
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds reconnect_min{50};
   std::chrono::milliseconds reconnect_max{2000};
+  // An idle connection sends PING this often: a Redis that stopped answering is noticed (the
+  // PING times out, the link reconnects and is not ready) even when no request uses it, so
+  // readiness means "Redis answered recently".
+  std::chrono::milliseconds heartbeat{1000};
 };
 
 // A Lua script with its SHA-1 computed once.

@@ -106,7 +106,7 @@ std::vector<std::string> pumping_keys(const std::string& brand, int digits,
           RedisKeys::pumping_all(brand, digits)};
 }
 
-// admit_brand's and refund_brand's keys: one per enabled rate, then the pumping watch's.
+// admit_brand's keys: one per enabled rate, then the pumping watch's.
 std::vector<std::string> admission_keys(const SendAdmission& a) {
   std::vector<std::string> keys;
   for (const RateSubject& s : a.subjects)
@@ -168,25 +168,18 @@ task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission&
   co_return admission_verdict(reply);
 }
 
-task<result<bool>> RedisRateLimiter::refund_send(const SendAdmission& a, std::int64_t now_ms) {
-  std::vector<std::string> args = {std::to_string(now_ms), std::to_string(rate_count(a))};
-  for (const RateSubject& s : a.subjects)
-    for (const Rate& r : s.rates)
-      if (r.enabled()) args.push_back(std::to_string(r.interval_ms()));
-  args.emplace_back(a.pumping ? "1" : "0");
-  if (a.pumping) {
-    const auto p = pumping_args(a.policy);
-    args.push_back(p[0]);  // window
-    args.push_back(p[1]);  // baseline
-    args.push_back(p[5]);  // ttl
+task<result<bool>> RedisRateLimiter::refund(const RateSubject& subject, std::int64_t now_ms) {
+  std::vector<std::string> keys;
+  std::vector<std::string> args = {std::to_string(now_ms)};
+  for (const Rate& r : subject.rates) {
+    if (!r.enabled()) continue;
+    keys.push_back(RedisKeys::rate(subject, r));
+    args.push_back(std::to_string(r.interval_ms()));
   }
-  const std::vector<std::string> keys = admission_keys(a);
-  auto reply = co_await conn_.eval(scripts::cached(scripts::refund_brand), keys, args);
+  if (keys.empty()) co_return true;
+  auto reply = co_await conn_.eval(scripts::cached(scripts::refund_rates), keys, args);
   if (!reply) co_return reply.error();
-  if (reply.value().is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
-    co_return errc::store_protocol;
-  }
+  if (reply.value().is_error()) co_return errc::store_protocol;
   co_return true;
 }
 

@@ -209,6 +209,8 @@ result<CreateOutcome> create_outcome(Transition& t, const VerificationRecord& cr
     out.retry_after_ms = t.number;
   } else if (t.tag == "idem_conflict") {
     out.what = CreateOutcome::kind::idempotency_conflict;
+  } else if (t.tag == "in_flight") {
+    out.what = CreateOutcome::kind::in_flight;
   } else if (t.tag == "replay") {
     // The first request's record came with the answer; without one it has expired.
     if (!t.record) return errc::not_found;
@@ -230,6 +232,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
                                    std::to_string(v.retention_ms),
                                    rec.id,
                                    std::to_string(RedisKeys::recent_kept),
+                                   std::to_string(v.in_flight_ms),
                                    std::to_string(v.phone_rates.size())};
   for (const Rate& r : v.phone_rates) {
     args.push_back(std::to_string(r.interval_ms()));
@@ -329,7 +332,9 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
                                                              const std::string& brand,
                                                              const DeliveryUpdate& u,
                                                              std::int64_t now_ms) {
-  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  std::vector<std::string> keys = {RedisKeys::record(id)};
+  if (!u.idempotency_key.empty())
+    keys.push_back(RedisKeys::idempotency(id.tag(), u.idempotency_key));
   const std::vector<std::string> args = {brand,
                                          std::to_string(now_ms),
                                          u.gateway,

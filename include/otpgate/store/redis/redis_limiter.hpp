@@ -1,6 +1,7 @@
 // RateLimiter on Redis: the GCRA rate limits and the SMS pumping watch (scripts::rate_limit and
 // scripts::pumping, one call each), and a send's brand-wide admission in one call
-// (scripts::admit_brand, refund_brand); their keys are RedisKeys::rate and pumping_*.
+// (scripts::admit_brand), and refunds (scripts::refund_rates); their keys are RedisKeys::rate and
+// pumping_*.
 #pragma once
 
 #include "otpgate/app/ports.hpp"
@@ -16,7 +17,7 @@ class RedisRateLimiter final : public RateLimiter {
                                             const std::string& prefix, const PumpingPolicy& policy,
                                             std::int64_t now_ms) override;
   task<result<AdmissionVerdict>> admit_send(const SendAdmission& a, std::int64_t now_ms) override;
-  task<result<bool>> refund_send(const SendAdmission& a, std::int64_t now_ms) override;
+  task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) override;
 
  private:
   redis::Connection& conn_;

@@ -50,11 +50,3 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   pumping_store(all_key, now, all_recent + 1, all_base + 1, 0, ttl)
   return 'allowed', 0
 end
-
--- Takes back a send pumping_watch counted (the request then did not happen).
-local function pumping_refund(prefix_key, all_key, now, window, baseline, ttl)
-  for _, key in ipairs({prefix_key, all_key}) do
-    local recent, base, blocked_until = pumping_load(key, now, window, baseline)
-    pumping_store(key, now, math.max(0, recent - 1), math.max(0, base - 1), blocked_until, ttl)
-  end
-end

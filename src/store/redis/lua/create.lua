@@ -2,18 +2,23 @@
 -- key is answered (it sends nothing, so neither the lock nor the limits apply to it), a locked
 -- phone is refused, the phone's rate limits take their token (all or nothing), and the
 -- verification is stored.
+-- An idempotency entry is answered once its first send is recorded (delivery.lua sets done);
+-- before that a retry hears in_flight, and after in_flight_ms the earlier request counts as
+-- abandoned (its create timed out) and the retry creates anew.
 -- KEYS: record, idempotency, lock, recent (the phone's index of ids, newest first), then one
 -- per phone rate. ARGV: now, record_ttl_ms, idem_fingerprint ("" = none), idem_ttl_ms, new_id,
--- recent_kept, rate count n, interval_ms and burst per rate, then field, value, ...
+-- recent_kept, in_flight_ms, rate count n, interval_ms and burst per rate, then field, value, ...
 -- -> {"created"} | {"replay", id, {field, value, ...}} ({"replay", id}: the record expired) |
---    {"idem_conflict"} | {"blocked", pttl} | {"limited", retry_ms}
+--    {"in_flight", id} | {"idem_conflict"} | {"blocked", pttl} | {"limited", retry_ms}
 --!include _gcra.lua
 
 local now = tonumber(ARGV[1])
 if ARGV[3] ~= '' then
-  local prior = redis.call('HMGET', KEYS[2], 'fp', 'id')
-  if prior[1] then
+  local prior = redis.call('HMGET', KEYS[2], 'fp', 'id', 'done', 'at')
+  local abandoned = prior[3] ~= '1' and now - (tonumber(prior[4]) or 0) >= tonumber(ARGV[7])
+  if prior[1] and not abandoned then
     if prior[1] ~= ARGV[3] then return {'idem_conflict'} end
+    if prior[3] ~= '1' then return {'in_flight', prior[2]} end
     -- The first request's record, under its key in this slot (the new record's key, its id
     -- swapped): the replay needs no second call. Without a record it has expired.
     local prior_key = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[5]) .. prior[2]
@@ -23,18 +28,19 @@ if ARGV[3] ~= '' then
 end
 local lock_ttl = redis.call('PTTL', KEYS[3])
 if lock_ttl > 0 then return {'blocked', lock_ttl} end
-local n = tonumber(ARGV[7])
-local rates = gcra_rates(5, n, 8)
+local n = tonumber(ARGV[8])
+local rates = gcra_rates(5, n, 9)
 local tats, retry = gcra_verdict(rates, now)
 if not tats then return {'limited', retry} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end
 gcra_commit(rates, tats, now)
 if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[2], 'fp', ARGV[3], 'id', ARGV[5])
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], 'fp', ARGV[3], 'id', ARGV[5], 'at', ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
 local fields = {}
-for i = 8 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 -- The phone's index of its newest verifications (for support's lookup): capped, and kept

@@ -1,10 +1,15 @@
 -- Records the outcome of a send.
--- KEYS: record. ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id
+-- KEYS: record, and for the first send of a create with an Idempotency-Key its entry (marked
+-- answered: retries replay the verification from now on).
+-- ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id
 -- -> {"not_found"} | {"ok", 0, fields...}
 
 --!include _prelude.lua
 local r = KEYS[1]
 if not owned(r, ARGV[1]) then return {'not_found'} end
+if KEYS[2] and redis.call('HGET', KEYS[2], 'id') == redis.call('HGET', r, 'id') then
+  redis.call('HSET', KEYS[2], 'done', '1')
+end
 local accepted = ARGV[4] == '1'
 -- A failed resend (by the customer or automatic) leaves the earlier send's state alone: that
 -- SMS may still arrive, and its delivery report must still match.
