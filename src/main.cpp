@@ -4,7 +4,6 @@
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/alert_monitor.hpp"
-#include "otpgate/app/config.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/app/stats_service.hpp"
 #include "otpgate/app/template_sync.hpp"
@@ -24,6 +23,7 @@
 #include "otpgate/store/redis/template_store.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
@@ -83,6 +83,7 @@ struct ThreadState {
           .alerts = alert_store,
           .events = metered_events,
           .http = http,
+          .signer = signer,
           .clock = clock,
           .period = std::chrono::milliseconds(cfg.alert_period_ms),
           .env = [](const std::string& name) {
@@ -105,11 +106,12 @@ struct ThreadState {
   RedisEventSink events;
   metrics::MeteredEventSink metered_events;  // counts, then forwards to `events`
   crypto::OpensslRandom random;
+  crypto::OpensslSigner signer;
   gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
   SmsDispatcher dispatcher;
   VerificationService service;
-  TemplateStore templates;
+  RedisTemplateStore templates;
   AuditLog audit;
   SubscriberStore subscribers;
   api::BrandApi brand_api;

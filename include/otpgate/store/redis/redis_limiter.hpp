@@ -2,7 +2,7 @@
 // (scripts::rate_limit and scripts::pumping); their keys are RedisKeys::rate and pumping_*.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/rate_limiter.hpp"
 #include "otpgate/redis/connection.hpp"
 
 namespace otpgate {
