@@ -4,7 +4,6 @@
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/alert_monitor.hpp"
-#include "otpgate/app/config.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/app/stats_service.hpp"
 #include "otpgate/app/template_sync.hpp"
@@ -24,6 +23,7 @@
 #include "otpgate/store/redis/template_store.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
@@ -76,20 +76,21 @@ struct ThreadState {
     if (index == 0) {
       sync.emplace(ioc, templates, brands, template_poll_period);
       sync->start();
-      monitor.emplace(AlertMonitorDeps{.ioc = ioc,
-                                       .brands = brands,
-                                       .stats = stats_store,
-                                       .alerts = alert_store,
-                                       .events = metered_events,
-                                       .http = http,
-                                       .clock = clock,
-                                       .period = std::chrono::milliseconds(cfg.alert_period_ms),
-                                       .env =
-                                           [](const std::string& name) {
-                                             const char* v = std::getenv(name.c_str());
-                                             return v ? std::string(v) : std::string();
-                                           },
-                                       .on_open_count = metrics::set_open_alerts});
+      monitor.emplace(AlertMonitorDeps{
+          .ioc = ioc,
+          .brands = brands,
+          .stats = stats_store,
+          .alerts = alert_store,
+          .events = metered_events,
+          .http = http,
+          .signer = signer,
+          .clock = clock,
+          .period = std::chrono::milliseconds(cfg.alert_period_ms),
+          .env = [](const std::string& name) {
+            const char* v = std::getenv(name.c_str());
+            return v ? std::string(v) : std::string();
+          },
+          .on_open_count = metrics::set_open_alerts});
       monitor->start();
     }
   }
@@ -105,11 +106,12 @@ struct ThreadState {
   RedisEventSink events;
   metrics::MeteredEventSink metered_events;  // counts, then forwards to `events`
   crypto::OpensslRandom random;
+  crypto::OpensslSigner signer;
   gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
   SmsDispatcher dispatcher;
   VerificationService service;
-  TemplateStore templates;
+  RedisTemplateStore templates;
   AuditLog audit;
   SubscriberStore subscribers;
   api::BrandApi brand_api;

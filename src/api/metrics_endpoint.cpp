@@ -1,7 +1,7 @@
 #include "otpgate/api/metrics_endpoint.hpp"
 
 #include "otpgate/api/errors.hpp"
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/task.hpp"
 #include "otpgate/metrics/text_format.hpp"
 
 namespace otpgate::api {

@@ -1,7 +1,6 @@
 #include "otpgate/app/alert_monitor.hpp"
 
 #include "otpgate/core/analytics_query.hpp"
-#include "otpgate/crypto/digest.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -65,10 +64,10 @@ json alert_json(const Alert& a) {
           {"factor", a.factor}};
 }
 
-std::string webhook_signature(std::string_view secret, std::string_view timestamp,
-                              std::string_view body) {
+std::string webhook_signature(const Signer& signer, std::string_view secret,
+                              std::string_view timestamp, std::string_view body) {
   const std::string signed_text = std::string(timestamp) + "." + std::string(body);
-  return crypto::hex_lower(crypto::hmac(crypto::DigestAlgorithm::sha256, secret, signed_text));
+  return signer.hmac_sha256_hex(secret, signed_text);
 }
 
 std::map<std::string, Alert> judge_brand(const AlertPolicy& p, const AlertInputs& in,
@@ -259,13 +258,13 @@ void AlertMonitor::notify(const Brand& brand, const Alert& a, bool opened) {
   const json payload = {{"type", opened ? "alert.opened" : "alert.closed"},
                         {"brand", brand.id.str()},
                         {"alert", alert_json(a)}};
-  gateways::HttpRequest req{.url = brand.alerts.webhook_url};
+  HttpRequest req{.url = brand.alerts.webhook_url};
   req.body = payload.dump();
   const std::string timestamp = std::to_string(d_.clock.now_ms() / 1000);
-  req.headers = {
-      {"Content-Type", "application/json"},
-      {"X-Otpgate-Timestamp", timestamp},
-      {"X-Otpgate-Signature", "sha256=" + webhook_signature(secret, timestamp, req.body)}};
+  req.headers = {{"Content-Type", "application/json"},
+                 {"X-Otpgate-Timestamp", timestamp},
+                 {"X-Otpgate-Signature",
+                  "sha256=" + webhook_signature(d_.signer, secret, timestamp, req.body)}};
   boost::asio::co_spawn(
       d_.ioc,
       [&http = d_.http, &ioc = d_.ioc, req = std::move(req),
@@ -273,7 +272,7 @@ void AlertMonitor::notify(const Brand& brand, const Alert& a, bool opened) {
         boost::asio::steady_timer wait(ioc);
         auto backoff = webhook_first_backoff;
         for (int attempt = 1; attempt <= webhook_attempts; ++attempt) {
-          const gateways::HttpTimeouts timeouts{};
+          const HttpTimeouts timeouts{};
           auto r = co_await http.perform(req, timeouts);
           const int status = r ? r.value().status : 0;
           if (status >= 200 && status < 300) co_return;

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <chrono>
@@ -17,7 +18,7 @@ namespace {
 // probe can never stay "in flight" forever and lock the gateway out.
 class CircuitTicket {
  public:
-  CircuitTicket(gateways::SharedCircuit& circuit, const Clock& clock, Permit permit)
+  CircuitTicket(GatewayCircuit& circuit, const Clock& clock, Permit permit)
       : circuit_(circuit), clock_(clock), permit_(permit) {}
   ~CircuitTicket() {
     if (!reported_) circuit_.on_result(SendOutcome::transient, clock_.now_ms(), permit_);
@@ -31,7 +32,7 @@ class CircuitTicket {
   }
 
  private:
-  gateways::SharedCircuit& circuit_;
+  GatewayCircuit& circuit_;
   const Clock& clock_;
   Permit permit_;
   bool reported_ = false;
@@ -72,9 +73,9 @@ task<DispatchResult> SmsDispatcher::send(const DeliveryPolicy& policy,
 task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::string& name,
                                       const SmsMessage& message, Progress& progress) {
   const auto gw = gateways_.find(name);
-  const auto spec = catalog_.find(name);
-  if (gw == gateways_.end() || spec == catalog_.end()) co_return false;
-  gateways::SharedCircuit& circuit = *spec->second.circuit;
+  GatewayCircuit* const found = circuits_.find(name);
+  if (gw == gateways_.end() || found == nullptr) co_return false;
+  GatewayCircuit& circuit = *found;
   for (int attempt = 1;; ++attempt) {
     const milliseconds budget = attempt_budget(policy, progress.elapsed());
     if (budget <= milliseconds(0)) co_return false;

@@ -1,6 +1,7 @@
 #include "otpgate/crypto/openssl.hpp"
 
 #include "otpgate/core/code.hpp"
+#include "otpgate/crypto/digest.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -17,6 +18,10 @@ void OpensslRandom::fill(std::span<std::uint8_t> out) {
     std::fputs("otpgate: RAND_bytes failed; refusing to continue without a CSPRNG\n", stderr);
     std::abort();
   }
+}
+
+std::string OpensslSigner::hmac_sha256_hex(std::string_view key, std::string_view data) const {
+  return hex_lower(hmac(DigestAlgorithm::sha256, key, data));
 }
 
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {

@@ -8,15 +8,6 @@
 namespace otpgate::gateways {
 namespace {
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -45,12 +36,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
 }
 
 }  // namespace
-
-std::string HttpResponse::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (iequal(k, name)) return v;
-  return "";
-}
 
 std::string url_encode(std::string_view s) {
   static constexpr char digits[] = "0123456789ABCDEF";

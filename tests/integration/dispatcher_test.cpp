@@ -3,6 +3,7 @@
 // vendor is tested against fake vendor servers in tests/integration/gateway_http_test.cpp).
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/crypto/openssl.hpp"
+#include "otpgate/gateways/registry.hpp"
 
 #include "support/run_sync.hpp"
 

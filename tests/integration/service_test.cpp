@@ -1,6 +1,5 @@
 // The verification service on a real Redis with a fake clock: the use cases' answers where the
 // clock matters (expiry) and where the SMS text is rendered (order placeholders).
-#include "otpgate/app/config.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/gateways/curl_multi.hpp"
@@ -8,6 +7,7 @@
 #include "otpgate/store/redis/redis_limiter.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
 #include "otpgate/util/system_clock.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include "support/otpgate_process.hpp"
 #include "support/redis_server.hpp"

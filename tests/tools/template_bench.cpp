@@ -3,9 +3,9 @@
 // formatted for the locale, the autofill lines) and how long a brand manager's save spends in
 // the lint. For scripts/bench; prints one line per measurement, never asserts.
 //   usage: otpgate_template_bench REPO_DIR [ITERATIONS]   (default 1000000)
-#include "otpgate/app/config.hpp"
 #include "otpgate/core/sms_text.hpp"
 #include "otpgate/core/template_lint.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // OTPGATE_METRICS_LISTEN: unset serves /metrics on the main listener; host:port makes a listener
 // of its own (one thread, the main listener's timeouts) that may not share another's port.
-#include "otpgate/app/config.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include <catch2/catch.hpp>
 

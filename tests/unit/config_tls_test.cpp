@@ -4,7 +4,7 @@
 // per test (tests/support/tls_test_cert).
 #include "support/tls_test_cert.hpp"
 
-#include "otpgate/app/config.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,12 @@
-// Deterministic fakes for the core's ports (include/otpgate/core/ports.hpp), shared by the unit
+// Deterministic fakes for the core's ports (include/otpgate/ports/), shared by the unit
 // tests. No I/O: the clock only moves when a test moves it, randomness comes from a fixed seed.
 #pragma once
 
-#include "otpgate/core/ports.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/crypto/openssl.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/random.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

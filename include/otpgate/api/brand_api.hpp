@@ -7,14 +7,14 @@
 
 #include "otpgate/api/route_table.hpp"
 #include "otpgate/app/brand_registry.hpp"
-#include "otpgate/app/ports.hpp"
 #include "otpgate/core/api_keys.hpp"
-#include "otpgate/core/ports.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/http/message.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/event_sink.hpp"
+#include "otpgate/ports/template_store.hpp"
 #include "otpgate/store/redis/audit_log.hpp"
 #include "otpgate/store/redis/subscriber_store.hpp"
-#include "otpgate/store/redis/template_store.hpp"
 
 #include <string>
 #include <string_view>

@@ -6,10 +6,14 @@
 #pragma once
 
 #include "otpgate/app/brand_registry.hpp"
-#include "otpgate/app/ports.hpp"
 #include "otpgate/core/analytics_report.hpp"
 #include "otpgate/core/anomaly.hpp"
-#include "otpgate/gateways/curl_multi.hpp"
+#include "otpgate/ports/alert_store.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/event_sink.hpp"
+#include "otpgate/ports/http_client.hpp"
+#include "otpgate/ports/signer.hpp"
+#include "otpgate/ports/stats_store.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json_fwd.hpp>
@@ -26,8 +30,8 @@ namespace otpgate {
 nlohmann::json alert_json(const Alert& a);
 
 // The webhook's signature: hex HMAC-SHA256 under the secret of "<timestamp>.<body>".
-std::string webhook_signature(std::string_view secret, std::string_view timestamp,
-                              std::string_view body);
+std::string webhook_signature(const Signer& signer, std::string_view secret,
+                              std::string_view timestamp, std::string_view body);
 
 // What one brand's alerts are judged on.
 struct AlertInputs {
@@ -49,7 +53,8 @@ struct AlertMonitorDeps {
   StatsStore& stats;
   AlertStore& alerts;
   EventSink& events;
-  gateways::CurlMulti& http;
+  HttpClient& http;      // posts the webhooks
+  const Signer& signer;  // signs them
   const Clock& clock;
   std::chrono::milliseconds period{60'000};
   // Reads an environment variable (the webhook secrets); "" when unset.

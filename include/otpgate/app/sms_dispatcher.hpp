@@ -3,13 +3,14 @@
 // thread's gateway instances and the process-wide circuit breakers.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
-#include "otpgate/core/ports.hpp"
-#include "otpgate/gateways/registry.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/random.hpp"
+#include "otpgate/ports/sms_gateway.hpp"
 
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace otpgate {
@@ -23,9 +24,11 @@ struct DispatchResult {
 
 class SmsDispatcher {
  public:
+  // circuits: every gateway's circuit breaker by name (in production the gateway catalog,
+  // wired in main).
   SmsDispatcher(std::map<std::string, std::unique_ptr<SmsGateway>>& gateways,
-                const gateways::GatewayCatalog& catalog, const Clock& clock, Random& random)
-      : gateways_(gateways), catalog_(catalog), clock_(clock), random_(random) {}
+                GatewayCircuits circuits, const Clock& clock, Random& random)
+      : gateways_(gateways), circuits_(std::move(circuits)), clock_(clock), random_(random) {}
 
   // Tries order[first], order[first + 1], ... until one accepts or the policy's deadline passes.
   // Gateways whose circuit is open are skipped. Logs each failed attempt (never the text).
@@ -40,7 +43,7 @@ class SmsDispatcher {
   double jitter();
 
   std::map<std::string, std::unique_ptr<SmsGateway>>& gateways_;
-  const gateways::GatewayCatalog& catalog_;
+  GatewayCircuits circuits_;
   const Clock& clock_;
   Random& random_;
 };

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "otpgate/app/brand_registry.hpp"
-#include "otpgate/app/ports.hpp"
 #include "otpgate/core/analytics_query.hpp"
 #include "otpgate/core/analytics_report.hpp"
+#include "otpgate/ports/alert_store.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/stats_store.hpp"
 
 #include <map>
 #include <string>

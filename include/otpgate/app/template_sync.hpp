@@ -3,7 +3,7 @@
 #pragma once
 
 #include "otpgate/app/brand_registry.hpp"
-#include "otpgate/store/redis/template_store.hpp"
+#include "otpgate/ports/template_store.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -3,11 +3,15 @@
 #pragma once
 
 #include "otpgate/app/brand_registry.hpp"
-#include "otpgate/app/ports.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/core/brand.hpp"
-#include "otpgate/core/ports.hpp"
 #include "otpgate/core/psd2.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/event_sink.hpp"
+#include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/random.hpp"
+#include "otpgate/ports/rate_limiter.hpp"
+#include "otpgate/ports/verification_store.hpp"
 
 #include <map>
 #include <memory>

@@ -2,8 +2,9 @@
 // that is the only form in which a code is ever stored.
 #pragma once
 
-#include "otpgate/core/ports.hpp"
 #include "otpgate/core/types.hpp"
+#include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/random.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,8 +1,10 @@
-// OpenSSL implementations of the core's Random and Keyring ports, and hashing helpers.
+// OpenSSL implementations of the Random, Keyring and Signer ports, and hashing helpers.
 #pragma once
 
-#include "otpgate/core/ports.hpp"
 #include "otpgate/core/types.hpp"
+#include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/random.hpp"
+#include "otpgate/ports/signer.hpp"
 
 #include <array>
 #include <string>
@@ -25,6 +27,12 @@ class OpensslKeyring final : public Keyring {
 
  private:
   std::array<Secret<Digest>, 5> keys_;
+};
+
+// HMAC-SHA256 under the caller's key, lower-case hex (the alert webhooks' signatures).
+class OpensslSigner final : public Signer {
+ public:
+  std::string hmac_sha256_hex(std::string_view key, std::string_view data) const override;
 };
 
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data);

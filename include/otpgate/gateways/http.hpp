@@ -2,6 +2,8 @@
 // encodings vendors use. No libcurl here: protocols build and read these without I/O.
 #pragma once
 
+#include "otpgate/ports/http_client.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -13,29 +15,12 @@
 namespace otpgate::gateways {
 
 using std::chrono::milliseconds;
-using Fields = std::vector<std::pair<std::string, std::string>>;
-
-// An outgoing request. It carries credentials and the message text: never logged.
-struct HttpRequest {
-  std::string method = "POST";
-  std::string url;
-  Fields headers;  // e.g. {"Content-Type", "application/json"}
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 0;
-  Fields headers;  // names lower-cased
-  std::string body;
-
-  // The first header of that name (case-insensitive), or "".
-  std::string header(std::string_view name) const;
-};
-
-struct HttpTimeouts {
-  milliseconds total{3'000};    // the whole exchange
-  milliseconds connect{1'000};  // TCP (and TLS) connect, within total
-};
+using Fields = HttpFields;
+// The exchange's values are the HttpClient port's (ports/http_client.hpp), named here too so the
+// protocols read as before.
+using otpgate::HttpRequest;
+using otpgate::HttpResponse;
+using otpgate::HttpTimeouts;
 
 // application/x-www-form-urlencoded, in the given order (RFC 3986 unreserved kept, space as %20
 // except where noted, everything else %XX upper-case).

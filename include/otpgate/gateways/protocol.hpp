@@ -5,10 +5,10 @@
 // requests with CurlMulti, the API edge feeds in the webhooks.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/gateways/http.hpp"
+#include "otpgate/ports/sms_gateway.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -5,9 +5,9 @@
 // per io thread from it.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/gateways/protocol.hpp"
+#include "otpgate/ports/sms_gateway.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -27,12 +27,14 @@ struct GatewaySettings {
   std::string outbox_path = "var/sms-outbox.jsonl";  // file gateway
 };
 
-// A gateway's circuit breaker, shared by every io thread and every brand that uses the gateway.
-class SharedCircuit {
+// A gateway's circuit breaker, shared by every io thread and every brand that uses the gateway
+// (the GatewayCircuit port: a mutex around core/delivery.hpp's CircuitBreaker).
+class SharedCircuit final : public GatewayCircuit {
  public:
   explicit SharedCircuit(CircuitPolicy p) : breaker_(p) {}
-  Permit try_acquire(std::int64_t now_ms);
-  void on_result(SendOutcome outcome, std::int64_t now_ms, Permit permit = Permit::granted);
+  Permit try_acquire(std::int64_t now_ms) override;
+  void on_result(SendOutcome outcome, std::int64_t now_ms,
+                 Permit permit = Permit::granted) override;
   CircuitBreaker::State state(std::int64_t now_ms) const;
 
  private:

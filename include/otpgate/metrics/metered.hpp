@@ -2,10 +2,11 @@
 // and adapters stay unaware of metrics (wired in src/main.cpp).
 #pragma once
 
-#include "otpgate/app/ports.hpp"
-#include "otpgate/core/ports.hpp"
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/metrics/otpgate_metrics.hpp"
+#include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/event_sink.hpp"
+#include "otpgate/ports/sms_gateway.hpp"
 
 #include <map>
 #include <memory>

@@ -2,7 +2,7 @@
 // the customer, and several otpgate processes must agree on it).
 #pragma once
 
-#include "otpgate/core/ports.hpp"
+#include "otpgate/ports/clock.hpp"
 
 #include <chrono>
 

@@ -43,8 +43,8 @@ result<Reply> checked(result<Reply> r) {
 
 }  // namespace
 
-task<result<StoredTemplate>> TemplateStore::get(const std::string& brand,
-                                                const std::string& locale) {
+task<result<StoredTemplate>> RedisTemplateStore::get(const std::string& brand,
+                                                     const std::string& locale) {
   const std::vector<std::string> cmd = {"HMGET", hash_key(brand), "ver:" + locale, "txt:" + locale};
   auto raw = co_await conn_.command(cmd);
   auto reply = checked(std::move(raw));
@@ -57,7 +57,7 @@ task<result<StoredTemplate>> TemplateStore::get(const std::string& brand,
   co_return t;
 }
 
-task<result<StoredTemplates>> TemplateStore::all(const std::string& brand) {
+task<result<StoredTemplates>> RedisTemplateStore::all(const std::string& brand) {
   const std::vector<std::string> cmd = {"HGETALL", hash_key(brand)};
   auto raw = co_await conn_.command(cmd);
   auto reply = checked(std::move(raw));
@@ -77,7 +77,7 @@ task<result<StoredTemplates>> TemplateStore::all(const std::string& brand) {
   co_return out;
 }
 
-task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
+task<result<SaveOutcome>> RedisTemplateStore::save(const TemplateChange& c) {
   const std::vector<std::string> keys = {hash_key(c.brand), versions_key(c.brand, c.locale),
                                          audit_key(c.brand)};
   const std::vector<std::string> args = {
@@ -99,8 +99,8 @@ task<result<SaveOutcome>> TemplateStore::save(const TemplateChange& c) {
   co_return SaveOutcome{.saved = int_of(r.elements[0]) == 1, .version = int_of(r.elements[1])};
 }
 
-task<result<std::vector<TemplateVersion>>> TemplateStore::versions(const std::string& brand,
-                                                                   const std::string& locale) {
+task<result<std::vector<TemplateVersion>>> RedisTemplateStore::versions(const std::string& brand,
+                                                                        const std::string& locale) {
   const std::vector<std::string> cmd = {"LRANGE", versions_key(brand, locale), "0", "-1"};
   auto raw = co_await conn_.command(cmd);
   auto reply = checked(std::move(raw));
@@ -121,7 +121,7 @@ task<result<std::vector<TemplateVersion>>> TemplateStore::versions(const std::st
   co_return out;
 }
 
-task<result<std::int64_t>> TemplateStore::revision(const std::string& brand) {
+task<result<std::int64_t>> RedisTemplateStore::revision(const std::string& brand) {
   const std::vector<std::string> cmd = {"HGET", hash_key(brand), "rev"};
   auto raw = co_await conn_.command(cmd);
   auto reply = checked(std::move(raw));

@@ -4,7 +4,8 @@
 // page backwards with a cursor.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/core/errc.hpp"
+#include "otpgate/ports/task.hpp"
 #include "otpgate/redis/connection.hpp"
 
 #include <string>

@@ -2,7 +2,9 @@
 // call on the brand's slot, and the reader of the bucket counters.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/alert_store.hpp"
+#include "otpgate/ports/event_sink.hpp"
+#include "otpgate/ports/stats_store.hpp"
 #include "otpgate/redis/connection.hpp"
 
 #include <boost/asio/io_context.hpp>

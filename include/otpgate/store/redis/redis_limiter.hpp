@@ -4,7 +4,7 @@
 // pumping_*.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/rate_limiter.hpp"
 #include "otpgate/redis/connection.hpp"
 
 namespace otpgate {

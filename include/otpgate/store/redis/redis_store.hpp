@@ -2,7 +2,8 @@
 // slot; events appended to a capped per-brand stream.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/rate_limiter.hpp"
+#include "otpgate/ports/verification_store.hpp"
 #include "otpgate/redis/connection.hpp"
 
 #include <string>

@@ -5,9 +5,10 @@
 // Never returns the raw number: the records' "p" field is not read.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
-#include "otpgate/core/ports.hpp"
+#include "otpgate/core/errc.hpp"
 #include "otpgate/core/types.hpp"
+#include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/task.hpp"
 #include "otpgate/redis/connection.hpp"
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 // These are configuration, not per-customer data: they have no TTL and are bounded in size.
 #pragma once
 
-#include "otpgate/app/ports.hpp"
+#include "otpgate/ports/template_store.hpp"
 #include "otpgate/redis/connection.hpp"
 
 #include <cstdint>
@@ -18,60 +18,17 @@
 
 namespace otpgate {
 
-inline constexpr std::size_t template_versions_kept = 50;
-
-// A locale's template as stored: version 0 and no text when it was never edited.
-struct StoredTemplate {
-  std::int64_t version = 0;
-  std::optional<std::string> text;  // nullopt: the brand's files apply
-};
-
-// All stored templates of a brand.
-struct StoredTemplates {
-  std::int64_t revision = 0;  // the brand's change counter
-  std::map<std::string, StoredTemplate> locales;
-};
-
-// One entry of a locale's history.
-struct TemplateVersion {
-  std::int64_t version = 0;
-  std::string action;               // "put" or "rollback"
-  std::optional<std::string> text;  // nullopt: back to the files
-  std::int64_t from_version = 0;    // rollback: the version restored
-  std::string actor;                // the API key's id
-  std::int64_t at_ms = 0;
-};
-
-struct TemplateChange {
-  std::string brand;
-  std::string locale;
-  std::optional<std::int64_t> expected_version;  // nullopt: If-Match: *
-  std::optional<std::string> text;               // nullopt: back to the files
-  std::string action;                            // "put" or "rollback"
-  std::int64_t from_version = 0;
-  std::string actor;
-  std::int64_t now_ms = 0;
-};
-
-struct SaveOutcome {
-  bool saved = false;
-  std::int64_t version = 0;  // the new version, or the current one when not saved
-};
-
-class TemplateStore {
+// The TemplateStore port on Redis; the change is one call of the template_save script.
+class RedisTemplateStore final : public TemplateStore {
  public:
-  explicit TemplateStore(redis::Connection& conn) : conn_(conn) {}
+  explicit RedisTemplateStore(redis::Connection& conn) : conn_(conn) {}
 
-  task<result<StoredTemplate>> get(const std::string& brand, const std::string& locale);
-  // Every locale with a version (edited at least once), with the brand's change counter.
-  task<result<StoredTemplates>> all(const std::string& brand);
-  // Applies the change when the current version is the expected one.
-  task<result<SaveOutcome>> save(const TemplateChange& change);
-  // Newest first.
+  task<result<StoredTemplate>> get(const std::string& brand, const std::string& locale) override;
+  task<result<StoredTemplates>> all(const std::string& brand) override;
+  task<result<SaveOutcome>> save(const TemplateChange& change) override;
   task<result<std::vector<TemplateVersion>>> versions(const std::string& brand,
-                                                      const std::string& locale);
-  // The brand's change counter (0 when never edited).
-  task<result<std::int64_t>> revision(const std::string& brand);
+                                                      const std::string& locale) override;
+  task<result<std::int64_t>> revision(const std::string& brand) override;
 
  private:
   redis::Connection& conn_;

@@ -1,29 +1,17 @@
-// Asynchronous ports of the verification service: the store (Redis), SMS gateways and the event
-// sink. Implementations run on the calling io thread and never block it.
+// Port: the verifications' state (core/verification.hpp). Every state change is one atomic
+// call, decided by the same rules as the core's. Production: store/redis/redis_store.hpp.
 #pragma once
 
-#include "otpgate/core/analytics_query.hpp"
-#include "otpgate/core/analytics_report.hpp"
-#include "otpgate/core/brand.hpp"
-#include "otpgate/core/delivery.hpp"
 #include "otpgate/core/errc.hpp"
-#include "otpgate/core/events.hpp"
-#include "otpgate/core/rate_limit.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/core/verification.hpp"
-
-#include <boost/asio/awaitable.hpp>
+#include "otpgate/ports/task.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace otpgate {
-
-template <class T>
-using task = boost::asio::awaitable<T>;
 
 struct NewVerification {
   VerificationRecord record;
@@ -138,138 +126,6 @@ class VerificationStore {
   virtual task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) = 0;
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
-};
-
-struct SmsMessage {
-  std::string to;  // E.164
-  std::string sender_id;
-  Secret<std::string> text;  // holds the code
-  std::string brand;
-  std::string verification_id;
-};
-
-class SmsGateway {
- public:
-  virtual ~SmsGateway() = default;
-  virtual const std::string& name() const = 0;
-  // One attempt to hand the message to the gateway, finished within `timeout`. Never throws;
-  // every failure is a transient or permanent SendAttempt with a loggable reason.
-  virtual task<SendAttempt> send(const SmsMessage& message, milliseconds timeout) = 0;
-};
-
-// What a rate limit counts (brand policy, core/brand.hpp RateLimitPolicy).
-enum class LimitScope { phone, ip, prefix, brand };
-
-inline std::string_view to_string(LimitScope s) {
-  switch (s) {
-    case LimitScope::phone:
-      return "phone";
-    case LimitScope::ip:
-      return "ip";
-    case LimitScope::prefix:
-      return "prefix";
-    case LimitScope::brand:
-      break;
-  }
-  return "brand";
-}
-
-struct RateSubject {
-  LimitScope scope = LimitScope::phone;
-  std::string brand;
-  // phone: the phone's hash tag; ip: a hex MAC of brand|ip (never the IP); prefix: the
-  // destination prefix ("+49151"); brand: "".
-  std::string id;
-  std::vector<Rate> rates;  // enabled ones only; one event counts against all of them
-};
-
-struct RateVerdict {
-  bool allowed = true;
-  std::int64_t retry_after_ms = 0;  // denied: until one more event would be admitted
-};
-
-struct PumpingOutcome {
-  PumpingVerdict verdict = PumpingVerdict::allowed;
-  std::int64_t retry_after_ms = 0;  // refused: until the prefix's block ends
-};
-
-// The brand-wide part of admitting one send (ip, prefix and brand limits, the pumping watch),
-// checked in one call on the brand's slot, all or nothing.
-struct SendAdmission {
-  std::string brand;
-  std::vector<RateSubject> subjects;  // ip, prefix, brand: narrowest first; phone is not here
-  bool pumping = false;               // watch the destination prefix (policy below)
-  int prefix_digits = 0;
-  std::string prefix;  // "+49151"
-  PumpingPolicy policy;
-};
-
-struct AdmissionVerdict {
-  enum class kind {
-    allowed,  // every limit took its token and the pumping watch counted the send
-    limited,  // `scope`'s limit denied: nothing was taken
-    tripped,  // this send started a block of the prefix
-    blocked,  // the prefix is blocked
-  } what = kind::allowed;
-  LimitScope scope = LimitScope::brand;  // limited: the first scope that denied
-  std::int64_t retry_after_ms = 0;
-};
-
-class RateLimiter {
- public:
-  virtual ~RateLimiter() = default;
-  // Admits one event against every rate of the subject atomically: all of them count it, or (a
-  // rate denies) none does.
-  virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
-  // Counts one send to a destination prefix ("+49151", prefix_digits after the country code)
-  // of a brand against its pumping policy (core/pumping.hpp), atomically with the block it may
-  // start.
-  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
-                                                    const std::string& prefix,
-                                                    const PumpingPolicy& policy,
-                                                    std::int64_t now_ms) = 0;
-  virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
-                                                    std::int64_t now_ms) = 0;
-  // Gives back the token an admitted event took from each of the subject's rates, for a send
-  // that then did not happen.
-  virtual task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) = 0;
-};
-
-class EventSink {
- public:
-  virtual ~EventSink() = default;
-  // Never fails the caller: a lost event is logged, the request goes on.
-  virtual void publish(const Event& e) = 0;
-};
-
-// The analytics buckets a brand's events were counted into (core/analytics.hpp).
-class StatsStore {
- public:
-  virtual ~StatsStore() = default;
-  // The counters of each bucket, in the order asked (a bucket without counts is empty). With
-  // `fields` only those (for totals), else every field (breakdowns included).
-  virtual task<result<std::vector<analytics::Counts>>> read(
-      const std::string& brand, const std::vector<analytics::Tile>& buckets,
-      const std::vector<std::string>& fields) = 0;
-  // The counters of the buckets summed (c:last: the newest), with `fields` only those.
-  virtual task<result<analytics::Counts>> sum(const std::string& brand,
-                                              const std::vector<analytics::Tile>& buckets,
-                                              const std::vector<std::string>& fields) = 0;
-};
-
-// Anomaly alerts of a brand (core/anomaly.hpp), on the brand's slot.
-class AlertStore {
- public:
-  virtual ~AlertStore() = default;
-  virtual task<result<std::vector<Alert>>> open_alerts(const std::string& brand) = 0;
-  // Closed alerts, newest first.
-  virtual task<result<std::vector<Alert>>> closed_alerts(const std::string& brand,
-                                                         std::size_t limit) = 0;
-  // True when this caller may evaluate the brand now: one evaluator per brand and period,
-  // however many otpgate processes run.
-  virtual task<result<bool>> take_lease(const std::string& brand, std::int64_t ttl_ms) = 0;
-  virtual task<result<bool>> put_open(const std::string& brand, const Alert& a) = 0;
-  virtual task<result<bool>> close(const std::string& brand, const Alert& a) = 0;
 };
 
 }  // namespace otpgate

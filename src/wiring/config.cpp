@@ -1,4 +1,4 @@
-#include "otpgate/app/config.hpp"
+#include "otpgate/wiring/config.hpp"
 
 #include "otpgate/core/json_schema.hpp"
 #include "otpgate/core/template_lint.hpp"

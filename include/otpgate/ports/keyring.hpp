@@ -1,27 +1,12 @@
-// Synchronous ports of the pure core: time, randomness and keyed hashing. Production versions
-// live in adapters (system clock, OpenSSL); tests inject fakes so every rule is deterministic.
+// Port: keyed hashing under the server's derived keys (phone tags, codes, idempotency keys,
+// rate-limit subjects). Production: crypto::OpensslKeyring; tests inject a fixed one.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <span>
 #include <string_view>
 
 namespace otpgate {
-
-class Clock {
- public:
-  virtual ~Clock() = default;
-  // Milliseconds since the Unix epoch.
-  virtual std::int64_t now_ms() const = 0;
-};
-
-class Random {
- public:
-  virtual ~Random() = default;
-  // Fills out with cryptographically strong random bytes (OpenSSL RAND_bytes in production).
-  virtual void fill(std::span<std::uint8_t> out) = 0;
-};
 
 using Digest = std::array<std::uint8_t, 32>;
 

@@ -1,0 +1,96 @@
+// Port: the rate limits (GCRA, core/rate_limit.hpp) and the SMS pumping watch
+// (core/pumping.hpp), each decision atomic however many processes share the store.
+// Production: store/redis/redis_limiter.hpp.
+#pragma once
+
+#include "otpgate/core/errc.hpp"
+#include "otpgate/core/pumping.hpp"
+#include "otpgate/core/rate_limit.hpp"
+#include "otpgate/ports/task.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otpgate {
+
+// What a rate limit counts (brand policy, core/brand.hpp RateLimitPolicy).
+enum class LimitScope { phone, ip, prefix, brand };
+
+inline std::string_view to_string(LimitScope s) {
+  switch (s) {
+    case LimitScope::phone:
+      return "phone";
+    case LimitScope::ip:
+      return "ip";
+    case LimitScope::prefix:
+      return "prefix";
+    case LimitScope::brand:
+      break;
+  }
+  return "brand";
+}
+
+struct RateSubject {
+  LimitScope scope = LimitScope::phone;
+  std::string brand;
+  // phone: the phone's hash tag; ip: a hex MAC of brand|ip (never the IP); prefix: the
+  // destination prefix ("+49151"); brand: "".
+  std::string id;
+  std::vector<Rate> rates;  // enabled ones only; one event counts against all of them
+};
+
+struct RateVerdict {
+  bool allowed = true;
+  std::int64_t retry_after_ms = 0;  // denied: until one more event would be admitted
+};
+
+struct PumpingOutcome {
+  PumpingVerdict verdict = PumpingVerdict::allowed;
+  std::int64_t retry_after_ms = 0;  // refused: until the prefix's block ends
+};
+
+// The brand-wide part of admitting one send (ip, prefix and brand limits, the pumping watch),
+// checked in one call on the brand's slot, all or nothing.
+struct SendAdmission {
+  std::string brand;
+  std::vector<RateSubject> subjects;  // ip, prefix, brand: narrowest first; phone is not here
+  bool pumping = false;               // watch the destination prefix (policy below)
+  int prefix_digits = 0;
+  std::string prefix;  // "+49151"
+  PumpingPolicy policy;
+};
+
+struct AdmissionVerdict {
+  enum class kind {
+    allowed,  // every limit took its token and the pumping watch counted the send
+    limited,  // `scope`'s limit denied: nothing was taken
+    tripped,  // this send started a block of the prefix
+    blocked,  // the prefix is blocked
+  } what = kind::allowed;
+  LimitScope scope = LimitScope::brand;  // limited: the first scope that denied
+  std::int64_t retry_after_ms = 0;
+};
+
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // Admits one event against every rate of the subject atomically: all of them count it, or (a
+  // rate denies) none does.
+  virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
+  // Counts one send to a destination prefix ("+49151", prefix_digits after the country code)
+  // of a brand against its pumping policy (core/pumping.hpp), atomically with the block it may
+  // start.
+  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
+                                                    const std::string& prefix,
+                                                    const PumpingPolicy& policy,
+                                                    std::int64_t now_ms) = 0;
+  virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
+                                                    std::int64_t now_ms) = 0;
+  // Gives back the token an admitted event took from each of the subject's rates, for a send
+  // that then did not happen.
+  virtual task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) = 0;
+};
+
+}  // namespace otpgate
