@@ -1,5 +1,6 @@
 // otpgate: wiring only. Reads the configuration, builds one set of adapters and services per io
-// thread, and runs the HTTP server until SIGINT/SIGTERM; SIGHUP reloads the brand files.
+// thread, and runs the HTTP server until SIGINT/SIGTERM; SIGHUP reloads the brand files
+// (wiring/brand_reloader.hpp).
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/router.hpp"
@@ -23,16 +24,14 @@
 #include "otpgate/store/redis/template_store.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/system_clock.hpp"
+#include "otpgate/wiring/brand_reloader.hpp"
 #include "otpgate/wiring/config.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -148,12 +147,6 @@ class MetricsListener {
   std::thread thread_;
 };
 
-std::vector<std::string> brand_ids(const BrandCatalog& brands) {
-  std::vector<std::string> ids;
-  for (const auto& [id, b] : brands) ids.push_back(id);
-  return ids;
-}
-
 int print_script(const std::string& name) {
   const auto& all = scripts::by_name();
   auto it = all.find(name);
@@ -175,30 +168,6 @@ std::vector<std::string> gateway_names(const BrandCatalog& brands,
   for (const auto& [name, spec] : catalog)
     if (spec.type != "file" && spec.type != "log") names.insert(name);
   return {names.begin(), names.end()};
-}
-
-// SIGHUP: reads the brand files and templates again. A valid set replaces the brands in
-// effect (requests already running keep the snapshot they started with; connections stay); an
-// invalid one is refused with the reason and the old brands stay.
-void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog,
-                   const std::vector<std::string>& instantiated, BrandRegistry& registry) {
-  try {
-    BrandCatalog next = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
-    for (const auto& [id, b] : next)
-      for (const auto& g : b.gateways)
-        if (std::find(instantiated.begin(), instantiated.end(), g) == instantiated.end())
-          throw ConfigError(cfg.brands_dir + "/" + id + "/brand.json: field /gateways: " + g +
-                            " was not in use at start-up; restart otpgate to add it");
-    const std::size_t count = next.size();
-    metrics::process().allow_brands(brand_ids(next));
-    for (const auto& skipped : registry.replace_files(std::move(next)))
-      log::write(log::level::warn, "stored template not used, the file template applies",
-                 {{"template", skipped}});
-    log::write(log::level::info, "brands reloaded", {{"brands", count}});
-  } catch (const std::exception& e) {
-    log::write(log::level::error, "brand reload refused, the previous brands stay in effect",
-               {{"reason", e.what()}});
-  }
 }
 
 int run() {
@@ -250,32 +219,8 @@ int run() {
     log::write(log::level::info, "shutting down", {{"signal", sig}});
     server.stop();
   });
-  // The reload reads files and lints templates: on its own thread, never on an io thread. The
-  // registry is thread-safe; one reload at a time.
-  std::thread reloader;
-  std::atomic<bool> reloading{false};
-  struct JoinReloader {
-    std::thread& t;
-    ~JoinReloader() {
-      if (t.joinable()) t.join();
-    }
-  } join_reloader{reloader};
-  boost::asio::signal_set hangups(server.context(0), SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_hangup =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        if (reloading.exchange(true)) {
-          log::write(log::level::warn, "brand reload already running, SIGHUP ignored");
-        } else {
-          if (reloader.joinable()) reloader.join();
-          reloader = std::thread([&] {
-            reload_brands(cfg, catalog, names, brands);
-            reloading = false;
-          });
-        }
-        hangups.async_wait(on_hangup);
-      };
-  hangups.async_wait(on_hangup);
+  // SIGHUP: the brand files again, read on a thread of the reloader's own.
+  BrandReloader reloader(server.context(0), cfg, catalog, names, brands);
   nlohmann::json listening{{"threads", cfg.server.threads},
                            {"brands", brand_count},
                            {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}};
