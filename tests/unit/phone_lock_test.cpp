@@ -12,7 +12,7 @@ const LockPolicy policy{.max_failed_checks = 3,
                         .max_duration = std::chrono::milliseconds(35'000)};
 }  // namespace
 
-TEST_CASE("the third wrong code in the window locks; each lock in a row doubles, capped",
+TEST_CASE("the third wrong code in the window locks, each lock in a row doubles, capped",
           "[unit][lock]") {
   PhoneLockState s;
   CHECK(count_wrong_code(s, policy, t0) == 0);
