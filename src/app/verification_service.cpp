@@ -182,7 +182,6 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   // (IP, range and brand limits, the pumping watch) for a create the phone's slot stored: the
   // brand's budgets and the pumping watch count only sends that go out. When the brand's slot
   // refuses, the create is taken back (the record, its idempotency entry, the phone's token).
-  // A timeout leaves both as Redis may still run them: see docs/api.md "Rate limits".
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   if (created.value().what == CreateOutcome::kind::created) {
