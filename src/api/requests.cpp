@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <set>
 
@@ -255,6 +256,77 @@ bool valid_idempotency_key(std::string_view key) {
 
 std::optional<http::Response> validate_order(const json& order) {
   return check_order(order);
+}
+
+namespace {
+
+bool is_text_plain(std::string_view content_type) {
+  constexpr std::string_view plain = "text/plain";
+  if (content_type.size() < plain.size()) return false;
+  for (std::size_t i = 0; i < plain.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(content_type[i])) != plain[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+// If-Match: * (whatever is current) or one strong ETag "N"; nullopt inside means "*". A weak
+// ETag (W/"N") never matches in a strong comparison (RFC 9110 13.1.1): the version -1, which
+// no template has, so the store answers 412 with the current version.
+Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req) {
+  const auto h = req.header("if-match");
+  if (!h) return error_response(errc::precondition_required);
+  std::string_view v = *h;
+  if (v == "*") return std::optional<std::int64_t>();
+  const bool weak = v.substr(0, 2) == "W/";
+  if (weak) v.remove_prefix(2);
+  std::int64_t n = -1;
+  if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
+    const auto inner = v.substr(1, v.size() - 2);
+    const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
+    if (ec == std::errc() && end == inner.data() + inner.size() && n >= 0)
+      return std::optional<std::int64_t>(weak ? -1 : n);
+  }
+  return invalid_argument("If-Match",
+                          "Header If-Match must be the one ETag you read, such as \"3\", or *.");
+}
+
+// The template text of a PUT: a JSON body {"text": "..."} or the raw text (text/plain), which
+// is how a text with invalid UTF-8 reaches the lint (JSON cannot carry it).
+Parsed<std::string> parse_text(const http::Request& req) {
+  const auto type = req.header("content-type");
+  if (type && is_text_plain(*type)) return req.body;
+  auto body = parse_json_object(req, false);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const nlohmann::json& j = std::get<nlohmann::json>(body);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "text") return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  if (!j.contains("text") || !j["text"].is_string())
+    return invalid_argument("text", "Field 'text' is required and must be a string.");
+  return j["text"].get<std::string>();
+}
+
+Parsed<PreviewRequest> parse_preview(const http::Request& req) {
+  auto body = parse_json_object(req, true);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const nlohmann::json& j = std::get<nlohmann::json>(body);
+  PreviewRequest p;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "text" && it.key() != "order")
+      return invalid_argument(it.key(), "Unknown field '" + it.key() + "'.");
+  if (j.contains("text")) {
+    if (!j["text"].is_string()) return invalid_argument("text", "Field 'text' must be a string.");
+    p.text = j["text"].get<std::string>();
+  }
+  if (j.contains("order")) {
+    const nlohmann::json& o = j["order"];
+    if (auto bad = validate_order(o)) return std::move(*bad);
+    p.order.amount = o.value("amount", p.order.amount);
+    p.order.currency = o.value("currency", p.order.currency);
+    p.order.payee = o.value("payee", p.order.payee);
+    p.order.order_id = o.value("id", p.order.order_id);
+  }
+  return p;
 }
 
 }  // namespace otpgate::api

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/core/psd2.hpp"
+#include "otpgate/core/template_lint.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/http/message.hpp"
 
@@ -57,5 +58,16 @@ std::optional<http::Response> reject_fields(const nlohmann::json& body);
 
 // Idempotency-Key: 1–255 visible ASCII characters.
 bool valid_idempotency_key(std::string_view key);
+
+// The template requests of brand managers (src/api/brand_api.cpp).
+// If-Match: * (nullopt inside) or one strong ETag "N"; a weak one is version -1 (never matches).
+Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req);
+// A PUT's text: {"text": "..."} or the raw body when it is text/plain.
+Parsed<std::string> parse_text(const http::Request& req);
+struct PreviewRequest {
+  std::optional<std::string> text;  // nullopt: the text in effect
+  SampleOrder order;
+};
+Parsed<PreviewRequest> parse_preview(const http::Request& req);
 
 }  // namespace otpgate::api
