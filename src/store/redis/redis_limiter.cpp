@@ -61,6 +61,14 @@ result<std::pair<Reply, std::int64_t>> verdict_pair(const result<Reply>& reply, 
   return std::pair<Reply, std::int64_t>(r.elements[0], r.elements[1].integer);
 }
 
+// The subject's enabled rates, each with its key.
+std::vector<std::pair<std::string, Rate>> enabled_rates(const RateSubject& subject) {
+  std::vector<std::pair<std::string, Rate>> out;
+  for (const Rate& r : subject.rates)
+    if (r.enabled()) out.emplace_back(RedisKeys::rate(subject, r), r);
+  return out;
+}
+
 }  // namespace
 
 RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
@@ -68,9 +76,8 @@ RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
 task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
   std::vector<std::string> keys;
   std::vector<std::string> args = {std::to_string(now_ms)};
-  for (const Rate& r : subject.rates) {
-    if (!r.enabled()) continue;
-    keys.push_back(RedisKeys::rate(subject, r));
+  for (const auto& [key, r] : enabled_rates(subject)) {
+    keys.push_back(key);
     args.push_back(std::to_string(r.interval_ms()));
     args.push_back(std::to_string(r.count));
   }
@@ -110,8 +117,7 @@ std::vector<std::string> pumping_keys(const std::string& brand, int digits,
 std::vector<std::string> admission_keys(const SendAdmission& a) {
   std::vector<std::string> keys;
   for (const RateSubject& s : a.subjects)
-    for (const Rate& r : s.rates)
-      if (r.enabled()) keys.push_back(RedisKeys::rate(s, r));
+    for (auto& [key, r] : enabled_rates(s)) keys.push_back(std::move(key));
   if (a.pumping)
     for (auto& k : pumping_keys(a.brand, a.prefix_digits, a.prefix)) keys.push_back(std::move(k));
   return keys;
@@ -119,8 +125,7 @@ std::vector<std::string> admission_keys(const SendAdmission& a) {
 
 std::size_t rate_count(const SendAdmission& a) {
   std::size_t n = 0;
-  for (const RateSubject& s : a.subjects)
-    for (const Rate& r : s.rates) n += r.enabled() ? 1 : 0;
+  for (const RateSubject& s : a.subjects) n += enabled_rates(s).size();
   return n;
 }
 
@@ -154,8 +159,7 @@ task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission&
                                                             std::int64_t now_ms) {
   std::vector<std::string> args = {std::to_string(now_ms), std::to_string(rate_count(a))};
   for (const RateSubject& s : a.subjects)
-    for (const Rate& r : s.rates) {
-      if (!r.enabled()) continue;
+    for (const auto& [key, r] : enabled_rates(s)) {
       args.emplace_back(to_string(s.scope));
       args.push_back(std::to_string(r.interval_ms()));
       args.push_back(std::to_string(r.count));
@@ -171,9 +175,8 @@ task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission&
 task<result<bool>> RedisRateLimiter::refund(const RateSubject& subject, std::int64_t now_ms) {
   std::vector<std::string> keys;
   std::vector<std::string> args = {std::to_string(now_ms)};
-  for (const Rate& r : subject.rates) {
-    if (!r.enabled()) continue;
-    keys.push_back(RedisKeys::rate(subject, r));
+  for (const auto& [key, r] : enabled_rates(subject)) {
+    keys.push_back(key);
     args.push_back(std::to_string(r.interval_ms()));
   }
   if (keys.empty()) co_return true;
