@@ -15,10 +15,11 @@ namespace {
 struct AdmissionWorld {
   TempBrands brands;
   std::string brand = unique_brand("adm");
-  explicit AdmissionWorld(const std::string& limits, const std::string& pumping = "{}") {
+  explicit AdmissionWorld(const std::string& limits, const std::string& pumping = "{}",
+                          const std::string& code = "{}") {
     brands.add(brand, R"({"display_name":"Adm","sender_id":"Adm","locales":["en"],
         "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],"limits":)" +
-                          limits + R"(,"pumping":)" + pumping + "}");
+                          limits + R"(,"pumping":)" + pumping + R"(,"code":)" + code + "}");
     brands.add_key("shop", brand, "shop");
   }
   HttpResponse create(const OtpgateProcess& p, const std::string& phone,
@@ -107,4 +108,22 @@ TEST_CASE("a burst to one number that its own limit refuses neither counts nor t
   // Another number of the range still gets its code: 40 requests were 2 sends, not 40.
   CHECK(w.create(p, "+4917012340066").status == 201);
   CHECK(w.create(p, "+4917012340077").status == 201);
+}
+
+TEST_CASE("a resend the brand's limit refuses gives the phone's token back",
+          "[e2e][admission][resend]") {
+  AdmissionWorld w(R"({"brand_sends_per_minute":1,"phone_sends_per_10_minutes":2})", "{}",
+                   R"({"resend_cooldown_seconds":0,"max_sends":10})");
+  OtpgateProcess p(w.brands.options());
+  const auto created = w.create(p, fresh_phone());  // the phone's first and the brand's only send
+  REQUIRE(created.status == 201);
+  const std::string url =
+      p.base_url() + "/v1/verifications/" + created.json()["id"].get<std::string>() + "/resend";
+  for (int i = 0; i < 3; ++i) {
+    INFO(i);
+    // Each resend passes the phone's limit (2 per 10 minutes: one left) and is refused by the
+    // brand's; were the phone's token kept, the second would hear "phone".
+    require_limited(http_request("POST", url, {bearer(w.brands.key("shop"))}), "brand", 60);
+  }
+  CHECK(p.outbox_lines().size() == 1);
 }
