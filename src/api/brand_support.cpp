@@ -2,11 +2,11 @@
 // the audit log first) and the audit log's pages. Routing and role checks are in brand_api.cpp.
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/errors.hpp"
+#include "otpgate/core/form_encoding.hpp"
 #include "otpgate/api/requests.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
-#include "otpgate/gateways/http.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -124,7 +124,7 @@ task<http::Response> BrandApi::audit(http::Request& req, const std::string& bran
   std::string before;
   const auto q = req.target.find('?');
   if (q != std::string::npos) {
-    const auto fields = gateways::form_decode(std::string_view(req.target).substr(q + 1));
+    const auto fields = form_decode(std::string_view(req.target).substr(q + 1));
     if (!fields) co_return invalid_argument("query", "The query string is not readable.");
     for (const auto& [name, value] : *fields) {
       if (name == "limit") {

@@ -1,7 +1,7 @@
 #include "otpgate/api/stats_api.hpp"
 
 #include "otpgate/api/errors.hpp"
-#include "otpgate/gateways/http.hpp"
+#include "otpgate/core/form_encoding.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +18,7 @@ std::variant<an::StatsQuery, http::Response> parse_query(const http::Request& re
   std::vector<std::pair<std::string, std::string>> params;
   const auto q = req.target.find('?');
   if (q != std::string::npos) {
-    const auto fields = gateways::form_decode(std::string_view(req.target).substr(q + 1));
+    const auto fields = form_decode(std::string_view(req.target).substr(q + 1));
     if (!fields) return invalid_argument("query", "The query string is not readable.");
     params = *fields;
   }
