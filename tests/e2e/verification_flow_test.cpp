@@ -2,6 +2,7 @@
 
 #include "support/redis_server.hpp"
 
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -127,47 +128,54 @@ TEST_CASE("the log gateway prints the SMS to stdout, never to the structured log
   CHECK(printed);
 }
 
+namespace {
+
+// A brand of its own with the given code policy, its process, and its shop's requests.
+struct ResendWorld {
+  TempBrands brands;
+  std::string brand = unique_brand("resend");
+  std::optional<OtpgateProcess> p;
+  explicit ResendWorld(const std::string& code) {
+    brands.add(brand, R"({"display_name":"Resend","sender_id":"Resend","locales":["en"],
+        "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],"code":)" +
+                          code + "}");
+    brands.add_key("shop", brand, "shop");
+    p.emplace(brands.options());
+  }
+  Headers shop() const { return {bearer(brands.key("shop"))}; }
+  HttpResponse create() const {
+    return http_post_json(p->base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}},
+                          shop());
+  }
+  HttpResponse resend(const std::string& id) const {
+    return http_request("POST", p->base_url() + "/v1/verifications/" + id + "/resend", shop());
+  }
+};
+
+}  // namespace
+
 TEST_CASE("a resend that would leave less than 30 s is refused, and nothing promises one",
           "[e2e][resend]") {
-  TempBrands brands;
-  const std::string brand = unique_brand("late");
-  brands.add(brand, R"({"display_name":"Late","sender_id":"Late","locales":["en"],
-      "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
-      "code":{"ttl_seconds":30,"resend_cooldown_seconds":0}})");
-  brands.add_key("shop", brand, "shop");
-  OtpgateProcess p(brands.options());
-  const Headers shop = {bearer(brands.key("shop"))};
-  const auto created =
-      http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}}, shop);
+  ResendWorld w(R"({"ttl_seconds":30,"resend_cooldown_seconds":0})");
+  const auto created = w.create();
   REQUIRE(created.status == 201);
   // A 30 s code has less than 30 s left a moment after it was sent: no resend will come.
   CHECK(created.json()["resend_available_at"].is_null());
   const std::string id = created.json()["id"];
-  const auto resend =
-      http_request("POST", p.base_url() + "/v1/verifications/" + id + "/resend", shop);
+  const auto resend = w.resend(id);
   require_error(resend, 429, "SEND_LIMIT_REACHED");
   CHECK(resend.json()["message"].get<std::string>().find("30 seconds") != std::string::npos);
-  CHECK(p.outbox_lines().size() == 1);
-  const auto read = http_get(p.base_url() + "/v1/verifications/" + id, shop);
+  CHECK(w.p->outbox_lines().size() == 1);
+  const auto read = http_get(w.p->base_url() + "/v1/verifications/" + id, w.shop());
   CHECK(read.json()["sends_left"] == 2);  // refused: no send was counted
 }
 
 TEST_CASE("resend_available_at is null once no resend can happen", "[e2e][resend]") {
-  TempBrands brands;
-  const std::string brand = unique_brand("sends");
-  brands.add(brand, R"({"display_name":"Sends","sender_id":"Sends","locales":["en"],
-      "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
-      "code":{"max_sends":2,"resend_cooldown_seconds":0}})");
-  brands.add_key("shop", brand, "shop");
-  OtpgateProcess p(brands.options());
-  const Headers shop = {bearer(brands.key("shop"))};
-  const auto created =
-      http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}}, shop);
+  ResendWorld w(R"({"max_sends":2,"resend_cooldown_seconds":0})");
+  const auto created = w.create();
   REQUIRE(created.status == 201);
   CHECK(created.json()["resend_available_at"] == created.json()["created_at"]);
-  const std::string id = created.json()["id"];
-  const auto resent =
-      http_request("POST", p.base_url() + "/v1/verifications/" + id + "/resend", shop);
+  const auto resent = w.resend(created.json()["id"].get<std::string>());
   REQUIRE(resent.status == 200);
   CHECK(resent.json()["sends_left"] == 0);
   CHECK(resent.json()["resend_available_at"].is_null());

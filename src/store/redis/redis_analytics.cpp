@@ -186,15 +186,26 @@ std::optional<Alert> alert_from_json(std::string_view text) {
   }
 }
 
-task<result<std::vector<Alert>>> RedisAlertStore::open_alerts(const std::string& brand) {
-  const std::vector<std::string> cmd = {"HVALS", alerts_key(brand)};
-  auto r = co_await conn_.command(cmd);
-  if (!r) co_return r.error();
-  if (r.value().type != Reply::kind::array) co_return errc::store_protocol;
+namespace {
+
+// The alerts of an array reply of their JSON texts (one that does not read is left out).
+result<std::vector<Alert>> alerts_of(const result<Reply>& r) {
+  if (!r) return r.error();
+  if (r.value().type != Reply::kind::array) return errc::store_protocol;
   std::vector<Alert> out;
   for (const auto& e : r.value().elements)
     if (auto a = alert_from_json(e.str)) out.push_back(std::move(*a));
-  std::sort(out.begin(), out.end(),
+  return out;
+}
+
+}  // namespace
+
+task<result<std::vector<Alert>>> RedisAlertStore::open_alerts(const std::string& brand) {
+  const std::vector<std::string> cmd = {"HVALS", alerts_key(brand)};
+  auto r = co_await conn_.command(cmd);
+  auto out = alerts_of(r);
+  if (!out) co_return out;
+  std::sort(out.value().begin(), out.value().end(),
             [](const Alert& x, const Alert& y) { return x.opened_ms > y.opened_ms; });
   co_return out;
 }
@@ -204,12 +215,7 @@ task<result<std::vector<Alert>>> RedisAlertStore::closed_alerts(const std::strin
   const std::vector<std::string> cmd = {"LRANGE", closed_key(brand), "0",
                                         std::to_string(limit == 0 ? 0 : limit - 1)};
   auto r = co_await conn_.command(cmd);
-  if (!r) co_return r.error();
-  if (r.value().type != Reply::kind::array) co_return errc::store_protocol;
-  std::vector<Alert> out;
-  for (const auto& e : r.value().elements)
-    if (auto a = alert_from_json(e.str)) out.push_back(std::move(*a));
-  co_return out;
+  co_return alerts_of(r);
 }
 
 task<result<bool>> RedisAlertStore::take_lease(const std::string& brand, std::int64_t ttl_ms) {
