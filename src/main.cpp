@@ -111,8 +111,8 @@ struct ThreadState {
   SmsDispatcher dispatcher;
   VerificationService service;
   RedisTemplateStore templates;
-  AuditLog audit;
-  SubscriberStore subscribers;
+  RedisAuditLog audit;
+  RedisSubscriberStore subscribers;
   api::BrandApi brand_api;
   RedisStatsStore stats_store;
   RedisAlertStore alert_store;

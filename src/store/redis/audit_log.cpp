@@ -9,19 +9,7 @@ std::string audit_key(const std::string& brand) {
   return "otp:{brand:" + brand + "}:audit";
 }
 
-bool valid_audit_cursor(std::string_view s) {
-  // "<ms>-<seq>", both unsigned 64-bit numbers, as Redis writes stream ids.
-  const auto dash = s.find('-');
-  if (dash == std::string_view::npos) return false;
-  auto u64 = [](std::string_view d) {
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
-    return !d.empty() && ec == std::errc() && end == d.data() + d.size();
-  };
-  return u64(s.substr(0, dash)) && u64(s.substr(dash + 1));
-}
-
-task<result<AuditPage>> AuditLog::page(const std::string& brand, const std::string& before,
+task<result<AuditPage>> RedisAuditLog::page(const std::string& brand, const std::string& before,
                                        std::size_t limit) {
   // Nothing is older than the first possible id (and Redis refuses "(0-0" as a start).
   if (before == "0-0") co_return AuditPage{};
@@ -49,7 +37,7 @@ task<result<AuditPage>> AuditLog::page(const std::string& brand, const std::stri
   co_return page;
 }
 
-task<result<std::string>> AuditLog::append(
+task<result<std::string>> RedisAuditLog::append(
     const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields) {
   std::vector<std::string> cmd = {
       "XADD", audit_key(brand), "MAXLEN", "~", std::to_string(audit_max_entries), "*"};

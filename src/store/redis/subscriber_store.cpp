@@ -34,21 +34,21 @@ result<Reply> checked(result<Reply> reply) {
 
 }  // namespace
 
-task<result<SubscriberState>> SubscriberStore::lookup(const std::string& brand,
+task<result<SubscriberState>> RedisSubscriberStore::lookup(const std::string& brand,
                                                       const PhoneNumber& phone,
                                                       std::int64_t now_ms) {
   auto state = co_await run(brand, phone, now_ms, false);
   co_return state;
 }
 
-task<result<SubscriberState>> SubscriberStore::unlock(const std::string& brand,
+task<result<SubscriberState>> RedisSubscriberStore::unlock(const std::string& brand,
                                                       const PhoneNumber& phone,
                                                       std::int64_t now_ms) {
   auto state = co_await run(brand, phone, now_ms, true);
   co_return state;
 }
 
-task<result<SubscriberState>> SubscriberStore::run(const std::string& brand,
+task<result<SubscriberState>> RedisSubscriberStore::run(const std::string& brand,
                                                    const PhoneNumber& phone, std::int64_t now_ms,
                                                    bool unlock) {
   const std::string tag = phone_tag(keys_, brand, phone.e164());
@@ -74,7 +74,7 @@ task<result<SubscriberState>> SubscriberStore::run(const std::string& brand,
   co_return state;
 }
 
-task<boost::system::error_code> SubscriberStore::read_records(const std::string& tag,
+task<boost::system::error_code> RedisSubscriberStore::read_records(const std::string& tag,
                                                               const std::string& brand,
                                                               const std::vector<std::string>& ids,
                                                               std::int64_t now_ms,

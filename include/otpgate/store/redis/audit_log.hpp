@@ -4,7 +4,7 @@
 // page backwards with a cursor.
 #pragma once
 
-#include "otpgate/core/errc.hpp"
+#include "otpgate/ports/audit_log.hpp"
 #include "otpgate/ports/task.hpp"
 #include "otpgate/redis/connection.hpp"
 
@@ -14,34 +14,22 @@
 
 namespace otpgate {
 
-struct AuditEntry {
-  std::string id;  // the stream id, also the paging cursor
-  std::vector<std::pair<std::string, std::string>> fields;
-};
-
-struct AuditPage {
-  std::vector<AuditEntry> entries;  // newest first
-  std::string next;                 // cursor for the next (older) page; "" at the end
-};
-
 std::string audit_key(const std::string& brand);
 
 // How many entries a brand's stream keeps (XADD MAXLEN ~: about this many).
 inline constexpr std::size_t audit_max_entries = 10'000;
 
-// A stream id as Redis writes them ("1700000000000-0"): a cursor a caller may send back.
-bool valid_audit_cursor(std::string_view s);
-
-class AuditLog {
+class RedisAuditLog final : public AuditLog {
  public:
-  explicit AuditLog(redis::Connection& conn) : conn_(conn) {}
+  explicit RedisAuditLog(redis::Connection& conn) : conn_(conn) {}
   // Up to `limit` entries older than `before` ("" for the newest).
   task<result<AuditPage>> page(const std::string& brand, const std::string& before,
-                               std::size_t limit);
+                               std::size_t limit) override;
   // Adds one entry (the fields in this order; callers give action, actor, target, at, ...) and
   // answers its id. The fields must never hold a raw phone number, a code or a key.
-  task<result<std::string>> append(const std::string& brand,
-                                   const std::vector<std::pair<std::string, std::string>>& fields);
+  task<result<std::string>> append(
+      const std::string& brand,
+      const std::vector<std::pair<std::string, std::string>>& fields) override;
 
  private:
   redis::Connection& conn_;

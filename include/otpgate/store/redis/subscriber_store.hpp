@@ -5,7 +5,7 @@
 // Never returns the raw number: the records' "p" field is not read.
 #pragma once
 
-#include "otpgate/core/errc.hpp"
+#include "otpgate/ports/subscriber_store.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/ports/keyring.hpp"
 #include "otpgate/ports/task.hpp"
@@ -17,39 +17,16 @@
 
 namespace otpgate {
 
-// How many verifications a lookup shows (the index keeps RedisKeys::recent_kept).
-inline constexpr std::size_t subscriber_recent_shown = 10;
-// The window of sends_24h.
-inline constexpr std::int64_t subscriber_sends_window_ms = 86'400'000;
-
-struct RecentVerification {
-  std::string id;
-  std::string status;  // as the API names it; a pending one past its expiry: "expired"
-  std::int64_t created_ms = 0;
-  std::string delivery_status;  // the record's delivery status ("" when none)
-};
-
-struct SubscriberState {
-  std::int64_t locked_for_ms = 0;  // the lock's remaining time; 0: not locked
-  bool was_locked = false;         // locked when the call began (an unlock that freed it)
-  std::int64_t failed_checks = 0;  // wrong codes in the current window (reset by a lock)
-  std::int64_t lock_level = 0;     // locks in a row (the next lock lasts 2^level times longer)
-  // SMS sends (creates and resends, not automatic resends) of the indexed verifications created
-  // in the last 24 hours that are still kept (see docs/api.md, "Support tools").
-  std::int64_t sends_24h = 0;
-  std::vector<RecentVerification> recent;  // newest first, at most subscriber_recent_shown
-};
-
-class SubscriberStore {
+class RedisSubscriberStore final : public SubscriberStore {
  public:
-  SubscriberStore(redis::Connection& conn, const Keyring& keys) : conn_(conn), keys_(keys) {}
+  RedisSubscriberStore(redis::Connection& conn, const Keyring& keys) : conn_(conn), keys_(keys) {}
   // The phone's state for the brand as of now_ms (the service's clock).
   task<result<SubscriberState>> lookup(const std::string& brand, const PhoneNumber& phone,
-                                       std::int64_t now_ms);
+                                       std::int64_t now_ms) override;
   // Removes the lock and the failure count (not the lock level: see docs/api.md), then answers
   // the state as lookup does. The removal is one atomic call.
   task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
-                                       std::int64_t now_ms);
+                                       std::int64_t now_ms) override;
 
  private:
   task<result<SubscriberState>> run(const std::string& brand, const PhoneNumber& phone,
