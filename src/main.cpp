@@ -9,9 +9,13 @@
 #include "otpgate/app/stats_service.hpp"
 #include "otpgate/app/template_sync.hpp"
 #include "otpgate/app/verification_service.hpp"
+#include "otpgate/app/delivery_reports.hpp"
+#include "otpgate/app/verification_requests.hpp"
+#include "otpgate/crypto/key_directory.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/crypto/phone_parser.hpp"
 #include "otpgate/gateways/curl_multi.hpp"
+#include "otpgate/gateways/report_reader.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/metrics/metered.hpp"
 #include "otpgate/metrics/otpgate_metrics.hpp"
@@ -44,7 +48,7 @@ using namespace otpgate;
 // Everything one io thread owns. Lives until main returns, after all threads have stopped.
 struct ThreadState {
   ThreadState(boost::asio::io_context& ioc, unsigned index, const AppConfig& cfg,
-              BrandRegistry& brands, const ApiKeyRegistry& keys, const Keyring& keyring,
+              BrandRegistry& brands, const KeyDirectory& keys, const Keyring& keyring,
               const Clock& clock, const gateways::GatewayCatalog& catalog,
               const std::vector<std::string>& gateway_names)
       : redis(ioc, cfg.redis),
@@ -58,8 +62,11 @@ struct ThreadState {
         dispatcher(gateways, catalog, clock, random),
         service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
                             keyring, cfg.retention_ms}),
-        templates(redis),
         audit(redis),
+        verifications(VerificationRequestsDeps{service, brands, phones, audit, clock}),
+        report_reader(catalog),
+        reports(report_reader, service),
+        templates(redis),
         subscribers(redis, keyring),
         brand_api(
             api::BrandApiContext{brands, templates, audit, subscribers, clock, metered_events}),
@@ -67,7 +74,7 @@ struct ThreadState {
         alert_store(redis),
         stats(brands, stats_store, alert_store, clock),
         stats_api(api::StatsApiContext{stats, clock}),
-        router(api::ApiContext{keys, brands, service, clock, catalog, brand_api, stats_api, audit,
+        router(api::ApiContext{keys, verifications, reports, service, clock, brand_api, stats_api,
                                cfg.metrics_server ? nullptr : &metrics::registry()}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files,
@@ -75,21 +82,21 @@ struct ThreadState {
     if (index == 0) {
       sync.emplace(ioc, templates, brands, template_poll_period);
       sync->start();
-      monitor.emplace(AlertMonitorDeps{
-          .ioc = ioc,
-          .brands = brands,
-          .stats = stats_store,
-          .alerts = alert_store,
-          .events = metered_events,
-          .http = http,
-          .signer = signer,
-          .clock = clock,
-          .period = std::chrono::milliseconds(cfg.alert_period_ms),
-          .env = [](const std::string& name) {
-            const char* v = std::getenv(name.c_str());
-            return v ? std::string(v) : std::string();
-          },
-          .on_open_count = metrics::set_open_alerts});
+      monitor.emplace(AlertMonitorDeps{.ioc = ioc,
+                                       .brands = brands,
+                                       .stats = stats_store,
+                                       .alerts = alert_store,
+                                       .events = metered_events,
+                                       .http = http,
+                                       .signer = signer,
+                                       .clock = clock,
+                                       .period = std::chrono::milliseconds(cfg.alert_period_ms),
+                                       .env =
+                                           [](const std::string& name) {
+                                             const char* v = std::getenv(name.c_str());
+                                             return v ? std::string(v) : std::string();
+                                           },
+                                       .on_open_count = metrics::set_open_alerts});
       monitor->start();
     }
   }
@@ -110,8 +117,12 @@ struct ThreadState {
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
   SmsDispatcher dispatcher;
   VerificationService service;
-  RedisTemplateStore templates;
+  crypto::LibphonenumberParser phones;
   RedisAuditLog audit;
+  VerificationRequests verifications;
+  gateways::CatalogReportReader report_reader;
+  DeliveryReports reports;
+  RedisTemplateStore templates;
   RedisSubscriberStore subscribers;
   api::BrandApi brand_api;
   RedisStatsStore stats_store;
@@ -178,7 +189,8 @@ int run() {
   const gateways::GatewayCatalog catalog =
       load_gateway_catalog(cfg.gateways_file, gateways::process_env);
   BrandCatalog files = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
-  const ApiKeyRegistry keys = load_api_keys(cfg.api_keys_file, files);
+  const ApiKeyRegistry key_registry = load_api_keys(cfg.api_keys_file, files);
+  const crypto::HashedKeyDirectory keys(key_registry);
   const crypto::OpensslKeyring keyring(cfg.secret);
   const SystemClock clock;
   const auto names = gateway_names(files, catalog);

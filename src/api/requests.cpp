@@ -233,25 +233,8 @@ Parsed<CheckRequest> parse_check(const json& body) {
   return c;
 }
 
-std::optional<http::Response> require_psd2_order(const json& order) {
-  for (const char* field : {"amount", "currency", "payee"}) {
-    if (order.is_object() && order.contains(field)) continue;
-    const std::string name = std::string("order.") + field;
-    return invalid_argument(name, "Field '" + name +
-                                      "' is required: this brand requires PSD2 dynamic linking "
-                                      "(the code is bound to the order's amount, currency and "
-                                      "payee).");
-  }
-  return std::nullopt;
-}
-
 std::optional<http::Response> reject_fields(const json& body) {
   return unknown_field(body, {});
-}
-
-bool valid_idempotency_key(std::string_view key) {
-  return !key.empty() && key.size() <= 255 &&
-         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 std::optional<http::Response> validate_order(const json& order) {

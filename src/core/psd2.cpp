@@ -1,5 +1,7 @@
 #include "otpgate/core/psd2.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace otpgate {
@@ -61,6 +63,12 @@ std::optional<std::string> psd2_binding(std::string_view amount, std::string_vie
 
 std::optional<std::string> psd2_binding(const OrderTerms& order) {
   return psd2_binding(order.amount, order.currency, order.payee);
+}
+
+std::optional<std::string_view> missing_psd2_term(const nlohmann::json& order) {
+  for (const std::string_view term : {"amount", "currency", "payee"})
+    if (!order.is_object() || !order.contains(std::string(term))) return term;
+  return std::nullopt;
 }
 
 }  // namespace otpgate

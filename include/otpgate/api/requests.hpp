@@ -48,16 +48,10 @@ Parsed<CreateRequest> parse_create(const nlohmann::json& body);
 // required and `why` (e.g. "why the number is unlocked").
 Parsed<std::string> parse_reason(const nlohmann::json& body, std::string_view why);
 Parsed<CheckRequest> parse_check(const nlohmann::json& body);
-// For a brand with psd2_dynamic_linking: the create's order must have amount, currency and
-// payee. The 400 names the first one missing ("order.amount" also when there is no order).
-std::optional<http::Response> require_psd2_order(const nlohmann::json& order);
 // An order object as a create accepts it ({id, amount, currency, payee}, each optional).
 std::optional<http::Response> validate_order(const nlohmann::json& order);
 // Bodies of resend and cancel: empty or {}.
 std::optional<http::Response> reject_fields(const nlohmann::json& body);
-
-// Idempotency-Key: 1–255 visible ASCII characters.
-bool valid_idempotency_key(std::string_view key);
 
 // The template requests of brand managers (src/api/brand_api.cpp).
 // If-Match: * (nullopt inside) or one strong ETag "N"; a weak one is version -1 (never matches).

@@ -6,11 +6,10 @@
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/route_table.hpp"
 #include "otpgate/api/stats_api.hpp"
-#include "otpgate/app/verification_service.hpp"
-#include "otpgate/core/api_keys.hpp"
-#include "otpgate/gateways/registry.hpp"
+#include "otpgate/app/delivery_reports.hpp"
+#include "otpgate/app/verification_requests.hpp"
 #include "otpgate/http/message.hpp"
-#include "otpgate/store/redis/audit_log.hpp"
+#include "otpgate/ports/key_directory.hpp"
 
 namespace otpgate::metrics {
 class Registry;
@@ -19,14 +18,13 @@ class Registry;
 namespace otpgate::api {
 
 struct ApiContext {
-  const ApiKeyRegistry& keys;
-  const BrandRegistry& brands;
-  VerificationService& service;
+  const KeyDirectory& keys;
+  VerificationRequests& verifications;  // /v1/verifications...
+  DeliveryReports& reports;             // /v1/gateways/{gateway}/delivery-reports
+  const VerificationService& service;   // readiness
   const Clock& clock;
-  const gateways::GatewayCatalog& gateways;
   BrandApi& brand_api;  // /v1/brands/{brand}/...
   StatsApi& stats_api;  // /v1/stats, /v1/brands/{brand}/stats and .../alerts
-  AuditLog& audit;      // support keys' actions on verifications
   // GET /metrics on this listener; null when OTPGATE_METRICS_LISTEN serves it elsewhere.
   const metrics::Registry* metrics = nullptr;
 };
@@ -46,19 +44,6 @@ class Router {
   task<http::Response> on_verification(http::Request& req, const ApiKey& key, std::string_view id,
                                        std::string_view action);
   http::Response render(const Answer& a, unsigned success_status) const;
-  // A support key's action on a verification, written to the brand's audit log with its
-  // outcome once it is known (see docs/api.md "Support calls"). Never fails the request.
-  struct SupportAction {
-    std::string action;  // "support_call.start", "verification.check", ...
-    std::string brand;   // "" when unknown (a "*" key refused before a record was read)
-    std::string target;  // the masked phone, when known
-    std::string verification;
-    std::string reason;
-  };
-  task<void> audit_action(const ApiKey& key, const SupportAction& what, const Answer& a);
-  // The same for an action on a verification by id ("check", "resend", "cancel").
-  task<void> audit_verification(const ApiKey& key, const VerificationId& id,
-                                const std::string& verb, const Answer& a);
   // POST (or GET) /v1/gateways/{gateway}/delivery-reports: authenticated by the vendor's
   // signature, not an API key (src/api/delivery_reports.cpp).
   task<http::Response> delivery_report(http::Request& req, std::string_view gateway);

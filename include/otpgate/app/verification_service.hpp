@@ -51,6 +51,7 @@ struct Answer {
   bool replayed = false;   // create: an idempotent replay of an earlier request
   std::string message;     // "" or a more precise public message than the error's default
   std::string limit;       // too_many_requests: the limit that denied (phone, ip, prefix, brand)
+  std::string field;       // invalid_argument: the field at fault
 };
 
 struct ServiceDeps {

@@ -4,6 +4,8 @@
 // (core/code.hpp, code_mac's binding). Pure functions.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +36,11 @@ std::optional<std::string> canonical_currency(std::string_view currency);
 std::optional<std::string> psd2_binding(std::string_view amount, std::string_view currency,
                                         std::string_view payee);
 std::optional<std::string> psd2_binding(const OrderTerms& order);
+
+// A brand with psd2_dynamic_linking binds every checkout code to its order, so a create's order
+// must carry amount, currency and payee: the first one missing ("amount", "currency" or
+// "payee"; "amount" when there is no order object), or nullopt when all three are there.
+std::optional<std::string_view> missing_psd2_term(const nlohmann::json& order);
 
 // The binding a check uses when it presents no complete order: it never starts with "psd2:v1;",
 // so no real order's binding equals it, and it differs from "" (the unbound binding). A bound
