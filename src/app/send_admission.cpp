@@ -1,5 +1,5 @@
-// Whether a send may go out: the phone's rate limits (in the create's own script, or one call
-// for a resend), then the brand-wide part in one call on the brand's slot: the client IP,
+// Whether a send may go out: the phone's rate limits (in the create's or the resend's own
+// script), then the brand-wide part in one call on the brand's slot: the client IP,
 // number range and brand limits and the SMS pumping watch. Refusals become 429 answers with
 // their events here.
 #include "otpgate/app/verification_service.hpp"
@@ -121,25 +121,20 @@ Answer VerificationService::refused_by(const SendAdmission& a, const Verificatio
                 .limit = "prefix_anomaly"};
 }
 
-task<Answer> VerificationService::admit_resend(const Brand& brand, const std::string& tag,
-                                               const VerificationRecord& r) {
-  const RateSubject phone{
-      .scope = LimitScope::phone, .brand = r.brand, .id = tag, .rates = phone_rates(brand)};
-  const std::int64_t now = d_.clock.now_ms();
-  if (!phone.rates.empty()) {
-    auto verdict = co_await d_.limits.admit(phone, now);
-    if (!verdict) co_return failure(to_errc(verdict.error()));
-    if (!verdict.value().allowed)
-      co_return limited(r, LimitScope::phone, verdict.value().retry_after_ms);
-  }
-  const SendAdmission a = brand_admission(brand, r, std::string());
-  auto admitted = co_await d_.limits.admit_send(a, now);
+task<Answer> VerificationService::admit_resend(const Brand& brand, const VerificationId& id,
+                                               const ResendOutcome& claimed,
+                                               const std::vector<Rate>& phone_rates) {
+  const SendAdmission a = brand_admission(brand, claimed.record, std::string());
+  auto admitted = co_await d_.limits.admit_send(a, d_.clock.now_ms());
   if (admitted && admitted.value().what == AdmissionVerdict::kind::allowed) co_return Answer{};
-  // Refused (or unknown): the phone's token goes back, as the resend will not be sent.
-  auto refunded = co_await d_.limits.refund(phone, now);
-  if (!refunded) log::write(log::level::warn, "phone limit not refunded", {{"brand", r.brand}});
+  // Refused (or unknown): the resend will not be sent, so its claim and the phone's token go
+  // back.
+  auto undone = co_await d_.store.undo_resend(id, claimed, phone_rates);
+  if (!undone)
+    log::write(log::level::warn, "refused resend not taken back",
+               {{"brand", claimed.record.brand}});
   if (!admitted) co_return failure(to_errc(admitted.error()));
-  co_return refused_by(a, r, admitted.value());
+  co_return refused_by(a, claimed.record, admitted.value());
 }
 
 }  // namespace otpgate

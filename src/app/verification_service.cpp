@@ -291,53 +291,57 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
 }
 
 task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand) {
-  // The rate limits count a resend only when it would send: read the record, apply the resend
-  // rule to a copy (cooldown, max sends, status) and count before the script, which decides
-  // again atomically. A race between two resends can count one that the script then refuses.
-  auto found = co_await d_.store.get(id);
-  if (!found) co_return failure(to_errc(found.error()));
-  if (found.value() && (brand == "*" || found.value()->brand == brand)) {
-    VerificationRecord preview = *found.value();
-    std::int64_t wait = 0;
-    if (apply_resend(preview, d_.clock.now_ms(), wait) == ResendResult::sent) {
-      const auto brands = d_.brands.current();
-      const auto b = brands->find(preview.brand);
-      if (b != brands->end()) {
-        const std::string tag(id.tag());  // a named local: no temporaries in a co_await (g++ 12)
-        const Answer admitted = co_await admit_resend(b->second, tag, preview);
-        if (admitted.error != errc::ok) co_return admitted;
-      }
-    }
+  // The phone's limits depend on the verification's brand: an all-brands key reads it first.
+  std::string owner = brand;
+  if (owner == "*") {
+    auto found = co_await d_.store.get(id);
+    if (!found) co_return failure(to_errc(found.error()));
+    if (!found.value()) co_return failure(errc::not_found);
+    owner = found.value()->brand;
   }
-  auto out = co_await d_.store.resend(id, brand, d_.clock.now_ms());
+  const auto brands = d_.brands.current();  // kept for the send
+  const auto b = brands->find(owner);
+  if (b == brands->end()) co_return failure(errc::not_found);
+  const std::vector<Rate> rates = phone_rates(b->second);
+  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms());
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
   if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
-  switch (o.result) {
-    case ResendResult::sent:
-      break;
-    case ResendResult::too_soon:
-      co_return Answer{
-          .error = errc::resend_too_soon, .record = o.record, .retry_after_ms = o.retry_after_ms};
-    case ResendResult::limit_reached:
-      co_return failure(errc::send_limit_reached, o.record);
-    case ResendResult::too_late:
-      co_return Answer{.error = errc::send_limit_reached,
-                       .record = o.record,
-                       .message =
-                           "Less than 30 seconds of this code's validity would be left; "
-                           "start a new verification instead."};
-    case ResendResult::expired:
-      emit(EventType::expired, o.record);
-      co_return failure(errc::verification_expired, o.record);
-    case ResendResult::not_pending:
-      co_return failure(not_pending_error(o.record), o.record);
+  if (o.limited) {
+    // The event names the resend that was refused, as apply_resend would have counted it.
+    VerificationRecord attempted = o.record;
+    std::int64_t wait = 0;
+    apply_resend(attempted, d_.clock.now_ms(), wait);
+    co_return limited(attempted, LimitScope::phone, o.retry_after_ms);
   }
-  const auto brands = d_.brands.current();  // kept for the send
-  auto b = brands->find(o.record.brand);
-  if (b == brands->end()) co_return failure(errc::internal);
+  if (o.result != ResendResult::sent) co_return refused_resend(o);
+  const Answer admitted = co_await admit_resend(b->second, id, o, rates);
+  if (admitted.error != errc::ok) co_return admitted;
   Answer a = co_await deliver(b->second, o.record, false);
   co_return a;
+}
+
+Answer VerificationService::refused_resend(const ResendOutcome& o) {
+  switch (o.result) {
+    case ResendResult::too_soon:
+      return Answer{
+          .error = errc::resend_too_soon, .record = o.record, .retry_after_ms = o.retry_after_ms};
+    case ResendResult::too_late:
+      return Answer{.error = errc::send_limit_reached,
+                    .record = o.record,
+                    .message =
+                        "Less than 30 seconds of this code's validity would be left; "
+                        "start a new verification instead."};
+    case ResendResult::expired:
+      emit(EventType::expired, o.record);
+      return failure(errc::verification_expired, o.record);
+    case ResendResult::not_pending:
+      return failure(not_pending_error(o.record), o.record);
+    case ResendResult::limit_reached:
+    case ResendResult::sent:
+      break;
+  }
+  return failure(errc::send_limit_reached, o.record);
 }
 
 task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand) {

@@ -78,7 +78,7 @@ TEST_CASE("resend script and core rules agree on cooldown and limit", "[integrat
       INFO("resend at +" << at);
       std::int64_t retry = 0;
       const ResendResult expected = apply_resend(model, t0 + at, retry);
-      auto got = f.run(f.store.resend(v_id, nordwind, t0 + at));
+      auto got = f.run(f.store.resend(v_id, nordwind, no_rates, t0 + at));
       REQUIRE(got);
       CHECK(got.value().result == expected);
       CHECK(got.value().record.sends == model.sends);
@@ -104,7 +104,7 @@ TEST_CASE("resend script and core rules agree near expiry", "[integration][store
       std::int64_t retry = 0;
       const ResendResult expected = apply_resend(model, t0 + at, retry);
       CHECK(expected == (at <= 270'000 ? ResendResult::sent : ResendResult::too_late));
-      auto got = f.run(f.store.resend(v_id, nordwind, t0 + at));
+      auto got = f.run(f.store.resend(v_id, nordwind, no_rates, t0 + at));
       REQUIRE(got);
       CHECK(got.value().result == expected);
       CHECK(got.value().record.sends == model.sends);
@@ -200,7 +200,7 @@ TEST_CASE("another brand's verification is invisible and untouched", "[integrati
     auto check = f.run(f.store.check(v_id, skylink, right_mac, no_order_mac, t0 + 1));
     REQUIRE(check.has_error());
     CHECK(check.error() == errc::not_found);
-    auto resend = f.run(f.store.resend(v_id, skylink, t0 + 60'000));
+    auto resend = f.run(f.store.resend(v_id, skylink, no_rates, t0 + 60'000));
     CHECK(resend.has_error());
     auto cancel = f.run(f.store.cancel(v_id, skylink, t0 + 1));
     CHECK(cancel.has_error());
@@ -282,7 +282,7 @@ TEST_CASE("failed checks across verifications lock the phone, escalating", "[int
     CHECK(create.value().what == CreateOutcome::kind::blocked);
     CHECK(create.value().retry_after_ms > 0);
     // Nor does a locked phone get resends of a verification that is still pending.
-    auto resend = f.run(f.store.resend(a_id, nordwind, t0 + 60'000));
+    auto resend = f.run(f.store.resend(a_id, nordwind, no_rates, t0 + 60'000));
     REQUIRE(resend);
     CHECK(resend.value().blocked);
     auto a_after = f.run(f.store.get(a_id));

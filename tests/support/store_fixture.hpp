@@ -29,6 +29,8 @@ inline const std::string wrong_mac(64, 'b');
 // The bound MAC a check passes when the record is not bound: never compared.
 inline const std::string no_order_mac(64, 'c');
 inline constexpr std::int64_t t0 = 1'000'000;
+// A resend without per-phone rate limits.
+inline const std::vector<Rate> no_rates;
 
 // A connected store on its own io_context. Tests are plain sequential code: run() drives one
 // store call to completion, bounded in time. (No coroutine lambdas in tests: g++ 12 miscompiles

@@ -121,10 +121,13 @@ class VerificationService {
   // safelisted number skips the pumping watch).
   SendAdmission brand_admission(const Brand& brand, const VerificationRecord& r,
                                 const std::string& client_ip) const;
-  // A resend's admission: the phone's limits, then the brand-wide part. ok, too_many_requests
-  // (with the limit, Retry-After and a rate_limited event) or the store's error.
-  task<Answer> admit_resend(const Brand& brand, const std::string& tag,
-                            const VerificationRecord& r);
+  // The brand-wide admission of a resend the store claimed (with the phone's token): ok, or
+  // too_many_requests (with the limit, Retry-After and a rate_limited event) or the store's
+  // error, after the claim was taken back.
+  task<Answer> admit_resend(const Brand& brand, const VerificationId& id,
+                            const ResendOutcome& claimed, const std::vector<Rate>& phone_rates);
+  // The answer to a resend the rule refused (too soon, too late, no sends left, not pending).
+  Answer refused_resend(const ResendOutcome& o);
   // 429 for a limit that denied r's send, with its rate_limited event.
   Answer limited(const VerificationRecord& r, LimitScope scope, std::int64_t retry_after_ms);
   // 429 for a brand-wide refusal: a limit, or the pumping watch (limit prefix_anomaly; a

@@ -52,8 +52,12 @@ struct CheckOutcome {
 struct ResendOutcome {
   ResendResult result = ResendResult::sent;
   VerificationRecord record;
-  std::int64_t retry_after_ms = 0;  // too_soon or blocked: when to try again
+  std::int64_t retry_after_ms = 0;  // too_soon, limited or blocked: when to try again
   bool blocked = false;             // the phone is locked: nothing was changed or sent
+  // A phone rate limit denied the resend the record admitted: nothing was changed or counted
+  // (result is then sent, the rule's verdict, and record as it was).
+  bool limited = false;
+  std::int64_t previous_send_ms = 0;  // sent: the last send before this one (for undo_resend)
 };
 
 struct CancelOutcome {
@@ -108,8 +112,16 @@ class VerificationStore {
   virtual task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                            const std::string& mac, const std::string& bound_mac,
                                            std::int64_t now_ms) = 0;
+  // A resend claimed by the rule (apply_resend) and then by the phone's rate limits
+  // (phone_rates: the brand's enabled per-phone rates), in one call: only a resend the record
+  // admits takes a token.
   virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
+                                             const std::vector<Rate>& phone_rates,
                                              std::int64_t now_ms) = 0;
+  // Takes back a claimed resend whose send the brand's limits then refused: the send count and
+  // the last send's time (unless the record changed since), and the phone limits' token.
+  virtual task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
+                                         const std::vector<Rate>& phone_rates) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                              std::int64_t now_ms) = 0;
   // Records the outcome of a send: the gateway and its message id when accepted; a refused

@@ -188,11 +188,17 @@ bool RedisStore::ready() const {
 namespace {
 
 // The phone's rate limit keys, one per enabled rate (the phone's slot: its tag).
-std::vector<std::string> phone_rate_keys(const NewVerification& v) {
+// The keys of a phone's rate limits for a brand.
+std::vector<std::string> phone_rate_keys(const std::string& brand, const std::string& tag,
+                                         const std::vector<Rate>& rates) {
   std::vector<std::string> keys;
-  const RateSubject phone{.scope = LimitScope::phone, .brand = v.record.brand, .id = v.tag};
-  for (const Rate& r : v.phone_rates) keys.push_back(RedisKeys::rate(phone, r));
+  const RateSubject phone{.scope = LimitScope::phone, .brand = brand, .id = tag};
+  for (const Rate& r : rates) keys.push_back(RedisKeys::rate(phone, r));
   return keys;
+}
+
+std::vector<std::string> phone_rate_keys(const NewVerification& v) {
+  return phone_rate_keys(v.record.brand, v.tag, v.phone_rates);
 }
 
 std::string idempotency_key_of(const NewVerification& v) {
@@ -297,20 +303,52 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
 }
 
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
+                                               const std::vector<Rate>& phone_rates,
                                                std::int64_t now_ms) {
   static const std::map<std::string, ResendResult, std::less<>> results = {
       {"sent", ResendResult::sent},         {"too_soon", ResendResult::too_soon},
       {"too_late", ResendResult::too_late}, {"limit_reached", ResendResult::limit_reached},
-      {"expired", ResendResult::expired},   {"not_pending", ResendResult::not_pending}};
-  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(id.tag())};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
+      {"expired", ResendResult::expired},   {"not_pending", ResendResult::not_pending},
+      {"limited", ResendResult::sent}};
+  const std::string tag(id.tag());
+  std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(tag)};
+  std::vector<std::string> args = {brand, std::to_string(now_ms),
+                                   std::to_string(phone_rates.size())};
+  for (auto& k : phone_rate_keys(brand, tag, phone_rates)) keys.push_back(std::move(k));
+  for (const Rate& r : phone_rates) {
+    args.push_back(std::to_string(r.interval_ms()));
+    args.push_back(std::to_string(r.count));
+  }
   auto t = co_await run_script(conn_, scripts::resend, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return ResendOutcome{.retry_after_ms = t.value().number, .blocked = true};
+  const bool limited = t.value().tag == "limited";
+  const bool sent = t.value().tag == "sent";
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();
-  co_return ResendOutcome{o.value().first, std::move(o.value().second), t.value().number};
+  co_return ResendOutcome{.result = o.value().first,
+                          .record = std::move(o.value().second),
+                          .retry_after_ms = sent ? 0 : t.value().number,
+                          .limited = limited,
+                          .previous_send_ms = sent ? t.value().number : 0};
+}
+
+task<result<bool>> RedisStore::undo_resend(const VerificationId& id, const ResendOutcome& claimed,
+                                           const std::vector<Rate>& phone_rates) {
+  // The claim's time is the record's last send: the script undoes only a record still at it,
+  // and gives the tokens back as of then.
+  const std::string tag(id.tag());
+  std::vector<std::string> keys = {RedisKeys::record(id)};
+  for (auto& k : phone_rate_keys(claimed.record.brand, tag, phone_rates))
+    keys.push_back(std::move(k));
+  std::vector<std::string> args = {std::to_string(claimed.record.last_send_ms),
+                                   std::to_string(claimed.previous_send_ms),
+                                   std::to_string(phone_rates.size())};
+  for (const Rate& r : phone_rates) args.push_back(std::to_string(r.interval_ms()));
+  auto t = co_await run_script(conn_, scripts::undo_resend, keys, args);
+  if (!t) co_return t.error();
+  co_return true;
 }
 
 task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,

@@ -44,7 +44,10 @@ class RedisStore final : public VerificationStore {
                                    const std::string& mac, const std::string& bound_mac,
                                    std::int64_t now_ms) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
+                                     const std::vector<Rate>& phone_rates,
                                      std::int64_t now_ms) override;
+  task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
+                                 const std::vector<Rate>& phone_rates) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                      std::int64_t now_ms) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,

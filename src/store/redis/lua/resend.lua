@@ -1,9 +1,15 @@
--- Claims a resend: apply_resend (core/verification.hpp).
--- KEYS: record, lock. ARGV: brand (or "*"), now
--- -> {"not_found"} | {"blocked", pttl} | {result, retry_after_ms, fields...}
---    result: sent | too_soon | too_late | limit_reached | expired | not_pending
-
+-- Claims a resend: apply_resend (core/verification.hpp), then the phone's rate limits take
+-- their token, all or nothing (gcra_admit, core/rate_limit.hpp). Only a resend the record
+-- admits is counted, so of parallel resends only the one that wins takes a token.
+-- KEYS: record, lock, then one per phone rate. ARGV: brand (or "*"), now, rate count n, then
+-- interval_ms and burst per rate.
+-- -> {"not_found"} | {"blocked", pttl} | {result, number, {field, value, ...}}
+--    result: sent (number: the send before this one, for undo_resend.lua) | too_soon (number:
+--    the wait) | limited (number: the wait) | too_late | limit_reached | expired | not_pending
 --!include _prelude.lua
+
+--!include _gcra.lua
+
 local r = KEYS[1]
 if not owned(r, ARGV[1]) then return {'not_found'} end
 -- A locked phone gets no more SMS, not even resends of a pending verification.
@@ -22,6 +28,10 @@ if math.max(now, available) > tonumber(v[5]) - 30000 then
   return {'too_late', 0, redis.call('HGETALL', r)}
 end
 if now < available then return {'too_soon', available - now, redis.call('HGETALL', r)} end
+local rates = gcra_rates(3, tonumber(ARGV[3]), 4)
+local tats, retry = gcra_verdict(rates, now)
+if not tats then return {'limited', retry, redis.call('HGETALL', r)} end
+gcra_commit(rates, tats, now)
 redis.call('HINCRBY', r, 'sn', 1)
 redis.call('HSET', r, 'ls', now)
-return {'sent', 0, redis.call('HGETALL', r)}
+return {'sent', tonumber(v[3]), redis.call('HGETALL', r)}
