@@ -181,33 +181,74 @@ std::vector<std::string> gateway_names(const BrandCatalog& brands,
   return {names.begin(), names.end()};
 }
 
+// What every io thread shares, read once from the configuration. The catalog and the keys are
+// read-only; the brand registry is replaced by reloads and template edits.
+struct Shared {
+  explicit Shared(const AppConfig& cfg)
+      : catalog(load_gateway_catalog(cfg.gateways_file, gateways::process_env)),
+        brands(load_brands(cfg.brands_dir, cfg.templates_dir, &catalog)),
+        key_registry(load_api_keys(cfg.api_keys_file, *brands.files())),
+        keyring(cfg.secret),
+        names(gateway_names(*brands.files(), catalog)),
+        brand_count(brands.files()->size()),
+        brand_ids(otpgate::brand_ids(*brands.files())) {}
+
+  const gateways::GatewayCatalog catalog;
+  BrandRegistry brands;
+  const ApiKeyRegistry key_registry;
+  const crypto::HashedKeyDirectory keys{key_registry};
+  const crypto::OpensslKeyring keyring;
+  const SystemClock clock;
+  const std::vector<std::string> names;  // the gateways each thread instantiates
+  const std::size_t brand_count;
+  const std::vector<std::string> brand_ids;
+};
+
+// The process's metrics: the brands and gateways they may name, the circuits' states.
+metrics::Registration export_metrics(const Shared& shared) {
+  metrics::process().allow_brands(shared.brand_ids);
+  std::vector<std::string> catalog_names;
+  for (const auto& [name, spec] : shared.catalog) catalog_names.push_back(name);
+  metrics::process().allow_gateways(catalog_names);
+  return metrics::export_circuit_states(metrics::registry(), shared.catalog, shared.clock);
+}
+
+// The start-up line's fields: threads, brands, Redis and every listener's address.
+nlohmann::json listening_fields(const AppConfig& cfg, const Shared& shared,
+                                const http::Server& server,
+                                const std::optional<MetricsListener>& metrics_listener) {
+  nlohmann::json listening{{"threads", cfg.server.threads},
+                           {"brands", shared.brand_count},
+                           {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}};
+  if (cfg.server.plain) {
+    listening["address"] = cfg.server.address;
+    listening["port"] = server.port();
+  }
+  if (cfg.server.tls) {
+    listening["tls_address"] = cfg.server.tls->address;
+    listening["tls_port"] = server.tls_port();
+  }
+  if (metrics_listener) {
+    listening["metrics_address"] = cfg.metrics_server->address;
+    listening["metrics_port"] = metrics_listener->port();
+  }
+  return listening;
+}
+
 int run() {
   const AppConfig cfg = config_from_env();
   log::set_level(cfg.log_level);
   // libphonenumber loads its metadata on first use (~15 ms): at start-up, not in a request.
   (void)crypto::parse_phone("+4915112345678");
-  const gateways::GatewayCatalog catalog =
-      load_gateway_catalog(cfg.gateways_file, gateways::process_env);
-  BrandCatalog files = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
-  const ApiKeyRegistry key_registry = load_api_keys(cfg.api_keys_file, files);
-  const crypto::HashedKeyDirectory keys(key_registry);
-  const crypto::OpensslKeyring keyring(cfg.secret);
-  const SystemClock clock;
-  const auto names = gateway_names(files, catalog);
-  const std::size_t brand_count = files.size();
-  metrics::process().allow_brands(brand_ids(files));
-  std::vector<std::string> catalog_names;
-  for (const auto& [name, spec] : catalog) catalog_names.push_back(name);
-  metrics::process().allow_gateways(catalog_names);
-  const metrics::Registration circuits =
-      metrics::export_circuit_states(metrics::registry(), catalog, clock);
-  BrandRegistry brands(std::move(files));
+  Shared shared(cfg);
+  const metrics::Registration circuits = export_metrics(shared);
 
   std::mutex states_mutex;
   std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state =
-        std::make_unique<ThreadState>(ioc, i, cfg, brands, keys, keyring, clock, catalog, names);
+        std::make_unique<ThreadState>(ioc, i, cfg, shared.brands, shared.keys, shared.keyring,
+                                      shared.clock, shared.catalog, shared.names);
     api::Router& router = state->router;
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
@@ -232,23 +273,9 @@ int run() {
     server.stop();
   });
   // SIGHUP: the brand files again, read on a thread of the reloader's own.
-  BrandReloader reloader(server.context(0), cfg, catalog, names, brands);
-  nlohmann::json listening{{"threads", cfg.server.threads},
-                           {"brands", brand_count},
-                           {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}};
-  if (cfg.server.plain) {
-    listening["address"] = cfg.server.address;
-    listening["port"] = server.port();
-  }
-  if (cfg.server.tls) {
-    listening["tls_address"] = cfg.server.tls->address;
-    listening["tls_port"] = server.tls_port();
-  }
-  if (metrics_listener) {
-    listening["metrics_address"] = cfg.metrics_server->address;
-    listening["metrics_port"] = metrics_listener->port();
-  }
-  log::write(log::level::info, "otpgate listening", listening);
+  BrandReloader reloader(server.context(0), cfg, shared.catalog, shared.names, shared.brands);
+  log::write(log::level::info, "otpgate listening",
+             listening_fields(cfg, shared, server, metrics_listener));
   server.run();
   log::write(log::level::info, "otpgate stopped");
   return 0;
