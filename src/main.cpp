@@ -7,6 +7,8 @@
 #include "otpgate/app/alert_monitor.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/app/stats_service.hpp"
+#include "otpgate/app/support_service.hpp"
+#include "otpgate/app/template_service.hpp"
 #include "otpgate/app/template_sync.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/app/delivery_reports.hpp"
@@ -68,8 +70,9 @@ struct ThreadState {
         reports(report_reader, service),
         templates(redis),
         subscribers(redis, keyring),
-        brand_api(
-            api::BrandApiContext{brands, templates, audit, subscribers, clock, metered_events}),
+        template_service(brands, templates, clock),
+        support(audit, subscribers, phones, metered_events, clock),
+        brand_api(api::BrandApiContext{brands, template_service, support}),
         stats_store(redis),
         alert_store(redis),
         stats(brands, stats_store, alert_store, clock),
@@ -124,6 +127,8 @@ struct ThreadState {
   DeliveryReports reports;
   RedisTemplateStore templates;
   RedisSubscriberStore subscribers;
+  TemplateService template_service;
+  SupportService support;
   api::BrandApi brand_api;
   RedisStatsStore stats_store;
   RedisAlertStore alert_store;

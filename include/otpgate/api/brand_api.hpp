@@ -1,20 +1,16 @@
 // The brand-scoped endpoints under /v1/brands/{brand}/: the brand managers' templates (read,
 // write with If-Match, preview, versions, rollback), support's subscriber lookup and unlock, and
-// the audit log. Thin: parsing and rendering (the route table checked the key's roles and brand
-// before); the lint is core/template_lint, storage store/redis/template_store and
-// store/redis/subscriber_store.
+// the audit log. Thin: the route table checked the key's roles and brand before; a handler finds
+// the path's brand, parses the request into a command, calls the service (app/template_service,
+// app/support_service: the rules and the storage behind their ports) and renders its answer.
 #pragma once
 
 #include "otpgate/api/route_table.hpp"
 #include "otpgate/app/brand_registry.hpp"
+#include "otpgate/app/support_service.hpp"
+#include "otpgate/app/template_service.hpp"
 #include "otpgate/core/api_keys.hpp"
-#include "otpgate/core/template_lint.hpp"
 #include "otpgate/http/message.hpp"
-#include "otpgate/ports/clock.hpp"
-#include "otpgate/ports/event_sink.hpp"
-#include "otpgate/ports/template_store.hpp"
-#include "otpgate/store/redis/audit_log.hpp"
-#include "otpgate/store/redis/subscriber_store.hpp"
 
 #include <string>
 #include <string_view>
@@ -22,12 +18,9 @@
 namespace otpgate::api {
 
 struct BrandApiContext {
-  BrandRegistry& brands;
-  TemplateStore& templates;
-  AuditLog& audit;
-  SubscriberStore& subscribers;
-  const Clock& clock;
-  EventSink& events;  // unlocks are events (analytics count them)
+  const BrandRegistry& brands;  // the path's brand
+  TemplateService& templates;   // .../templates...
+  SupportService& support;      // .../subscribers/... and .../audit
 };
 
 class BrandApi {
@@ -40,32 +33,19 @@ class BrandApi {
 
  private:
   task<http::Response> list(const Brand& brand);
-  task<http::Response> read(const Brand& brand, const std::string& locale);
-  task<http::Response> write(http::Request& req, const ApiKey& key, const Brand& brand,
-                             const std::string& locale);
-  task<http::Response> preview(http::Request& req, const Brand& brand, const std::string& locale);
-  task<http::Response> versions(const Brand& brand, const std::string& locale);
-  task<http::Response> rollback(http::Request& req, const ApiKey& key, const Brand& brand,
-                                const std::string& locale);
+  // The template routes of one locale: the path's locale is checked (template_service's
+  // target()) before the request is read.
+  task<http::Response> on_locale(Handler h, http::Request& req, const ApiKey& key,
+                                 const TemplateTarget& t);
+  task<http::Response> read(const TemplateTarget& t);
+  task<http::Response> write(http::Request& req, const ApiKey& key, const TemplateTarget& t);
+  task<http::Response> preview(http::Request& req, const TemplateTarget& t);
+  task<http::Response> versions(const TemplateTarget& t);
+  task<http::Response> rollback(http::Request& req, const ApiKey& key, const TemplateTarget& t);
   task<http::Response> audit(http::Request& req, const std::string& brand);
-  // GET .../subscribers/{phone} and POST .../subscribers/{phone}/unlock: the audit entry first
-  // (no support action without one), then the lookup or unlock.
+  // GET .../subscribers/{phone} and POST .../subscribers/{phone}/unlock (brand_support.cpp).
   task<http::Response> subscriber(http::Request& req, const ApiKey& key, const std::string& brand,
                                   std::string_view phone_segment, bool unlock);
-  // Saves (save below) and answers the saved template, or 412 with the current version.
-  task<http::Response> save_and_render(const TemplateChange& change, const Brand& brand,
-                                       const std::string& source, const std::string& text,
-                                       const LintReport& report);
-  // Saves and, on success, lays the brand's stored templates over this process's brands at
-  // once (other processes follow within TemplateSync's period).
-  task<result<SaveOutcome>> save(const TemplateChange& change);
-  // The brand files' template for a locale (without saved versions), if there is one.
-  struct FileTemplate {
-    std::string text;
-    std::string source;  // "brand" or "default"
-  };
-  std::optional<FileTemplate> file_template(const std::string& brand,
-                                            const std::string& locale) const;
 
   BrandApiContext ctx_;
 };
