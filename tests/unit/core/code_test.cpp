@@ -1,7 +1,8 @@
 // One-time codes (core/code.hpp): generation by rejection sampling, derivation per verification,
 // the stored MAC, and the ids and phone tags codes are bound to.
 #include "otpgate/core/code.hpp"
-#include "fakes.hpp"
+#include "support/fakes/keyring.hpp"
+#include "support/fakes/random.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,11 +1,11 @@
 // Generic protocol (src/gateways/generic): requests built from settings (JSON, form, GET query),
 // JSON escaping of the message text, success by status code, configuration errors, and the
 // hex HMAC-SHA256 report signature.
-#include "../../src/gateways/generic/generic_protocol.hpp"
+#include "gateways/generic/generic_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 
-#include "gateway_fakes.hpp"
+#include "support/fakes/vendor_protocol.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

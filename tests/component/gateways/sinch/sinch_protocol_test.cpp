@@ -1,11 +1,11 @@
 // Sinch protocol (src/gateways/sinch): the exact "Send a batch" request, the mapping of Sinch's
 // answers, configuration errors, and x-sinch-webhook-signature checks against an example from
 // Sinch's own SDK tests.
-#include "../../src/gateways/sinch/sinch_protocol.hpp"
+#include "gateways/sinch/sinch_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 
-#include "gateway_fakes.hpp"
+#include "support/fakes/vendor_protocol.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

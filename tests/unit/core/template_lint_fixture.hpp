@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fakes.hpp"
+#include "support/repo_files.hpp"
 
 #include <catch2/catch.hpp>
 

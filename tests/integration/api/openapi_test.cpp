@@ -326,7 +326,7 @@ TEST_CASE("openapi validator: wrong answers are problems", "[integration][openap
 TEST_CASE("openapi validator: the server's real answers are valid", "[integration][openapi]") {
   // openapi_answers.jsonl: answers of a real otpgate, one per route, status and error code
   // (verifications, delivery reports, templates, support tools, analytics, Redis down).
-  std::ifstream in(OTPGATE_SOURCE_DIR "/tests/integration/openapi_answers.jsonl");
+  std::ifstream in(OTPGATE_SOURCE_DIR "/tests/integration/api/openapi_answers.jsonl");
   REQUIRE(in);
   std::set<std::string> succeeded;  // "METHOD template" of the 2xx answers
   std::size_t answers = 0;

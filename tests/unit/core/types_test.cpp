@@ -8,9 +8,9 @@
 
 using otpgate::BrandId;
 using otpgate::PhoneNumber;
-using otpgate::VerificationId;
 using otpgate::Purpose;
 using otpgate::purpose_from_string;
+using otpgate::VerificationId;
 
 TEST_CASE("PhoneNumber::parse_e164 accepts only + and 8 to 15 digits", "[unit][types]") {
   const auto ok = PhoneNumber::parse_e164("+4915112345678");

@@ -1,11 +1,11 @@
 // MessageBird protocol (src/gateways/messagebird): the exact "Send outbound SMS" request, the
 // mapping of MessageBird's answers, configuration errors, and MessageBird-Signature-JWT checks
 // against MessageBird's own reference vectors.
-#include "../../src/gateways/messagebird/messagebird_protocol.hpp"
+#include "gateways/messagebird/messagebird_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 
-#include "gateway_fakes.hpp"
+#include "support/fakes/vendor_protocol.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

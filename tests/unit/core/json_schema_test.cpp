@@ -1,7 +1,7 @@
 // The JSON Schema subset validator (core/json_schema.hpp) against the real brands/schema.json.
 #include "otpgate/core/json_schema.hpp"
 
-#include "fakes.hpp"
+#include "support/repo_files.hpp"
 
 #include <catch2/catch.hpp>
 

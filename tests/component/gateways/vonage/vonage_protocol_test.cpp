@@ -1,11 +1,11 @@
 // Vonage SMS API protocol (src/gateways/vonage): the exact send request, the per-message status
 // mapping, configuration errors, the GSM alphabet check, and signed delivery receipts checked
 // against Vonage's own published signing vectors and independently computed ones.
-#include "../../src/gateways/vonage/vonage_protocol.hpp"
+#include "gateways/vonage/vonage_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 
-#include "gateway_fakes.hpp"
+#include "support/fakes/vendor_protocol.hpp"
 #include "otpgate/core/sms_encoding.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,11 +1,11 @@
 // Twilio protocol (src/gateways/twilio): the exact "Create a Message" request, the mapping of
 // Twilio's answers, configuration errors, and X-Twilio-Signature checks against the worked
 // example of Twilio's webhook security documentation.
-#include "../../src/gateways/twilio/twilio_protocol.hpp"
+#include "gateways/twilio/twilio_protocol.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 
-#include "gateway_fakes.hpp"
+#include "support/fakes/vendor_protocol.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // The verification rules (core/verification.hpp) stepped by hand with a fake clock: expiry at
 // the boundary, attempts, resend cooldown and send limit, cancel.
 #include "otpgate/core/verification.hpp"
-#include "fakes.hpp"
+#include "support/fakes/clock.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,8 @@
 // orders different ones, whatever the payee contains.
 #include "otpgate/core/psd2.hpp"
 #include "otpgate/core/code.hpp"
-#include "fakes.hpp"
+#include "support/fakes/keyring.hpp"
+#include "support/fakes/random.hpp"
 
 #include <catch2/catch.hpp>
 
