@@ -1,10 +1,12 @@
 // The delivery rules performed: retries, Retry-After, failover order, the deadline and the
 // circuit breaker, with scripted in-process gateways on a real io_context (the HTTP side of each
-// vendor is tested against fake vendor servers in tests/integration/gateway_http_test.cpp).
+// vendor is tested against fake vendor servers in
+// tests/integration/gateways/http_gateway_test.cpp).
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/crypto/openssl.hpp"
 #include "otpgate/gateways/registry.hpp"
 
+#include "support/fakes/clock.hpp"
 #include "support/run_sync.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -19,12 +21,6 @@ namespace {
 using namespace otpgate;
 using namespace std::chrono_literals;
 using Clock_ = std::chrono::steady_clock;
-
-class ManualClock final : public Clock {
- public:
-  std::int64_t now_ms() const override { return now; }
-  std::int64_t now = 1'000'000;
-};
 
 // Answers each send with the next scripted attempt (the last one repeats), after `delay` or
 // when the caller's timeout runs out, whichever is first (then "timeout", as curl would).
@@ -72,7 +68,7 @@ SendAttempt bad_number() {
 
 struct Fixture {
   boost::asio::io_context ioc;
-  ManualClock clock;
+  test::FakeClock clock{1'000'000};
   crypto::OpensslRandom random;
   gateways::GatewayCatalog catalog;
   std::map<std::string, std::unique_ptr<SmsGateway>> instances;
@@ -204,10 +200,10 @@ TEST_CASE("an open circuit skips the gateway for every sender, a probe closes it
   CHECK(a.calls.size() == 2);
   CHECK(b.calls.size() == 3);
   // After open_for one probe goes through; it succeeds and the circuit closes.
-  f.clock.now += 30'000;
+  f.clock.advance(30'000);
   CHECK(f.send({"a", "b"}).gateway == "a");
   CHECK(a.calls.size() == 3);
-  CHECK(f.catalog.at("a").circuit->state(f.clock.now) == CircuitBreaker::State::closed);
+  CHECK(f.catalog.at("a").circuit->state(f.clock.now_ms()) == CircuitBreaker::State::closed);
 }
 
 TEST_CASE("a probe that never reports back still releases the circuit", "[dispatch][circuit]") {
@@ -216,14 +212,14 @@ TEST_CASE("a probe that never reports back still releases the circuit", "[dispat
   auto& a = f.add("a", {busy(), ok()}, 0ms, CircuitPolicy{.failures = 1, .open_for = 10s});
   f.add("b", {ok()});
   CHECK(f.send({"a", "b"}).gateway == "b");  // a failed once: open
-  f.clock.now += 10'000;
+  f.clock.advance(10'000);
   a.throws = true;  // the probe's send throws instead of answering
   CHECK_THROWS(f.send({"a", "b"}));
   // Counted as a failure: open again, and after open_for there is a new probe (not stuck with
   // the old one "in flight" for ever).
   const auto& circuit = *f.catalog.at("a").circuit;
-  CHECK(circuit.state(f.clock.now) == CircuitBreaker::State::open);
-  f.clock.now += 10'000;
+  CHECK(circuit.state(f.clock.now_ms()) == CircuitBreaker::State::open);
+  f.clock.advance(10'000);
   a.throws = false;
   CHECK(f.send({"a", "b"}).gateway == "a");
 }

@@ -9,9 +9,11 @@
 #include "otpgate/util/system_clock.hpp"
 #include "otpgate/wiring/config.hpp"
 
+#include "support/fakes/clock.hpp"
 #include "support/otpgate_process.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
+#include "support/unique_names.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -26,27 +28,13 @@ namespace {
 using namespace otpgate;
 using namespace std::chrono_literals;
 
-class FakeClock final : public Clock {
- public:
-  std::int64_t now_ms() const override { return now; }
-  std::int64_t now = SystemClock().now_ms();
-};
-
-std::string fresh_phone() {
-  static std::atomic<unsigned> n{0};
-  const unsigned v = (static_cast<unsigned>(::getpid()) * 7919U + n++ * 104729U) % 100000000U;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "+49152%08u", v);
-  return buf;
-}
-
 struct ServiceFixture {
   boost::asio::io_context ioc;
   redis::Connection conn{ioc, config()};
   RedisStore store{conn};
   RedisRateLimiter limits{conn};
   RedisEventSink events{ioc, conn, 1000};
-  FakeClock clock;
+  test::FakeClock clock{SystemClock().now_ms()};
   crypto::OpensslRandom random;
   crypto::OpensslKeyring keys{Secret<std::string>(std::string(64, 'k'))};
   BrandCatalog brands =
@@ -78,7 +66,7 @@ struct ServiceFixture {
   }
   Answer create(const Brand& brand, const std::string& order_json = "") {
     CreateCommand cmd{.brand = &brand,
-                      .phone = *PhoneNumber::parse_e164(fresh_phone()),
+                      .phone = *PhoneNumber::parse_e164(test::fresh_phone("+49152")),
                       .country = "DE",
                       .locale = "en",
                       .order_json = order_json};
@@ -102,7 +90,7 @@ TEST_CASE("resend and cancel of an expired verification answer expired, not 'not
   REQUIRE(created.error == errc::ok);
   const auto id = *VerificationId::parse(created.record->id);
   const std::string any = "*";
-  f.clock.now += brand.code.ttl.count();
+  f.clock.advance(brand.code.ttl.count());
   const Answer read = test::run_sync(f.ioc, f.service.get(id, any));  // records the expiry
   REQUIRE(read.record);
   CHECK(read.record->status == Status::expired);
@@ -143,7 +131,7 @@ TEST_CASE("a resend after a brand policy change sends the code that was issued",
   f.brands.at("nordwind").code.format =
       CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
   f.registry.replace_files(f.brands);  // as a reload would
-  f.clock.now += 30'000;               // past the resend cooldown
+  f.clock.advance(30'000);             // past the resend cooldown
   const std::string any = "*";
   const Answer resent = test::run_sync(f.ioc, f.service.resend(id, any));
   REQUIRE(resent.error == errc::ok);

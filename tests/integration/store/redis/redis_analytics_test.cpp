@@ -8,6 +8,7 @@
 #include "otpgate/store/redis/redis_scripts.hpp"
 
 #include "support/connected_redis.hpp"
+#include "support/unique_names.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 
@@ -19,11 +20,6 @@ namespace {
 
 using namespace otpgate;
 namespace an = otpgate::analytics;
-
-std::string fresh_brand() {
-  static std::atomic<unsigned> n{0};
-  return "an" + std::to_string(::getpid()) + "x" + std::to_string(n++);
-}
 
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -58,7 +54,7 @@ struct AnalyticsFixture : test::ConnectedRedis {
 TEST_CASE("an event is appended and counted in its buckets by one script call",
           "[integration][analytics]") {
   AnalyticsFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand("an");
   const std::int64_t now = wall_clock_ms();
   const std::int64_t started = now - 2 * 3'600'000;  // a verification started 2 h ago
   f.record(Event{.type = EventType::approved,
@@ -106,7 +102,7 @@ TEST_CASE("an event is appended and counted in its buckets by one script call",
 
 TEST_CASE("a bucket's last start only moves forward", "[integration][analytics]") {
   AnalyticsFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand("an");
   const std::int64_t now = an::bucket_floor(wall_clock_ms(), an::Granularity::minute);
   const Event late{.type = EventType::created,
                    .brand = brand,
@@ -126,7 +122,7 @@ TEST_CASE("a bucket's last start only moves forward", "[integration][analytics]"
 TEST_CASE("only the asked fields are read, missing buckets read as empty",
           "[integration][analytics]") {
   AnalyticsFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand("an");
   const std::int64_t now = wall_clock_ms();
   f.record(Event{.type = EventType::created,
                  .brand = brand,
@@ -147,15 +143,18 @@ TEST_CASE("only the asked fields are read, missing buckets read as empty",
 TEST_CASE("summed buckets equal the sum of the buckets read one by one, c:last the newest",
           "[integration][analytics]") {
   AnalyticsFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand("an");
   const std::int64_t base = an::bucket_floor(wall_clock_ms(), an::Granularity::hour) - 3'600'000;
   std::vector<an::Tile> tiles;
   for (int m = 0; m < 3; ++m) {
     const std::int64_t t = base + m * 60'000;
     tiles.push_back(an::Tile{an::Granularity::minute, t});
     for (int i = 0; i <= m; ++i)
-      f.record(Event{.type = EventType::created, .brand = brand, .country = "DE",
-                     .at_ms = t + i * 1'000, .started_ms = t + i * 1'000});
+      f.record(Event{.type = EventType::created,
+                     .brand = brand,
+                     .country = "DE",
+                     .at_ms = t + i * 1'000,
+                     .started_ms = t + i * 1'000});
   }
   tiles.push_back(an::Tile{an::Granularity::minute, base + 10 * 60'000});  // empty
   const std::vector<std::string> all, some = {"c:started", "c:last", "c:approved"};

@@ -8,6 +8,7 @@
 #include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/connected_redis.hpp"
+#include "support/unique_names.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 
@@ -35,12 +36,6 @@ struct AdmissionFixture : test::ConnectedRedis {
   }
 };
 
-std::string fresh_brand() {
-  static std::atomic<unsigned> n{0};
-  return "adm" + std::to_string(::getpid()) + "x" + std::to_string(n++) + "x" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
-}
-
 // IP 3 per hour, prefix `prefix_limit` per hour, brand `brand_limit` per minute.
 SendAdmission admission(const std::string& brand, int prefix_limit, int brand_limit) {
   return SendAdmission{.brand = brand,
@@ -64,7 +59,7 @@ using K = AdmissionVerdict::kind;
 TEST_CASE("admit_brand: all its limits or none, the first scope that denies named",
           "[integration][redis][admission]") {
   AdmissionFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand_now("adm");
   const SendAdmission a = admission(brand, 100, 2);
   std::optional<std::int64_t> brand_tat;
   const Rate brand_rate{2, 60'000};
@@ -90,7 +85,7 @@ TEST_CASE("admit_brand: all its limits or none, the first scope that denies name
 TEST_CASE("a refund gives back the token an admitted send took",
           "[integration][redis][admission]") {
   AdmissionFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand_now("adm");
   const SendAdmission a = admission(brand, 1, 100);
   CHECK(f.admit(a, t0).what == K::allowed);
   CHECK(f.admit(a, t0 + 1).what == K::limited);  // the prefix allows one per hour
@@ -101,7 +96,7 @@ TEST_CASE("a refund gives back the token an admitted send took",
 
 TEST_CASE("a pumping refusal takes no limit token", "[integration][redis][admission]") {
   AdmissionFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand_now("adm");
   SendAdmission a = admission(brand, 100, 100);
   a.pumping = true;
   a.prefix_digits = 3;

@@ -8,6 +8,7 @@
 #include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/connected_redis.hpp"
+#include "support/unique_names.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 
@@ -39,12 +40,6 @@ struct PumpingFixture : test::ConnectedRedis {
     return r.value();
   }
 };
-
-std::string fresh_brand() {
-  static std::atomic<unsigned> n{0};
-  return "pump" + std::to_string(::getpid()) + "x" + std::to_string(n++) + "x" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
-}
 
 std::string cli(const std::vector<std::string>& args) {
   return test::redis_cli(test::shared_redis_port(), args);
@@ -127,7 +122,7 @@ TEST_CASE("the pumping script decides as the pure rule, step by step",
   for (int i = 0; i < 12; ++i) scenarios[6].sends.emplace_back(i * 7'000, "+43664");
   for (const Scenario& s : scenarios) {
     INFO(s.name);
-    const std::string brand = fresh_brand();
+    const std::string brand = test::unique_brand_now("pump");
     if (s.since_offset != 0) seed_since(brand, t0 + s.since_offset);
     const std::int64_t since = t0 + s.since_offset;  // a fresh brand: its first send, at t0
     std::map<std::string, Traffic> prefixes;
@@ -158,7 +153,7 @@ TEST_CASE("the pumping script decides as the pure rule, step by step",
 
 TEST_CASE("the pumping keys live on the brand's slot, on a TTL", "[integration][redis][pumping]") {
   PumpingFixture f;
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand_now("pump");
   CHECK(RedisKeys::pumping_since("nordwind", 3) == "otp:{brand:nordwind}:pump:3:since");
   CHECK(RedisKeys::pumping_prefix("nordwind", 3, "+49151") ==
         "otp:{brand:nordwind}:pump:3:px:+49151");
@@ -193,7 +188,7 @@ TEST_CASE("200 concurrent sends to a new prefix: exactly min_sends - 1 pass, one
   REQUIRE(other.connected());
   RedisRateLimiter second(other);
 
-  const std::string brand = fresh_brand();
+  const std::string brand = test::unique_brand_now("pump");
   seed_since(brand, t0 - 7 * 24 * hour);
   const std::string prefix = "+49176";
   const PumpingPolicy p;  // min_sends 20
