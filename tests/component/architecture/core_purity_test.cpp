@@ -1,5 +1,7 @@
 // The core is pure (STYLE.md, "A pure core"): nothing under include/otpgate/core/ or src/core/
-// may include Asio, Beast, hiredis, curl or OpenSSL. Adapters do the I/O.
+// may include Asio, Beast, hiredis, curl or OpenSSL. Adapters do the I/O. The unit tier links
+// otpgate_core alone, so a core that called into an adapter fails to link; Asio and Beast are
+// header-only and would not, hence this check.
 #include <catch2/catch.hpp>
 
 #include <array>

@@ -1,7 +1,9 @@
 // The application layer works on ports only (docs/architecture.md, "What depends on what"):
 // nothing under include/otpgate/app/ or src/app/ includes an adapter's header (gateways, redis,
 // store, crypto, http, metrics) or the start-up side (wiring, api), and a port includes nothing
-// but core and the other ports.
+// but core and the other ports. The app tier's executable links only otpgate_usecases, the core
+// and util, so a use case that calls an adapter fails to link there too; this check also sees an
+// include the linker cannot (a header-only adapter part, a type used without a call).
 #include <catch2/catch.hpp>
 
 #include <filesystem>

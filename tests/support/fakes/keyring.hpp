@@ -120,9 +120,9 @@ class FakeKeyring final : public Keyring {
 class FakeSigner final : public Signer {
  public:
   std::string hmac_sha256_hex(std::string_view key, std::string_view data) const override {
-    const Digest d = hmac_sha256(
-        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()),
-        data);
+    const Digest d = hmac_sha256(std::span<const std::uint8_t>(
+                                     reinterpret_cast<const std::uint8_t*>(key.data()), key.size()),
+                                 data);
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     for (const std::uint8_t b : d) {
