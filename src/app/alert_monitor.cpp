@@ -227,8 +227,8 @@ task<void> AlertMonitor::apply(const Brand& brand, const std::vector<Alert>& ope
     co_await d_.alerts.put_open(id, updated);
   }
   for (const auto& [alert_id, a] : judged) {
-    const bool known = std::any_of(open.begin(), open.end(),
-                                   [&](const Alert& o) { return o.id == alert_id; });
+    const bool known =
+        std::any_of(open.begin(), open.end(), [&](const Alert& o) { return o.id == alert_id; });
     if (known) continue;
     auto stored = co_await d_.alerts.put_open(id, a);
     if (!stored) continue;

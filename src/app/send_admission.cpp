@@ -89,7 +89,8 @@ Answer VerificationService::limited(const VerificationRecord& r, LimitScope scop
   return Answer{.error = errc::too_many_requests,
                 .retry_after_ms = retry_after_ms,
                 .message = limit_message(scope),
-                .limit = std::string(to_string(scope))};
+                .limit = std::string(to_string(scope)),
+                .brand = r.brand};
 }
 
 Answer VerificationService::refused_by(const SendAdmission& a, const VerificationRecord& r,
@@ -118,7 +119,8 @@ Answer VerificationService::refused_by(const SendAdmission& a, const Verificatio
                 .message =
                     "SMS to numbers of this number range are paused after unusual traffic; "
                     "retry after Retry-After seconds.",
-                .limit = "prefix_anomaly"};
+                .limit = "prefix_anomaly",
+                .brand = r.brand};
 }
 
 task<Answer> VerificationService::admit_resend(const Brand& brand, const VerificationId& id,

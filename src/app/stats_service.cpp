@@ -67,8 +67,9 @@ task<result<an::Counts>> StatsService::ended_sum(const std::string& brand,
                                                  bool all_fields) {
   if (tiles.empty()) co_return an::Counts{};
   const auto& last = tiles.back();
-  const std::string key = brand + (all_fields ? "|a|" : "|t|") + std::to_string(tiles.front().start_ms) +
-                          "|" + std::to_string(last.start_ms + an::info(last.granularity).bucket_ms);
+  const std::string key = brand + (all_fields ? "|a|" : "|t|") +
+                          std::to_string(tiles.front().start_ms) + "|" +
+                          std::to_string(last.start_ms + an::info(last.granularity).bucket_ms);
   const std::int64_t now = clock_.now_ms();
   if (const auto hit = ended_cache_.find(key); hit != ended_cache_.end() && hit->second.first > now)
     co_return hit->second.second;

@@ -141,9 +141,10 @@ task<void> VerificationRequests::audit_on(const Caller& caller, const Verificati
     what.brand = a.record->brand;
     what.target = masked(a.record->phone);
   } else {
-    // Refused before a record was read (a locked phone, a limit, not found): the key's brand.
-    // A "*" key's such action names no brand, so there is no brand log to write to.
-    what.brand = caller.brand == "*" ? std::string() : caller.brand;
+    // Refused without a record (a locked phone, a limit, not found): the verification's brand
+    // when the refusal knew it, else the key's. A "*" key's action refused before its brand was
+    // known names no brand, so there is no brand log to write to.
+    what.brand = !a.brand.empty() ? a.brand : caller.brand == "*" ? std::string() : caller.brand;
   }
   co_await audit(caller, what, a);
 }

@@ -306,7 +306,9 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms());
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
-  if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
+  if (o.blocked)
+    co_return Answer{
+        .error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms, .brand = owner};
   if (o.limited) {
     // The event names the resend that was refused, as apply_resend would have counted it.
     VerificationRecord attempted = o.record;

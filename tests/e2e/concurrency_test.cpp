@@ -86,11 +86,12 @@ TEST_CASE("concurrent resends take the phone's limit token only for the sends th
   // Five SMS per 10 minutes for a phone. A create and 30 racing resends of it send four; the
   // refused resends take no token, so one more create still fits, and the one after it not.
   TempBrands brands;
-  brands.add("racy", R"({"display_name":"Racy","sender_id":"Racy","locales":["en"],
+  const std::string racy = unique_brand_now("racy");
+  brands.add(racy, R"({"display_name":"Racy","sender_id":"Racy","locales":["en"],
     "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
     "code":{"max_sends":4,"resend_cooldown_seconds":0},
     "limits":{"phone_sends_per_10_minutes":5,"phone_sends_per_day":1000}})");
-  brands.add_key("racy-shop", "racy", "shop");
+  brands.add_key("racy-shop", racy, "shop");
   OtpgateProcess p(brands.options());
   const std::string phone = fresh_phone();
   const auto start = [&] {
@@ -110,4 +111,35 @@ TEST_CASE("concurrent resends take the phone's limit token only for the sends th
   const auto over = start();
   CHECK(over.status == 429);
   CHECK(over.json().value("limit", "") == "phone");
+}
+
+TEST_CASE("racing resends the brand's limit refuses count no send", "[e2e][race]") {
+  // No cooldown, so parallel resends each claim a send before the brand's limit (one SMS a
+  // minute, taken by the create) refuses them; every refused claim is taken back.
+  TempBrands brands;
+  const std::string racy = unique_brand_now("racy");
+  brands.add(racy, R"({"display_name":"Racy","sender_id":"Racy","locales":["en"],
+    "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
+    "code":{"max_sends":10,"resend_cooldown_seconds":0},
+    "limits":{"brand_sends_per_minute":1}})");
+  brands.add_key("racy-shop", racy, "shop");
+  OtpgateProcess p(brands.options());
+  const auto created =
+      http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", fresh_phone()}},
+                     {bearer(brands.key("racy-shop"))});
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const auto answers = in_parallel(20, [&] {
+    return http_request("POST", p.base_url() + "/v1/verifications/" + id + "/resend",
+                        {bearer(brands.key("racy-shop"))});
+  });
+  // Refused by the brand's limit, or, while up to nine other claims wait for their refusal,
+  // by max_sends: none is sent.
+  CHECK(count_status(answers, 429, "TOO_MANY_REQUESTS") +
+            count_status(answers, 429, "SEND_LIMIT_REACHED") ==
+        20);
+  CHECK(count_status(answers, 429, "TOO_MANY_REQUESTS") > 0);
+  const auto after =
+      http_get(p.base_url() + "/v1/verifications/" + id, {bearer(brands.key("racy-shop"))});
+  CHECK(after.json()["sends_left"] == 9);
 }

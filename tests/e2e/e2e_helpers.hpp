@@ -3,6 +3,7 @@
 
 #include "support/http_client.hpp"
 #include "support/otpgate_process.hpp"
+#include "support/unique_names.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,22 +25,6 @@ namespace otpgate::test {
 inline const std::string& shop_key() {
   static const std::string k = dev_keys().at("OTPGATE_DEMO_SHOP_KEY");
   return k;
-}
-
-// A valid German mobile number that no other test uses (distinct per call and per process).
-inline std::string fresh_phone() {
-  static std::atomic<unsigned> n{0};
-  const unsigned v = (static_cast<unsigned>(::getpid()) * 7919U + n++ * 104729U) % 100000000U;
-  std::string digits = std::to_string(v);
-  digits.insert(0, 8 - digits.size(), '0');
-  return "+49151" + digits;
-}
-
-// A brand id no other test or test process uses (the shared Redis keeps brands' templates,
-// audit entries and limits by id).
-inline std::string unique_brand(const std::string& stem) {
-  static std::atomic<unsigned> n{0};
-  return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
 }
 
 // Runs n copies of request in parallel threads, all released at once, and returns the answers.

@@ -133,7 +133,8 @@ TEST_CASE("pumping: a fresh brand's first burst is not an anomaly, factor 0 swit
               .status == 201);
   }
   // factor 0 counts nothing either.
-  CHECK(redis_cli(shared_redis_port(), {"EXISTS", "otp:{brand:" + off + "}:pump:3:px:+49176"}) == "0");
+  CHECK(redis_cli(shared_redis_port(), {"EXISTS", "otp:{brand:" + off + "}:pump:3:px:+49176"}) ==
+        "0");
 }
 
 TEST_CASE("a brand file with a malformed safelist entry stops start-up", "[e2e][pumping]") {

@@ -235,3 +235,25 @@ TEST_CASE("subscriber endpoints: roles, brands, phone spelling, methods", "[e2e]
   CHECK(entries.size() == 3);
   require_no_number(p.log_text(), phone);
 }
+
+TEST_CASE("an all-brands support key's resend refused by a lock is audited in its brand's log",
+          "[e2e][support]") {
+  SupportWorld w;
+  OtpgateProcess p(w.brands.options());
+  const std::string phone = fresh_phone();
+  const auto created = w.create(p, phone);
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const std::string wrong = wrong_code_for(code_from_outbox(p, id));
+  for (int i = 0; i < 3; ++i) CHECK(w.check(p, id, wrong).status == 422);  // locks the phone
+  const auto resend = http_request("POST", p.base_url() + "/v1/verifications/" + id + "/resend",
+                                   w.as("support-all"));
+  require_error(resend, 403, "PHONE_NUMBER_BLOCKED");
+  const auto audit = http_get(p.base_url() + "/v1/brands/" + w.brand + "/audit", w.as("support"));
+  REQUIRE(audit.status == 200);
+  const json entries = audit.json()["entries"];
+  REQUIRE_FALSE(entries.empty());
+  CHECK(entries[0]["action"] == "verification.resend");
+  CHECK(entries[0]["verification"] == id);
+  CHECK(entries[0]["outcome"] == "PHONE_NUMBER_BLOCKED");
+}

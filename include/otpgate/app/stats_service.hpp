@@ -38,7 +38,7 @@ struct BrandStats {
   Figures market;                   // totals only, over every brand (this one included)
   Figures rest;                     // totals only, over every other brand
   std::size_t market_brands = 0;
-  std::vector<Alert> alerts;        // the brand's open alerts
+  std::vector<Alert> alerts;  // the brand's open alerts
 };
 
 struct BrandAlerts {

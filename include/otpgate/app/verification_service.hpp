@@ -52,6 +52,9 @@ struct Answer {
   std::string message;     // "" or a more precise public message than the error's default
   std::string limit;       // too_many_requests: the limit that denied (phone, ip, prefix, brand)
   std::string field;       // invalid_argument: the field at fault
+  // The verification's brand when the answer carries no record but the brand is known (a resend
+  // refused by a lock or a limit): the support audit writes to its log.
+  std::string brand;
 };
 
 struct ServiceDeps {

@@ -1,8 +1,8 @@
 // The phone lock: wrong codes count against the phone (per brand) across its verifications;
 // at the brand's threshold within its window the phone is locked, each further lock twice as
 // long as the one before, up to the longest. The check script (src/store/redis/lua/check.lua)
-// applies the same rule with Redis keys and TTLs; tests/integration/store_test.cpp compares the
-// two step by step.
+// applies the same rule with Redis keys and TTLs;
+// tests/integration/store/redis/redis_store_test.cpp compares the two step by step.
 #pragma once
 
 #include "otpgate/core/brand.hpp"

@@ -118,8 +118,9 @@ class VerificationStore {
   virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                              const std::vector<Rate>& phone_rates,
                                              std::int64_t now_ms) = 0;
-  // Takes back a claimed resend whose send the brand's limits then refused: the send count and
-  // the last send's time (unless the record changed since), and the phone limits' token.
+  // Takes back a claimed resend whose send the brand's limits then refused: the one send it
+  // counted, the last send's time (unless a later claim has moved it), and the phone limits'
+  // token.
   virtual task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                          const std::vector<Rate>& phone_rates) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,

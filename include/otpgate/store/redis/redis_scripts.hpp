@@ -1,9 +1,9 @@
 // The Lua scripts that make every state change one atomic Redis call, and their one table.
 // Each script is a file, src/store/redis/lua/<name>.lua (KEYS, ARGV and the reply are described
 // at its top), embedded at build time by cmake/embed_lua.cmake. The verification scripts mirror
-// the rules of core/verification.hpp; tests/integration/store_test.cpp runs both on the same
-// cases. Every adapter calls its scripts through cached() and redis::Connection::eval (EVALSHA,
-// EVAL again after NOSCRIPT).
+// the rules of core/verification.hpp; tests/integration/store/redis/redis_store_test.cpp runs
+// both on the same cases. Every adapter calls its scripts through cached() and
+// redis::Connection::eval (EVALSHA, EVAL again after NOSCRIPT).
 #pragma once
 
 #include "otpgate/redis/connection.hpp"

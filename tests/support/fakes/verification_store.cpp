@@ -1,0 +1,238 @@
+#include "support/fakes/verification_store.hpp"
+
+#include "otpgate/core/rate_limit.hpp"
+
+namespace otpgate::test {
+namespace {
+
+// The lock policy a check reads from the record (the store keeps no brand).
+LockPolicy lock_policy_of(const VerificationRecord& r) {
+  return LockPolicy{.max_failed_checks = r.lock_max_failed,
+                    .window = milliseconds(r.lock_window_ms),
+                    .duration = milliseconds(r.lock_ms),
+                    .max_duration = milliseconds(r.lock_max_ms)};
+}
+
+std::int64_t lock_left(const PhoneLockState& s, std::int64_t now_ms) {
+  return phone_locked(s, now_ms) ? s.locked_until_ms - now_ms : 0;
+}
+
+}  // namespace
+
+bool FakeVerificationStore::failing(const std::string& op, errc& e) {
+  ++calls;
+  const auto it = fail_next.find(op);
+  if (it == fail_next.end()) return false;
+  e = it->second;
+  fail_next.erase(it);
+  return true;
+}
+
+RateSubject FakeVerificationStore::phone_subject(const NewVerification& v) {
+  return RateSubject{
+      .scope = LimitScope::phone, .brand = v.record.brand, .id = v.tag, .rates = v.phone_rates};
+}
+
+VerificationRecord* FakeVerificationStore::owned(const VerificationId& id,
+                                                 const std::string& brand) {
+  const auto it = records.find(id.str());
+  if (it == records.end() || (brand != "*" && it->second.brand != brand)) return nullptr;
+  return &it->second;
+}
+
+task<result<CreateOutcome>> FakeVerificationStore::create(const NewVerification& v,
+                                                          std::int64_t now_ms) {
+  errc e{};
+  if (failing("create", e)) co_return make_error_code(e);
+  if (!v.request_fingerprint.empty()) {
+    const auto prior = idempotency.find(v.idempotency_key);
+    const bool abandoned = prior != idempotency.end() && !prior->second.done &&
+                           now_ms - prior->second.at_ms >= v.in_flight_ms;
+    if (prior != idempotency.end() && !abandoned) {
+      if (prior->second.fingerprint != v.request_fingerprint)
+        co_return CreateOutcome{.what = CreateOutcome::kind::idempotency_conflict};
+      if (!prior->second.done) co_return CreateOutcome{.what = CreateOutcome::kind::in_flight};
+      CreateOutcome replay{.what = CreateOutcome::kind::replayed};
+      if (const auto r = records.find(prior->second.id); r != records.end())
+        replay.record = r->second;
+      co_return replay;
+    }
+  }
+  if (const std::int64_t left = lock_left(locks[v.tag], now_ms); left > 0)
+    co_return CreateOutcome{.what = CreateOutcome::kind::blocked, .retry_after_ms = left};
+  // The phone's rates: all of them admit, or none counts (gcra_verdict, then gcra_commit).
+  if (const auto denied = rates_.take(phone_subject(v), now_ms))
+    co_return CreateOutcome{.what = CreateOutcome::kind::limited, .retry_after_ms = *denied};
+  if (!v.request_fingerprint.empty())
+    idempotency[v.idempotency_key] =
+        Idempotency{.fingerprint = v.request_fingerprint, .id = v.record.id, .at_ms = now_ms};
+  records[v.record.id] = v.record;
+  co_return CreateOutcome{.what = CreateOutcome::kind::created, .record = v.record};
+}
+
+task<result<bool>> FakeVerificationStore::undo_create(const NewVerification& v,
+                                                      std::int64_t now_ms) {
+  errc e{};
+  if (failing("undo_create", e)) co_return make_error_code(e);
+  records.erase(v.record.id);
+  if (const auto it = idempotency.find(v.idempotency_key);
+      it != idempotency.end() && it->second.id == v.record.id)
+    idempotency.erase(it);
+  rates_.refund(phone_subject(v), now_ms);
+  co_return true;
+}
+
+task<result<std::optional<VerificationRecord>>> FakeVerificationStore::get(
+    const VerificationId& id) {
+  errc e{};
+  if (failing("get", e)) co_return make_error_code(e);
+  const auto it = records.find(id.str());
+  if (it == records.end()) co_return std::optional<VerificationRecord>();
+  co_return std::optional(it->second);
+}
+
+task<result<CheckOutcome>> FakeVerificationStore::check(const VerificationId& id,
+                                                        const std::string& brand,
+                                                        const std::string& mac,
+                                                        const std::string& bound_mac,
+                                                        std::int64_t now_ms) {
+  errc e{};
+  if (failing("check", e)) co_return make_error_code(e);
+  VerificationRecord* r = owned(id, brand);
+  if (!r) co_return make_error_code(errc::not_found);
+  PhoneLockState& lock = locks[std::string(id.tag())];
+  if (const std::int64_t left = lock_left(lock, now_ms); left > 0)
+    co_return CheckOutcome{.record = *r, .blocked = true, .retry_after_ms = left};
+  const bool matches = presented_mac(*r, mac, bound_mac) == r->code_mac;
+  CheckOutcome out{.result = apply_check(*r, matches, now_ms)};
+  if (out.result == CheckResult::approved) lock.failures = lock.failures_expire_ms = 0;
+  if (out.result == CheckResult::wrong || out.result == CheckResult::failed)
+    out.lock_ms = count_wrong_code(lock, lock_policy_of(*r), now_ms);
+  out.record = *r;
+  co_return out;
+}
+
+task<result<ResendOutcome>> FakeVerificationStore::resend(const VerificationId& id,
+                                                          const std::string& brand,
+                                                          const std::vector<Rate>& phone_rates,
+                                                          std::int64_t now_ms) {
+  errc e{};
+  if (failing("resend", e)) co_return make_error_code(e);
+  VerificationRecord* r = owned(id, brand);
+  if (!r) co_return make_error_code(errc::not_found);
+  if (const std::int64_t left = lock_left(locks[std::string(id.tag())], now_ms); left > 0)
+    co_return ResendOutcome{.record = *r, .retry_after_ms = left, .blocked = true};
+  // The rule on a copy; only a resend it admits meets the phone's rates (resend.lua).
+  VerificationRecord claimed = *r;
+  ResendOutcome out;
+  out.result = apply_resend(claimed, now_ms, out.retry_after_ms);
+  if (out.result == ResendResult::sent) {
+    const RateSubject phone{.scope = LimitScope::phone,
+                            .brand = r->brand,
+                            .id = std::string(id.tag()),
+                            .rates = phone_rates};
+    if (const auto denied = rates_.take(phone, now_ms)) {
+      out.limited = true;
+      out.retry_after_ms = *denied;
+      out.record = *r;
+      co_return out;
+    }
+    out.previous_send_ms = r->last_send_ms;
+    *r = claimed;
+  }
+  out.record = *r;
+  co_return out;
+}
+
+task<result<bool>> FakeVerificationStore::undo_resend(const VerificationId& id,
+                                                      const ResendOutcome& claimed,
+                                                      const std::vector<Rate>& phone_rates) {
+  ++calls;
+  const auto it = records.find(id.str());
+  if (it != records.end()) {
+    if (it->second.sends > 1) it->second.sends -= 1;
+    if (it->second.last_send_ms == claimed.record.last_send_ms)
+      it->second.last_send_ms = claimed.previous_send_ms;
+  }
+  const RateSubject phone{.scope = LimitScope::phone,
+                          .brand = claimed.record.brand,
+                          .id = std::string(id.tag()),
+                          .rates = phone_rates};
+  rates_.refund(phone, claimed.record.last_send_ms);
+  co_return true;
+}
+
+task<result<CancelOutcome>> FakeVerificationStore::cancel(const VerificationId& id,
+                                                          const std::string& brand,
+                                                          std::int64_t now_ms) {
+  errc e{};
+  if (failing("cancel", e)) co_return make_error_code(e);
+  VerificationRecord* r = owned(id, brand);
+  if (!r) co_return make_error_code(errc::not_found);
+  const CancelResult result = apply_cancel(*r, now_ms);
+  co_return CancelOutcome{.result = result, .record = *r};
+}
+
+task<result<VerificationRecord>> FakeVerificationStore::record_delivery(
+    const VerificationId& id, const std::string& brand, const DeliveryUpdate& update,
+    std::int64_t now_ms) {
+  errc e{};
+  if (failing("record_delivery", e)) co_return make_error_code(e);
+  VerificationRecord* r = owned(id, brand);
+  if (!r) co_return make_error_code(errc::not_found);
+  if (const auto it = idempotency.find(update.idempotency_key);
+      !update.idempotency_key.empty() && it != idempotency.end() && it->second.id == r->id)
+    it->second.done = true;
+  // A failed resend leaves the earlier send's state alone (delivery.lua).
+  if (!update.accepted && !update.first_send) co_return *r;
+  r->gateway = update.gateway;
+  r->delivery_status = update.accepted ? "accepted" : "failed";
+  r->message_id = update.message_id;
+  if (!update.accepted && r->status == Status::pending) {
+    r->status = Status::send_failed;
+    r->finished_ms = now_ms;
+  }
+  co_return *r;
+}
+
+task<result<ReportOutcome>> FakeVerificationStore::apply_report(const VerificationId& id,
+                                                                const ReportUpdate& report,
+                                                                std::int64_t now_ms) {
+  errc e{};
+  if (failing("apply_report", e)) co_return make_error_code(e);
+  const auto it = records.find(id.str());
+  if (it == records.end()) co_return make_error_code(errc::not_found);
+  VerificationRecord& r = it->second;
+  const std::string& status = report.status;
+  const bool stale =
+      r.gateway != report.gateway ||
+      (!report.message_id.empty() && r.message_id != report.message_id) ||
+      r.delivery_status == status ||
+      (status == "accepted" && r.delivery_status != "accepted" && r.delivery_status != "queued");
+  if (stale) co_return ReportOutcome{.what = ReportOutcome::kind::stale, .record = r};
+  r.delivery_status = status;
+  if (status == "delivered" && r.delivered_ms == 0) r.delivered_ms = now_ms;
+  ReportOutcome out{.what = ReportOutcome::kind::applied};
+  if ((status == "undelivered" || status == "failed") && r.status == Status::pending &&
+      now_ms < r.expires_ms && r.auto_resend == 1 &&
+      !phone_locked(locks[std::string(id.tag())], now_ms)) {
+    r.auto_resend = 2;
+    out.resend_claimed = true;
+  }
+  out.record = r;
+  co_return out;
+}
+
+task<result<bool>> FakeVerificationStore::mark_expired(const VerificationId& id,
+                                                       std::int64_t now_ms) {
+  errc e{};
+  if (failing("mark_expired", e)) co_return make_error_code(e);
+  const auto it = records.find(id.str());
+  if (it == records.end() || it->second.status != Status::pending || now_ms < it->second.expires_ms)
+    co_return false;
+  it->second.status = Status::expired;
+  it->second.finished_ms = now_ms;
+  co_return true;
+}
+
+}  // namespace otpgate::test

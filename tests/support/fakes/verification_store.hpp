@@ -1,0 +1,74 @@
+// The VerificationStore port in memory, deciding by the core's rules (core/verification.hpp
+// apply_check / apply_resend / apply_cancel, core/phone_lock.hpp, core/rate_limit.hpp
+// gcra_admit): a second executable reading of what the Lua scripts of src/store/redis/lua do
+// (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire), without Redis.
+// Single-threaded; every call completes without suspending.
+#pragma once
+
+#include "otpgate/core/phone_lock.hpp"
+#include "support/fakes/rate_limiter.hpp"
+#include "otpgate/ports/verification_store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace otpgate::test {
+
+class FakeVerificationStore final : public VerificationStore {
+ public:
+  // rates: the GCRA state the phone's limits count in (shared with the fake limiter).
+  explicit FakeVerificationStore(GcraBook& rates) : rates_(rates) {}
+
+  task<result<CreateOutcome>> create(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<bool>> undo_create(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
+  task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
+                                   const std::string& mac, const std::string& bound_mac,
+                                   std::int64_t now_ms) override;
+  task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
+                                     const std::vector<Rate>& phone_rates,
+                                     std::int64_t now_ms) override;
+  task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
+                                 const std::vector<Rate>& phone_rates) override;
+  task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
+                                     std::int64_t now_ms) override;
+  task<result<VerificationRecord>> record_delivery(const VerificationId& id,
+                                                   const std::string& brand,
+                                                   const DeliveryUpdate& update,
+                                                   std::int64_t now_ms) override;
+  task<result<ReportOutcome>> apply_report(const VerificationId& id, const ReportUpdate& report,
+                                           std::int64_t now_ms) override;
+  task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
+  bool ready() const override { return ready_; }
+
+  // What the store holds, for assertions.
+  struct Idempotency {
+    std::string fingerprint;
+    std::string id;
+    std::int64_t at_ms = 0;
+    bool done = false;
+  };
+  std::map<std::string, VerificationRecord> records;  // by id
+  std::map<std::string, Idempotency> idempotency;     // by the key's MAC
+  std::map<std::string, PhoneLockState> locks;        // by phone tag
+
+  // Operations ("create", "record_delivery", ...) that answer this error, once each, and
+  // change nothing.
+  std::map<std::string, errc> fail_next;
+  bool ready_ = true;
+  int calls = 0;  // every operation called, failed ones included
+
+ private:
+  // The record of id when the caller's brand ("*": any) owns it, else nullptr.
+  VerificationRecord* owned(const VerificationId& id, const std::string& brand);
+  // Consumes fail_next[op]: true when this call must fail with it.
+  bool failing(const std::string& op, errc& e);
+  static RateSubject phone_subject(const NewVerification& v);
+
+  GcraBook& rates_;
+};
+
+}  // namespace otpgate::test
