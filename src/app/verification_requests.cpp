@@ -75,7 +75,7 @@ std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& ca
                        .sms_line = receives_codes(phone->line_type),
                        .client_ip = request.client_ip,
                        .locale = request.locale,
-                       .order_json = request.order.is_null() ? "" : request.order.dump(),
+                       .order = request.order,
                        .metadata_json = request.metadata.is_null() ? "" : request.metadata.dump(),
                        .idempotency_key = request.idempotency_key.value_or(""),
                        .body = request.fingerprint,

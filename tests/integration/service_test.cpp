@@ -76,12 +76,16 @@ struct ServiceFixture {
     conn.stop();
     std::remove(outbox.c_str());
   }
+  // order_json: "" or an order object, validated as the edge validates it.
   Answer create(const Brand& brand, const std::string& order_json = "") {
+    const std::optional<Order> order =
+        order_json.empty() ? std::nullopt : order_from_json(nlohmann::json::parse(order_json));
+    REQUIRE((order_json.empty() || order));
     CreateCommand cmd{.brand = &brand,
                       .phone = *PhoneNumber::parse_e164(fresh_phone()),
                       .country = "DE",
                       .locale = "en",
-                      .order_json = order_json};
+                      .order = order};
     return test::run_sync(ioc, service.create(cmd));
   }
   std::string last_sms_text() {

@@ -76,7 +76,7 @@ inline NewVerification make_verification(const std::string& tag,
   r.max_sends = 3;
   r.resend_cooldown_ms = 30'000;
   r.last_send_ms = t0;
-  r.delivery_status = "queued";
+  r.delivery_status = DeliveryStatus::queued;
   r.lock_max_failed = 100;
   r.lock_window_ms = 3'600'000;
   r.lock_ms = 900'000;
