@@ -23,16 +23,14 @@ nlohmann::json object_or_null(const std::string& text) {
 }  // namespace
 
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
-  const auto phone = PhoneNumber::parse_e164(r.phone);
   const Status status = effective_status(r, now_ms);
   const auto next_resend = next_resend_ms(r, now_ms);
-  const auto id = VerificationId::parse(r.id);
   nlohmann::json j = {
-      {"id", r.id},
+      {"id", r.id.str()},
       {"brand", r.brand},
-      {"purpose", to_string(id ? id->purpose() : Purpose::checkout)},
+      {"purpose", to_string(r.id.purpose())},
       {"status", to_string(status)},
-      {"phone_number", phone ? phone->masked() : std::string()},
+      {"phone_number", r.phone.masked()},
       {"locale", r.locale},
       {"created_at", rfc3339(r.created_ms)},
       {"expires_at", rfc3339(r.expires_ms)},

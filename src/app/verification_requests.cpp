@@ -45,11 +45,6 @@ std::optional<Answer> brand_preconditions(const Brand& brand, const StartRequest
   return std::nullopt;
 }
 
-std::string masked(const std::string& e164) {
-  const auto phone = PhoneNumber::parse_e164(e164);
-  return phone ? phone->masked() : std::string();
-}
-
 }  // namespace
 
 std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& caller,
@@ -94,7 +89,7 @@ task<Answer> VerificationRequests::start(const Caller& caller, const StartReques
                                            : "verification.create",
                              .brand = cmd.brand->id.str(),
                              .target = cmd.phone.masked(),
-                             .verification = a.record ? a.record->id : std::string(),
+                             .verification = a.record ? a.record->id.str() : std::string(),
                              .reason = request.reason};
     co_await audit(caller, what, a);
   }
@@ -139,7 +134,7 @@ task<void> VerificationRequests::audit_on(const Caller& caller, const Verificati
       .verification = id.str()};
   if (a.record) {
     what.brand = a.record->brand;
-    what.target = masked(a.record->phone);
+    what.target = a.record->phone.masked();
   } else {
     // Refused before a record was read (a locked phone, a limit, not found): the key's brand.
     // A "*" key's such action names no brand, so there is no brand log to write to.

@@ -39,12 +39,11 @@ TemplateValues order_values(const std::optional<Order>& order, const std::string
 task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand,
                                                                      const VerificationRecord& r,
                                                                      std::size_t first) {
-  const auto id = VerificationId::parse(r.id);
   std::string locale;
-  const Purpose purpose = id ? id->purpose() : Purpose::checkout;
+  const Purpose purpose = r.id.purpose();
   const Template* tpl = brand.template_for(r.locale, locale, purpose);
-  if (!id || !tpl) co_return SendReport{};
-  const OtpCode code = derive_code(d_.keys, r.code_format, *id);
+  if (r.id.empty() || !tpl) co_return SendReport{};
+  const OtpCode code = derive_code(d_.keys, r.code_format, r.id);
   TemplateValues values = order_values(r.order, locale);
   values.code = code.reveal();
   values.brand = brand.display_name;
@@ -61,8 +60,8 @@ task<VerificationService::SendReport> VerificationService::send_code(const Brand
     // display names to_string gives ("GSM-7").
     report.encoding = analysis->encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2";
   }
-  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
-                       r.id};
+  const SmsMessage msg{r.phone.e164(), brand.sender_id, Secret<std::string>(std::move(text)),
+                       r.brand, r.id.str()};
   report.dispatch = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
   co_return report;
 }
@@ -79,9 +78,9 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
                     .phone_rates = phone_rates(brand),
                     .in_flight_ms = brand.delivery.deadline.count() + 5'000};
   VerificationRecord& r = v.record;
-  r.id = id.str();
+  r.id = id;
   r.brand = brand.id.str();
-  r.phone = cmd.phone.e164();
+  r.phone = cmd.phone;
   r.country = cmd.country;
   brand.template_for(cmd.locale, r.locale, cmd.purpose);
   r.code_format = brand.code.format;
@@ -114,8 +113,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
                                           bool first_send, const std::string& idempotency_key) {
-  const auto id = VerificationId::parse(r.id);
-  if (!id) co_return failure(errc::internal);
+  if (r.id.empty()) co_return failure(errc::internal);
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
@@ -125,7 +123,7 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
                               .accepted = sent.accepted,
                               .first_send = first_send,
                               .idempotency_key = idempotency_key};
-  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
   if (!after) co_return failure(to_errc(after.error()));
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
@@ -358,8 +356,7 @@ task<errc> VerificationService::apply_report(const VerificationId& id, const Rep
 task<void> VerificationService::resend_after_undelivered(const VerificationRecord& r) {
   const auto brands = d_.brands.current();  // kept for the send
   const auto brand = brands->find(r.brand);
-  const auto id = VerificationId::parse(r.id);
-  if (brand == brands->end() || !id) co_return;
+  if (brand == brands->end() || r.id.empty()) co_return;
   const auto& order = brand->second.gateways;
   const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
   const std::size_t next = failed_at == order.end()
@@ -367,14 +364,14 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
                                : static_cast<std::size_t>(failed_at - order.begin()) + 1;
   if (next >= order.size()) {
     log::write(log::level::info, "no gateway left for the automatic resend",
-               {{"verification_id", r.id}, {"gateway", r.gateway}});
+               {{"verification_id", r.id.str()}, {"gateway", r.gateway}});
     co_return;
   }
   const SendReport report = co_await send_code(brand->second, r, next);
   const DispatchResult& sent = report.dispatch;
   const DeliveryUpdate update{
       .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
-  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
   if (after && sent.accepted) emit_send(EventType::resent, after.value(), report);
 }
 

@@ -104,7 +104,7 @@ TEST_CASE("resend and cancel of an expired verification answer expired, not 'not
   const Brand& brand = f.brands.at("nordwind");
   const Answer created = f.create(brand);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string any = "*";
   f.clock.now += brand.code.ttl.count();
   const Answer read = test::run_sync(f.ioc, f.service.get(id, any));  // records the expiry
@@ -142,7 +142,7 @@ TEST_CASE("a resend after a brand policy change sends the code that was issued",
   ServiceFixture f;
   const Answer created = f.create(f.brands.at("nordwind"));
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string first = f.last_sms_text();
   f.brands.at("nordwind").code.format =
       CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
@@ -200,7 +200,7 @@ TEST_CASE("a PSD2-bound code is approved only with the order it was issued for",
   REQUIRE(created.error == errc::ok);
   CHECK(created.record->order_bound == 1);
   CHECK(f.last_sms_text().rfind("Pay €49.90 to Nordwind Shop: ", 0) == 0);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   REQUIRE(code.size() == 6);
   const std::string any = "*";
@@ -236,7 +236,7 @@ TEST_CASE("a check without an order is a wrong code for a PSD2-bound verificatio
   const Brand brand = psd2_brand(f);
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const Answer bare = test::run_sync(f.ioc, f.service.check(id, any, code));
@@ -255,7 +255,7 @@ TEST_CASE("wrong orders use up attempts and count toward the phone lock",
   brand.lock.max_failed_checks = 2;
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const OrderTerms other_amount = terms("4.99", "EUR", "Nordwind Shop");
@@ -281,7 +281,7 @@ TEST_CASE("an unbound verification ignores the order a check presents",
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
   CHECK(created.record->order_bound == 0);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const OrderTerms other = terms("1.00", "USD", "Someone Else");

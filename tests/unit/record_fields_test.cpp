@@ -107,3 +107,21 @@ TEST_CASE("a record with an unknown delivery status is unreadable", "[unit][stor
     if (fields[i] == "dst") fields[i + 1] = "sent";
   CHECK_FALSE(record_from_reply(flat_reply(fields)).has_value());
 }
+
+TEST_CASE("a record whose id or phone is malformed is unreadable", "[unit][store]") {
+  for (const auto& [field, bad] : {std::pair{"id", "vf_short"},
+                                   {"id", ""},
+                                   {"p", "4915112345678"},
+                                   {"p", "+49 151 12345678"}}) {
+    CAPTURE(field, bad);
+    std::vector<std::string> fields = written_before;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+      if (fields[i] == field) fields[i + 1] = bad;
+    CHECK_FALSE(record_from_reply(flat_reply(fields)).has_value());
+  }
+  const auto r = record_from_reply(flat_reply(written_before));
+  REQUIRE(r.has_value());
+  CHECK(r.value().id.str() == "vf_abcdefghijklmnopqrstuvwxyz234567abcd");
+  CHECK(r.value().id.tag() == "abcdefghij");
+  CHECK(r.value().phone.e164() == "+4915112345678");
+}

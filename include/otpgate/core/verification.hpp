@@ -23,10 +23,13 @@ std::optional<Status> status_from_string(std::string_view s);
 // A verification as stored (never the code; only its MAC). Its values are typed; strings of them
 // exist only at the edges: the Redis record (store/redis/redis_store.cpp, whose field names and
 // values are those of every earlier version) and the JSON of answers and events.
+//
+// Default-constructed (as the store's outcomes are before a script answers), id and phone are
+// empty (core/types.hpp); every record a create drafts or the store reads has both.
 struct VerificationRecord {
-  std::string id;
+  VerificationId id;
   std::string brand;
-  std::string phone;    // E.164, only inside the expiring record
+  PhoneNumber phone;    // only inside the expiring record
   std::string country;  // ISO 3166-1 alpha-2
   std::string locale;   // the locale the SMS was rendered in
   Status status = Status::pending;

@@ -25,16 +25,16 @@ std::int64_t to_int(const std::string& s) {
 // Typed entries, written and read by typed_value / read_typed below: their names and values are
 // the strings every earlier version wrote, and the Lua scripts read ('dst', 'ca', 'cl', 'ord').
 using R = VerificationRecord;
-enum class Typed { delivery_status, order, code_length, code_alphabet };
+enum class Typed { id, phone, delivery_status, order, code_length, code_alphabet };
 using Member = std::variant<std::string R::*, std::int64_t R::*, int R::*, Typed>;
 struct FieldDef {
   std::string_view name;
   Member member;
 };
 const std::array<FieldDef, 29> record_fields = {{
-    {"id", &R::id},
+    {"id", Typed::id},
     {"b", &R::brand},
-    {"p", &R::phone},
+    {"p", Typed::phone},
     {"cc", &R::country},
     {"lc", &R::locale},
     {"mac", &R::code_mac},
@@ -72,6 +72,10 @@ overloaded(F...) -> overloaded<F...>;
 
 std::string typed_value(const R& r, Typed t) {
   switch (t) {
+    case Typed::id:
+      return r.id.str();
+    case Typed::phone:
+      return r.phone.e164();
     case Typed::delivery_status:
       return std::string(to_string(r.delivery_status));
     case Typed::order:
@@ -88,6 +92,16 @@ std::string typed_value(const R& r, Typed t) {
 // 'ord' that is not an order's JSON reads as no order, as earlier versions answered it (null).
 bool read_typed(R& r, Typed t, const std::string& value) {
   switch (t) {
+    case Typed::id: {
+      auto id = VerificationId::parse(value);
+      if (id) r.id = std::move(*id);
+      return id.has_value();
+    }
+    case Typed::phone: {
+      auto phone = PhoneNumber::parse_e164(value);
+      if (phone) r.phone = std::move(*phone);
+      return phone.has_value();
+    }
     case Typed::delivery_status: {
       const auto s = delivery_status_from_string(value);
       if (s) r.delivery_status = *s;

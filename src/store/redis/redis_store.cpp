@@ -149,7 +149,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
                                    std::to_string(rec.expires_ms - now_ms + v.retention_ms),
                                    v.request_fingerprint,
                                    std::to_string(v.retention_ms),
-                                   rec.id,
+                                   rec.id.str(),
                                    std::to_string(RedisKeys::recent_kept),
                                    std::to_string(v.in_flight_ms),
                                    std::to_string(v.phone_rates.size())};
@@ -160,7 +160,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
   // Named vectors, not braced temporaries, in co_await expressions: g++ 12 miscompiles
   // initializer lists inside coroutine suspension expressions ("array used as initializer").
-  std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idempotency_key_of(v),
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id.str()), idempotency_key_of(v),
                                    RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
   for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
   auto t = co_await run_script(conn_, scripts::create, keys, args);
@@ -169,10 +169,10 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
 }
 
 task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_t now_ms) {
-  std::vector<std::string> keys = {RedisKeys::record(v.tag, v.record.id), idempotency_key_of(v),
-                                   RedisKeys::recent(v.tag)};
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, v.record.id.str()),
+                                   idempotency_key_of(v), RedisKeys::recent(v.tag)};
   for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
-  std::vector<std::string> args = {std::to_string(now_ms), v.record.id,
+  std::vector<std::string> args = {std::to_string(now_ms), v.record.id.str(),
                                    std::to_string(v.phone_rates.size())};
   for (const Rate& r : v.phone_rates) args.push_back(std::to_string(r.interval_ms()));
   auto t = co_await run_script(conn_, scripts::undo_create, keys, args);
