@@ -21,7 +21,7 @@ std::string_view to_string(Status s);
 std::optional<Status> status_from_string(std::string_view s);
 
 // A verification as stored (never the code; only its MAC). Its values are typed; strings of them
-// exist only at the edges: the Redis record (store/redis/redis_store.cpp, whose field names and
+// exist only at the edges: the Redis record (store/redis/record_fields.cpp, whose field names and
 // values are those of every earlier version) and the JSON of answers and events.
 //
 // Default-constructed (as the store's outcomes are before a script answers), id and phone are
