@@ -55,49 +55,45 @@ std::optional<std::string> canonical_ip(const std::string& s) {
   return std::string(inet_ntop(AF_INET6, buf, out, sizeof out));
 }
 
-bool is_amount(const std::string& s) {
-  // A decimal string with at most 2 fraction digits: "49.99", "100". Strings, not numbers, so
-  // no floating-point rounding ever touches money.
-  const auto dot = s.find('.');
-  const std::string whole = s.substr(0, dot);
-  const std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
-  auto digits = [](const std::string& d) {
-    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  return !whole.empty() && whole.size() <= 12 && digits(whole) && digits(frac) &&
-         frac.size() <= 2 && (dot == std::string::npos || !frac.empty());
+// The order's id or payee: 1 to max_len characters, one line of text (both may be rendered into
+// the SMS: {{order_id}}, {{payee}}).
+std::optional<http::Response> sms_text_field(const json& order, const char* field,
+                                             std::size_t max_len, std::optional<std::string>& out) {
+  std::string v;
+  if (auto bad = optional_string(order, field, max_len, v, "order.")) return bad;
+  if (!order.contains(field)) return std::nullopt;
+  if (!safe_sms_value(v)) {
+    const std::string name = std::string("order.") + field;
+    return invalid_argument(name, "Field '" + name +
+                                      "' must be one line of text without control or "
+                                      "direction characters.");
+  }
+  out = std::move(v);
+  return std::nullopt;
 }
 
-// any_case_currency: a check's order may write the currency in lower case, since the binding
-// compares it in upper case; a create stores it, so it must be given in upper case.
-std::optional<http::Response> check_order(const json& order, bool any_case_currency = false) {
+// The order of a create (or a check: any_case_currency) into `out`, validated field by field:
+// the amount by Amount::parse, the currency by canonical_currency. A check's order may write the
+// currency in lower case, since the binding compares it in upper case; a create stores and echoes
+// it, so it must be given in upper case.
+std::optional<http::Response> check_order(const json& order, Order& out,
+                                          bool any_case_currency = false) {
   if (!order.is_object()) return invalid_argument("order", "Field 'order' must be an object.");
   if (auto bad = unknown_field(order, {"id", "amount", "currency", "payee"}, "order.")) return bad;
-  std::string v;
-  for (const auto& [field, max_len] :
-       {std::pair<const char*, std::size_t>{"id", 64}, {"payee", 70}}) {
-    if (auto bad = optional_string(order, field, max_len, v, "order.")) return bad;
-    // Both may be rendered into the SMS ({{order_id}}, {{payee}}).
-    if (!v.empty() && !safe_sms_value(v)) {
-      const std::string name = std::string("order.") + field;
-      return invalid_argument(name, "Field '" + name +
-                                        "' must be one line of text without control or "
-                                        "direction characters.");
-    }
-    v.clear();
+  if (auto bad = sms_text_field(order, "id", 64, out.id)) return bad;
+  if (auto bad = sms_text_field(order, "payee", 70, out.payee)) return bad;
+  if (order.contains("amount")) {
+    const json& a = order["amount"];
+    out.amount = a.is_string() ? Amount::parse(a.get_ref<const std::string&>()) : std::nullopt;
+    if (!out.amount)
+      return invalid_argument("order.amount",
+                              "Field 'order.amount' must be a decimal string such as \"49.99\".");
   }
-  if (order.contains("amount") &&
-      (!order["amount"].is_string() || !is_amount(order["amount"].get<std::string>())))
-    return invalid_argument("order.amount",
-                            "Field 'order.amount' must be a decimal string such as \"49.99\".");
   if (order.contains("currency")) {
-    const auto& c = order["currency"];
-    const auto upper = [any_case_currency](char ch) {
-      return (ch >= 'A' && ch <= 'Z') || (any_case_currency && ch >= 'a' && ch <= 'z');
-    };
-    if (!c.is_string() || c.get_ref<const std::string&>().size() != 3 ||
-        !std::all_of(c.get_ref<const std::string&>().begin(), c.get_ref<const std::string&>().end(),
-                     upper))
+    const json& c = order["currency"];
+    out.currency =
+        c.is_string() ? canonical_currency(c.get_ref<const std::string&>()) : std::nullopt;
+    if (!out.currency || (!any_case_currency && *out.currency != c.get_ref<const std::string&>()))
       return invalid_argument("order.currency",
                               "Field 'order.currency' must be an ISO 4217 code such as \"EUR\".");
   }
@@ -203,8 +199,9 @@ Parsed<CreateRequest> parse_create(const json& body) {
     c.client_ip = *ip;
   }
   if (body.contains("order")) {
-    if (auto bad = check_order(body["order"])) return *bad;
-    c.order = body["order"];
+    Order order;
+    if (auto bad = check_order(body["order"], order)) return *bad;
+    c.order = std::move(order);
   }
   if (body.contains("metadata")) {
     if (auto bad = check_metadata(body["metadata"])) return *bad;
@@ -219,8 +216,11 @@ Parsed<CheckRequest> parse_check(const json& body) {
     return invalid_argument("code", "Field 'code' is required and must be a string.");
   CheckRequest c{body["code"].get<std::string>()};
   if (body.contains("order")) {
+    // Validated as a create's; the terms keep the text as presented (psd2_binding compares the
+    // canonical forms).
     const json& order = body["order"];
-    if (auto bad = check_order(order, true)) return *bad;
+    Order valid;
+    if (auto bad = check_order(order, valid, true)) return *bad;
     c.order.amount = order.value("amount", "");
     c.order.currency = order.value("currency", "");
     c.order.payee = order.value("payee", "");
@@ -237,8 +237,10 @@ std::optional<http::Response> reject_fields(const json& body) {
   return unknown_field(body, {});
 }
 
-std::optional<http::Response> validate_order(const json& order) {
-  return check_order(order);
+Parsed<Order> validate_order(const json& order) {
+  Order valid;
+  if (auto bad = check_order(order, valid)) return std::move(*bad);
+  return valid;
 }
 
 namespace {
@@ -302,12 +304,13 @@ Parsed<PreviewRequest> parse_preview(const http::Request& req) {
     p.text = j["text"].get<std::string>();
   }
   if (j.contains("order")) {
-    const nlohmann::json& o = j["order"];
-    if (auto bad = validate_order(o)) return std::move(*bad);
-    p.order.amount = o.value("amount", p.order.amount);
-    p.order.currency = o.value("currency", p.order.currency);
-    p.order.payee = o.value("payee", p.order.payee);
-    p.order.order_id = o.value("id", p.order.order_id);
+    auto order = validate_order(j["order"]);
+    if (auto* bad = std::get_if<http::Response>(&order)) return std::move(*bad);
+    const Order& o = std::get<Order>(order);
+    if (o.amount) p.order.amount = o.amount->text();
+    p.order.currency = o.currency.value_or(p.order.currency);
+    p.order.payee = o.payee.value_or(p.order.payee);
+    p.order.order_id = o.id.value_or(p.order.order_id);
   }
   return p;
 }

@@ -13,6 +13,7 @@ std::string rfc3339(std::int64_t ms) {
 
 namespace {
 
+// The metadata is opaque text (the validated object as the create stored it).
 nlohmann::json object_or_null(const std::string& text) {
   if (text.empty()) return nullptr;
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -22,16 +23,14 @@ nlohmann::json object_or_null(const std::string& text) {
 }  // namespace
 
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
-  const auto phone = PhoneNumber::parse_e164(r.phone);
   const Status status = effective_status(r, now_ms);
   const auto next_resend = next_resend_ms(r, now_ms);
-  const auto id = VerificationId::parse(r.id);
   nlohmann::json j = {
-      {"id", r.id},
+      {"id", r.id.str()},
       {"brand", r.brand},
-      {"purpose", to_string(id ? id->purpose() : Purpose::checkout)},
+      {"purpose", to_string(r.id.purpose())},
       {"status", to_string(status)},
-      {"phone_number", phone ? phone->masked() : std::string()},
+      {"phone_number", r.phone.masked()},
       {"locale", r.locale},
       {"created_at", rfc3339(r.created_ms)},
       {"expires_at", rfc3339(r.expires_ms)},
@@ -39,11 +38,11 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
       {"attempts_left", status == Status::pending ? attempts_left(r) : 0},
       {"sends_left", status == Status::pending ? sends_left(r) : 0},
       {"delivery",
-       {{"status", r.delivery_status},
+       {{"status", to_string(r.delivery_status)},
         {"gateway", r.gateway},
         {"message_id",
          r.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message_id)}}},
-      {"order", object_or_null(r.order_json)},
+      {"order", r.order ? order_to_json(*r.order) : nlohmann::json(nullptr)},
       {"metadata", object_or_null(r.metadata_json)},
   };
   return j;

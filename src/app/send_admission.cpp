@@ -16,11 +16,6 @@ Answer failure(errc e) {
   return Answer{.error = e};
 }
 
-std::string masked(const std::string& e164) {
-  auto p = PhoneNumber::parse_e164(e164);
-  return p ? p->masked() : std::string("invalid");
-}
-
 // The public sentence for a denied limit: which limit in words, never a number or an address.
 std::string limit_message(LimitScope scope) {
   switch (scope) {
@@ -61,15 +56,15 @@ SendAdmission VerificationService::brand_admission(const Brand& brand, const Ver
   if (p.prefix_per_hour.enabled())
     a.subjects.push_back(RateSubject{.scope = LimitScope::prefix,
                                      .brand = r.brand,
-                                     .id = destination_prefix(r.phone, p.prefix_digits),
+                                     .id = destination_prefix(r.phone.e164(), p.prefix_digits),
                                      .rates = {p.prefix_per_hour}});
   if (p.brand_per_minute.enabled())
     a.subjects.push_back(
         RateSubject{.scope = LimitScope::brand, .brand = r.brand, .rates = {p.brand_per_minute}});
-  if (brand.pumping.enabled() && !brand.pumping.safelisted(r.phone)) {
+  if (brand.pumping.enabled() && !brand.pumping.safelisted(r.phone.e164())) {
     a.pumping = true;
     a.prefix_digits = p.prefix_digits;
-    a.prefix = destination_prefix(r.phone, p.prefix_digits);
+    a.prefix = destination_prefix(r.phone.e164(), p.prefix_digits);
     a.policy = brand.pumping;
   }
   return a;
@@ -79,8 +74,8 @@ Answer VerificationService::limited(const VerificationRecord& r, LimitScope scop
                                     std::int64_t retry_after_ms) {
   Event e{.type = EventType::rate_limited,
           .brand = r.brand,
-          .verification_id = r.sends > 1 ? r.id : std::string(),
-          .phone_masked = masked(r.phone),
+          .verification_id = r.sends > 1 ? r.id.str() : std::string(),
+          .phone_masked = r.phone.masked(),
           .country = r.country,
           .at_ms = d_.clock.now_ms(),
           .metadata_json = r.metadata_json,
@@ -99,7 +94,7 @@ Answer VerificationService::refused_by(const SendAdmission& a, const Verificatio
   if (v.what == K::limited) return limited(r, v.scope, v.retry_after_ms);
   Event e{.type = EventType::prefix_blocked,
           .brand = r.brand,
-          .phone_masked = masked(r.phone),
+          .phone_masked = r.phone.masked(),
           .country = r.country,
           .at_ms = d_.clock.now_ms(),
           .prefix = a.prefix};
@@ -109,7 +104,7 @@ Answer VerificationService::refused_by(const SendAdmission& a, const Verificatio
     d_.events.publish(e);
   }
   e.type = EventType::rate_limited;
-  e.verification_id = r.sends > 1 ? r.id : std::string();
+  e.verification_id = r.sends > 1 ? r.id.str() : std::string();
   e.metadata_json = r.metadata_json;
   e.limit = "prefix_anomaly";
   e.prefix.clear();

@@ -3,14 +3,6 @@
 #include "otpgate/app/verification_service.hpp"
 
 namespace otpgate {
-namespace {
-
-std::string masked(const std::string& e164) {
-  auto p = PhoneNumber::parse_e164(e164);
-  return p ? p->masked() : std::string("invalid");
-}
-
-}  // namespace
 
 Event VerificationService::event_of(EventType type, const VerificationRecord& r,
                                     int attempt) const {
@@ -18,8 +10,8 @@ Event VerificationService::event_of(EventType type, const VerificationRecord& r,
                             type == EventType::send_failed || type == EventType::approved;
   Event e{.type = type,
           .brand = r.brand,
-          .verification_id = r.id,
-          .phone_masked = masked(r.phone),
+          .verification_id = r.id.str(),
+          .phone_masked = r.phone.masked(),
           .country = r.country,
           .gateway = r.gateway,
           .attempt = attempt,
@@ -29,14 +21,15 @@ Event VerificationService::event_of(EventType type, const VerificationRecord& r,
           .metadata_json = r.metadata_json,
           .started_ms = r.created_ms};
   // Analysts' funnels must not mix identity checks with checkouts.
-  if (const auto id = VerificationId::parse(r.id); id && id->purpose() == Purpose::support_call)
+  if (r.id.purpose() == Purpose::support_call)
     e.purpose = std::string(to_string(Purpose::support_call));
   // Starts and approvals by destination prefix (the pumping watch's ranges): high volume with
   // low conversion in one range is the pumping signature the alerts look for.
   if (type == EventType::created || type == EventType::approved) {
     const auto brands = d_.brands.current();
     const auto b = brands->find(r.brand);
-    if (b != brands->end()) e.prefix = destination_prefix(r.phone, b->second.limits.prefix_digits);
+    if (b != brands->end())
+      e.prefix = destination_prefix(r.phone.e164(), b->second.limits.prefix_digits);
   }
   return e;
 }

@@ -45,11 +45,6 @@ std::optional<Answer> brand_preconditions(const Brand& brand, const StartRequest
   return std::nullopt;
 }
 
-std::string masked(const std::string& e164) {
-  const auto phone = PhoneNumber::parse_e164(e164);
-  return phone ? phone->masked() : std::string();
-}
-
 }  // namespace
 
 std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& caller,
@@ -75,7 +70,7 @@ std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& ca
                        .sms_line = receives_codes(phone->line_type),
                        .client_ip = request.client_ip,
                        .locale = request.locale,
-                       .order_json = request.order.is_null() ? "" : request.order.dump(),
+                       .order = request.order,
                        .metadata_json = request.metadata.is_null() ? "" : request.metadata.dump(),
                        .idempotency_key = request.idempotency_key.value_or(""),
                        .body = request.fingerprint,
@@ -94,7 +89,7 @@ task<Answer> VerificationRequests::start(const Caller& caller, const StartReques
                                            : "verification.create",
                              .brand = cmd.brand->id.str(),
                              .target = cmd.phone.masked(),
-                             .verification = a.record ? a.record->id : std::string(),
+                             .verification = a.record ? a.record->id.str() : std::string(),
                              .reason = request.reason};
     co_await audit(caller, what, a);
   }
@@ -139,7 +134,7 @@ task<void> VerificationRequests::audit_on(const Caller& caller, const Verificati
       .verification = id.str()};
   if (a.record) {
     what.brand = a.record->brand;
-    what.target = masked(a.record->phone);
+    what.target = a.record->phone.masked();
   } else {
     // Refused without a record (a locked phone, a limit, not found): the verification's brand
     // when the refusal knew it, else the key's. A "*" key's action refused before its brand was

@@ -16,44 +16,22 @@ Answer failure(errc e, std::optional<VerificationRecord> r = std::nullopt) {
   return Answer{.error = e, .record = std::move(r)};
 }
 
-// The format the verification's code was made with (recorded at create).
-CodeFormat code_format_of(const VerificationRecord& r) {
-  return CodeFormat{.length = r.code_length,
-                    .alphabet = r.code_alphabet == "alphanumeric" ? CodeAlphabet::alphanumeric
-                                                                  : CodeAlphabet::digits};
-}
-
 // An operation on a verification that is no longer pending: 410 when it ended by expiring.
 errc not_pending_error(const VerificationRecord& r) {
   return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
 }
 
 // The order's fields for {{amount}} (formatted for the SMS's locale: "49,99 €" in German),
-// {{currency}}, {{payee}} and {{order_id}} (validated at the edge; empty without an order).
-TemplateValues order_values(const std::string& order_json, const std::string& locale) {
+// {{currency}}, {{payee}} and {{order_id}} (empty without an order). The amount is formatted from
+// its text as sent, as before the order was typed.
+TemplateValues order_values(const std::optional<Order>& order, const std::string& locale) {
   TemplateValues v;
-  if (order_json.empty()) return v;
-  const auto order = nlohmann::json::parse(order_json, nullptr, false);
-  if (!order.is_object()) return v;
-  v.currency = order.value("currency", "");
-  const std::string amount = order.value("amount", "");
-  if (!amount.empty()) v.amount = format_amount(amount, v.currency, locale);
-  v.payee = order.value("payee", "");
-  v.order_id = order.value("id", "");
+  if (!order) return v;
+  v.currency = order->currency.value_or("");
+  if (order->amount) v.amount = format_amount(order->amount->text(), v.currency, locale);
+  v.payee = order->payee.value_or("");
+  v.order_id = order->id.value_or("");
   return v;
-}
-
-// The PSD2 binding of a validated order object, or nullopt when it lacks amount, currency or
-// payee.
-std::optional<std::string> binding_of(const std::string& order_json) {
-  if (order_json.empty()) return std::nullopt;
-  const auto order = nlohmann::json::parse(order_json, nullptr, false);
-  if (!order.is_object()) return std::nullopt;
-  const auto text = [&](const char* field) {
-    const auto it = order.find(field);
-    return it != order.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  return psd2_binding(text("amount"), text("currency"), text("payee"));
 }
 
 }  // namespace
@@ -61,13 +39,12 @@ std::optional<std::string> binding_of(const std::string& order_json) {
 task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand,
                                                                      const VerificationRecord& r,
                                                                      std::size_t first) {
-  const auto id = VerificationId::parse(r.id);
   std::string locale;
-  const Purpose purpose = id ? id->purpose() : Purpose::checkout;
+  const Purpose purpose = r.id.purpose();
   const Template* tpl = brand.template_for(r.locale, locale, purpose);
-  if (!id || !tpl) co_return SendReport{};
-  const OtpCode code = derive_code(d_.keys, code_format_of(r), *id);
-  TemplateValues values = order_values(r.order_json, locale);
+  if (r.id.empty() || !tpl) co_return SendReport{};
+  const OtpCode code = derive_code(d_.keys, r.code_format, r.id);
+  TemplateValues values = order_values(r.order, locale);
   values.code = code.reveal();
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string(minutes_valid_after_send(r));
@@ -83,8 +60,8 @@ task<VerificationService::SendReport> VerificationService::send_code(const Brand
     // display names to_string gives ("GSM-7").
     report.encoding = analysis->encoding == SmsEncoding::gsm7 ? "gsm7" : "ucs2";
   }
-  const SmsMessage msg{r.phone, brand.sender_id, Secret<std::string>(std::move(text)), r.brand,
-                       r.id};
+  const SmsMessage msg{r.phone.e164(), brand.sender_id, Secret<std::string>(std::move(text)),
+                       r.brand, r.id.str()};
   report.dispatch = co_await d_.dispatcher.send(brand.delivery, brand.gateways, first, msg);
   co_return report;
 }
@@ -101,14 +78,13 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
                     .phone_rates = phone_rates(brand),
                     .in_flight_ms = brand.delivery.deadline.count() + 5'000};
   VerificationRecord& r = v.record;
-  r.id = id.str();
+  r.id = id;
   r.brand = brand.id.str();
-  r.phone = cmd.phone.e164();
+  r.phone = cmd.phone;
   r.country = cmd.country;
   brand.template_for(cmd.locale, r.locale, cmd.purpose);
-  r.code_length = brand.code.format.length;
-  r.code_alphabet = brand.code.format.alphabet == CodeAlphabet::digits ? "digits" : "alphanumeric";
-  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, code_format_of(r), id).reveal(), binding);
+  r.code_format = brand.code.format;
+  r.code_mac = code_mac(d_.keys, id, derive_code(d_.keys, r.code_format, id).reveal(), binding);
   r.order_bound = binding.empty() ? 0 : 1;
   r.created_ms = r.last_send_ms = now;
   r.expires_ms = now + brand.code.ttl.count();
@@ -116,13 +92,13 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   r.sends = 1;
   r.max_sends = brand.code.max_sends;
   r.resend_cooldown_ms = brand.code.resend_cooldown.count();
-  r.delivery_status = "queued";
+  r.delivery_status = DeliveryStatus::queued;
   r.auto_resend = brand.delivery.resend_on_undelivered ? 1 : 0;
   r.lock_max_failed = brand.lock.max_failed_checks;
   r.lock_window_ms = brand.lock.window.count();
   r.lock_ms = brand.lock.duration.count();
   r.lock_max_ms = brand.lock.max_duration.count();
-  r.order_json = cmd.order_json;
+  r.order = cmd.order;
   r.metadata_json = cmd.metadata_json;
   if (!cmd.idempotency_key.empty()) {
     // Keys and bodies are MACed: the store never holds a caller's raw idempotency key or body.
@@ -137,8 +113,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
                                           bool first_send, const std::string& idempotency_key) {
-  const auto id = VerificationId::parse(r.id);
-  if (!id) co_return failure(errc::internal);
+  if (r.id.empty()) co_return failure(errc::internal);
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
@@ -148,7 +123,7 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
                               .accepted = sent.accepted,
                               .first_send = first_send,
                               .idempotency_key = idempotency_key};
-  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
   if (!after) co_return failure(to_errc(after.error()));
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
@@ -172,7 +147,7 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     // The HTTP edge names the missing field; this guards every other caller (a route without an
     // order, such as CAMARA send-code) from issuing a code that is not bound to a payment.
     // A support call's code authorises no payment, so it is never bound.
-    auto bound = binding_of(cmd.order_json);
+    auto bound = cmd.order ? psd2_binding(*cmd.order) : std::nullopt;
     if (!bound) co_return failure(errc::permission_denied);
     binding = std::move(*bound);
   }
@@ -368,8 +343,8 @@ task<errc> VerificationService::apply_report(const VerificationId& id, const Rep
   auto out = co_await d_.store.apply_report(id, report, now);
   if (!out) co_return to_errc(out.error());
   const ReportOutcome& o = out.value();
-  if (o.what == ReportOutcome::kind::applied && report.status != "accepted") {
-    const bool delivered = report.status == "delivered";
+  if (o.what == ReportOutcome::kind::applied && report.status != DeliveryStatus::accepted) {
+    const bool delivered = report.status == DeliveryStatus::delivered;
     Event e = event_of(delivered ? EventType::delivered : EventType::undelivered, o.record);
     // The report belongs to the last send (the store matched its gateway and message id).
     e.latency_ms = std::max<std::int64_t>(0, now - o.record.last_send_ms);
@@ -383,8 +358,7 @@ task<errc> VerificationService::apply_report(const VerificationId& id, const Rep
 task<void> VerificationService::resend_after_undelivered(const VerificationRecord& r) {
   const auto brands = d_.brands.current();  // kept for the send
   const auto brand = brands->find(r.brand);
-  const auto id = VerificationId::parse(r.id);
-  if (brand == brands->end() || !id) co_return;
+  if (brand == brands->end() || r.id.empty()) co_return;
   const auto& order = brand->second.gateways;
   const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
   const std::size_t next = failed_at == order.end()
@@ -392,14 +366,14 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
                                : static_cast<std::size_t>(failed_at - order.begin()) + 1;
   if (next >= order.size()) {
     log::write(log::level::info, "no gateway left for the automatic resend",
-               {{"verification_id", r.id}, {"gateway", r.gateway}});
+               {{"verification_id", r.id.str()}, {"gateway", r.gateway}});
     co_return;
   }
   const SendReport report = co_await send_code(brand->second, r, next);
   const DispatchResult& sent = report.dispatch;
   const DeliveryUpdate update{
       .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
-  auto after = co_await d_.store.record_delivery(*id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
   if (after && sent.accepted) emit_send(EventType::resent, after.value(), report);
 }
 

@@ -1,7 +1,5 @@
 #include "otpgate/core/psd2.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 
 namespace otpgate {
@@ -65,9 +63,15 @@ std::optional<std::string> psd2_binding(const OrderTerms& order) {
   return psd2_binding(order.amount, order.currency, order.payee);
 }
 
-std::optional<std::string_view> missing_psd2_term(const nlohmann::json& order) {
-  for (const std::string_view term : {"amount", "currency", "payee"})
-    if (!order.is_object() || !order.contains(std::string(term))) return term;
+std::optional<std::string> psd2_binding(const Order& order) {
+  if (!order.amount || !order.currency || !order.payee) return std::nullopt;
+  return psd2_binding(order.amount->canonical(), *order.currency, *order.payee);
+}
+
+std::optional<std::string_view> missing_psd2_term(const std::optional<Order>& order) {
+  if (!order || !order->amount) return "amount";
+  if (!order->currency) return "currency";
+  if (!order->payee) return "payee";
   return std::nullopt;
 }
 

@@ -21,6 +21,7 @@ std::optional<PhoneNumber> PhoneNumber::parse_e164(std::string_view text) {
 }
 
 std::string PhoneNumber::masked() const {
+  if (value_.empty()) return {};
   // Keep "+" and the first 5 digits (country code and operator prefix) and the last 3 digits;
   // shorter numbers keep fewer leading digits so at least 3 are always masked.
   const std::size_t digits = value_.size() - 1;

@@ -20,20 +20,6 @@ std::string resolve(const GatewayDefinition& d, const std::string& key, const st
 
 }  // namespace
 
-std::string_view to_string(DeliveryStatus s) {
-  switch (s) {
-    case DeliveryStatus::accepted:
-      return "accepted";
-    case DeliveryStatus::delivered:
-      return "delivered";
-    case DeliveryStatus::undelivered:
-      return "undelivered";
-    case DeliveryStatus::failed:
-      return "failed";
-  }
-  return "accepted";
-}
-
 std::string required_string(const GatewayDefinition& d, const std::string& key,
                             const EnvLookup& env) {
   const auto it = d.settings.find(key);

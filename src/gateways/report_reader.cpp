@@ -42,7 +42,7 @@ ReadReport CatalogReportReader::read(std::string_view gateway, const ReceivedRep
   return ReadReport{.what = kind_of(parsed.what),
                     .reference = parsed.report.reference,
                     .message_id = parsed.report.message_id,
-                    .status = std::string(to_string(parsed.report.status))};
+                    .status = parsed.report.status};
 }
 
 }  // namespace otpgate::gateways

@@ -63,9 +63,9 @@ inline NewVerification make_verification(const std::string& tag,
   random.resize(26, 'z');
   NewVerification v{.tag = tag, .retention_ms = 60'000};
   auto& r = v.record;
-  r.id = VerificationId::make(tag, random).str();
+  r.id = VerificationId::make(tag, random);
   r.brand = brand;
-  r.phone = "+4915112345678";
+  r.phone = *PhoneNumber::parse_e164("+4915112345678");
   r.country = "DE";
   r.locale = "de";
   r.code_mac = right_mac;
@@ -76,7 +76,7 @@ inline NewVerification make_verification(const std::string& tag,
   r.max_sends = 3;
   r.resend_cooldown_ms = 30'000;
   r.last_send_ms = t0;
-  r.delivery_status = "queued";
+  r.delivery_status = DeliveryStatus::queued;
   r.lock_max_failed = 100;
   r.lock_window_ms = 3'600'000;
   r.lock_ms = 900'000;
@@ -85,7 +85,7 @@ inline NewVerification make_verification(const std::string& tag,
 }
 
 inline VerificationId id_of(const NewVerification& v) {
-  auto id = VerificationId::parse(v.record.id);
+  auto id = VerificationId::parse(v.record.id.str());
   REQUIRE(id.has_value());
   return *id;
 }

@@ -20,8 +20,8 @@ struct CreateRequest {
   std::string locale;
   std::string brand;  // only with "*" keys
   std::string client_ip;
-  nlohmann::json order;     // null or a validated object
-  nlohmann::json metadata;  // null or a validated object
+  std::optional<Order> order;  // the validated order, if the body had one
+  nlohmann::json metadata;     // null or a validated object
   Purpose purpose = Purpose::checkout;
   std::string reason;  // support_call: why (required), for the audit log
 };
@@ -48,8 +48,9 @@ Parsed<CreateRequest> parse_create(const nlohmann::json& body);
 // required and `why` (e.g. "why the number is unlocked").
 Parsed<std::string> parse_reason(const nlohmann::json& body, std::string_view why);
 Parsed<CheckRequest> parse_check(const nlohmann::json& body);
-// An order object as a create accepts it ({id, amount, currency, payee}, each optional).
-std::optional<http::Response> validate_order(const nlohmann::json& order);
+// An order object as a create accepts it ({id, amount, currency, payee}, each optional): the
+// typed order, or the 400 naming the field at fault.
+Parsed<Order> validate_order(const nlohmann::json& order);
 // Bodies of resend and cancel: empty or {}.
 std::optional<http::Response> reject_fields(const nlohmann::json& body);
 

@@ -31,8 +31,8 @@ struct StartRequest {
   std::string phone_number;  // as sent
   std::string locale;
   std::string client_ip;
-  nlohmann::json order;     // null or a validated order object
-  nlohmann::json metadata;  // null or a validated metadata object
+  std::optional<Order> order;  // the validated order, if the body had one
+  nlohmann::json metadata;     // null or a validated metadata object
   Purpose purpose = Purpose::checkout;
   std::string reason;                          // support_call: why, for the audit log
   std::optional<std::string> idempotency_key;  // the header as sent, if present

@@ -29,10 +29,10 @@ struct CreateCommand {
   bool sms_line = true;
   std::string client_ip;  // the customer's IP for the IP rate limit; "" when the request had none
   std::string locale;     // requested (may be empty)
-  // "" or the validated order object. Required with amount, currency and payee when the brand
-  // has psd2_dynamic_linking (the code is then bound to them); create answers permission_denied
+  // The validated order, if any. Required with amount, currency and payee when the brand has
+  // psd2_dynamic_linking (the code is then bound to them); create answers permission_denied
   // otherwise, so no route can issue an unbound code for such a brand.
-  std::string order_json;
+  std::optional<Order> order;
   std::string metadata_json;    // "" or the validated metadata object
   std::string idempotency_key;  // "" when absent
   std::string body;             // the raw request body, fingerprinted for idempotent replays

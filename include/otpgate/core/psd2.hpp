@@ -4,7 +4,7 @@
 // (core/code.hpp, code_mac's binding). Pure functions.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include "otpgate/core/order.hpp"
 
 #include <optional>
 #include <string>
@@ -12,7 +12,8 @@
 
 namespace otpgate {
 
-// The order terms a code can be bound to, as a client presents them ("" = not presented).
+// The order terms a check presents, each as sent ("" = not presented), validated at the edge
+// by the same rules as an Order's fields (Amount::parse, canonical_currency).
 struct OrderTerms {
   std::string amount;    // decimal string, "49.90"
   std::string currency;  // ISO 4217 letters, any case
@@ -36,11 +37,13 @@ std::optional<std::string> canonical_currency(std::string_view currency);
 std::optional<std::string> psd2_binding(std::string_view amount, std::string_view currency,
                                         std::string_view payee);
 std::optional<std::string> psd2_binding(const OrderTerms& order);
+// The binding of a create's order: its canonical amount and currency and its payee.
+std::optional<std::string> psd2_binding(const Order& order);
 
 // A brand with psd2_dynamic_linking binds every checkout code to its order, so a create's order
 // must carry amount, currency and payee: the first one missing ("amount", "currency" or
-// "payee"; "amount" when there is no order object), or nullopt when all three are there.
-std::optional<std::string_view> missing_psd2_term(const nlohmann::json& order);
+// "payee"; "amount" when there is no order), or nullopt when all three are there.
+std::optional<std::string_view> missing_psd2_term(const std::optional<Order>& order);
 
 // The binding a check uses when it presents no complete order: it never starts with "psd2:v1;",
 // so no real order's binding equals it, and it differs from "" (the unbound binding). A bound

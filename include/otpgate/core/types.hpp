@@ -37,11 +37,18 @@ class BrandId {
 
 // An E.164 number ("+" and 8–15 digits, no leading zero after "+"), checked by libphonenumber
 // for validity before construction (see crypto/phone_parser.hpp); this type only guards format.
+//
+// A default-constructed PhoneNumber is the empty number, which parse_e164 never produces: it is
+// the state of a VerificationRecord that no create or store read filled in (a store outcome
+// without a record). e164() and masked() are "" then.
 class PhoneNumber {
  public:
+  PhoneNumber() = default;
   static std::optional<PhoneNumber> parse_e164(std::string_view text);
+  bool empty() const { return value_.empty(); }
   const std::string& e164() const { return value_; }
   // "+49170****567": country code and leading digits kept, middle masked, last 3 kept.
+  // "" for the empty number.
   std::string masked() const;
   auto operator<=>(const PhoneNumber&) const = default;
 
@@ -61,14 +68,21 @@ std::optional<Purpose> purpose_from_string(std::string_view s);
 
 // "vf_" or "sc_" + 10-char phone tag + 26 random base32 chars. The tag is the Redis hash tag of
 // every key of the phone, so an id is routed to its Redis slot without a lookup.
+//
+// A default-constructed VerificationId is the empty id, which parse and make never produce: as
+// for PhoneNumber, the state of a VerificationRecord not filled in. str() and tag() are "" then.
 class VerificationId {
  public:
   static constexpr std::size_t tag_length = 10;
+  VerificationId() = default;
+  bool empty() const { return value_.empty(); }
   static std::optional<VerificationId> parse(std::string_view text);
   static VerificationId make(std::string_view tag, std::string_view random_part,
                              Purpose purpose = Purpose::checkout);
   const std::string& str() const { return value_; }
-  std::string_view tag() const { return std::string_view(value_).substr(3, tag_length); }
+  std::string_view tag() const {
+    return value_.empty() ? std::string_view() : std::string_view(value_).substr(3, tag_length);
+  }
   Purpose purpose() const {
     return value_.starts_with("sc_") ? Purpose::support_call : Purpose::checkout;
   }

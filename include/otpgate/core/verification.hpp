@@ -4,6 +4,10 @@
 // that both agree on the same scenarios.
 #pragma once
 
+#include "otpgate/core/code.hpp"
+#include "otpgate/core/delivery_status.hpp"
+#include "otpgate/core/order.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,11 +20,16 @@ enum class Status { pending, approved, failed, expired, cancelled, send_failed }
 std::string_view to_string(Status s);
 std::optional<Status> status_from_string(std::string_view s);
 
-// A verification as stored (never the code; only its MAC).
+// A verification as stored (never the code; only its MAC). Its values are typed; strings of them
+// exist only at the edges: the Redis record (store/redis/record_fields.cpp, whose field names and
+// values are those of every earlier version) and the JSON of answers and events.
+//
+// Default-constructed (as the store's outcomes are before a script answers), id and phone are
+// empty (core/types.hpp); every record a create drafts or the store reads has both.
 struct VerificationRecord {
-  std::string id;
+  VerificationId id;
   std::string brand;
-  std::string phone;    // E.164, only inside the expiring record
+  PhoneNumber phone;    // only inside the expiring record
   std::string country;  // ISO 3166-1 alpha-2
   std::string locale;   // the locale the SMS was rendered in
   Status status = Status::pending;
@@ -34,9 +43,8 @@ struct VerificationRecord {
   int max_sends = 0;
   std::int64_t resend_cooldown_ms = 0;
   std::int64_t last_send_ms = 0;
-  // queued (no answer yet), accepted, failed (no gateway took it), and from delivery reports
-  // delivered, undelivered, failed.
-  std::string delivery_status;
+  // queued until the first send is recorded, then as the gateways and their reports say.
+  DeliveryStatus delivery_status = DeliveryStatus::queued;
   std::string gateway;
   std::string message_id;  // the accepting gateway's id for the last send
   // When the first delivery report saying "delivered" arrived (0: none yet): analytics count a
@@ -46,20 +54,21 @@ struct VerificationRecord {
   int auto_resend = 0;
   // The code's format when the verification was created, so a resend re-derives the same code
   // even after the brand's policy changed.
-  int code_length = 0;
-  std::string code_alphabet;  // "digits" or "alphanumeric"
+  CodeFormat code_format;
   // The brand's lock policy when the verification was created, so a check (one script call)
   // needs nothing but the record.
   int lock_max_failed = 0;
   std::int64_t lock_window_ms = 0;
   std::int64_t lock_ms = 0;
   std::int64_t lock_max_ms = 0;
-  std::string order_json;  // "" or the order object as JSON
+  std::optional<Order> order;  // the order the create presented (validated), if any
   // 1 when the code is bound to the order (PSD2 dynamic linking, set at create from the brand):
   // code_mac then holds the MAC with the order's binding (core/psd2.hpp), and a check matches
   // only with the same amount, currency and payee. 0: the code alone decides.
   int order_bound = 0;
-  std::string metadata_json;  // "" or the metadata object as JSON
+  // "" or the create's metadata object as JSON text: opaque to otpgate (up to 10 strings the shop
+  // reads back in answers and events), so it stays the validated text and is never parsed here.
+  std::string metadata_json;
 };
 
 // The status a reader should see at `now`: a pending record past expires_ms is expired.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "otpgate/core/delivery.hpp"
+#include "otpgate/core/delivery_status.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/gateways/http.hpp"
 #include "otpgate/ports/sms_gateway.hpp"
@@ -20,9 +21,9 @@
 
 namespace otpgate::gateways {
 
-// What a delivery report says about a message.
-enum class DeliveryStatus { accepted, delivered, undelivered, failed };
-std::string_view to_string(DeliveryStatus s);
+// What a delivery report says about a message: accepted, delivered, undelivered or failed
+// (core/delivery_status.hpp; a report never says queued).
+using otpgate::DeliveryStatus;
 
 struct DeliveryReport {
   std::string reference;   // our verification id, echoed by the vendor ("" if absent)

@@ -2,6 +2,7 @@
 // checked, its status mapped). Production: gateways/report_reader.hpp over the gateway catalog.
 #pragma once
 
+#include "otpgate/core/delivery_status.hpp"
 #include "otpgate/ports/http_client.hpp"
 
 #include <cstdint>
@@ -30,7 +31,7 @@ struct ReadReport {
   } what = kind::malformed;
   std::string reference;   // our verification id, echoed by the vendor ("" if absent)
   std::string message_id;  // the vendor's id for the message ("" if absent)
-  std::string status;      // accepted, delivered, undelivered or failed
+  DeliveryStatus status = DeliveryStatus::accepted;  // never queued
 };
 
 class ReportReader {

@@ -79,7 +79,7 @@ struct DeliveryUpdate {
 struct ReportUpdate {
   std::string gateway;
   std::string message_id;  // "" when the vendor's report has none: matches any
-  std::string status;      // accepted, delivered, undelivered, failed
+  DeliveryStatus status = DeliveryStatus::accepted;  // what the report says (never queued)
   // Claim the one automatic resend if the report says undelivered/failed and the verification
   // is still pending (the brand's delivery.resend_on_undelivered).
   bool claim_resend = false;

@@ -6,10 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <charconv>
 #include <map>
-#include <variant>
 
 namespace otpgate {
 namespace {
@@ -93,91 +91,6 @@ std::string RedisKeys::lock_level(std::string_view tag) {
 std::string RedisKeys::recent(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:recent";
 }
-namespace {
-
-// The record's hash fields, one table for writing and reading (short names keep the hash small;
-// "st", the status, is handled on its own).
-using R = VerificationRecord;
-using Member = std::variant<std::string R::*, std::int64_t R::*, int R::*>;
-struct FieldDef {
-  std::string_view name;
-  Member member;
-};
-const std::array<FieldDef, 29> record_fields = {{
-    {"id", &R::id},
-    {"b", &R::brand},
-    {"p", &R::phone},
-    {"cc", &R::country},
-    {"lc", &R::locale},
-    {"mac", &R::code_mac},
-    {"cr", &R::created_ms},
-    {"ex", &R::expires_ms},
-    {"fin", &R::finished_ms},
-    {"au", &R::attempts_used},
-    {"ma", &R::max_attempts},
-    {"sn", &R::sends},
-    {"ms", &R::max_sends},
-    {"cd", &R::resend_cooldown_ms},
-    {"ls", &R::last_send_ms},
-    {"dst", &R::delivery_status},
-    {"gw", &R::gateway},
-    {"mid", &R::message_id},
-    {"dl", &R::delivered_ms},  // absent in records written before analytics: 0
-    {"ar", &R::auto_resend},
-    {"lkn", &R::lock_max_failed},
-    {"lkw", &R::lock_window_ms},
-    {"lkd", &R::lock_ms},
-    {"lkm", &R::lock_max_ms},
-    {"ord", &R::order_json},
-    {"pb", &R::order_bound},  // absent in records written before PSD2 binding: 0, unbound
-    {"md", &R::metadata_json},
-    {"cl", &R::code_length},
-    {"ca", &R::code_alphabet},
-}};
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
-
-std::vector<std::string> record_to_fields(const VerificationRecord& r) {
-  std::vector<std::string> out = {"st", std::string(to_string(r.status))};
-  out.reserve(2 + 2 * record_fields.size());
-  for (const auto& f : record_fields) {
-    out.emplace_back(f.name);
-    std::visit(overloaded{[&](std::string R::*m) { out.push_back(r.*m); },
-                          [&](auto m) { out.push_back(std::to_string(r.*m)); }},
-               f.member);
-  }
-  return out;
-}
-
-result<VerificationRecord> record_from_reply(const Reply& flat) {
-  if (flat.type != Reply::kind::array || flat.elements.size() % 2 != 0 || flat.elements.empty())
-    return errc::store_protocol;
-  VerificationRecord r;
-  std::optional<Status> status;
-  for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
-    const std::string& key = flat.elements[i].str;
-    const std::string& value = flat.elements[i + 1].str;
-    if (key == "st") status = status_from_string(value);
-    for (const auto& f : record_fields) {
-      if (f.name != key) continue;
-      std::visit(overloaded{[&](std::string R::*m) { r.*m = value; },
-                            [&](std::int64_t R::*m) { r.*m = to_int(value); },
-                            [&](int R::*m) { r.*m = static_cast<int>(to_int(value)); }},
-                 f.member);
-      break;
-    }
-  }
-  if (!status || r.id.empty()) return errc::store_protocol;
-  r.status = *status;
-  return r;
-}
 
 RedisStore::RedisStore(redis::Connection& conn) : conn_(conn) {}
 
@@ -236,7 +149,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
                                    std::to_string(rec.expires_ms - now_ms + v.retention_ms),
                                    v.request_fingerprint,
                                    std::to_string(v.retention_ms),
-                                   rec.id,
+                                   rec.id.str(),
                                    std::to_string(RedisKeys::recent_kept),
                                    std::to_string(v.in_flight_ms),
                                    std::to_string(v.phone_rates.size())};
@@ -247,7 +160,7 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   for (auto& f : record_to_fields(rec)) args.push_back(std::move(f));
   // Named vectors, not braced temporaries, in co_await expressions: g++ 12 miscompiles
   // initializer lists inside coroutine suspension expressions ("array used as initializer").
-  std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id), idempotency_key_of(v),
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id.str()), idempotency_key_of(v),
                                    RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
   for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
   auto t = co_await run_script(conn_, scripts::create, keys, args);
@@ -256,10 +169,10 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
 }
 
 task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_t now_ms) {
-  std::vector<std::string> keys = {RedisKeys::record(v.tag, v.record.id), idempotency_key_of(v),
-                                   RedisKeys::recent(v.tag)};
+  std::vector<std::string> keys = {RedisKeys::record(v.tag, v.record.id.str()),
+                                   idempotency_key_of(v), RedisKeys::recent(v.tag)};
   for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
-  std::vector<std::string> args = {std::to_string(now_ms), v.record.id,
+  std::vector<std::string> args = {std::to_string(now_ms), v.record.id.str(),
                                    std::to_string(v.phone_rates.size())};
   for (const Rate& r : v.phone_rates) args.push_back(std::to_string(r.interval_ms()));
   auto t = co_await run_script(conn_, scripts::undo_create, keys, args);
@@ -388,7 +301,8 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
 task<result<ReportOutcome>> RedisStore::apply_report(const VerificationId& id,
                                                      const ReportUpdate& u, std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(id.tag())};
-  const std::vector<std::string> args = {u.gateway, u.message_id, u.status, std::to_string(now_ms)};
+  const std::vector<std::string> args = {u.gateway, u.message_id, std::string(to_string(u.status)),
+                                         std::to_string(now_ms)};
   auto t = co_await run_script(conn_, scripts::report, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;

@@ -64,12 +64,16 @@ struct ServiceFixture {
     conn.stop();
     std::remove(outbox.c_str());
   }
+  // order_json: "" or an order object, validated as the edge validates it.
   Answer create(const Brand& brand, const std::string& order_json = "") {
+    const std::optional<Order> order =
+        order_json.empty() ? std::nullopt : order_from_json(nlohmann::json::parse(order_json));
+    REQUIRE((order_json.empty() || order));
     CreateCommand cmd{.brand = &brand,
                       .phone = *PhoneNumber::parse_e164(test::fresh_phone("+49152")),
                       .country = "DE",
                       .locale = "en",
-                      .order_json = order_json};
+                      .order = order};
     return test::run_sync(ioc, service.create(cmd));
   }
   std::string last_sms_text() {
@@ -88,7 +92,7 @@ TEST_CASE("resend and cancel of an expired verification answer expired, not 'not
   const Brand& brand = f.brands.at("nordwind");
   const Answer created = f.create(brand);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string any = "*";
   f.clock.advance(brand.code.ttl.count());
   const Answer read = test::run_sync(f.ioc, f.service.get(id, any));  // records the expiry
@@ -126,7 +130,7 @@ TEST_CASE("a resend after a brand policy change sends the code that was issued",
   ServiceFixture f;
   const Answer created = f.create(f.brands.at("nordwind"));
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string first = f.last_sms_text();
   f.brands.at("nordwind").code.format =
       CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
@@ -184,7 +188,7 @@ TEST_CASE("a PSD2-bound code is approved only with the order it was issued for",
   REQUIRE(created.error == errc::ok);
   CHECK(created.record->order_bound == 1);
   CHECK(f.last_sms_text().rfind("Pay €49.90 to Nordwind Shop: ", 0) == 0);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   REQUIRE(code.size() == 6);
   const std::string any = "*";
@@ -220,7 +224,7 @@ TEST_CASE("a check without an order is a wrong code for a PSD2-bound verificatio
   const Brand brand = psd2_brand(f);
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const Answer bare = test::run_sync(f.ioc, f.service.check(id, any, code));
@@ -239,7 +243,7 @@ TEST_CASE("wrong orders use up attempts and count toward the phone lock",
   brand.lock.max_failed_checks = 2;
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const OrderTerms other_amount = terms("4.99", "EUR", "Nordwind Shop");
@@ -265,7 +269,7 @@ TEST_CASE("an unbound verification ignores the order a check presents",
   const Answer created = f.create(brand, psd2_order);
   REQUIRE(created.error == errc::ok);
   CHECK(created.record->order_bound == 0);
-  const auto id = *VerificationId::parse(created.record->id);
+  const auto id = *VerificationId::parse(created.record->id.str());
   const std::string code = last_code(f);
   const std::string any = "*";
   const OrderTerms other = terms("1.00", "USD", "Someone Else");

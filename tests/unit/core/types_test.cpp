@@ -106,3 +106,20 @@ TEST_CASE("VerificationId::parse accepts made ids and refuses malformed ones", "
   CAPTURE(bad);
   CHECK_FALSE(VerificationId::parse(bad).has_value());
 }
+
+TEST_CASE("a default PhoneNumber and VerificationId are empty, and parsing never gives that",
+          "[unit][types]") {
+  const PhoneNumber none;
+  CHECK(none.empty());
+  CHECK(none.e164().empty());
+  CHECK(none.masked().empty());
+  CHECK_FALSE(PhoneNumber::parse_e164("").has_value());
+  CHECK_FALSE(PhoneNumber::parse_e164("+4915112345678")->empty());
+  const VerificationId no_id;
+  CHECK(no_id.empty());
+  CHECK(no_id.str().empty());
+  CHECK(no_id.tag().empty());
+  CHECK(no_id.purpose() == Purpose::checkout);
+  CHECK_FALSE(VerificationId::parse("").has_value());
+  CHECK_FALSE(VerificationId::make("abcdefghij", "klmnopqrstuvwxyz234567abcd").empty());
+}

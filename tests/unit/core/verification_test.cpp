@@ -17,7 +17,7 @@ constexpr std::int64_t cooldown = 30'000;
 // A verification just created (and sent once) at t0: 3 attempts, 3 sends, 30 s cooldown.
 VerificationRecord fresh() {
   VerificationRecord r;
-  r.id = "vf_abcdefghijklmnopqrstuvwxyz234567abcdefghij";
+  r.id = *VerificationId::parse("vf_abcdefghijklmnopqrstuvwxyz234567abcd");
   r.status = Status::pending;
   r.created_ms = t0;
   r.expires_ms = t0 + ttl;

@@ -100,8 +100,8 @@ TEST_CASE("a create takes the phone's limit tokens only when it creates, after r
     CHECK(!gone.value());
     const std::string recent =
         test::redis_cli(test::shared_redis_port(), {"LRANGE", RedisKeys::recent(tag), "0", "-1"});
-    CHECK(recent.find(second.record.id) == std::string::npos);
-    CHECK(recent.find(first.record.id) != std::string::npos);
+    CHECK(recent.find(second.record.id.str()) == std::string::npos);
+    CHECK(recent.find(first.record.id.str()) != std::string::npos);
     auto g = f.run(f.store.create(make(""), t0 + 6));
     REQUIRE(g);
     CHECK(g.value().what == CreateOutcome::kind::created);
@@ -156,7 +156,7 @@ TEST_CASE("create indexes the phone's newest verifications, capped and on a TTL"
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < RedisKeys::recent_kept + 2; ++i) {
     auto v = make_verification(tag);
-    ids.push_back(v.record.id);
+    ids.push_back(v.record.id.str());
     auto created = f.run(f.store.create(v, t0));
     REQUIRE(created);
   }
@@ -167,7 +167,7 @@ TEST_CASE("create indexes the phone's newest verifications, capped and on a TTL"
   auto created = f.run(f.store.create(first, t0));
   REQUIRE(created);
   answered(f, first);
-  ids.push_back(first.record.id);
+  ids.push_back(first.record.id.str());
   auto again = make_verification(tag);
   again.idempotency_key = "k";
   again.request_fingerprint = "fp";
