@@ -65,8 +65,8 @@ task<result<CreateOutcome>> FakeVerificationStore::create(const NewVerification&
     co_return CreateOutcome{.what = CreateOutcome::kind::limited, .retry_after_ms = *denied};
   if (!v.request_fingerprint.empty())
     idempotency[v.idempotency_key] =
-        Idempotency{.fingerprint = v.request_fingerprint, .id = v.record.id, .at_ms = now_ms};
-  records[v.record.id] = v.record;
+        Idempotency{.fingerprint = v.request_fingerprint, .id = v.record.id.str(), .at_ms = now_ms};
+  records[v.record.id.str()] = v.record;
   co_return CreateOutcome{.what = CreateOutcome::kind::created, .record = v.record};
 }
 
@@ -74,9 +74,9 @@ task<result<bool>> FakeVerificationStore::undo_create(const NewVerification& v,
                                                       std::int64_t now_ms) {
   errc e{};
   if (failing("undo_create", e)) co_return make_error_code(e);
-  records.erase(v.record.id);
+  records.erase(v.record.id.str());
   if (const auto it = idempotency.find(v.idempotency_key);
-      it != idempotency.end() && it->second.id == v.record.id)
+      it != idempotency.end() && it->second.id == v.record.id.str())
     idempotency.erase(it);
   rates_.refund(phone_subject(v), now_ms);
   co_return true;
@@ -181,12 +181,12 @@ task<result<VerificationRecord>> FakeVerificationStore::record_delivery(
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
   if (const auto it = idempotency.find(update.idempotency_key);
-      !update.idempotency_key.empty() && it != idempotency.end() && it->second.id == r->id)
+      !update.idempotency_key.empty() && it != idempotency.end() && it->second.id == r->id.str())
     it->second.done = true;
   // A failed resend leaves the earlier send's state alone (delivery.lua).
   if (!update.accepted && !update.first_send) co_return *r;
   r->gateway = update.gateway;
-  r->delivery_status = update.accepted ? "accepted" : "failed";
+  r->delivery_status = update.accepted ? DeliveryStatus::accepted : DeliveryStatus::failed;
   r->message_id = update.message_id;
   if (!update.accepted && r->status == Status::pending) {
     r->status = Status::send_failed;
@@ -203,17 +203,18 @@ task<result<ReportOutcome>> FakeVerificationStore::apply_report(const Verificati
   const auto it = records.find(id.str());
   if (it == records.end()) co_return make_error_code(errc::not_found);
   VerificationRecord& r = it->second;
-  const std::string& status = report.status;
+  using D = DeliveryStatus;
+  const D status = report.status;
   const bool stale =
       r.gateway != report.gateway ||
       (!report.message_id.empty() && r.message_id != report.message_id) ||
       r.delivery_status == status ||
-      (status == "accepted" && r.delivery_status != "accepted" && r.delivery_status != "queued");
+      (status == D::accepted && r.delivery_status != D::accepted && r.delivery_status != D::queued);
   if (stale) co_return ReportOutcome{.what = ReportOutcome::kind::stale, .record = r};
   r.delivery_status = status;
-  if (status == "delivered" && r.delivered_ms == 0) r.delivered_ms = now_ms;
+  if (status == D::delivered && r.delivered_ms == 0) r.delivered_ms = now_ms;
   ReportOutcome out{.what = ReportOutcome::kind::applied};
-  if ((status == "undelivered" || status == "failed") && r.status == Status::pending &&
+  if ((status == D::undelivered || status == D::failed) && r.status == Status::pending &&
       now_ms < r.expires_ms && r.auto_resend == 1 &&
       !phone_locked(locks[std::string(id.tag())], now_ms)) {
     r.auto_resend = 2;
