@@ -5,7 +5,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -32,6 +34,31 @@ Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
   return out;
 }
 
+namespace {
+
+// An HMAC-SHA256 context keyed with key, or null.
+EVP_MAC_CTX* keyed_hmac(std::span<const std::uint8_t> key) {
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+  if (hmac == nullptr) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
+  EVP_MAC_free(hmac);  // the context holds its own reference
+  if (ctx == nullptr) return nullptr;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
+  if (EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
+
+void OpensslKeyring::ctx_free::operator()(evp_mac_ctx_st* ctx) const {
+  EVP_MAC_CTX_free(ctx);
+}
+
 OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret) {
   static constexpr const char* labels[] = {"otpgate/v1/phone-tag", "otpgate/v1/code-derivation",
                                            "otpgate/v1/code-check", "otpgate/v1/idempotency",
@@ -39,12 +66,28 @@ OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret) {
   const auto& s = server_secret.reveal();
   const std::span<const std::uint8_t> key(reinterpret_cast<const std::uint8_t*>(s.data()),
                                           s.size());
-  for (std::size_t i = 0; i < keys_.size(); ++i)
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
     keys_[i] = Secret<Digest>(hmac_sha256(key, labels[i]));
+    keyed_[i].reset(keyed_hmac(keys_[i].reveal()));
+  }
 }
 
+OpensslKeyring::~OpensslKeyring() = default;
+
 Digest OpensslKeyring::mac(KeyPurpose purpose, std::string_view data) const {
-  return hmac_sha256(keys_[static_cast<std::size_t>(purpose)].reveal(), data);
+  const auto i = static_cast<std::size_t>(purpose);
+  // The template is only read (EVP_MAC_CTX_dup takes it const), so threads can share it.
+  if (keyed_[i]) {
+    std::unique_ptr<EVP_MAC_CTX, ctx_free> ctx(EVP_MAC_CTX_dup(keyed_[i].get()));
+    Digest out{};
+    std::size_t len = 0;
+    if (ctx &&
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                       data.size()) == 1 &&
+        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) == 1 && len == out.size())
+      return out;
+  }
+  return hmac_sha256(keys_[i].reveal(), data);
 }
 
 std::string sha256_hex(std::string_view data) {

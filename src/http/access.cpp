@@ -1,10 +1,9 @@
 #include "access.hpp"
 
-#include "otpgate/util/log.hpp"
-
-#include <nlohmann/json.hpp>
+#include "otpgate/util/log_line.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -53,13 +52,18 @@ std::string correlator_for(std::optional<std::string_view> client_value) {
   return generate_correlator();
 }
 
+// Once per request: log::line, not log::write, which builds a JSON document for it.
 void write_access_log(const access_record& r) {
-  nlohmann::json fields{{"method", r.method},         {"route", r.route.substr(0, max_logged_path)},
-                        {"status", r.status},         {"duration_ms", r.duration_ms},
-                        {"correlator", r.correlator}, {"remote", r.remote}};
-  if (!r.phone_masked.empty()) fields["phone"] = r.phone_masked;
-  if (r.tls) fields["tls"] = true;  // absent on plain HTTP: existing log readers see no change
-  log::write(log::level::info, "request", fields);
+  log::line line(log::level::info, "request");
+  line.add("method", r.method)
+      .add("route", r.route.substr(0, max_logged_path))
+      .add("status", std::uint64_t{r.status})
+      .add("duration_ms", r.duration_ms)
+      .add("correlator", r.correlator)
+      .add("remote", r.remote);
+  if (!r.phone_masked.empty()) line.add("phone", r.phone_masked);
+  if (r.tls) line.add("tls", true);  // absent on plain HTTP: existing log readers see no change
+  line.write();
 }
 
 const std::string& http_date_now() {

@@ -37,17 +37,21 @@ detail::link::completion make_completion(Handler&& handler) {
 
 // Completion signature void(result<Reply>): failures are values, so use_awaitable never throws.
 // Arguments are taken by reference: a by-value parameter of class type would be a temporary of
-// the caller's co_await expression, which g++ 12 may destroy twice (GCC PR 100611).
+// the caller's co_await expression, which g++ 12 may destroy twice (GCC PR 100611). The
+// initiation gets a pointer, not a copy: use_awaitable runs it while the awaiting coroutine,
+// whose frame holds args, is suspended in this very co_await, and submit() copies nothing but
+// the command name.
 template <class Token>
 auto async_submit(const std::weak_ptr<detail::link>& weak, const std::vector<std::string>& args,
                   Token&& token) {
   return asio::async_initiate<Token, void(result<Reply>)>(
-      [](auto handler, std::weak_ptr<detail::link> weak, std::vector<std::string> args) {
+      [](auto handler, const std::weak_ptr<detail::link>& weak,
+         const std::vector<std::string>* args) {
         auto done = make_completion(std::move(handler));
-        if (auto self = weak.lock()) return self->submit(args, std::move(done));
+        if (auto self = weak.lock()) return self->submit(*args, std::move(done));
         done(errc::store_unavailable);  // the Connection is gone
       },
-      token, weak, args);
+      token, weak, &args);
 }
 
 // The coroutines hold the link weakly: a caller still suspended when its Connection is
@@ -62,13 +66,14 @@ bool is_noscript(const result<Reply>& r) {
   return r && r.value().is_error() && r.value().str.rfind("NOSCRIPT", 0) == 0;
 }
 
+// The script by pointer: its source (kilobytes) is copied only for the rare EVAL, not per call.
 asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
-                                        std::vector<std::string> args, std::string source) {
+                                        std::vector<std::string> args, const Script* script) {
   auto first = co_await async_submit(weak, args, asio::use_awaitable);
   if (!is_noscript(first)) co_return first;
   // Not cached (Redis restarted, SCRIPT FLUSH, failover): EVAL runs it and caches it again.
   args[0] = "EVAL";
-  args[1] = std::move(source);
+  args[1] = script->source;
   auto second = co_await async_submit(weak, args, asio::use_awaitable);
   co_return second;
 }
@@ -108,7 +113,7 @@ boost::asio::awaitable<result<Reply>> Connection::eval(const Script& script,
   argv.push_back(std::to_string(keys.size()));
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_eval(impl_, std::move(argv), script.source);
+  return run_eval(impl_, std::move(argv), &script);
 }
 
 }  // namespace otpgate::redis

@@ -8,6 +8,7 @@
 #include "link.hpp"
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
+#include "otpgate/redis/resp.hpp"
 #include "otpgate/util/log.hpp"
 #include "reply_copy.hpp"
 
@@ -93,19 +94,15 @@ void link::submit(const std::vector<std::string>& args, completion done) {
     count_unavailable();
     return done(errc::store_unavailable);
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
   const std::uint64_t id = ++next_id_;
   // The id travels as privdata: no pointer that could dangle once the context is gone.
   void* privdata = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-  if (redisAsyncCommandArgv(ctx_, &link::reply_cb, privdata, static_cast<int>(args.size()),
-                            argv.data(), lens.data()) != REDIS_OK) {
+  // Encoded here (resp.hpp) into a buffer the link reuses; hiredis copies it into its output
+  // buffer.
+  wire_.clear();
+  append_command(wire_, args);
+  if (redisAsyncFormattedCommand(ctx_, &link::reply_cb, privdata, wire_.data(), wire_.size()) !=
+      REDIS_OK) {
     count_unavailable();
     return done(errc::store_unavailable);
   }

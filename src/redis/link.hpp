@@ -92,6 +92,7 @@ class link : public std::enable_shared_from_this<link> {
   bool command_timer_armed_ = false;
   std::deque<pending> pending_;  // same order as hiredis' reply callbacks
   std::uint64_t next_id_ = 0;
+  std::string wire_;  // submit()'s encoding buffer, reused: its capacity stays
 };
 
 }  // namespace otpgate::redis::detail

@@ -1,6 +1,9 @@
 // VerificationService::resend, apply_report and PSD2-bound codes (src/app/verification_service.cpp)
 // on fakes of its ports.
 #include "app/service_world.hpp"
+#include "otpgate/core/order.hpp"
+
+#include <nlohmann/json.hpp>
 
 using namespace otpgate;
 using namespace otpgate::test;
@@ -65,7 +68,7 @@ TEST_CASE("a resend over the phone's limit is refused, a brand refusal gives the
   CHECK(limited.error == errc::too_many_requests);
   CHECK(limited.limit == "phone");
   REQUIRE(w.events.last(EventType::rate_limited).has_value());
-  CHECK(w.events.last(EventType::rate_limited)->verification_id == a.record->id);
+  CHECK(w.events.last(EventType::rate_limited)->verification_id == a.record->id.str());
   CHECK(w.gateways["alpha"].sent.size() == 1);
   CHECK(w.store.records.at(id.str()).sends == 1);  // the store counted no send
 
@@ -92,15 +95,17 @@ TEST_CASE("a delivered report updates the state and emits delivered with its lat
   const Answer a = w.create();
   const auto id = ServiceWorld::id_of(a);
   w.clock.advance(4'000);
-  const ReportUpdate delivered{.gateway = "alpha", .message_id = "alpha-1", .status = "delivered"};
+  const ReportUpdate delivered{
+      .gateway = "alpha", .message_id = "alpha-1", .status = DeliveryStatus::delivered};
   CHECK(w.report(id, delivered) == errc::ok);
-  CHECK(w.store.records.at(id.str()).delivery_status == "delivered");
+  CHECK(w.store.records.at(id.str()).delivery_status == DeliveryStatus::delivered);
   REQUIRE(w.events.last(EventType::delivered).has_value());
   CHECK(w.events.last(EventType::delivered)->latency_ms == 4'000);
   CHECK(w.events.last(EventType::delivered)->first_delivery);
   // The same report again, and another gateway's, change nothing and emit nothing.
   CHECK(w.report(id, delivered) == errc::ok);
-  const ReportUpdate other{.gateway = "beta", .message_id = "x", .status = "undelivered"};
+  const ReportUpdate other{
+      .gateway = "beta", .message_id = "x", .status = DeliveryStatus::undelivered};
   CHECK(w.report(id, other) == errc::ok);
   CHECK(w.events.count(EventType::delivered) == 1);
   CHECK(w.events.count(EventType::undelivered) == 0);
@@ -116,8 +121,10 @@ TEST_CASE("an undelivered report resends once through the next gateway when the 
   w.publish();
   const Answer a = w.create();
   const auto id = ServiceWorld::id_of(a);
-  const ReportUpdate undelivered{
-      .gateway = "alpha", .message_id = "alpha-1", .status = "undelivered", .claim_resend = true};
+  const ReportUpdate undelivered{.gateway = "alpha",
+                                 .message_id = "alpha-1",
+                                 .status = DeliveryStatus::undelivered,
+                                 .claim_resend = true};
   CHECK(w.report(id, undelivered) == errc::ok);
   CHECK(w.events.count(EventType::undelivered) == 1);
   REQUIRE(w.gateways["beta"].sent.size() == 1);
@@ -125,8 +132,10 @@ TEST_CASE("an undelivered report resends once through the next gateway when the 
   CHECK(w.store.records.at(id.str()).gateway == "beta");
   CHECK(w.events.last(EventType::resent)->gateway == "beta");
   // The one automatic resend is used: beta's undelivered report sends nothing more.
-  const ReportUpdate again{
-      .gateway = "beta", .message_id = "beta-1", .status = "undelivered", .claim_resend = true};
+  const ReportUpdate again{.gateway = "beta",
+                           .message_id = "beta-1",
+                           .status = DeliveryStatus::undelivered,
+                           .claim_resend = true};
   CHECK(w.report(id, again) == errc::ok);
   CHECK(w.gateways["alpha"].sent.size() == 1);
   CHECK(w.gateways["beta"].sent.size() == 1);
@@ -136,8 +145,10 @@ TEST_CASE("without resend_on_undelivered an undelivered report sends nothing",
           "[app][service][report]") {
   ServiceWorld w;
   const Answer a = w.create();
-  const ReportUpdate undelivered{
-      .gateway = "alpha", .message_id = "alpha-1", .status = "undelivered", .claim_resend = true};
+  const ReportUpdate undelivered{.gateway = "alpha",
+                                 .message_id = "alpha-1",
+                                 .status = DeliveryStatus::undelivered,
+                                 .claim_resend = true};
   CHECK(w.report(ServiceWorld::id_of(a), undelivered) == errc::ok);
   CHECK(w.events.count(EventType::undelivered) == 1);
   CHECK(w.gateways["beta"].sent.empty());
@@ -150,7 +161,9 @@ TEST_CASE("a PSD2 brand binds the code to the order it was issued for", "[app][s
   CHECK(w.create().error == errc::permission_denied);  // no order: no unbound code
   CHECK(w.store.calls == 0);
   CreateCommand cmd = w.command();
-  cmd.order_json = R"({"amount":"49.90","currency":"EUR","payee":"Shop","id":"o-1"})";
+  cmd.order = order_from_json(
+      nlohmann::json::parse(R"({"amount":"49.90","currency":"EUR","payee":"Shop","id":"o-1"})"));
+  REQUIRE(cmd.order.has_value());
   const Answer a = w.create(cmd);
   REQUIRE(a.error == errc::ok);
   CHECK(a.record->order_bound == 1);

@@ -16,20 +16,20 @@ TEST_CASE("a create stores a pending verification, sends its code and emits crea
   CHECK(a.record->sends == 1);
   CHECK(a.record->gateway == "alpha");
   CHECK(a.record->message_id == "alpha-1");
-  CHECK(a.record->delivery_status == "accepted");
+  CHECK(a.record->delivery_status == DeliveryStatus::accepted);
   CHECK(a.record->expires_ms == t0 + w.brand.code.ttl.count());
   CHECK_FALSE(a.replayed);
   // The store holds the code's MAC, never the code.
   const std::string code = w.code_of(a);
-  REQUIRE(w.store.records.count(a.record->id) == 1);
-  CHECK(w.store.records.at(a.record->id).code_mac != code);
-  CHECK(w.store.records.at(a.record->id).code_mac.size() == 64);
+  REQUIRE(w.store.records.count(a.record->id.str()) == 1);
+  CHECK(w.store.records.at(a.record->id.str()).code_mac != code);
+  CHECK(w.store.records.at(a.record->id.str()).code_mac.size() == 64);
   // One SMS, to the number, with the code.
   REQUIRE(w.gateways["alpha"].sent.size() == 1);
   const SmsMessage& sms = w.gateways["alpha"].sent.front();
   CHECK(sms.to == "+4915112345678");
   CHECK(sms.sender_id == "Acme");
-  CHECK(sms.verification_id == a.record->id);
+  CHECK(sms.verification_id == a.record->id.str());
   CHECK(sms.text.reveal().find("Acme code " + code) == 0);
   CHECK(w.gateways["beta"].sent.empty());
   CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::sent});
@@ -180,7 +180,7 @@ TEST_CASE("a create no gateway accepts fails the verification with send_failed",
   CHECK(a.error == errc::sms_delivery_failed);
   REQUIRE(a.record.has_value());
   CHECK(a.record->status == Status::send_failed);
-  CHECK(a.record->delivery_status == "failed");
+  CHECK(a.record->delivery_status == DeliveryStatus::failed);
   CHECK(w.gateways["alpha"].sent.size() == 1);  // permanent: no retry
   CHECK(w.gateways["beta"].sent.size() == 1);
   CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::send_failed});

@@ -7,8 +7,11 @@
 #include "otpgate/ports/signer.hpp"
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace otpgate::crypto {
 
@@ -23,10 +26,22 @@ class OpensslRandom final : public Random {
 class OpensslKeyring final : public Keyring {
  public:
   explicit OpensslKeyring(const Secret<std::string>& server_secret);
+  ~OpensslKeyring() override;
+  OpensslKeyring(const OpensslKeyring&) = delete;
+  OpensslKeyring& operator=(const OpensslKeyring&) = delete;
+
+  // Thread-safe: each call works on its own copy of the purpose's keyed context.
   Digest mac(KeyPurpose purpose, std::string_view data) const override;
 
  private:
+  struct ctx_free {
+    void operator()(evp_mac_ctx_st* ctx) const;
+  };
   std::array<Secret<Digest>, 5> keys_;
+  // Per purpose, an HMAC context with its key already set, copied (EVP_MAC_CTX_dup) per call:
+  // the one-shot HMAC() fetched the algorithms by name and keyed a new context every time, five
+  // times per create. Null when OpenSSL could not make one; mac() then uses HMAC().
+  std::array<std::unique_ptr<evp_mac_ctx_st, ctx_free>, 5> keyed_;
 };
 
 // HMAC-SHA256 under the caller's key, lower-case hex (the alert webhooks' signatures).

@@ -63,7 +63,10 @@ class Connection {
   // temporaries in co_await expressions.
   boost::asio::awaitable<result<Reply>> command(const std::vector<std::string>& args);
 
-  // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT.
+  // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT. Keys and args are copied
+  // before the first suspension; the script is not (its source is kilobytes), so it must outlive
+  // the awaitable: the scripts table's entries live as long as the process, and a caller that
+  // co_awaits eval(...) in one expression keeps even a temporary alive long enough.
   boost::asio::awaitable<result<Reply>> eval(const Script& script,
                                              const std::vector<std::string>& keys,
                                              const std::vector<std::string>& args);

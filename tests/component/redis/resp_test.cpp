@@ -1,0 +1,51 @@
+// The link's RESP encoder against hiredis' own formatter: Redis must receive the same bytes.
+#include "otpgate/redis/resp.hpp"
+
+#include <catch2/catch.hpp>
+#include <hiredis/hiredis.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string hiredis_format(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* cmd = nullptr;
+  const int len =
+      redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
+  REQUIRE(len > 0);
+  std::string out(cmd, static_cast<std::size_t>(len));
+  redisFreeCommand(cmd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("resp: a command is encoded as hiredis encodes it", "[unit][resp]") {
+  std::vector<std::string> many = {"EVALSHA"};  // an event's call: more than 9 arguments
+  for (int i = 0; i < 60; ++i) many.push_back(std::to_string(i * 1000003));
+  const std::vector<std::vector<std::string>> commands = {
+      many,
+      {"PING"},
+      {"HGETALL", "otp:{abc}:v:x"},
+      {"EVALSHA", std::string(40, 'a'), "2", "k1", "k2", "", std::string("a\0b\r\n", 5)},
+      {"SET", "k", std::string(70000, 'x')},
+  };
+  for (const auto& args : commands) {
+    std::string encoded;
+    otpgate::redis::append_command(encoded, args);
+    CHECK(encoded == hiredis_format(args));
+  }
+}
+
+TEST_CASE("resp: the encoding is appended to what the buffer holds", "[unit][resp]") {
+  std::string buffer = "*1\r\n$4\r\nPING\r\n";
+  otpgate::redis::append_command(buffer, {"GET", "k"});
+  CHECK(buffer == "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+}
