@@ -88,9 +88,6 @@ class RateLimiter {
                                                     std::int64_t now_ms) = 0;
   virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
                                                     std::int64_t now_ms) = 0;
-  // Gives back the token an admitted event took from each of the subject's rates, for a send
-  // that then did not happen.
-  virtual task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) = 0;
 };
 
 }  // namespace otpgate

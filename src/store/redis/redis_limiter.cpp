@@ -172,20 +172,6 @@ task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission&
   co_return admission_verdict(reply);
 }
 
-task<result<bool>> RedisRateLimiter::refund(const RateSubject& subject, std::int64_t now_ms) {
-  std::vector<std::string> keys;
-  std::vector<std::string> args = {std::to_string(now_ms)};
-  for (const auto& [key, r] : enabled_rates(subject)) {
-    keys.push_back(key);
-    args.push_back(std::to_string(r.interval_ms()));
-  }
-  if (keys.empty()) co_return true;
-  auto reply = co_await conn_.eval(scripts::cached(scripts::refund_rates), keys, args);
-  if (!reply) co_return reply.error();
-  if (reply.value().is_error()) co_return errc::store_protocol;
-  co_return true;
-}
-
 task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
                                                             int prefix_digits,
                                                             const std::string& prefix,

@@ -98,12 +98,4 @@ task<result<AdmissionVerdict>> FakeRateLimiter::admit_send(const SendAdmission& 
   co_return AdmissionVerdict{};
 }
 
-task<result<bool>> FakeRateLimiter::refund(const RateSubject& subject, std::int64_t now_ms) {
-  refunds.push_back(subject);
-  errc e{};
-  if (failing(e)) co_return make_error_code(e);
-  book.refund(subject, now_ms);
-  co_return true;
-}
-
 }  // namespace otpgate::test

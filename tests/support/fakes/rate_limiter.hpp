@@ -39,12 +39,10 @@ class FakeRateLimiter final : public RateLimiter {
                                             const std::string& prefix, const PumpingPolicy& policy,
                                             std::int64_t now_ms) override;
   task<result<AdmissionVerdict>> admit_send(const SendAdmission& a, std::int64_t now_ms) override;
-  task<result<bool>> refund(const RateSubject& subject, std::int64_t now_ms) override;
 
   GcraBook book;
   // What the limiter was asked, for assertions.
   std::vector<SendAdmission> admissions;
-  std::vector<RateSubject> refunds;
   // The next call answers this error and changes nothing.
   std::optional<errc> fail_next;
   // The next admit_send answers this verdict instead of deciding (a pumping trip, say).

@@ -26,12 +26,10 @@ extern const std::string_view delivery;
 extern const std::string_view report;
 extern const std::string_view expire;
 // Limits: the GCRA rate limits and the SMS pumping watch, alone, a send's brand-wide admission
-// (the brand's slot: IP, range and brand limits and the pumping watch in one call), and the
-// refund of a subject's tokens.
+// (the brand's slot: IP, range and brand limits and the pumping watch in one call).
 extern const std::string_view rate_limit;
 extern const std::string_view pumping;
 extern const std::string_view admit_brand;
-extern const std::string_view refund_rates;
 // Analytics (the brand's slot): an event and its counters, and the buckets' readers.
 extern const std::string_view record_event;
 extern const std::string_view read_buckets;

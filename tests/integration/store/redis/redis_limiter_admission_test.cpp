@@ -1,6 +1,6 @@
-// The brand slot's part of admitting a send (admit_brand) and refunds against a real Redis:
-// the limits decide as the GCRA rule, all or nothing, naming the first scope that denies; the
-// pumping watch refuses without taking a limit token; a refund gives back what was taken.
+// The brand slot's part of admitting a send (admit_brand) against a real Redis: the limits decide
+// as the GCRA rule, all or nothing, naming the first scope that denies; the pumping watch
+// refuses without taking a limit token.
 //
 // Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/rate_limit.hpp"
@@ -29,10 +29,6 @@ struct AdmissionFixture : test::ConnectedRedis {
     auto r = test::run_sync(ioc, limiter.admit_send(a, now));
     REQUIRE(r.has_value());
     return r.value();
-  }
-  void refund(const RateSubject& s, std::int64_t now) {
-    auto r = test::run_sync(ioc, limiter.refund(s, now));
-    REQUIRE(r.has_value());
   }
 };
 
@@ -80,18 +76,6 @@ TEST_CASE("admit_brand: all its limits or none, the first scope that denies name
   const AdmissionVerdict ip_full = f.admit(a, t0 + 120'000);
   CHECK(ip_full.what == K::limited);
   CHECK(ip_full.scope == LimitScope::ip);  // the narrowest first
-}
-
-TEST_CASE("a refund gives back the token an admitted send took",
-          "[integration][redis][admission]") {
-  AdmissionFixture f;
-  const std::string brand = test::unique_brand_now("adm");
-  const SendAdmission a = admission(brand, 1, 100);
-  CHECK(f.admit(a, t0).what == K::allowed);
-  CHECK(f.admit(a, t0 + 1).what == K::limited);  // the prefix allows one per hour
-  f.refund(a.subjects[1], t0 + 2);               // the prefix's
-  CHECK(f.admit(a, t0 + 3).what == K::allowed);
-  CHECK(f.admit(a, t0 + 4).what == K::limited);
 }
 
 TEST_CASE("a pumping refusal takes no limit token", "[integration][redis][admission]") {
