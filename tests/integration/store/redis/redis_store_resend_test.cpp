@@ -25,6 +25,21 @@ NewVerification resendable(const std::string& tag) {
   return v;
 }
 
+// The stored record of id (it must exist).
+VerificationRecord stored(StoreFixture& f, const VerificationId& id) {
+  auto got = f.run(f.store.get(id));
+  REQUIRE(got);
+  REQUIRE(got.value());
+  return *got.value();
+}
+
+// A new resendable verification, created at t0.
+VerificationId created(StoreFixture& f, NewVerification v) {
+  auto out = f.run(f.store.create(v, t0));
+  REQUIRE(out);
+  return id_of(v);
+}
+
 }  // namespace
 
 TEST_CASE("the resend script takes the phone's token as gcra_admit does, step by step",
@@ -34,8 +49,8 @@ TEST_CASE("the resend script takes the phone's token as gcra_admit does, step by
   StoreFixture f;
   auto v = resendable(fresh_tag());
   const VerificationId id = id_of(v);
-  auto created = f.run(f.store.create(v, t0));
-  REQUIRE(created);
+  auto made = f.run(f.store.create(v, t0));
+  REQUIRE(made);
   VerificationRecord model = v.record;
   std::optional<std::int64_t> tat;  // the model's rate key
   int limited = 0;
@@ -73,10 +88,7 @@ TEST_CASE("the resend script takes the phone's token as gcra_admit does, step by
 TEST_CASE("a resend the rule refuses takes no phone token", "[integration][store][resend]") {
   const std::vector<Rate> rates = {Rate{.count = 1, .period_ms = 60'000}};
   StoreFixture f;
-  auto v = resendable(fresh_tag());
-  const VerificationId id = id_of(v);
-  auto created = f.run(f.store.create(v, t0));
-  REQUIRE(created);
+  const VerificationId id = created(f, resendable(fresh_tag()));
   // Too soon (inside the cooldown), many times: the one token stays.
   for (int i = 0; i < 5; ++i) {
     auto early = f.run(f.store.resend(id, nordwind, rates, t0 + 100 + i));
@@ -100,21 +112,16 @@ TEST_CASE("a resend the rule refuses takes no phone token", "[integration][store
 TEST_CASE("undo_resend puts the claim and the phone's token back", "[integration][store][resend]") {
   const std::vector<Rate> rates = {Rate{.count = 1, .period_ms = 60'000}};
   StoreFixture f;
-  auto v = resendable(fresh_tag());
-  const VerificationId id = id_of(v);
-  auto created = f.run(f.store.create(v, t0));
-  REQUIRE(created);
+  const VerificationId id = created(f, resendable(fresh_tag()));
   auto claimed = f.run(f.store.resend(id, nordwind, rates, t0 + 1'000));
   REQUIRE(claimed);
   REQUIRE(claimed.value().result == ResendResult::sent);
   CHECK(claimed.value().previous_send_ms == t0);
   auto undone = f.run(f.store.undo_resend(id, claimed.value(), rates));
   REQUIRE(undone);
-  auto after = f.run(f.store.get(id));
-  REQUIRE(after);
-  REQUIRE(after.value());
-  CHECK(after.value()->sends == 1);
-  CHECK(after.value()->last_send_ms == t0);
+  const VerificationRecord after = stored(f, id);
+  CHECK(after.sends == 1);
+  CHECK(after.last_send_ms == t0);
   // The token is back: the same resend is admitted again, and counted once.
   auto again = f.run(f.store.resend(id, nordwind, rates, t0 + 1'500));
   REQUIRE(again);
@@ -130,9 +137,7 @@ TEST_CASE("undo_resend takes back one send per refused claim, in any order",
   StoreFixture f;
   auto v = resendable(fresh_tag());
   v.record.resend_cooldown_ms = 0;
-  const VerificationId id = id_of(v);
-  auto created = f.run(f.store.create(v, t0));
-  REQUIRE(created);
+  const VerificationId id = created(f, v);
   auto first = f.run(f.store.resend(id, nordwind, no_rates, t0 + 1'000));
   auto second = f.run(f.store.resend(id, nordwind, no_rates, t0 + 1'001));
   REQUIRE(first);
@@ -140,15 +145,11 @@ TEST_CASE("undo_resend takes back one send per refused claim, in any order",
   REQUIRE(second.value().record.sends == 3);
   auto undo_first = f.run(f.store.undo_resend(id, first.value(), no_rates));
   REQUIRE(undo_first);
-  auto between = f.run(f.store.get(id));
-  REQUIRE(between);
-  REQUIRE(between.value());
-  CHECK(between.value()->sends == 2);
-  CHECK(between.value()->last_send_ms == t0 + 1'001);  // a later claim's time stays
+  const VerificationRecord between = stored(f, id);
+  CHECK(between.sends == 2);
+  CHECK(between.last_send_ms == t0 + 1'001);  // a later claim's time stays
   auto undo_second = f.run(f.store.undo_resend(id, second.value(), no_rates));
   REQUIRE(undo_second);
-  auto after = f.run(f.store.get(id));
-  REQUIRE(after);
-  REQUIRE(after.value());
-  CHECK(after.value()->sends == 1);
+  const VerificationRecord after = stored(f, id);
+  CHECK(after.sends == 1);
 }
