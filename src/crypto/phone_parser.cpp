@@ -38,7 +38,8 @@ std::optional<ParsedPhone> parse_phone(std::string_view e164) {
   if (formatted != e164) return std::nullopt;  // e.g. a national trunk "0" kept after the code
   // Validity is the type lookup: IsValidNumber is GetNumberType(number) != UNKNOWN (both find the
   // region's metadata and match the same type patterns), so asking both matched every pattern
-  // twice. tests/unit/phone_parser_test.cpp holds the equivalence for every region's examples.
+  // twice. tests/component/crypto/phone_parser_types_test.cpp holds the equivalence for every
+  // region's examples.
   const auto type = util.GetNumberType(parsed);
   if (type == PhoneNumberUtil::UNKNOWN) return std::nullopt;
   std::string region;

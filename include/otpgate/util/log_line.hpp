@@ -1,7 +1,7 @@
 // A log line built without a JSON document, for lines written once per request (the access
 // log): log::write copies its fields into an ordered map and dumps it, a dozen allocations a
 // line. The bytes are the same as log::write's for the same fields (keys sorted, values escaped
-// as nlohmann::json dumps them; tests/unit/log_line_test.cpp compares the two).
+// as nlohmann::json dumps them; tests/component/util/log_line_test.cpp compares the two).
 #pragma once
 
 #include "otpgate/util/log.hpp"
