@@ -1,5 +1,7 @@
 #include "support/fakes/verification_store.hpp"
 
+#include "otpgate/core/verification_delivery.hpp"
+
 #include "otpgate/core/rate_limit.hpp"
 
 namespace otpgate::test {
@@ -183,15 +185,8 @@ task<result<VerificationRecord>> FakeVerificationStore::record_delivery(
   if (const auto it = idempotency.find(update.idempotency_key);
       !update.idempotency_key.empty() && it != idempotency.end() && it->second.id == r->id.str())
     it->second.done = true;
-  // A failed resend leaves the earlier send's state alone (delivery.lua).
-  if (!update.accepted && !update.first_send) co_return *r;
-  r->gateway = update.gateway;
-  r->delivery_status = update.accepted ? DeliveryStatus::accepted : DeliveryStatus::failed;
-  r->message_id = update.message_id;
-  if (!update.accepted && r->status == Status::pending) {
-    r->status = Status::send_failed;
-    r->finished_ms = now_ms;
-  }
+  apply_send_outcome(*r, update.gateway, update.accepted, update.first_send, update.message_id,
+                     now_ms);
   co_return *r;
 }
 
@@ -203,23 +198,15 @@ task<result<ReportOutcome>> FakeVerificationStore::apply_report(const Verificati
   const auto it = records.find(id.str());
   if (it == records.end()) co_return make_error_code(errc::not_found);
   VerificationRecord& r = it->second;
-  using D = DeliveryStatus;
-  const D status = report.status;
-  const bool stale =
-      r.gateway != report.gateway ||
-      (!report.message_id.empty() && r.message_id != report.message_id) ||
-      r.delivery_status == status ||
-      (status == D::accepted && r.delivery_status != D::accepted && r.delivery_status != D::queued);
-  if (stale) co_return ReportOutcome{.what = ReportOutcome::kind::stale, .record = r};
-  r.delivery_status = status;
-  if (status == D::delivered && r.delivered_ms == 0) r.delivered_ms = now_ms;
-  ReportOutcome out{.what = ReportOutcome::kind::applied};
-  if ((status == D::undelivered || status == D::failed) && r.status == Status::pending &&
-      now_ms < r.expires_ms && r.auto_resend == 1 &&
-      !phone_locked(locks[std::string(id.tag())], now_ms)) {
-    r.auto_resend = 2;
-    out.resend_claimed = true;
-  }
+  bool claimed = false;
+  const ReportVerdict verdict = otpgate::apply_report(
+      r,
+      DeliveryReportFacts{
+          .gateway = report.gateway, .message_id = report.message_id, .status = report.status},
+      phone_locked(locks[std::string(id.tag())], now_ms), now_ms, claimed);
+  ReportOutcome out{.what = verdict == ReportVerdict::applied ? ReportOutcome::kind::applied
+                                                              : ReportOutcome::kind::stale,
+                    .resend_claimed = claimed};
   out.record = r;
   co_return out;
 }
@@ -229,11 +216,7 @@ task<result<bool>> FakeVerificationStore::mark_expired(const VerificationId& id,
   errc e{};
   if (failing("mark_expired", e)) co_return make_error_code(e);
   const auto it = records.find(id.str());
-  if (it == records.end() || it->second.status != Status::pending || now_ms < it->second.expires_ms)
-    co_return false;
-  it->second.status = Status::expired;
-  it->second.finished_ms = now_ms;
-  co_return true;
+  co_return it != records.end() && apply_expiry(it->second, now_ms);
 }
 
 }  // namespace otpgate::test

@@ -1,4 +1,4 @@
--- Records the outcome of a send.
+-- Records the outcome of a send: apply_send_outcome (core/verification_delivery.hpp).
 -- KEYS: record, and for the first send of a create with an Idempotency-Key its entry (marked
 -- answered: retries replay the verification from now on).
 -- ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id

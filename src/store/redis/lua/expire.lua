@@ -1,4 +1,5 @@
--- Marks a pending record past its expiry as expired.
+-- Marks a pending record past its expiry as expired: apply_expiry
+-- (core/verification_delivery.hpp).
 -- KEYS: record. ARGV: now -> 1 when this call moved it from pending to expired, else 0.
 
 local v = redis.call('HMGET', KEYS[1], 'st', 'ex')

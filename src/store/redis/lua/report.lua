@@ -1,7 +1,7 @@
--- A delivery report. Applies only to the send it is about (same gateway and, when the report
--- has one, the same message id), never moves a final state back to "accepted" (reports arrive
--- out of order), and claims the one automatic resend for an undelivered SMS while the
--- verification is pending and the brand asked for it.
+-- A delivery report: apply_report (core/verification_delivery.hpp). Applies only to the send
+-- it is about (same gateway and, when the report has one, the same message id), never moves a
+-- final state back to "accepted" (reports arrive out of order), and claims the one automatic
+-- resend for an undelivered SMS while the verification is pending and the brand asked for it.
 -- KEYS: record, lock. ARGV: gateway, message_id ("" = any), status, now
 -- -> {"not_found"} | {applied | stale, resend_claimed (1/0), fields...}
 
