@@ -4,6 +4,8 @@
 #   ensure_packages [extra packages...]   install what is missing (apt-get), nothing otherwise
 #   free_port                             print a free TCP port on 127.0.0.1
 #   start_redis DIR PORT                  private redis-server on 127.0.0.1:PORT, state in DIR
+#   start_redis_on_free_port DIR          the same on a free port (three tries), which it puts
+#                                         in OTPGATE_REDIS_PORT_STARTED
 #   stop_redis [DIR]                      stop it (default: the last one started), idempotent
 #   build_otpgate DIR TYPE [cmake args] [--target NAME]...
 #                                         configure (Ninja) and build into DIR (all targets,
@@ -50,18 +52,22 @@ ensure_packages() {
 port_is_free() {
   local port=$1
   if command -v ss >/dev/null; then
-    [[ -z $(ss -Hltn "sport = :$port" 2>/dev/null) ]] || return 1
+    # Any state, not only listening: an outgoing connection's local port cannot be bound either.
+    [[ -z $(ss -Hatn "sport = :$port" 2>/dev/null) ]] || return 1
   fi
   # A refused connect is the authoritative answer when ss is missing.
   ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
 }
 
-# Prints a free port from 20000-59999. A race with another process is possible (as with any
-# port picked before binding); callers that start servers check that the server came up.
+# Prints a free port from 20000-32767, below Linux's default range of ports the kernel hands to
+# outgoing connections (32768-60999): a port picked there could be taken by any connection
+# before our server binds it (CI failed once so). A race with another process is still possible
+# (as with any port picked before binding); callers that start servers check that the server
+# came up, and start_redis_on_free_port tries again.
 free_port() {
   local port tries
   for ((tries = 0; tries < 200; tries++)); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
     if port_is_free "$port"; then
       printf '%s\n' "$port"
       return 0
@@ -129,6 +135,21 @@ start_redis() {
   echo "start_redis: our redis-server did not answer on 127.0.0.1:$port within 10s; log:" >&2
   tail -n 20 "$dir/redis.log" >&2 || true
   stop_redis "$dir"
+  return 1
+}
+
+# start_redis on a free port, trying up to three ports; sets OTPGATE_REDIS_PORT_STARTED.
+start_redis_on_free_port() {
+  local dir=$1 attempt port
+  for ((attempt = 1; attempt <= 3; attempt++)); do
+    port=$(free_port) || return 1
+    if start_redis "$dir" "$port"; then
+      # shellcheck disable=SC2034 # read by the scripts that source this file
+      OTPGATE_REDIS_PORT_STARTED=$port
+      return 0
+    fi
+    echo "start_redis_on_free_port: port $port failed, trying another" >&2
+  done
   return 1
 }
 
