@@ -36,8 +36,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -52,7 +55,7 @@ struct ThreadState {
   ThreadState(boost::asio::io_context& ioc, unsigned index, const AppConfig& cfg,
               BrandRegistry& brands, const KeyDirectory& keys, const Keyring& keyring,
               const Clock& clock, const gateways::GatewayCatalog& catalog,
-              const std::vector<std::string>& gateway_names)
+              const std::vector<std::string>& gateway_names, std::function<bool()> ready)
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
@@ -77,8 +80,8 @@ struct ThreadState {
         alert_store(redis),
         stats(brands, stats_store, alert_store, clock),
         stats_api(api::StatsApiContext{stats, clock}),
-        router(api::ApiContext{keys, verifications, reports, service, clock, brand_api, stats_api,
-                               cfg.metrics_server ? nullptr : &metrics::registry()}) {
+        router(api::ApiContext{keys, verifications, reports, std::move(ready), clock, brand_api,
+                               stats_api, cfg.metrics_server ? nullptr : &metrics::registry()}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files,
     // and one evaluates the analytics alerts (one evaluator per brand across processes).
@@ -250,11 +253,21 @@ int run() {
 
   std::mutex states_mutex;
   std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
+  // Ready when every io thread's Redis link is: a load balancer must not send a request to a
+  // thread that would answer 503. Each thread publishes its link once it has built it.
+  std::vector<std::atomic<const redis::Connection*>> links(cfg.server.threads);
+  const auto ready = [&links] {
+    return std::all_of(links.begin(), links.end(), [](const auto& l) {
+      const redis::Connection* c = l.load();
+      return c != nullptr && c->connected();
+    });
+  };
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state =
         std::make_unique<ThreadState>(ioc, i, cfg, shared.brands, shared.keys, shared.keyring,
-                                      shared.clock, shared.catalog, shared.names);
+                                      shared.clock, shared.catalog, shared.names, ready);
     api::Router& router = state->router;
+    links[i].store(&state->redis);
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
     // Not a coroutine lambda: it only starts the router's coroutine, so nothing captured has

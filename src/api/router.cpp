@@ -95,7 +95,7 @@ task<http::Response> Router::admit(http::Request& req, const RouteMatch& m) {
 task<http::Response> Router::serve_open(http::Request& req, const RouteMatch& m) {
   switch (m.route->handler) {
     case Handler::readyz:
-      if (!ctx_.service.ready())
+      if (!ctx_.ready())
         co_return error_response(errc::store_unavailable, "Redis is not reachable.");
       co_return json_response(200, {{"status", "ok"}});
     case Handler::openapi:

@@ -61,7 +61,7 @@ void link::start() {
 
 void link::stop() {
   if (state_ == state::stopped) return;
-  state_ = state::stopped;
+  set_state(state::stopped);
   ++attempt_;
   // Cancel everything so the io_context can run out of work.
   resolver_.cancel();

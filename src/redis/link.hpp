@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -37,7 +38,8 @@ class link : public std::enable_shared_from_this<link> {
 
   void start();
   void stop();
-  bool ready() const { return state_ == state::ready; }
+  // Safe from any thread: /readyz asks every io thread's link.
+  bool ready() const { return ready_.load(std::memory_order_relaxed); }
   // Sends args, or fails at once with store_unavailable when not ready.
   void submit(const std::vector<std::string>& args, completion done);
 
@@ -62,6 +64,7 @@ class link : public std::enable_shared_from_this<link> {
   void send_handshake();
   void on_handshake_reply(redisAsyncContext* ac, redisReply* r, bool ping);
   void become_ready();
+  void set_state(state s);
   void schedule_reconnect();
   void drop_and_reconnect();
   void free_context();
@@ -81,6 +84,7 @@ class link : public std::enable_shared_from_this<link> {
   boost::asio::io_context& ioc_;
   const Config config_;
   state state_ = state::idle;
+  std::atomic<bool> ready_{false};    // state_ == ready, readable from other threads
   redisAsyncContext* ctx_ = nullptr;  // owned: freed by free_context() or by hiredis itself
   std::uint64_t attempt_ = 0;         // bumped per connect attempt; stale timer handlers bail
   std::chrono::milliseconds backoff_;

@@ -30,7 +30,7 @@ nlohmann::json where(const Config& c) {
 
 void link::do_connect() {
   ++attempt_;
-  state_ = state::connecting;
+  set_state(state::connecting);
   arm_connect_timer();
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(config_.host, ec);
@@ -91,7 +91,7 @@ void link::on_connected(const redisAsyncContext* ac, int status) {
     ctx_ = nullptr;  // hiredis frees it right after this callback
     return schedule_reconnect();
   }
-  state_ = state::handshaking;
+  set_state(state::handshaking);
   send_handshake();
 }
 
@@ -129,8 +129,13 @@ void link::on_handshake_reply(redisAsyncContext* ac, redisReply* r, bool ping) {
   if (ping) become_ready();
 }
 
+void link::set_state(state s) {
+  state_ = s;
+  ready_.store(s == state::ready, std::memory_order_relaxed);
+}
+
 void link::become_ready() {
-  state_ = state::ready;
+  set_state(state::ready);
   backoff_ = config_.reconnect_min;
   connect_timer_.cancel();
   arm_heartbeat();
@@ -147,7 +152,7 @@ void link::on_disconnected(const redisAsyncContext* ac) {
 
 void link::schedule_reconnect() {
   if (state_ == state::stopped) return;
-  state_ = state::backoff;
+  set_state(state::backoff);
   connect_timer_.cancel();
   reconnect_timer_.expires_after(backoff_);
   // At least 1 ms: a zero reconnect_min must not turn into a busy reconnect loop.

@@ -48,6 +48,26 @@ TEST_CASE("Redis restarted: 503 with Retry-After meanwhile, service again after"
   CHECK(p.running());
 }
 
+TEST_CASE("ready only when every io thread's Redis link is up", "[e2e][redis-outage][readyz]") {
+  // Redis takes one client: one of the two io threads connects, the other is refused and keeps
+  // retrying. A request on that thread would get 503, so the process is not ready yet.
+  RedisServer redis;
+  redis.cli({"CONFIG", "SET", "maxclients", "1"});
+  OtpgateOptions o;
+  o.redis_port = redis.port();
+  o.env["OTPGATE_THREADS"] = "2";
+  o.wait_ready = false;
+  OtpgateProcess p(o);
+  REQUIRE(eventually([&] { return p.log_text().find("redis connected") != std::string::npos; }));
+  int ready = 0;
+  for (int i = 0; i < 20; ++i) ready += http_get(p.base_url() + "/readyz").status == 200 ? 1 : 0;
+  CHECK(ready == 0);
+  // Restarted with its default limit, Redis takes both links.
+  redis.stop();
+  redis.start();
+  CHECK(p.wait_ready(10s));
+}
+
 TEST_CASE("Redis hung mid-load: 503s, then every acknowledged verification is still there",
           "[e2e][redis-outage]") {
   RedisServer redis;

@@ -109,6 +109,11 @@ OtpgateProcess::OtpgateProcess(OtpgateOptions options) : dir_(make_temp_dir()) {
     if (!options.wait_healthy) return;
     try {
       wait_healthy(options.start_timeout);
+      // Healthy is only "the process answers": a request before every thread's Redis link is
+      // up gets 503, so a test's first burst waits for /readyz too.
+      if (options.wait_ready && !wait_ready(options.start_timeout))
+        throw std::runtime_error("otpgate on " + base_url() + " not ready; log tail (" +
+                                 log_path() + "):\n" + log_tail());
       return;
     } catch (const std::exception&) {
       const bool port_taken = !running() && contains_ci(log_text(), "already in use") &&

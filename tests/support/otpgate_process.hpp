@@ -27,6 +27,9 @@ struct OtpgateOptions {
   // Wait for GET /healthz == 200 in the constructor (throws with the log's tail otherwise).
   // Set to false to test a start-up that is meant to fail; then call wait_exit().
   bool wait_healthy = true;
+  // Then also wait for GET /readyz == 200 (every io thread's Redis link is up). Set to false
+  // when the test's Redis is meant to be unreachable at start.
+  bool wait_ready = true;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(20);
 };
 

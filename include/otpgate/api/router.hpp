@@ -11,6 +11,8 @@
 #include "otpgate/http/message.hpp"
 #include "otpgate/ports/key_directory.hpp"
 
+#include <functional>
+
 namespace otpgate::metrics {
 class Registry;
 }
@@ -21,7 +23,8 @@ struct ApiContext {
   const KeyDirectory& keys;
   VerificationRequests& verifications;  // /v1/verifications...
   DeliveryReports& reports;             // /v1/gateways/{gateway}/delivery-reports
-  const VerificationService& service;   // readiness
+  // GET /readyz: true when the whole process can serve (every io thread's Redis connection).
+  std::function<bool()> ready;
   const Clock& clock;
   BrandApi& brand_api;  // /v1/brands/{brand}/...
   StatsApi& stats_api;  // /v1/stats, /v1/brands/{brand}/stats and .../alerts

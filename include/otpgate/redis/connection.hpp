@@ -54,7 +54,7 @@ class Connection {
   void start();
   // Disconnects; pending commands complete with errc::store_unavailable.
   void stop();
-  // True while a connection is established and usable.
+  // True while the link is connected and handshaken; safe to ask from any thread.
   bool connected() const;
 
   // Sends one command. Redis error replies are returned as Reply{kind::error}, not as errors;
