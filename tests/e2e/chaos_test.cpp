@@ -3,6 +3,9 @@
 // (SIGSTOP) and its connections are killed at seeded random points. Afterwards the service must
 // hold what the clients were told (support/chaos_load.hpp lists the invariants).
 // The seed is printed; OTPGATE_CHAOS_SEED replays a run.
+// scripts/bench-faults runs the same test for minutes with a fixed schedule instead (a stall of
+// OTPGATE_CHAOS_STALL_MS every OTPGATE_CHAOS_PERIOD_MS for OTPGATE_CHAOS_SECONDS, clients that
+// wait as Retry-After says) and reads the figures it prints.
 #include "e2e_helpers.hpp"
 
 #include "support/chaos_load.hpp"
@@ -25,6 +28,18 @@ std::uint64_t chaos_seed() {
   return static_cast<std::uint64_t>(std::random_device{}());
 }
 
+long env_ms(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::stol(v) : fallback;
+}
+
+// The bench's schedule (0: the test's random faults).
+struct FixedStalls {
+  std::chrono::milliseconds stall{env_ms("OTPGATE_CHAOS_STALL_MS", 0)};
+  std::chrono::milliseconds period{env_ms("OTPGATE_CHAOS_PERIOD_MS", 5000)};
+  bool on() const { return stall.count() > 0; }
+};
+
 pid_t redis_pid(const RedisServer& redis) {
   const std::string info = redis.cli({"INFO", "server"});
   const auto at = info.find("process_id:");
@@ -38,6 +53,18 @@ void inject_faults(const RedisServer& redis, std::uint64_t seed, const std::atom
                    int& faults) {
   std::mt19937_64 rng(seed);
   const pid_t pid = redis_pid(redis);
+  if (const FixedStalls fixed; fixed.on()) {
+    for (auto next = std::chrono::steady_clock::now() + fixed.period; !stop.load();
+         next += fixed.period) {
+      std::this_thread::sleep_until(next);
+      if (stop.load()) break;
+      ++faults;
+      ::kill(pid, SIGSTOP);
+      std::this_thread::sleep_for(fixed.stall);
+      ::kill(pid, SIGCONT);
+    }
+    return;
+  }
   auto ms = [&](int lo, int hi) {
     return std::chrono::milliseconds(std::uniform_int_distribution<int>(lo, hi)(rng));
   };
@@ -73,7 +100,8 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
   brands.add_key("support", brand, "support");
   OtpgateOptions o = brands.options();
   o.redis_port = redis.port();
-  o.env["OTPGATE_REDIS_TIMEOUT_MS"] = "200";
+  // The test's short timeout makes most stalls outlast it; the bench uses the default.
+  o.env["OTPGATE_REDIS_TIMEOUT_MS"] = std::to_string(env_ms("OTPGATE_CHAOS_REDIS_TIMEOUT_MS", 200));
   OtpgateProcess p(o);
 
   const ChaosTarget target{.base_url = p.base_url(),
@@ -83,7 +111,8 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
                            .outbox_path = p.outbox_path()};
   ChaosOptions options;
   options.seed = seed;
-  options.duration = 8s;
+  options.duration = std::chrono::seconds(env_ms("OTPGATE_CHAOS_SECONDS", 8));
+  options.honor_retry_after = FixedStalls{}.on();
   std::atomic<bool> stop{false};
   int faults = 0;
   std::thread chaos([&] { inject_faults(redis, seed, stop, faults); });
@@ -93,7 +122,11 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
   REQUIRE(p.wait_ready(10s));
 
   std::cout << "chaos: " << report.flows.size() << " flows, " << report.requests << " requests, "
-            << report.answered_503 << " answered 503, " << faults << " faults" << std::endl;
+            << report.answered_503 << " answered 503, " << faults << " faults; "
+            << report.retried_after_503 << " requests saw a 503, " << report.done_by_first_retry
+            << " of them done by their first retry; p50 " << percentile(report.ok_latencies_ms, 50)
+            << " ms, p99 " << percentile(report.ok_latencies_ms, 99) << " ms of 2xx answers"
+            << std::endl;
   CHECK(faults > 0);
   CHECK(report.answered_503 > 0);  // the faults were felt
   CHECK(report.gave_up == 0);
@@ -108,6 +141,7 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
     std::this_thread::sleep_for(500ms);
     violations = chaos_violations(target, report);
   }
+  std::cout << "chaos: " << violations.size() << " invariant violations" << std::endl;
   for (const auto& v : violations) UNSCOPED_INFO(v);
   CHECK(violations.empty());
 }

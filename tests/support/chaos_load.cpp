@@ -145,7 +145,7 @@ class Client {
     int tries = 0;
     bool saw_503 = false;
     for (; tries < o_.max_tries; ++tries) {
-      if (tries > 0) std::this_thread::sleep_for(o_.retry_pause);
+      if (tries > 0) std::this_thread::sleep_for(pause_after(r));
       const auto start = clock::now();
       r = http_request(method, t_.base_url + p, h, body.dump(), o_.request_timeout);
       const std::chrono::duration<double, std::milli> took = clock::now() - start;
@@ -164,6 +164,13 @@ class Client {
     if (tries == o_.max_tries) ++tally_.report.gave_up;
     gave_up_ = gave_up_ || tries == o_.max_tries;
     return r;
+  }
+  std::chrono::milliseconds pause_after(const HttpResponse& r) const {
+    const std::string after = r.header("retry-after");
+    if (!o_.honor_retry_after || after.empty() ||
+        after.find_first_not_of("0123456789") != std::string::npos)
+      return o_.retry_pause;
+    return std::chrono::seconds(std::stol(after));
   }
   static bool retry_worthy(const HttpResponse& r) {
     if (r.status == 0 || r.status == 503) return true;

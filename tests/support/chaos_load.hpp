@@ -32,6 +32,8 @@ struct ChaosOptions {
   // up to this many times, `retry_pause` apart.
   int max_tries = 60;
   std::chrono::milliseconds retry_pause{100};
+  // Wait as the 503's Retry-After says instead (as a shop following the docs would).
+  bool honor_retry_after = false;
   std::chrono::milliseconds request_timeout{5'000};
   // Phone numbers are +49151<prefix><5 digits>: a run's own range.
   std::string phone_prefix = "7";
