@@ -103,6 +103,8 @@ TEST_CASE("a refusing fault proxy resets new connections and keeps open ones",
   otpgate::test::RedisServer server;
   FaultProxy proxy(server.port());
   client before(proxy.port());
+  // connect() returns once the kernel queued it: wait until the proxy took it.
+  REQUIRE(eventually([&] { return proxy.counters().accepted == 1; }));
   proxy.refuse();
   client refused(proxy.port());  // the kernel completes the handshake; the proxy resets it
   CHECK(refused.read(1, 5s).empty());
