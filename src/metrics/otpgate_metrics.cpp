@@ -112,6 +112,7 @@ struct OtpgateMetrics::Families {
   Family<Counter>& redis_errors;
   Family<Counter>& redis_timeouts;
   Family<Counter>& redis_reconnects;
+  Family<Counter>& redis_late_replies;
   Family<Counter>& gateway_attempts;
   Family<Histogram>& gateway_duration;
   Family<Counter>& delivery_reports;
@@ -145,9 +146,12 @@ OtpgateMetrics::Families::Families(Registry& r)
                              {"kind"})),
       redis_timeouts(r.counter("otpgate_redis_command_timeouts_total",
                                "Redis commands unanswered within the command timeout (the "
-                               "connection is then replaced).")),
+                               "first one retires its connection).")),
       redis_reconnects(r.counter("otpgate_redis_reconnects_total",
                                  "Connection attempts to Redis after a lost or failed one.")),
+      redis_late_replies(r.counter("otpgate_redis_late_replies_total",
+                                   "Redis replies read after their command had timed out (on a "
+                                   "connection kept open to drain them), discarded.")),
       gateway_attempts(r.counter("otpgate_gateway_attempts_total",
                                  "Attempts to hand an SMS to a gateway, by outcome.",
                                  {"gateway", "outcome"})),
@@ -190,6 +194,7 @@ OtpgateMetrics::OtpgateMetrics(Registry& r)
   f_->build_info.labels({OTPGATE_VERSION, compiler}).set(1);
   f_->redis_timeouts.labels({}).inc(0);
   f_->redis_reconnects.labels({}).inc(0);
+  f_->redis_late_replies.labels({}).inc(0);
   f_->redis_errors.labels({"reply"}).inc(0);
   f_->redis_errors.labels({"unavailable"}).inc(0);
 }
@@ -239,6 +244,10 @@ void OtpgateMetrics::count_redis_error(RedisError kind) {
 
 void OtpgateMetrics::count_redis_timeout() {
   f_->redis_timeouts.labels({}).inc();
+}
+
+void OtpgateMetrics::count_redis_late_reply() {
+  f_->redis_late_replies.labels({}).inc();
 }
 
 void OtpgateMetrics::count_redis_reconnect() {

@@ -3,8 +3,9 @@
 // hiredis 0.14 has no command timeout. Replies arrive in request order, so pending_ mirrors
 // hiredis' callback queue and one timer tracks the oldest deadline. A command past its
 // deadline means Redis (or the path to it) is stuck: its caller gets store_timeout and the
-// connection is replaced, because a late reply on the old one would be matched to the wrong
-// command and everything queued behind it is stuck as well.
+// connection is retired (link_drain.cpp), because everything queued behind it is stuck as well.
+// Its commands were written, so they may still run: the retired connection reads their late
+// replies for a while rather than pretending they never left.
 #include "link.hpp"
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
@@ -70,8 +71,9 @@ void link::stop() {
   command_timer_.cancel();
   heartbeat_timer_.cancel();
   command_timer_armed_ = false;
-  fail_all(errc::store_unavailable);
+  fail_all();
   free_context();
+  close_all_retired();
 }
 
 // While ready and idle, a PING per period: the command timer then drops a connection whose
@@ -108,65 +110,71 @@ void link::submit(const std::vector<std::string>& args, completion done) {
   }
   const auto now = clock::now();
   pending_.push_back({id, now, now + config_.command_timeout, args[0], std::move(done)});
-  arm_command_timer();
+  arm_command_timer(pending_.back().deadline);
 }
 
 void link::on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r) {
-  // A context we dropped, or a command already failed (timeout, stop): nobody waits for it.
-  if (ac != ctx_ || pending_.empty() || pending_.front().id != id) return;
-  auto done = std::move(pending_.front().done);
-  // NULL: hiredis is tearing the connection down; on_disconnected follows.
+  if (ac != ctx_ || ctx_ == nullptr) return on_retired_reply(ac, id, r);
+  // A command already answered (stop): nobody waits for it.
+  if (pending_.empty() || pending_.front().id != id) return;
+  pending p = std::move(pending_.front());
+  pending_.pop_front();
+  deliver(p, r);
+}
+
+// NULL: hiredis is tearing the connection down after the command was written, so it may have
+// run: store_timeout ("outcome unknown"), as for a deadline; on_disconnected follows.
+void link::deliver(pending& p, redisReply* r) {
   if (r == nullptr) {
     count_unavailable();
-  } else {
-    const std::chrono::duration<double> took = clock::now() - pending_.front().sent;
-    metrics::process().observe_redis_command(pending_.front().command, took.count());
-    if (is_failure(*r)) metrics::process().count_redis_error(metrics::RedisError::reply);
+    return p.done(errc::store_timeout);
   }
-  pending_.pop_front();
-  result<Reply> out = errc::store_unavailable;
-  if (r != nullptr) {
-    try {
-      out = copy_reply(*r);
-    } catch (const std::bad_alloc&) {
-      out = errc::internal;
-    }
+  const std::chrono::duration<double> took = clock::now() - p.sent;
+  metrics::process().observe_redis_command(p.command, took.count());
+  if (is_failure(*r)) metrics::process().count_redis_error(metrics::RedisError::reply);
+  result<Reply> out = errc::internal;
+  try {
+    out = copy_reply(*r);
+  } catch (const std::bad_alloc&) {
   }
-  done(std::move(out));
+  p.done(std::move(out));
 }
 
 // Lazily re-armed: popping a command does not touch the timer; when it fires it re-arms for
-// the new oldest deadline. Saves a cancel per reply under load.
-void link::arm_command_timer() {
-  if (command_timer_armed_ || pending_.empty()) return;
+// the new oldest deadline. Saves a cancel per reply under load. Only an earlier deadline (a
+// command on a fresh connection while a retired one waits for its drain end) moves it.
+void link::arm_command_timer(clock::time_point at) {
+  if (command_timer_armed_ && command_timer_at_ <= at) return;
   command_timer_armed_ = true;
-  command_timer_.expires_at(pending_.front().deadline);
+  command_timer_at_ = at;
+  command_timer_.expires_at(at);  // aborts an armed wait: its handler returns untouched
   command_timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
     auto self = w.lock();
-    // Aborted only by stop(), which already cleared the flag.
+    // Aborted by stop(), which cleared the flag, or by a re-arm, which set it again.
     if (ec || !self) return;
     self->command_timer_armed_ = false;
     self->on_command_timer();
   });
 }
 
-void link::on_command_timer() {
-  if (pending_.empty()) return;
-  if (pending_.front().deadline > clock::now()) return arm_command_timer();
-  auto done = std::move(pending_.front().done);
-  pending_.pop_front();
-  metrics::process().count_redis_timeout();
-  done(errc::store_timeout);
-  log::write(log::level::warn, "redis command timed out, reconnecting",
-             {{"host", config_.host}, {"port", config_.port}});
-  drop_and_reconnect();  // the rest are stuck behind it: they get store_unavailable
+void link::rearm_command_timer() {
+  const auto next = next_deadline();
+  if (next != clock::time_point::max()) arm_command_timer(next);
 }
 
-void link::fail_all(errc e) {
+void link::on_command_timer() {
+  const auto now = clock::now();
+  if (!pending_.empty() && pending_.front().deadline <= now) retire_active(now);
+  expire_retired(now);
+  rearm_command_timer();
+}
+
+// Commands handed to the context being dropped were written (or queued to be): they may run.
+void link::fail_all() {
   // Completions only post, but swap first so no completion can observe a half-cleared queue.
   auto victims = std::exchange(pending_, {});
-  if (e == errc::store_unavailable) count_unavailable(victims.size());
-  for (auto& p : victims) p.done(e);
+  count_unavailable(victims.size());
+  for (auto& p : victims) p.done(errc::store_timeout);
 }
 
 void link::reply_cb(redisAsyncContext* ac, void* reply, void* privdata) {

@@ -1,5 +1,6 @@
-// The state machine behind redis::Connection: one hiredis async context at a time, its
-// (re)connection with backoff, and the FIFO of commands waiting for replies with deadlines.
+// The state machine behind redis::Connection: one hiredis async context taking new commands at a
+// time, its (re)connection with backoff, the FIFO of commands waiting for replies with deadlines,
+// and the retired contexts still draining the replies of commands that timed out on them.
 // Single-threaded: every member runs on the io_context's thread.
 #pragma once
 
@@ -51,7 +52,14 @@ class link : public std::enable_shared_from_this<link> {
     clock::time_point sent;  // for otpgate_redis_command_duration_seconds
     clock::time_point deadline;
     std::string command;  // the first argument ("EVALSHA"): the metrics' command label
-    completion done;
+    completion done;      // empty once the caller was answered (its reply is then late)
+  };
+  // A connection on which a command timed out: it takes no new commands, but stays open until
+  // every command written on it has its reply read or drain_until passes (link_drain.cpp).
+  struct retired {
+    redisAsyncContext* ctx;
+    std::deque<pending> queue;  // answered ones (done empty) first, then those still waiting
+    clock::time_point drain_until;
   };
 
   // Connecting (link_connect.cpp).
@@ -71,10 +79,22 @@ class link : public std::enable_shared_from_this<link> {
 
   // Commands (link.cpp).
   void on_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r);
-  void arm_command_timer();
+  static void deliver(pending& p, redisReply* r);
+  void arm_command_timer(clock::time_point at);
+  void rearm_command_timer();
   void on_command_timer();
-  void fail_all(errc e);
+  void fail_all();
   void arm_heartbeat();
+
+  // Draining (link_drain.cpp).
+  void retire_active(clock::time_point now);
+  void expire_retired(clock::time_point now);
+  void on_retired_reply(redisAsyncContext* ac, std::uint64_t id, redisReply* r);
+  bool on_retired_disconnected(const redisAsyncContext* ac);
+  void close_retired(std::size_t i);
+  void close_all_retired();
+  std::size_t find_retired(const redisAsyncContext* ac) const;  // retired_.size(): none
+  clock::time_point next_deadline() const;                      // max(): nothing to watch
 
   static void connect_cb(const redisAsyncContext* ac, int status);
   static void disconnect_cb(const redisAsyncContext* ac, int status);
@@ -94,7 +114,9 @@ class link : public std::enable_shared_from_this<link> {
   boost::asio::steady_timer command_timer_;
   boost::asio::steady_timer heartbeat_timer_;
   bool command_timer_armed_ = false;
-  std::deque<pending> pending_;  // same order as hiredis' reply callbacks
+  clock::time_point command_timer_at_;  // when the armed timer fires
+  std::deque<pending> pending_;         // ctx_'s commands, in the order hiredis answers them
+  std::vector<retired> retired_;        // usually empty; a few after timeouts, for drain_window
   std::uint64_t next_id_ = 0;
   std::string wire_;  // submit()'s encoding buffer, reused: its capacity stays
 };

@@ -143,10 +143,11 @@ void link::become_ready() {
 }
 
 void link::on_disconnected(const redisAsyncContext* ac) {
+  if (on_retired_disconnected(ac)) return;
   if (ac != ctx_) return;  // a context we dropped on purpose
   ctx_ = nullptr;          // hiredis is freeing it
   log::write(log::level::warn, "redis connection lost", where(config_));
-  fail_all(errc::store_unavailable);
+  fail_all();
   schedule_reconnect();
 }
 
@@ -166,7 +167,7 @@ void link::schedule_reconnect() {
 }
 
 void link::drop_and_reconnect() {
-  fail_all(errc::store_unavailable);
+  fail_all();
   free_context();
   schedule_reconnect();
 }

@@ -257,6 +257,7 @@ AppConfig config_from_env() {
   c.redis.port = rport;
   c.redis.password = env_or("OTPGATE_REDIS_PASSWORD", "");
   c.redis.command_timeout = milliseconds(env_number("OTPGATE_REDIS_TIMEOUT_MS", 1000, 10, 60'000));
+  c.redis.drain_window = milliseconds(env_number("OTPGATE_REDIS_DRAIN_MS", 5000, 0, 600'000));
   c.secret = load_secret();
   c.brands_dir = env_or("OTPGATE_BRANDS_DIR", c.brands_dir);
   c.templates_dir = env_or("OTPGATE_TEMPLATES_DIR", c.templates_dir);

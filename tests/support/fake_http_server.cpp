@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
@@ -19,6 +20,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -114,6 +116,11 @@ class session : public std::enable_shared_from_this<session> {
     reply_ = state_.handle(record(msg, id_));
     if (reply_.reset) return reset_connection();
     if (reply_.hang) return do_drain();
+    if (reply_.half_close) {
+      error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      return do_drain();
+    }
     if (reply_.delay.count() <= 0) return do_write();
     timer_.expires_after(reply_.delay);
     timer_.async_wait([self = shared_from_this()](error_code ec) {
@@ -131,9 +138,34 @@ class session : public std::enable_shared_from_this<session> {
     res_.body() = reply_.body;
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
+    if (reply_.trickle.count() > 0) return start_trickle();
     http::async_write(socket_, res_, [self = shared_from_this()](error_code ec, std::size_t) {
       self->on_write(ec);
     });
+  }
+
+  // The response as bytes, written a piece at a time on the timer.
+  void start_trickle() {
+    std::ostringstream text;
+    text << res_;
+    trickle_ = text.str();
+    trickle_at_ = 0;
+    do_trickle();
+  }
+
+  void do_trickle() {
+    const std::size_t n =
+        std::min(std::max<std::size_t>(reply_.trickle_bytes, 1), trickle_.size() - trickle_at_);
+    asio::async_write(socket_, asio::buffer(trickle_.data() + trickle_at_, n),
+                      [self = shared_from_this()](error_code ec, std::size_t written) {
+                        if (ec) return self->on_write(ec);
+                        self->trickle_at_ += written;
+                        if (self->trickle_at_ >= self->trickle_.size()) return self->on_write(ec);
+                        self->timer_.expires_after(self->reply_.trickle);
+                        self->timer_.async_wait([self](error_code e) {
+                          if (!e) self->do_trickle();
+                        });
+                      });
   }
 
   void on_write(error_code ec) {
@@ -172,6 +204,8 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   FakeReply reply_;
+  std::string trickle_;  // a trickled response's bytes, and how many of them are written
+  std::size_t trickle_at_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool in_request_ = false;

@@ -1,6 +1,7 @@
 // A fake SMS provider for tests: a real HTTP/1.1 server on a loopback port chosen by the kernel,
 // running on its own thread and io_context, answering what a test's handler scripts (status,
-// headers, body, delay, a hang, a connection reset) and recording every request it received.
+// headers, body, delay, a hang, a connection reset, a half-close, a response trickled out) and
+// recording every request it received.
 //
 // Usable from integration tests (the client runs on the test thread's io_context) and from e2e
 // tests (the client is the otpgate child process, pointed at base_url()). Every member function
@@ -41,6 +42,14 @@ struct FakeReply {
   bool hang = false;
   // Close the connection without answering, with an RST (SO_LINGER 0) rather than a FIN.
   bool reset = false;
+  // Send a FIN without answering (shut down the write side) and keep reading until the client
+  // closes: a server or middlebox that gave up on the request.
+  bool half_close = false;
+  // Answer slowly: write the response (status line, headers, body) in pieces of trickle_bytes
+  // with this pause before each one after the first. Zero writes it at once. Applies after
+  // delay.
+  std::chrono::milliseconds trickle{0};
+  std::size_t trickle_bytes = 16;
 };
 
 class FakeHttpServer {

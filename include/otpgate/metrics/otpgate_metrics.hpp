@@ -65,6 +65,7 @@ class OtpgateMetrics {
   void observe_redis_command(std::string_view command, double seconds);
   void count_redis_error(RedisError kind);
   void count_redis_timeout();
+  void count_redis_late_reply();
   void count_redis_reconnect();
   // outcome: "accepted", "transient" or "permanent".
   void observe_gateway_attempt(std::string_view gateway, std::string_view outcome, double seconds);

@@ -1,10 +1,14 @@
 // One asynchronous Redis connection (hiredis 0.14) driven by an Asio io_context. One per io
 // thread; all member functions must be called on that thread.
 //
-// Guarantees:
-//  - command() never blocks and never hangs: it completes with errc::store_unavailable at once
-//    while disconnected, and with errc::store_timeout when Redis does not answer within
-//    Config::command_timeout (the connection is then dropped and re-established).
+// Guarantees (docs/architecture.md, "Redis faults"):
+//  - command() never blocks and never hangs. errc::store_unavailable: the command was never
+//    written (not connected); it did not run. errc::store_timeout: it was written and its reply
+//    was not read within Config::command_timeout, or the connection was lost first; it may have
+//    run, or may still run. A success is only ever a reply read within the deadline.
+//  - After a command timeout the connection is retired: new commands wait for a fresh one (and
+//    fail at once with store_unavailable until it is ready), while the old one reads and
+//    discards the late replies for Config::drain_window, then closes.
 //  - After a disconnect, it reconnects with exponential backoff (Config::reconnect_min..max).
 //  - eval() uses EVALSHA and falls back to EVAL (which re-caches the script) on NOSCRIPT.
 #pragma once
@@ -34,6 +38,10 @@ struct Config {
   // PING times out, the link reconnects and is not ready) even when no request uses it, so
   // readiness means "Redis answered recently".
   std::chrono::milliseconds heartbeat{1000};
+  // How long a connection retired after a command timeout keeps reading the replies still due
+  // (counted as late) before it is closed; it closes sooner once every reply is in. Zero closes
+  // it at once.
+  std::chrono::milliseconds drain_window{5000};
 };
 
 // A Lua script with its SHA-1 computed once.
@@ -52,7 +60,7 @@ class Connection {
 
   // Starts connecting (and reconnecting whenever the link drops) until stop().
   void start();
-  // Disconnects; pending commands complete with errc::store_unavailable.
+  // Disconnects; commands awaiting a reply complete with errc::store_timeout.
   void stop();
   // True while the link is connected and handshaken; safe to ask from any thread.
   bool connected() const;
