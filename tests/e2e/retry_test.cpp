@@ -67,13 +67,14 @@ TEST_CASE("a right-code check answered 503 while Redis stalled: its retry answer
   // Redis ran the check after all: GET tells the truth, with the time of the approval.
   const auto v = get_verification(p, id);
   CHECK(v["status"] == "approved");
-  CHECK(v["approved_at"].is_string());
+  const nlohmann::json approved_at = v.value("approved_at", nlohmann::json());
+  CHECK(approved_at.is_string());
 
   const auto retry = check_with(p, id, code, key);
   CHECK(retry.status == 200);
   CHECK(retry.header("idempotent-replayed") == "true");
   CHECK(retry.json()["status"] == "approved");
-  CHECK(retry.json()["approved_at"] == v["approved_at"]);
+  CHECK(retry.json().value("approved_at", nlohmann::json()) == approved_at);
   // Without the key, the same retry cannot tell its own approval from another's.
   require_error(check_with(p, id, code, ""), 409, "VERIFICATION_NOT_PENDING");
 }
@@ -98,7 +99,7 @@ TEST_CASE("a retried wrong check answers the same 422 and uses one attempt", "[e
   CHECK(get_verification(p, id)["attempts_left"] == attempts - 1);
 }
 
-TEST_CASE("a retried resend sends one SMS, a retried cancel answers the first outcome",
+TEST_CASE("a retried resend sends one SMS and a retried cancel answers the first outcome",
           "[e2e][retry]") {
   TempBrands brands;
   const std::string brand = unique_brand("retry");

@@ -39,7 +39,6 @@ result<Transition> decode(const Reply& r) {
     return errc::store_protocol;
   Transition t{r.elements[0].str};
   if (t.tag == "not_found") return errc::not_found;
-  if (t.tag == "idem_conflict") return errc::idempotency_conflict;
   if (r.elements.size() > 1) {
     const Reply& n = r.elements[1];
     t.number = n.type == Reply::kind::integer ? n.integer : to_int(n.str);
@@ -60,6 +59,16 @@ task<result<Transition>> run_script(redis::Connection& conn, std::string_view so
   auto reply = co_await conn.eval(scripts::cached(source), keys, args);
   if (!reply) co_return reply.error();
   co_return decode(reply.value());
+}
+
+// run_script for an action that takes an Idempotency-Key (check, resend, cancel: _retry.lua):
+// another request's entry under the key is an error.
+task<result<Transition>> run_action(redis::Connection& conn, std::string_view source,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args) {
+  auto t = co_await run_script(conn, source, keys, args);
+  if (t && t.value().tag == "idem_conflict") co_return errc::idempotency_conflict;
+  co_return t;
 }
 
 // The script's result name as R, with the record it returned.
@@ -216,7 +225,7 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
                                    RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
   std::vector<std::string> args = {brand, std::to_string(now_ms), mac, bound_mac};
   add_retry(id, retry, keys, args);
-  auto t = co_await run_script(conn_, scripts::check, keys, args);
+  auto t = co_await run_action(conn_, scripts::check, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return CheckOutcome{.blocked = true, .retry_after_ms = t.value().number};
@@ -246,7 +255,7 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
     args.push_back(std::to_string(r.count));
   }
   add_retry(id, retry, keys, args);
-  auto t = co_await run_script(conn_, scripts::resend, keys, args);
+  auto t = co_await run_action(conn_, scripts::resend, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return ResendOutcome{.retry_after_ms = t.value().number, .blocked = true};
@@ -302,7 +311,7 @@ task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const s
   std::vector<std::string> keys = {RedisKeys::record(id)};
   std::vector<std::string> args = {brand, std::to_string(now_ms)};
   add_retry(id, retry, keys, args);
-  auto t = co_await run_script(conn_, scripts::cancel, keys, args);
+  auto t = co_await run_action(conn_, scripts::cancel, keys, args);
   if (!t) co_return t.error();
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();

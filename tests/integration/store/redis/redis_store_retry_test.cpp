@@ -80,7 +80,7 @@ TEST_CASE("check.lua judges an Idempotency-Key as judge_retry does", "[integrati
   CHECK(entry_ttl <= integer(f, {"PTTL", RedisKeys::record(id)}));
 }
 
-TEST_CASE("a replayed approval answers approved, before the phone's lock and only to its brand",
+TEST_CASE("a replayed approval answers approved before the phone's lock and only to its brand",
           "[integration][store]") {
   StoreFixture f;
   const std::string tag = fresh_tag();
@@ -105,7 +105,7 @@ TEST_CASE("a replayed approval answers approved, before the phone's lock and onl
   CHECK(theirs.error() == errc::not_found);
 }
 
-TEST_CASE("resend.lua claims once per key, settle_resend rewrites or forgets the claim",
+TEST_CASE("resend.lua claims once per key and settle_resend rewrites or forgets the claim",
           "[integration][store]") {
   StoreFixture f;
   const std::string tag = fresh_tag();
@@ -146,7 +146,7 @@ TEST_CASE("resend.lua claims once per key, settle_resend rewrites or forgets the
   CHECK(integer(f, {"EXISTS", RedisKeys::idempotency(tag, again.key)}) == 0);
 }
 
-TEST_CASE("a too-soon resend is not recorded, a cancel is", "[integration][store]") {
+TEST_CASE("a too-soon resend is not recorded but a cancel is", "[integration][store]") {
   StoreFixture f;
   const std::string tag = fresh_tag();
   auto v = make_verification(tag);
