@@ -189,20 +189,24 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
   auto body = parse_json_object(req, !is_check);
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
   const auto& json = std::get<nlohmann::json>(body);
+  const auto header = req.header("idempotency-key");
+  const auto idem = header ? std::optional<std::string>(*header) : std::nullopt;
   Answer a;
   if (is_check) {
     auto parsed = parse_check(json);
     if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
     const CheckRequest& check = std::get<CheckRequest>(parsed);
-    a = co_await ctx_.verifications.check(caller, *id, check.code, check.order);
+    a = co_await ctx_.verifications.check(caller, *id, check.code, check.order, idem);
   } else if (auto bad = reject_fields(json)) {
     co_return std::move(*bad);
   } else if (action == "resend") {
-    a = co_await ctx_.verifications.resend(caller, *id);
+    a = co_await ctx_.verifications.resend(caller, *id, idem);
   } else {
-    a = co_await ctx_.verifications.cancel(caller, *id);
+    a = co_await ctx_.verifications.cancel(caller, *id, idem);
   }
-  co_return render(a, 200);
+  http::Response r = render(a, 200);
+  if (a.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  co_return r;
 }
 
 }  // namespace otpgate::api

@@ -34,6 +34,11 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
       {"locale", r.locale},
       {"created_at", rfc3339(r.created_ms)},
       {"expires_at", rfc3339(r.expires_ms)},
+      // The approval a client may never have heard of (its check's answer lost to a timeout):
+      // GET shows when it happened.
+      {"approved_at", status == Status::approved && r.finished_ms > 0
+                          ? nlohmann::json(rfc3339(r.finished_ms))
+                          : nlohmann::json(nullptr)},
       {"resend_available_at", next_resend ? nlohmann::json(rfc3339(*next_resend)) : nullptr},
       {"attempts_left", status == Status::pending ? attempts_left(r) : 0},
       {"sends_left", status == Status::pending ? sends_left(r) : 0},

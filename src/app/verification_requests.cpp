@@ -11,6 +11,19 @@ Answer refused(errc e, std::string message, std::string field = {}) {
   return Answer{.error = e, .message = std::move(message), .field = std::move(field)};
 }
 
+// The Idempotency-Key header's refusal, for every request that takes one.
+std::optional<Answer> bad_idempotency_key(const std::optional<std::string>& key) {
+  if (!key || valid_idempotency_key(*key)) return std::nullopt;
+  return refused(errc::invalid_argument,
+                 "Header Idempotency-Key must be 1 to 255 visible ASCII characters.",
+                 "Idempotency-Key");
+}
+
+// An action's key as the service takes it: the caller's own.
+RetryKey retry_key(const Caller& caller, const std::optional<std::string>& key) {
+  return RetryKey{.key = key.value_or(""), .owner = caller.key_id};
+}
+
 // The brand a create is for: the key's own, or the body's for an all-brands key.
 std::optional<Answer> resolve_brand(const Caller& caller, const StartRequest& request,
                                     std::string& brand) {
@@ -60,10 +73,7 @@ std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& ca
     return refused(errc::invalid_argument,
                    "Field 'phone_number' must be a valid E.164 number such as +4915112345678.",
                    "phone_number");
-  if (request.idempotency_key && !valid_idempotency_key(*request.idempotency_key))
-    return refused(errc::invalid_argument,
-                   "Header Idempotency-Key must be 1 to 255 visible ASCII characters.",
-                   "Idempotency-Key");
+  if (auto bad = bad_idempotency_key(request.idempotency_key)) return std::move(*bad);
   return CreateCommand{.brand = &brand->second,
                        .phone = phone->number,
                        .country = phone->country,
@@ -103,23 +113,32 @@ task<Answer> VerificationRequests::get(const Caller& caller, const VerificationI
 }
 
 task<Answer> VerificationRequests::check(const Caller& caller, const VerificationId& id,
-                                         const std::string& code, const OrderTerms& order) {
+                                         const std::string& code, const OrderTerms& order,
+                                         const std::optional<std::string>& idempotency_key) {
   if (!visible(caller, id)) co_return refused(errc::not_found, "No such verification.");
-  const Answer a = co_await d_.service.check(id, caller.brand, code, order);
+  if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
+  const RetryKey retry = retry_key(caller, idempotency_key);
+  const Answer a = co_await d_.service.check(id, caller.brand, code, order, retry);
   co_await audit_on(caller, id, "check", a);
   co_return a;
 }
 
-task<Answer> VerificationRequests::resend(const Caller& caller, const VerificationId& id) {
+task<Answer> VerificationRequests::resend(const Caller& caller, const VerificationId& id,
+                                          const std::optional<std::string>& idempotency_key) {
   if (!visible(caller, id)) co_return refused(errc::not_found, "No such verification.");
-  const Answer a = co_await d_.service.resend(id, caller.brand);
+  if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
+  const RetryKey retry = retry_key(caller, idempotency_key);
+  const Answer a = co_await d_.service.resend(id, caller.brand, retry);
   co_await audit_on(caller, id, "resend", a);
   co_return a;
 }
 
-task<Answer> VerificationRequests::cancel(const Caller& caller, const VerificationId& id) {
+task<Answer> VerificationRequests::cancel(const Caller& caller, const VerificationId& id,
+                                          const std::optional<std::string>& idempotency_key) {
   if (!visible(caller, id)) co_return refused(errc::not_found, "No such verification.");
-  const Answer a = co_await d_.service.cancel(id, caller.brand);
+  if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
+  const RetryKey retry = retry_key(caller, idempotency_key);
+  const Answer a = co_await d_.service.cancel(id, caller.brand, retry);
   co_await audit_on(caller, id, "cancel", a);
   co_return a;
 }

@@ -217,12 +217,14 @@ task<Answer> VerificationService::get(const VerificationId& id, const std::strin
 task<Answer> VerificationService::check(const VerificationId& id, const std::string& brand,
                                         const std::string& code) {
   const OrderTerms none;
-  Answer a = co_await check(id, brand, code, none);
+  const RetryKey no_key;  // named: no temporaries in a co_await expression (g++ 12)
+  Answer a = co_await check(id, brand, code, none, no_key);
   co_return a;
 }
 
 task<Answer> VerificationService::check(const VerificationId& id, const std::string& brand,
-                                        const std::string& code, const OrderTerms& order) {
+                                        const std::string& code, const OrderTerms& order,
+                                        const RetryKey& retry) {
   // The MAC binds the code to this id, so the check needs no read before the one script call.
   // Whether the verification is also bound to its order is known only to the record: both MACs
   // go to the script, which compares the one the record asks for (presented_mac).
@@ -233,39 +235,40 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
   const auto binding = psd2_binding(order);
   const std::string bound_mac =
       code_mac(d_.keys, id, typed, binding ? *binding : psd2_unmatchable_binding);
+  // The parsed request: the code as normalised and the order's binding, which both MACs carry.
+  const RetryEntry entry = retry_entry(retry, brand, id, "check\n" + mac + "\n" + bound_mac);
   const std::int64_t now = d_.clock.now_ms();
-  auto out = co_await d_.store.check(id, brand, mac, bound_mac, now);
+  auto out = co_await d_.store.check(id, brand, mac, bound_mac, now, entry);
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
   if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
-  const int attempt = o.record.attempts_used;
-  switch (o.result) {
-    case CheckResult::approved:
-      emit(EventType::checked_right, o.record, attempt);
-      emit(EventType::approved, o.record, attempt);
-      co_return Answer{.record = o.record};
-    case CheckResult::wrong:
-    case CheckResult::failed: {
-      emit(EventType::checked_wrong, o.record, attempt);
-      if (o.lock_ms > 0) emit(EventType::locked, o.record, attempt);
-      if (o.result == CheckResult::failed) {
-        emit(EventType::failed, o.record, attempt);
-        co_return failure(errc::verification_failed, o.record);
-      }
-      co_return Answer{.error = errc::code_invalid,
-                       .record = o.record,
-                       .attempts_left = attempts_left(o.record)};
-    }
-    case CheckResult::expired:
-      emit(EventType::expired, o.record);
-      co_return failure(errc::verification_expired, o.record);
-    case CheckResult::not_pending:
-      co_return failure(not_pending_error(o.record), o.record);
-  }
-  co_return failure(errc::internal);
+  // A replay answers as the first request did; its events were emitted then.
+  if (!o.replayed) emit_check(o);
+  Answer a = answer_check(o);
+  a.replayed = o.replayed;
+  co_return a;
 }
 
-task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand) {
+Answer VerificationService::answer_check(const CheckOutcome& o) {
+  switch (o.result) {
+    case CheckResult::approved:
+      return Answer{.record = o.record};
+    case CheckResult::wrong:
+      return Answer{.error = errc::code_invalid,
+                    .record = o.record,
+                    .attempts_left = attempts_left(o.record)};
+    case CheckResult::failed:
+      return failure(errc::verification_failed, o.record);
+    case CheckResult::expired:
+      return failure(errc::verification_expired, o.record);
+    case CheckResult::not_pending:
+      return failure(not_pending_error(o.record), o.record);
+  }
+  return failure(errc::internal);
+}
+
+task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand,
+                                         const RetryKey& retry) {
   // The phone's limits depend on the verification's brand: an all-brands key reads it first.
   std::string owner = brand;
   if (owner == "*") {
@@ -278,7 +281,8 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   const auto b = brands->find(owner);
   if (b == brands->end()) co_return failure(errc::not_found);
   const std::vector<Rate> rates = phone_rates(b->second);
-  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms());
+  const RetryEntry entry = retry_entry(retry, brand, id, "resend");
+  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms(), entry);
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
   if (o.blocked)
@@ -291,10 +295,18 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
     apply_resend(attempted, d_.clock.now_ms(), wait);
     co_return limited(attempted, LimitScope::phone, o.retry_after_ms);
   }
+  if (o.replayed) co_return replayed_resend(o);
   if (o.result != ResendResult::sent) co_return refused_resend(o);
   const Answer admitted = co_await admit_resend(b->second, id, o, rates);
-  if (admitted.error != errc::ok) co_return admitted;
+  if (admitted.error != errc::ok) {
+    // Taken back: a retry is judged anew (the claim's recorded "sent" would not be true).
+    co_await settle(id, entry, ClaimFate::taken_back, owner);
+    co_return admitted;
+  }
   Answer a = co_await deliver(b->second, o.record, false);
+  // A retry answers 502 as this request does, not 200 as its claim would.
+  if (a.error == errc::sms_delivery_failed)
+    co_await settle(id, entry, ClaimFate::send_failed, owner);
   co_return a;
 }
 
@@ -321,21 +333,28 @@ Answer VerificationService::refused_resend(const ResendOutcome& o) {
   return failure(errc::send_limit_reached, o.record);
 }
 
-task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand) {
-  auto out = co_await d_.store.cancel(id, brand, d_.clock.now_ms());
+task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand,
+                                         const RetryKey& retry) {
+  const RetryEntry entry = retry_entry(retry, brand, id, "cancel");
+  auto out = co_await d_.store.cancel(id, brand, d_.clock.now_ms(), entry);
   if (!out) co_return failure(to_errc(out.error()));
   auto& o = out.value();
+  Answer a;
   switch (o.result) {
     case CancelResult::cancelled:
-      emit(EventType::cancelled, o.record);
-      co_return Answer{.record = o.record};
+      if (!o.replayed) emit(EventType::cancelled, o.record);
+      a = Answer{.record = o.record};
+      break;
     case CancelResult::expired:
-      emit(EventType::expired, o.record);
-      co_return failure(errc::verification_expired, o.record);
+      if (!o.replayed) emit(EventType::expired, o.record);
+      a = failure(errc::verification_expired, o.record);
+      break;
     case CancelResult::not_pending:
-      co_return failure(not_pending_error(o.record), o.record);
+      a = failure(not_pending_error(o.record), o.record);
+      break;
   }
-  co_return failure(errc::internal);
+  a.replayed = o.replayed;
+  co_return a;
 }
 
 task<errc> VerificationService::apply_report(const VerificationId& id, const ReportUpdate& report) {

@@ -21,6 +21,12 @@ class RedisServer {
   // Starts it again on the same port (after stop()) and waits for PING.
   void start();
   bool running() const { return pid_ > 0; }
+  // The server's process id (-1 when stopped).
+  int pid() const { return pid_; }
+  // SIGSTOP: the server keeps its data and connections but answers nothing (commands sent
+  // meanwhile wait in its sockets and run after resume()). SIGCONT resumes it.
+  void pause();
+  void resume();
   // Runs redis-cli against this server and returns its trimmed stdout.
   std::string cli(const std::vector<std::string>& args) const;
 

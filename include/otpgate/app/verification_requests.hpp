@@ -59,10 +59,15 @@ class VerificationRequests {
 
   task<Answer> start(const Caller& caller, const StartRequest& request);
   task<Answer> get(const Caller& caller, const VerificationId& id);
+  // idempotency_key: the Idempotency-Key header as sent, if present (docs/api.md, "Retries");
+  // its entry belongs to the caller's API key and the verification.
   task<Answer> check(const Caller& caller, const VerificationId& id, const std::string& code,
-                     const OrderTerms& order);
-  task<Answer> resend(const Caller& caller, const VerificationId& id);
-  task<Answer> cancel(const Caller& caller, const VerificationId& id);
+                     const OrderTerms& order,
+                     const std::optional<std::string>& idempotency_key = std::nullopt);
+  task<Answer> resend(const Caller& caller, const VerificationId& id,
+                      const std::optional<std::string>& idempotency_key = std::nullopt);
+  task<Answer> cancel(const Caller& caller, const VerificationId& id,
+                      const std::optional<std::string>& idempotency_key = std::nullopt);
 
  private:
   // The create command for a request (pointing into `brands`, which the caller keeps alive), or

@@ -42,13 +42,21 @@ struct CreateCommand {
   Purpose purpose = Purpose::checkout;
 };
 
+// The Idempotency-Key of a check, resend or cancel, as the edge validated it (docs/api.md,
+// "Retries"). The service scopes it to its owner and the verification, and fingerprints the
+// parsed request: the store records the action's outcome under it in the same call.
+struct RetryKey {
+  std::string key;    // the header as sent; "" when absent
+  std::string owner;  // the API key that sent it: two keys' entries never meet
+};
+
 // What a use case answers: a record, or an error with the details the HTTP edge needs.
 struct Answer {
   errc error = errc::ok;
   std::optional<VerificationRecord> record;
   std::int64_t retry_after_ms = 0;
   int attempts_left = -1;  // for code_invalid
-  bool replayed = false;   // create: an idempotent replay of an earlier request
+  bool replayed = false;   // an idempotent replay of an earlier request (Idempotency-Key)
   std::string message;     // "" or a more precise public message than the error's default
   std::string limit;       // too_many_requests: the limit that denied (phone, ip, prefix, brand)
   std::string field;       // invalid_argument: the field at fault
@@ -79,12 +87,17 @@ class VerificationService {
   // A check with the order the shop presents (fields "" when absent). For a verification bound
   // to its order (PSD2) a different or missing amount, currency or payee is a wrong code, with
   // the same answer, attempt and failure count; for an unbound one the order is ignored.
+  // retry: with a key, a check of the same code and order answers as the first one did (no
+  // second attempt); another request with the key answers idempotency_conflict.
   task<Answer> check(const VerificationId& id, const std::string& brand, const std::string& code,
-                     const OrderTerms& order);
+                     const OrderTerms& order, const RetryKey& retry = {});
   // A check without an order: a PSD2-bound verification never matches it.
   task<Answer> check(const VerificationId& id, const std::string& brand, const std::string& code);
-  task<Answer> resend(const VerificationId& id, const std::string& brand);
-  task<Answer> cancel(const VerificationId& id, const std::string& brand);
+  // retry: with a key, a retried resend answers as the first did and sends nothing.
+  task<Answer> resend(const VerificationId& id, const std::string& brand,
+                      const RetryKey& retry = {});
+  task<Answer> cancel(const VerificationId& id, const std::string& brand,
+                      const RetryKey& retry = {});
   // A gateway's delivery report (its signature already checked): updates the verification's
   // delivery state, emits delivered/undelivered, and performs the brand's one automatic
   // failover resend when the report claims it. errc::not_found: no such verification (any more).
@@ -129,6 +142,19 @@ class VerificationService {
   // error, after the claim was taken back.
   task<Answer> admit_resend(const Brand& brand, const VerificationId& id,
                             const ResendOutcome& claimed, const std::vector<Rate>& phone_rates);
+  // The store's entry for retry's key on an action on id (none without a key): the key scoped
+  // to its owner, the caller's brand and the verification, the request's MAC for the rest.
+  RetryEntry retry_entry(const RetryKey& retry, const std::string& brand, const VerificationId& id,
+                         const std::string& request) const;
+  // Records what became of a claimed resend under its key (entry empty: nothing); a failure
+  // only logs, the request's answer stands.
+  task<void> settle(const VerificationId& id, const RetryEntry& entry, ClaimFate fate,
+                    const std::string& brand);
+  // A replayed resend's answer: as the first request's (a claim: 200, or 502 if its send failed).
+  Answer replayed_resend(const ResendOutcome& o);
+  // A check's events, and its answer.
+  void emit_check(const CheckOutcome& o);
+  static Answer answer_check(const CheckOutcome& o);
   // The answer to a resend the rule refused (too soon, too late, no sends left, not pending).
   Answer refused_resend(const ResendOutcome& o);
   // 429 for a limit that denied r's send, with its rate_limited event.

@@ -41,12 +41,25 @@ struct CreateOutcome {
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends; limited: until one more fits
 };
 
+// The Idempotency-Key of a check, resend or cancel, as the store keeps it (docs/api.md,
+// "Retries"): the script that performs the action records its outcome under the key, in the
+// verification's slot, and answers a retry of the same request with it. Both are MACs; an empty
+// key: the request had none.
+struct RetryEntry {
+  std::string key;          // MAC of the key with its scope (the caller, the verification)
+  std::string fingerprint;  // MAC of the parsed request
+  bool empty() const { return key.empty(); }
+};
+
+enum class ClaimFate { taken_back, send_failed };
+
 struct CheckOutcome {
   CheckResult result = CheckResult::wrong;
   VerificationRecord record;
   bool blocked = false;             // the phone is locked: nothing was evaluated
   std::int64_t lock_ms = 0;         // > 0: this check locked the phone for that long
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends
+  bool replayed = false;            // the recorded outcome of an earlier request with its key
 };
 
 struct ResendOutcome {
@@ -58,11 +71,16 @@ struct ResendOutcome {
   // (result is then sent, the rule's verdict, and record as it was).
   bool limited = false;
   std::int64_t previous_send_ms = 0;  // sent: the last send before this one (for undo_resend)
+  // The recorded outcome of an earlier request with its key: nothing was claimed or sent.
+  // send_failed: that request's send was refused by every gateway (settle_resend).
+  bool replayed = false;
+  bool send_failed = false;
 };
 
 struct CancelOutcome {
   CancelResult result = CancelResult::cancelled;
   VerificationRecord record;
+  bool replayed = false;  // the recorded outcome of an earlier request with its key
 };
 
 struct DeliveryUpdate {
@@ -109,22 +127,34 @@ class VerificationStore {
   // mac: the typed code's MAC without a binding; bound_mac: with the binding of the order the
   // check presents (psd2_unmatchable_binding without one). The record's order_bound picks the one
   // compared (presented_mac in core/verification.hpp), inside the one script call.
+  // retry (check, resend, cancel): an Idempotency-Key, judged in the same call (judge_retry,
+  // core/idempotency.hpp) after the brand check: a replay returns the recorded outcome and
+  // changes nothing, a conflict answers errc::idempotency_conflict; an outcome the call
+  // decides (not a locked phone, a phone limit or not_found) is recorded under the key for as
+  // long as the record lives.
   virtual task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                            const std::string& mac, const std::string& bound_mac,
-                                           std::int64_t now_ms) = 0;
+                                           std::int64_t now_ms, const RetryEntry& retry = {}) = 0;
   // A resend claimed by the rule (apply_resend) and then by the phone's rate limits
   // (phone_rates: the brand's enabled per-phone rates), in one call: only a resend the record
   // admits takes a token.
   virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                              const std::vector<Rate>& phone_rates,
-                                             std::int64_t now_ms) = 0;
+                                             std::int64_t now_ms, const RetryEntry& retry = {}) = 0;
   // Takes back a claimed resend whose send the brand's limits then refused: the one send it
   // counted, the last send's time (unless a later claim has moved it), and the phone limits'
   // token.
   virtual task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                          const std::vector<Rate>& phone_rates) = 0;
+  // What became of a claimed resend whose claim is recorded under its Idempotency-Key, so a
+  // retry answers as the request did, not as its claim: taken_back (the brand's limits refused
+  // it and undo_resend took it back) removes the entry, so a retry is judged anew;
+  // send_failed (every gateway refused it) makes a retry answer sms_delivery_failed.
+  // true: the entry of that request's claim was changed.
+  virtual task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
+                                           ClaimFate fate) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
-                                             std::int64_t now_ms) = 0;
+                                             std::int64_t now_ms, const RetryEntry& retry = {}) = 0;
   // Records the outcome of a send: the gateway and its message id when accepted; a refused
   // first send turns the verification send_failed.
   virtual task<result<VerificationRecord>> record_delivery(const VerificationId& id,

@@ -26,6 +26,7 @@ struct Transition {
   std::int64_t number = 0;  // the second element as a number (retry-after, lock ms)
   std::string text;         // the second element as text (the replayed id)
   std::optional<VerificationRecord> record;
+  bool replayed = false;  // a fourth element: the outcome recorded under an Idempotency-Key
 };
 
 result<Transition> decode(const Reply& r) {
@@ -48,6 +49,7 @@ result<Transition> decode(const Reply& r) {
     if (!rec) return rec.error();
     t.record = std::move(rec.value());
   }
+  t.replayed = r.elements.size() > 3;
   return t;
 }
 
@@ -57,6 +59,16 @@ task<result<Transition>> run_script(redis::Connection& conn, std::string_view so
   auto reply = co_await conn.eval(scripts::cached(source), keys, args);
   if (!reply) co_return reply.error();
   co_return decode(reply.value());
+}
+
+// run_script for an action that takes an Idempotency-Key (check, resend, cancel: _retry.lua):
+// another request's entry under the key is an error.
+task<result<Transition>> run_action(redis::Connection& conn, std::string_view source,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args) {
+  auto t = co_await run_script(conn, source, keys, args);
+  if (t && t.value().tag == "idem_conflict") co_return errc::idempotency_conflict;
+  co_return t;
 }
 
 // The script's result name as R, with the record it returned.
@@ -108,6 +120,14 @@ std::vector<std::string> phone_rate_keys(const std::string& brand, const std::st
   const RateSubject phone{.scope = LimitScope::phone, .brand = brand, .id = tag};
   for (const Rate& r : rates) keys.push_back(RedisKeys::rate(phone, r));
   return keys;
+}
+
+// An action's Idempotency-Key entry and fingerprint, after the script's own keys and arguments.
+void add_retry(const VerificationId& id, const RetryEntry& retry, std::vector<std::string>& keys,
+               std::vector<std::string>& args) {
+  if (retry.empty()) return;
+  keys.push_back(RedisKeys::idempotency(id.tag(), retry.key));
+  args.push_back(retry.fingerprint);
 }
 
 std::vector<std::string> phone_rate_keys(const NewVerification& v) {
@@ -193,7 +213,7 @@ task<result<std::optional<VerificationRecord>>> RedisStore::get(const Verificati
 
 task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std::string& brand,
                                              const std::string& mac, const std::string& bound_mac,
-                                             std::int64_t now_ms) {
+                                             std::int64_t now_ms, const RetryEntry& retry) {
   static const std::map<std::string, CheckResult, std::less<>> results = {
       {"approved", CheckResult::approved},
       {"wrong", CheckResult::wrong},
@@ -201,10 +221,11 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
       {"expired", CheckResult::expired},
       {"not_pending", CheckResult::not_pending}};
   const std::string tag(id.tag());
-  const std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
-                                         RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms), mac, bound_mac};
-  auto t = co_await run_script(conn_, scripts::check, keys, args);
+  std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::failures(tag),
+                                   RedisKeys::lock(tag), RedisKeys::lock_level(tag)};
+  std::vector<std::string> args = {brand, std::to_string(now_ms), mac, bound_mac};
+  add_retry(id, retry, keys, args);
+  auto t = co_await run_action(conn_, scripts::check, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return CheckOutcome{.blocked = true, .retry_after_ms = t.value().number};
@@ -212,17 +233,18 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
   if (!o) co_return o.error();
   co_return CheckOutcome{.result = o.value().first,
                          .record = std::move(o.value().second),
-                         .lock_ms = t.value().number};
+                         .lock_ms = t.value().number,
+                         .replayed = t.value().replayed};
 }
 
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
                                                const std::vector<Rate>& phone_rates,
-                                               std::int64_t now_ms) {
+                                               std::int64_t now_ms, const RetryEntry& retry) {
   static const std::map<std::string, ResendResult, std::less<>> results = {
       {"sent", ResendResult::sent},         {"too_soon", ResendResult::too_soon},
       {"too_late", ResendResult::too_late}, {"limit_reached", ResendResult::limit_reached},
       {"expired", ResendResult::expired},   {"not_pending", ResendResult::not_pending},
-      {"limited", ResendResult::sent}};
+      {"limited", ResendResult::sent},      {"send_failed", ResendResult::sent}};
   const std::string tag(id.tag());
   std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(tag)};
   std::vector<std::string> args = {brand, std::to_string(now_ms),
@@ -232,19 +254,23 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
     args.push_back(std::to_string(r.interval_ms()));
     args.push_back(std::to_string(r.count));
   }
-  auto t = co_await run_script(conn_, scripts::resend, keys, args);
+  add_retry(id, retry, keys, args);
+  auto t = co_await run_action(conn_, scripts::resend, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return ResendOutcome{.retry_after_ms = t.value().number, .blocked = true};
   const bool limited = t.value().tag == "limited";
   const bool sent = t.value().tag == "sent";
+  const bool send_failed = t.value().tag == "send_failed";
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();
   co_return ResendOutcome{.result = o.value().first,
                           .record = std::move(o.value().second),
                           .retry_after_ms = sent ? 0 : t.value().number,
                           .limited = limited,
-                          .previous_send_ms = sent ? t.value().number : 0};
+                          .previous_send_ms = sent ? t.value().number : 0,
+                          .replayed = t.value().replayed,
+                          .send_failed = send_failed};
 }
 
 task<result<bool>> RedisStore::undo_resend(const VerificationId& id, const ResendOutcome& claimed,
@@ -264,19 +290,32 @@ task<result<bool>> RedisStore::undo_resend(const VerificationId& id, const Resen
   co_return true;
 }
 
+task<result<bool>> RedisStore::settle_resend(const VerificationId& id, const RetryEntry& retry,
+                                             ClaimFate fate) {
+  if (retry.empty()) co_return false;
+  const std::vector<std::string> keys = {RedisKeys::idempotency(id.tag(), retry.key)};
+  const std::vector<std::string> args = {
+      retry.fingerprint, fate == ClaimFate::taken_back ? "taken_back" : "send_failed"};
+  auto reply = co_await conn_.eval(scripts::cached(scripts::settle_resend), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return reply.value().integer == 1;
+}
+
 task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,
-                                               std::int64_t now_ms) {
+                                               std::int64_t now_ms, const RetryEntry& retry) {
   static const std::map<std::string, CancelResult, std::less<>> results = {
       {"cancelled", CancelResult::cancelled},
       {"expired", CancelResult::expired},
       {"not_pending", CancelResult::not_pending}};
-  const std::vector<std::string> keys = {RedisKeys::record(id)};
-  const std::vector<std::string> args = {brand, std::to_string(now_ms)};
-  auto t = co_await run_script(conn_, scripts::cancel, keys, args);
+  std::vector<std::string> keys = {RedisKeys::record(id)};
+  std::vector<std::string> args = {brand, std::to_string(now_ms)};
+  add_retry(id, retry, keys, args);
+  auto t = co_await run_action(conn_, scripts::cancel, keys, args);
   if (!t) co_return t.error();
   auto o = outcome(t.value(), results);
   if (!o) co_return o.error();
-  co_return CancelOutcome{o.value().first, std::move(o.value().second)};
+  co_return CancelOutcome{o.value().first, std::move(o.value().second), t.value().replayed};
 }
 
 task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationId& id,

@@ -79,7 +79,8 @@ json verification() {
     "id": "vf_k3x7mq2w7ab5c6d7e2f3g4h5i6j7k2l3m4n5", "brand": "nordwind",
     "purpose": "checkout", "status": "pending", "phone_number": "+49151*****678",
     "locale": "de", "created_at": "2026-11-22T10:00:00.000Z",
-    "expires_at": "2026-11-22T10:05:00.000Z", "resend_available_at": "2026-11-22T10:00:30.000Z",
+    "expires_at": "2026-11-22T10:05:00.000Z", "approved_at": null,
+    "resend_available_at": "2026-11-22T10:00:30.000Z",
     "attempts_left": 5, "sends_left": 2,
     "delivery": {"status": "accepted", "gateway": "file", "message_id": "file-17"},
     "order": null, "metadata": null})");

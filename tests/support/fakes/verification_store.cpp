@@ -1,5 +1,6 @@
 #include "support/fakes/verification_store.hpp"
 
+#include "otpgate/core/idempotency.hpp"
 #include "otpgate/core/verification_delivery.hpp"
 
 #include "otpgate/core/rate_limit.hpp"
@@ -93,15 +94,39 @@ task<result<std::optional<VerificationRecord>>> FakeVerificationStore::get(
   co_return std::optional(it->second);
 }
 
-task<result<CheckOutcome>> FakeVerificationStore::check(const VerificationId& id,
-                                                        const std::string& brand,
-                                                        const std::string& mac,
-                                                        const std::string& bound_mac,
-                                                        std::int64_t now_ms) {
+template <class Outcome>
+std::optional<result<Outcome>> FakeVerificationStore::replay(const RetryEntry& retry) const {
+  if (retry.empty()) return std::nullopt;
+  const auto it = retries.find(retry.key);
+  std::optional<std::string_view> recorded;
+  if (it != retries.end()) recorded = it->second.fingerprint;
+  switch (judge_retry(recorded, retry.fingerprint)) {
+    case RetryVerdict::perform:
+      return std::nullopt;
+    case RetryVerdict::conflict:
+      return result<Outcome>(make_error_code(errc::idempotency_conflict));
+    case RetryVerdict::replay:
+      break;
+  }
+  Outcome o = std::get<Outcome>(it->second.outcome);
+  o.replayed = true;
+  return result<Outcome>(std::move(o));
+}
+
+template <class Outcome>
+Outcome FakeVerificationStore::record(const RetryEntry& retry, Outcome o) {
+  if (!retry.empty()) retries[retry.key] = Retry{retry.fingerprint, o};
+  return o;
+}
+
+task<result<CheckOutcome>> FakeVerificationStore::check(
+    const VerificationId& id, const std::string& brand, const std::string& mac,
+    const std::string& bound_mac, std::int64_t now_ms, const RetryEntry& retry) {
   errc e{};
   if (failing("check", e)) co_return make_error_code(e);
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
+  if (auto replayed = replay<CheckOutcome>(retry)) co_return std::move(*replayed);
   PhoneLockState& lock = locks[std::string(id.tag())];
   if (const std::int64_t left = lock_left(lock, now_ms); left > 0)
     co_return CheckOutcome{.record = *r, .blocked = true, .retry_after_ms = left};
@@ -111,17 +136,23 @@ task<result<CheckOutcome>> FakeVerificationStore::check(const VerificationId& id
   if (out.result == CheckResult::wrong || out.result == CheckResult::failed)
     out.lock_ms = count_wrong_code(lock, lock_policy_of(*r), now_ms);
   out.record = *r;
-  co_return out;
+  co_return record(retry, std::move(out));
 }
 
 task<result<ResendOutcome>> FakeVerificationStore::resend(const VerificationId& id,
                                                           const std::string& brand,
                                                           const std::vector<Rate>& phone_rates,
-                                                          std::int64_t now_ms) {
+                                                          std::int64_t now_ms,
+                                                          const RetryEntry& retry) {
   errc e{};
   if (failing("resend", e)) co_return make_error_code(e);
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
+  if (auto replayed = replay<ResendOutcome>(retry)) {
+    // The verification as it is now, as resend.lua answers a replay.
+    if (replayed->has_value()) replayed->value().record = *r;
+    co_return std::move(*replayed);
+  }
   if (const std::int64_t left = lock_left(locks[std::string(id.tag())], now_ms); left > 0)
     co_return ResendOutcome{.record = *r, .retry_after_ms = left, .blocked = true};
   // The rule on a copy; only a resend it admits meets the phone's rates (resend.lua).
@@ -143,7 +174,9 @@ task<result<ResendOutcome>> FakeVerificationStore::resend(const VerificationId& 
     *r = claimed;
   }
   out.record = *r;
-  co_return out;
+  // Too soon is an answer to try later: not recorded (resend.lua).
+  if (out.result == ResendResult::too_soon) co_return out;
+  co_return record(retry, std::move(out));
 }
 
 task<result<bool>> FakeVerificationStore::undo_resend(const VerificationId& id,
@@ -164,15 +197,31 @@ task<result<bool>> FakeVerificationStore::undo_resend(const VerificationId& id,
   co_return true;
 }
 
+task<result<bool>> FakeVerificationStore::settle_resend(const VerificationId&,
+                                                        const RetryEntry& retry, ClaimFate fate) {
+  ++calls;
+  const auto it = retries.find(retry.key);
+  if (it == retries.end() || it->second.fingerprint != retry.fingerprint) co_return false;
+  auto* claimed = std::get_if<ResendOutcome>(&it->second.outcome);
+  if (!claimed || claimed->result != ResendResult::sent || claimed->send_failed) co_return false;
+  if (fate == ClaimFate::taken_back)
+    retries.erase(it);
+  else
+    claimed->send_failed = true;
+  co_return true;
+}
+
 task<result<CancelOutcome>> FakeVerificationStore::cancel(const VerificationId& id,
                                                           const std::string& brand,
-                                                          std::int64_t now_ms) {
+                                                          std::int64_t now_ms,
+                                                          const RetryEntry& retry) {
   errc e{};
   if (failing("cancel", e)) co_return make_error_code(e);
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
+  if (auto replayed = replay<CancelOutcome>(retry)) co_return std::move(*replayed);
   const CancelResult result = apply_cancel(*r, now_ms);
-  co_return CancelOutcome{.result = result, .record = *r};
+  co_return record(retry, CancelOutcome{.result = result, .record = *r});
 }
 
 task<result<VerificationRecord>> FakeVerificationStore::record_delivery(

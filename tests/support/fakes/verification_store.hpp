@@ -1,8 +1,8 @@
 // The VerificationStore port in memory, deciding by the core's rules (core/verification.hpp
 // apply_check / apply_resend / apply_cancel, core/phone_lock.hpp, core/rate_limit.hpp
 // gcra_admit): a second executable reading of what the Lua scripts of src/store/redis/lua do
-// (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire), without Redis.
-// Single-threaded; every call completes without suspending.
+// (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire), without
+// Redis. Single-threaded; every call completes without suspending.
 #pragma once
 
 #include "otpgate/core/phone_lock.hpp"
@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace otpgate::test {
@@ -27,14 +28,16 @@ class FakeVerificationStore final : public VerificationStore {
   task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
   task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                    const std::string& mac, const std::string& bound_mac,
-                                   std::int64_t now_ms) override;
+                                   std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
-                                     const std::vector<Rate>& phone_rates,
-                                     std::int64_t now_ms) override;
+                                     const std::vector<Rate>& phone_rates, std::int64_t now_ms,
+                                     const RetryEntry& retry = {}) override;
   task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                  const std::vector<Rate>& phone_rates) override;
+  task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
+                                   ClaimFate fate) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
-                                     std::int64_t now_ms) override;
+                                     std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,
                                                    const std::string& brand,
                                                    const DeliveryUpdate& update,
@@ -54,6 +57,12 @@ class FakeVerificationStore final : public VerificationStore {
   std::map<std::string, VerificationRecord> records;  // by id
   std::map<std::string, Idempotency> idempotency;     // by the key's MAC
   std::map<std::string, PhoneLockState> locks;        // by phone tag
+  // The outcomes recorded under an action's Idempotency-Key (check, resend, cancel).
+  struct Retry {
+    std::string fingerprint;
+    std::variant<CheckOutcome, ResendOutcome, CancelOutcome> outcome;
+  };
+  std::map<std::string, Retry> retries;  // by the key's MAC
 
   // Operations ("create", "record_delivery", ...) that answer this error, once each, and
   // change nothing.
@@ -67,6 +76,13 @@ class FakeVerificationStore final : public VerificationStore {
   // Consumes fail_next[op]: true when this call must fail with it.
   bool failing(const std::string& op, errc& e);
   static RateSubject phone_subject(const NewVerification& v);
+  // judge_retry (core/idempotency.hpp) on retry's entry: nullopt to perform the action, else
+  // the recorded outcome (replayed) or idempotency_conflict.
+  template <class Outcome>
+  std::optional<result<Outcome>> replay(const RetryEntry& retry) const;
+  // Records o under retry's key (none: nothing) and returns it.
+  template <class Outcome>
+  Outcome record(const RetryEntry& retry, Outcome o);
 
   GcraBook& rates_;
 };

@@ -21,6 +21,7 @@ extern const std::string_view undo_create;
 extern const std::string_view check;
 extern const std::string_view resend;
 extern const std::string_view undo_resend;
+extern const std::string_view settle_resend;
 extern const std::string_view cancel;
 extern const std::string_view delivery;
 extern const std::string_view report;

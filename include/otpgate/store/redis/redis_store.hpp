@@ -42,14 +42,16 @@ class RedisStore final : public VerificationStore {
   task<result<std::optional<VerificationRecord>>> get(const VerificationId& id) override;
   task<result<CheckOutcome>> check(const VerificationId& id, const std::string& brand,
                                    const std::string& mac, const std::string& bound_mac,
-                                   std::int64_t now_ms) override;
+                                   std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
-                                     const std::vector<Rate>& phone_rates,
-                                     std::int64_t now_ms) override;
+                                     const std::vector<Rate>& phone_rates, std::int64_t now_ms,
+                                     const RetryEntry& retry = {}) override;
   task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                  const std::vector<Rate>& phone_rates) override;
+  task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
+                                   ClaimFate fate) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
-                                     std::int64_t now_ms) override;
+                                     std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,
                                                    const std::string& brand,
                                                    const DeliveryUpdate& update,

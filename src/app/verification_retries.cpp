@@ -1,0 +1,70 @@
+// The verification service's part of retries with an Idempotency-Key (docs/api.md, "Retries"):
+// the store's entry for a key, a replay's answer and events, and what became of a claimed
+// resend. The store records and replays outcomes; these only name and answer them.
+#include "otpgate/app/verification_service.hpp"
+
+#include "otpgate/util/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace otpgate {
+
+RetryEntry VerificationService::retry_entry(const RetryKey& retry, const std::string& brand,
+                                            const VerificationId& id,
+                                            const std::string& request) const {
+  if (retry.key.empty()) return {};
+  // MACs, as create's: the store never holds a caller's raw key or request. "\n" never occurs
+  // in a key (visible ASCII), so no two scopes run into each other, nor into create's entries
+  // (brand, then "|" or "\n", then the key).
+  const std::string scope =
+      "retry\n" + retry.owner + "\n" + brand + "\n" + id.str() + "\n" + retry.key;
+  return RetryEntry{.key = to_hex(d_.keys.mac(KeyPurpose::idempotency, scope)),
+                    .fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, request))};
+}
+
+void VerificationService::emit_check(const CheckOutcome& o) {
+  const int attempt = o.record.attempts_used;
+  switch (o.result) {
+    case CheckResult::approved:
+      emit(EventType::checked_right, o.record, attempt);
+      emit(EventType::approved, o.record, attempt);
+      break;
+    case CheckResult::wrong:
+    case CheckResult::failed:
+      emit(EventType::checked_wrong, o.record, attempt);
+      if (o.lock_ms > 0) emit(EventType::locked, o.record, attempt);
+      if (o.result == CheckResult::failed) emit(EventType::failed, o.record, attempt);
+      break;
+    case CheckResult::expired:
+      emit(EventType::expired, o.record);
+      break;
+    case CheckResult::not_pending:
+      break;
+  }
+}
+
+Answer VerificationService::replayed_resend(const ResendOutcome& o) {
+  Answer a;
+  if (o.send_failed) {
+    a = Answer{.error = errc::sms_delivery_failed, .record = o.record};
+  } else if (o.result == ResendResult::sent) {
+    a = Answer{.record = o.record};
+  } else if (o.result == ResendResult::expired) {
+    // Its expired event was emitted by the first request.
+    a = Answer{.error = errc::verification_expired, .record = o.record};
+  } else {
+    a = refused_resend(o);  // too late, no sends left, not pending: no events
+  }
+  a.replayed = true;
+  return a;
+}
+
+task<void> VerificationService::settle(const VerificationId& id, const RetryEntry& entry,
+                                       ClaimFate fate, const std::string& brand) {
+  if (entry.empty()) co_return;
+  auto settled = co_await d_.store.settle_resend(id, entry, fate);
+  if (!settled)
+    log::write(log::level::warn, "resend's retry entry not settled", {{"brand", brand}});
+}
+
+}  // namespace otpgate
