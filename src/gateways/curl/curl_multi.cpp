@@ -22,9 +22,6 @@ namespace {
 // Vendors answer an SMS submission in a few hundred bytes; anything near this is not them.
 constexpr std::size_t max_body = 1 << 20;
 
-// How much later than perform()'s deadline libcurl's own total timeout fires (set_options).
-constexpr std::chrono::milliseconds total_backstop{100};
-
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -123,12 +120,8 @@ bool transfer::set_options(const HttpTimeouts& timeouts) {
   set(CURLOPT_NOSIGNAL, 1L);        // no SIGALRM: we are one of many threads
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
-  // 0 would mean "no limit" to libcurl. libcurl's total timeout is only a backstop, a little
-  // later than perform()'s own deadline: when it fires for a transfer still queued for a
-  // connection, libcurl 7.88 starts that transfer past the host's connection cap (seen in
-  // curl_multi_pool_test), which could send an SMS the caller has already given up on.
-  set(CURLOPT_TIMEOUT_MS,
-      std::max<long>(1, static_cast<long>((timeouts.total + total_backstop).count())));
+  // 0 would mean "no limit" to libcurl.
+  set(CURLOPT_TIMEOUT_MS, std::max<long>(1, static_cast<long>(timeouts.total.count())));
   set(CURLOPT_CONNECTTIMEOUT_MS, std::max<long>(1, static_cast<long>(timeouts.connect.count())));
   set(CURLOPT_HTTPHEADER, headers_);
   set(CURLOPT_WRITEFUNCTION, &transfer::on_body);
