@@ -29,6 +29,7 @@
 #include "otpgate/store/redis/subscriber_store.hpp"
 #include "otpgate/store/redis/template_store.hpp"
 #include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 #include "otpgate/util/system_clock.hpp"
 #include "otpgate/wiring/brand_reloader.hpp"
 #include "otpgate/wiring/config.hpp"
@@ -59,9 +60,9 @@ struct ThreadState {
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
-        events(ioc, redis, cfg.events_max_len, cfg.analytics_counters),
+        events(ioc, redis, {cfg.events_max_len, cfg.events_retention}, cfg.analytics_counters),
         metered_events(events, metrics::process()),
-        http(ioc),
+        http(ioc, cfg.gateway_pool),
         gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
                                   metrics::process())),
         dispatcher(gateways, catalog, clock, random),
@@ -246,6 +247,7 @@ nlohmann::json listening_fields(const AppConfig& cfg, const Shared& shared,
 int run() {
   const AppConfig cfg = config_from_env();
   log::set_level(cfg.log_level);
+  log::set_repeat_interval(cfg.log_repeat_interval);
   // libphonenumber loads its metadata on first use (~15 ms): at start-up, not in a request.
   (void)crypto::parse_phone("+4915112345678");
   Shared shared(cfg);

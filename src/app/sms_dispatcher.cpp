@@ -1,6 +1,7 @@
 #include "otpgate/app/sms_dispatcher.hpp"
 
 #include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -12,6 +13,11 @@
 
 namespace otpgate {
 namespace {
+
+// While a gateway is down every send would log these (one line per request while its circuit is
+// open): rate-limited per kind, shared by all io threads.
+log::limited circuit_open_lines;
+log::limited failed_attempt_lines;
 
 // Reports a granted send to the circuit exactly once. If the send never reports (it threw, or
 // its coroutine was destroyed at shutdown), it counts as a transient failure, so a half-open
@@ -81,8 +87,9 @@ task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::s
     if (budget <= milliseconds(0)) co_return false;
     const Permit permit = circuit.try_acquire(clock_.now_ms());
     if (permit == Permit::denied) {
-      log::write(log::level::warn, "gateway skipped: circuit open",
-                 {{"gateway", name}, {"verification_id", message.verification_id}});
+      circuit_open_lines.write(log::level::warn, "gateway skipped: circuit open", [&] {
+        return nlohmann::json{{"gateway", name}, {"verification_id", message.verification_id}};
+      });
       co_return false;
     }
     CircuitTicket ticket(circuit, clock_, permit);
@@ -95,12 +102,14 @@ task<bool> SmsDispatcher::try_gateway(const DeliveryPolicy& policy, const std::s
       progress.result.message_id = a.message_id;
       co_return true;
     }
-    log::write(log::level::warn, "gateway attempt failed",
-               {{"gateway", name},
-                {"verification_id", message.verification_id},
-                {"attempt", attempt},
-                {"outcome", a.outcome == SendOutcome::permanent ? "permanent" : "transient"},
-                {"reason", a.reason}});
+    failed_attempt_lines.write(log::level::warn, "gateway attempt failed", [&] {
+      return nlohmann::json{
+          {"gateway", name},
+          {"verification_id", message.verification_id},
+          {"attempt", attempt},
+          {"outcome", a.outcome == SendOutcome::permanent ? "permanent" : "transient"},
+          {"reason", a.reason}};
+    });
     const Decision d = decide_after_attempt(policy, a, attempt, progress.elapsed(), jitter());
     if (d.step != NextStep::retry) co_return false;
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);

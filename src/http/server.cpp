@@ -5,6 +5,7 @@
 #include "otpgate/http/server.hpp"
 
 #include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,7 +15,9 @@
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -75,20 +78,39 @@ namespace {
 
 using connection_server = asio::awaitable<void> (*)(tcp::socket, worker&);
 
+// Accept failing (EMFILE/ENFILE at the descriptor limit, ENOBUFS) fails again at once: the
+// waiting connection stays in the backlog and the listener stays readable. So each failure in a
+// row waits longer, from 50 ms up to 400 ms, while the open connections are served as usual;
+// once descriptors are free again the next try accepts the waiting connections.
+constexpr std::chrono::milliseconds first_accept_pause{50};
+constexpr std::chrono::milliseconds longest_accept_pause{400};
+
+std::chrono::milliseconds next_accept_pause(std::chrono::milliseconds previous) {
+  if (previous.count() == 0) return first_accept_pause;
+  return std::min(previous * 2, longest_accept_pause);
+}
+
+// Shared by every thread's acceptor: they all fail together at the process's descriptor limit.
+log::limited accept_failure_lines;
+
 // One per listener and thread: `serve` is serve_connection or serve_tls_connection.
 asio::awaitable<void> accept_loop(worker& w, tcp::acceptor& acceptor, connection_server serve) {
+  std::chrono::milliseconds pause{0};  // 0 while accepting works
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket =
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (w.stopping || ec == asio::error::operation_aborted) co_return;
-      // EMFILE and friends: back off instead of spinning on a failing accept.
-      log::write(log::level::error, "http accept failed", {{"error", ec.message()}});
-      asio::steady_timer pause(w.ioc, std::chrono::milliseconds(50));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      pause = next_accept_pause(pause);
+      accept_failure_lines.write(log::level::error, "http accept failed", [&] {
+        return nlohmann::json{{"error", ec.message()}, {"retry_ms", pause.count()}};
+      });
+      asio::steady_timer timer(w.ioc, pause);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    pause = std::chrono::milliseconds(0);
     socket.set_option(tcp::no_delay(true), ec);  // small JSON answers: do not wait for Nagle
     asio::co_spawn(w.ioc, serve(std::move(socket), w), [](std::exception_ptr e) {
       if (e) log::write(log::level::error, "http session escaped exception");

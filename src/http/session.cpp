@@ -3,6 +3,7 @@
 #include "session.hpp"
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +11,9 @@
 
 namespace otpgate::http::detail {
 namespace {
+
+// A peer that breaks sessions on purpose must not be able to flood the log.
+log::limited failed_session_lines;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -149,9 +153,11 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, worker& w) 
     session<beast::tcp_stream> s(std::move(socket), w);
     co_await s.run();
   } catch (const std::exception& e) {
-    log::write(log::level::error, "http session failed", {{"error", e.what()}});
+    failed_session_lines.write(log::level::error, "http session failed", [&] {
+      return nlohmann::json{{"error", e.what()}};
+    });
   } catch (...) {
-    log::write(log::level::error, "http session failed");
+    failed_session_lines.write(log::level::error, "http session failed");
   }
 }
 

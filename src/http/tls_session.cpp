@@ -3,6 +3,7 @@
 // session.cpp one of the two Beast translation units.
 #include "session.hpp"
 #include "tls_native.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
@@ -11,6 +12,9 @@
 
 namespace otpgate::http::detail {
 namespace {
+
+// A peer that breaks sessions on purpose must not be able to flood the log.
+log::limited failed_session_lines;
 
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -53,9 +57,11 @@ asio::awaitable<void> serve_tls_connection(asio::ip::tcp::socket socket, worker&
     session<tls_stream> s(std::move(socket), w, w.config.tls->context->native().ctx);
     co_await s.run();
   } catch (const std::exception& e) {
-    log::write(log::level::error, "https session failed", {{"error", e.what()}});
+    failed_session_lines.write(log::level::error, "https session failed", [&] {
+      return nlohmann::json{{"error", e.what()}};
+    });
   } catch (...) {
-    log::write(log::level::error, "https session failed");
+    failed_session_lines.write(log::level::error, "https session failed");
   }
 }
 

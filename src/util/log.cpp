@@ -1,5 +1,6 @@
 #include "otpgate/util/log.hpp"
 
+#include "otpgate/util/log_limit.hpp"
 #include "otpgate/util/log_line.hpp"
 
 #include <nlohmann/json.hpp>
@@ -58,10 +59,6 @@ void write_to_stderr(std::string_view text) {
   }
 }
 
-bool enabled(level l) {
-  return l >= min_level.load(std::memory_order_relaxed);
-}
-
 // A JSON string as nlohmann::json dumps it with error_handler_t::replace. Printable ASCII
 // without '"' and '\\' is written as it is; anything else (escapes, UTF-8, invalid bytes) goes
 // through nlohmann itself, so the two can never differ.
@@ -81,6 +78,10 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void set_level(level l) {
   min_level.store(l);
+}
+
+bool enabled(level l) {
+  return l >= min_level.load(std::memory_order_relaxed);
 }
 
 void write(level l, std::string_view msg, const nlohmann::json& fields) {

@@ -275,7 +275,15 @@ AppConfig config_from_env() {
   c.log_level = levels.at(level);
   c.events_max_len =
       static_cast<std::size_t>(env_number("OTPGATE_EVENTS_MAX_LEN", 1'000'000, 1000, 100'000'000));
+  c.events_retention =
+      std::chrono::hours(env_number("OTPGATE_EVENTS_RETENTION_HOURS", 48, 1, 8760));
   c.alert_period_ms = env_number("OTPGATE_ALERT_INTERVAL_MS", 60'000, 100, 3'600'000);
+  c.gateway_pool.max_host_connections =
+      env_number("OTPGATE_GATEWAY_MAX_CONNECTIONS", c.gateway_pool.max_host_connections, 1, 1000);
+  c.gateway_pool.idle_timeout = milliseconds(env_number(
+      "OTPGATE_GATEWAY_IDLE_TIMEOUT_MS", c.gateway_pool.idle_timeout.count(), 1000, 3'600'000));
+  c.log_repeat_interval =
+      milliseconds(env_number("OTPGATE_LOG_REPEAT_INTERVAL_MS", 10'000, 100, 3'600'000));
   const std::string analytics = env_or("OTPGATE_ANALYTICS", "on");
   if (analytics != "on" && analytics != "off")
     throw ConfigError("OTPGATE_ANALYTICS: must be on or off, got '" + analytics + "'");

@@ -11,19 +11,31 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
 
 namespace otpgate::gateways {
 
+// The connection pool of one io thread's multi handle (docs/gateways.md#connections).
+struct PoolLimits {
+  // Connections to one host:port (so to one gateway, unless gateways share a host). A send
+  // beyond it waits for a free connection, and the wait counts inside its timeout.
+  long max_host_connections = 32;
+  // A connection idle this long is closed: by libcurl when the next transfer starts, and by a
+  // timer this long after the last transfer ended when none follows.
+  std::chrono::milliseconds idle_timeout{30'000};
+};
+
 class CurlMulti final : public HttpClient {
  public:
-  explicit CurlMulti(boost::asio::io_context& ioc);
+  explicit CurlMulti(boost::asio::io_context& ioc, PoolLimits limits = {});
   // Abandons transfers still in flight (their awaiting coroutines are never resumed).
   ~CurlMulti();
   CurlMulti(const CurlMulti&) = delete;
   CurlMulti& operator=(const CurlMulti&) = delete;
 
-  // Performs one exchange. Errors: errc::gateway_timeout (total or connect timeout),
+  // Performs one exchange. Errors: errc::gateway_timeout (total or connect timeout, counted from
+  // the call: waiting for a free connection included),
   // errc::gateway_unreachable (DNS, refused, reset, TLS failure), errc::gateway_error (anything
   // else libcurl reports). Any HTTP status is a success here; the caller interprets it.
   task<result<HttpResponse>> perform(const HttpRequest& request,

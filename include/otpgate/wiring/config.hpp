@@ -5,11 +5,13 @@
 
 #include "otpgate/core/api_keys.hpp"
 #include "otpgate/core/brand.hpp"
+#include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/redis/connection.hpp"
 #include "otpgate/util/log.hpp"
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -37,11 +39,19 @@ struct AppConfig {
   std::string gateways_file;               // OTPGATE_GATEWAYS_FILE ("" = only file and log)
   std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
   std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
-  std::int64_t alert_period_ms = 60'000;   // OTPGATE_ALERT_INTERVAL_MS: anomaly evaluation
+  // OTPGATE_EVENTS_RETENTION_HOURS: a brand's stream drops entries older than this, and an idle
+  // brand's stream expires this long after its last event.
+  std::chrono::milliseconds events_retention{std::chrono::hours(48)};
+  // OTPGATE_GATEWAY_MAX_CONNECTIONS, OTPGATE_GATEWAY_IDLE_TIMEOUT_MS: each io thread's
+  // connection pool to the gateways.
+  gateways::PoolLimits gateway_pool;
+  std::int64_t alert_period_ms = 60'000;  // OTPGATE_ALERT_INTERVAL_MS: anomaly evaluation
   // OTPGATE_ANALYTICS=off: events are appended without their counters (to measure what the
   // counters cost; the stats then show nothing new).
   bool analytics_counters = true;
   log::level log_level = log::level::info;  // OTPGATE_LOG_LEVEL: debug, info, warn, error
+  // OTPGATE_LOG_REPEAT_INTERVAL_MS: the window of the repeated-line limits (util/log_limit.hpp).
+  std::chrono::milliseconds log_repeat_interval{10'000};
 };
 
 // Reads the OTPGATE_* environment variables (see docs/configuration.md).

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <mutex>
@@ -67,14 +68,43 @@ bool same_file(int a, int b) {
 
 }  // namespace
 
-curl_driver::curl_driver(boost::asio::io_context& ioc) : ioc_(ioc), timer_(ioc) {
+curl_driver::curl_driver(boost::asio::io_context& ioc, PoolLimits limits)
+    : ioc_(ioc), limits_(limits), idle_timer_(ioc), timer_(ioc) {
   init_curl_once();
+  open_multi();
+}
+
+void curl_driver::open_multi() {
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("libcurl: curl_multi_init failed");
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &curl_driver::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &curl_driver::on_timer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // Beyond it libcurl queues the transfer (its timeout does not run while it waits there: the
+  // perform() coroutine keeps that deadline itself).
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, limits_.max_host_connections);
+}
+
+void curl_driver::arm_idle_timer() {
+  const std::uint64_t generation = ++idle_generation_;
+  idle_timer_.expires_after(limits_.idle_timeout);
+  idle_timer_.async_wait([w = weak_from_this(), generation](const boost::system::error_code& ec) {
+    auto self = w.lock();
+    if (ec || !self || generation != self->idle_generation_) return;
+    self->close_idle_connections();
+  });
+}
+
+void curl_driver::close_idle_connections() {
+  if (multi_ == nullptr || !transfers_.empty()) return;
+  // Closes every cached connection through close_socket; nothing is in flight.
+  curl_multi_cleanup(multi_);
+  multi_ = nullptr;
+  ++timer_generation_;
+  timer_.cancel();
+  close_all_sockets();
+  open_multi();
 }
 
 curl_driver::~curl_driver() {
@@ -84,6 +114,11 @@ curl_driver::~curl_driver() {
 bool curl_driver::add(transfer& t) {
   if (multi_ == nullptr || t.easy_ == nullptr) return false;
   CURL* easy = t.easy_;
+  ++idle_generation_;  // busy again: the idle timer's expiry does nothing
+  // In whole seconds, at least one: a cached connection idle longer is closed, not reused.
+  const auto max_age = std::chrono::ceil<std::chrono::seconds>(limits_.idle_timeout);
+  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN,
+                   std::max<long>(1, static_cast<long>(max_age.count())));
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &curl_driver::open_socket);
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
   curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &curl_driver::close_socket);
@@ -104,6 +139,7 @@ void curl_driver::forget(transfer& t) {
   t.in_multi_ = false;
   t.registered_ = false;
   transfers_.erase(&t);
+  if (transfers_.empty() && multi_ != nullptr) arm_idle_timer();
 }
 
 void curl_driver::shutdown() {
@@ -121,6 +157,8 @@ void curl_driver::shutdown() {
   multi_ = nullptr;
   ++timer_generation_;
   timer_.cancel();
+  ++idle_generation_;
+  idle_timer_.cancel();
   close_all_sockets();
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "otpgate/core/errc.hpp"
+#include "otpgate/gateways/curl_multi.hpp"
 #include "otpgate/gateways/http.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -40,6 +41,8 @@ class transfer {
   bool prepare(const HttpRequest& request, const HttpTimeouts& timeouts);
   // True once the exchange finished and the multi is still there to report it.
   bool ready() const { return done_ && !abandoned_; }
+  // True once the multi went away under it: it will never be ready.
+  bool abandoned() const { return abandoned_; }
   boost::asio::steady_timer& wake() { return wake_; }
   // The outcome of a ready() transfer; unregisters it from the driver.
   result<HttpResponse> take_result();
@@ -77,14 +80,15 @@ class transfer {
 class curl_driver : public std::enable_shared_from_this<curl_driver> {
  public:
   // Throws std::runtime_error when libcurl cannot be initialised (start-up error).
-  explicit curl_driver(boost::asio::io_context& ioc);
+  curl_driver(boost::asio::io_context& ioc, PoolLimits limits);
   ~curl_driver();
   curl_driver(const curl_driver&) = delete;
   curl_driver& operator=(const curl_driver&) = delete;
 
   // Installs the socket hooks on t's easy handle and adds it to the multi; false on failure.
   bool add(transfer& t);
-  // Takes t out of the multi (if still in it) and out of the registry.
+  // Takes t out of the multi (if still in it) and out of the registry. The last one out arms
+  // the idle timer.
   void forget(transfer& t);
   // Removes and frees every easy handle, abandons their transfers, closes every socket.
   // Idempotent; the driver does nothing afterwards.
@@ -111,13 +115,22 @@ class curl_driver : public std::enable_shared_from_this<curl_driver> {
   void on_ready(const socket_ptr& s, bool read, const boost::system::error_code& ec);
   void set_timer(long timeout_ms);
   void close_all_sockets();
+  // A multi handle with our callbacks and pool limits; throws std::runtime_error on failure.
+  void open_multi();
+  // libcurl prunes idle connections only when a transfer starts, so a quiet multi would keep
+  // them for ever: idle_timeout after the last transfer, a new multi replaces it (closing them).
+  void arm_idle_timer();
+  void close_idle_connections();
 
   // Drives libcurl (from Asio handlers only) and reports finished transfers.
   void act(curl_socket_t fd, int events);
   void collect_done();
 
   boost::asio::io_context& ioc_;
+  const PoolLimits limits_;
   CURLM* multi_ = nullptr;
+  boost::asio::steady_timer idle_timer_;
+  std::uint64_t idle_generation_ = 0;  // a stale idle expiry does nothing
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;  // a stale expiry (re-armed or deleted) does nothing
   std::unordered_map<curl_socket_t, socket_ptr> sockets_;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <new>
 #include <string>
 #include <string_view>
@@ -223,17 +224,31 @@ namespace asio = boost::asio;
 asio::awaitable<result<HttpResponse>> run_transfer(std::weak_ptr<detail::curl_driver> weak,
                                                    HttpRequest request, HttpTimeouts timeouts,
                                                    asio::io_context& ioc) {
+  // libcurl's own timeout does not run while a transfer waits for a free connection (libcurl
+  // 7.88 queues it with no clock), so the deadline of the whole exchange is kept here too.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::max(timeouts.total, std::chrono::milliseconds(1));
   detail::transfer t(ioc, weak);
   if (!t.prepare(request, timeouts)) co_return errc::gateway_error;
   {
     auto driver = weak.lock();
     if (!driver || !driver->add(t)) co_return errc::gateway_error;
   }
-  // Woken by the driver cancelling t.wake() on CURLMSG_DONE. After the multi is destroyed,
-  // ready() stays false and the frame waits until the io_context destroys it.
+  // Woken by the driver cancelling t.wake() on CURLMSG_DONE, or by the deadline. After the
+  // multi is destroyed, ready() stays false and the frame waits until the io_context destroys
+  // it.
+  t.wake().expires_at(deadline);
   boost::system::error_code ec;
   auto token = asio::redirect_error(asio::use_awaitable, ec);
-  while (!t.ready()) co_await t.wake().async_wait(token);
+  while (!t.ready()) {
+    co_await t.wake().async_wait(token);
+    if (t.ready()) break;
+    if (t.abandoned()) {
+      t.wake().expires_at(asio::steady_timer::time_point::max());
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      co_return errc::gateway_timeout;  // ~transfer takes it out of the multi
+    }
+  }
   auto out = t.take_result();
   co_return out;
 }
@@ -245,8 +260,9 @@ struct CurlMulti::Impl {
   std::shared_ptr<detail::curl_driver> driver;  // the only strong reference
 };
 
-CurlMulti::CurlMulti(boost::asio::io_context& ioc)
-    : impl_(std::make_unique<Impl>(Impl{ioc, std::make_shared<detail::curl_driver>(ioc)})) {}
+CurlMulti::CurlMulti(boost::asio::io_context& ioc, PoolLimits limits)
+    : impl_(std::make_unique<Impl>(Impl{ioc, std::make_shared<detail::curl_driver>(ioc, limits)})) {
+}
 
 CurlMulti::~CurlMulti() {
   impl_->driver->shutdown();

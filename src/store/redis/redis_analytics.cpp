@@ -2,6 +2,7 @@
 
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -26,11 +27,11 @@ std::string AnalyticsKeys::bucket(std::string_view brand, an::Granularity g,
          std::to_string(start_ms);
 }
 
-RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters) {
+RecordEventCall record_event_call(const Event& e, const StreamBounds& bounds, bool counters) {
   const an::Increments inc = counters ? an::increments_for(e) : an::Increments{};
   RecordEventCall call;
   call.keys.push_back(AnalyticsKeys::events(e.brand));
-  call.args.push_back(std::to_string(max_len));
+  call.args.push_back(std::to_string(bounds.max_len));
   // Events without a verification (a refused create, a rate limit on create) have no start:
   // their start buckets are the event's own and receive nothing.
   const std::int64_t started = e.started_ms > 0 ? e.started_ms : e.at_ms;
@@ -42,6 +43,9 @@ RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool coun
     }
   }
   call.args.push_back(inc.marks_start ? std::to_string(started) : std::string());
+  const std::int64_t retention_ms = std::max<std::int64_t>(1, bounds.retention.count());
+  call.args.push_back(std::to_string(std::max<std::int64_t>(0, e.at_ms - retention_ms)));
+  call.args.push_back(std::to_string(retention_ms));
   const auto fields = event_fields(e);
   call.args.push_back(std::to_string(2 * fields.size()));
   call.args.push_back(std::to_string(inc.by_event_time.size()));
@@ -55,19 +59,28 @@ RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool coun
   return call;
 }
 
+namespace {
+
+// Redis away: every event of every request would log one.
+log::limited unrecorded_event_lines;
+
+}  // namespace
+
 RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
-                               std::size_t max_len, bool counters)
-    : ioc_(ioc), conn_(conn), max_len_(max_len), counters_(counters) {}
+                               StreamBounds bounds, bool counters)
+    : ioc_(ioc), conn_(conn), bounds_(bounds), counters_(counters) {}
 
 void RedisEventSink::publish(const Event& e) {
   // Fire and forget on this thread's loop: the request does not wait for its event.
   boost::asio::co_spawn(
       ioc_,
-      [&conn = conn_, call = record_event_call(e, max_len_, counters_),
+      [&conn = conn_, call = record_event_call(e, bounds_, counters_),
        type = std::string(to_string(e.type)), brand = e.brand]() -> task<void> {
         auto r = co_await conn.eval(scripts::cached(scripts::record_event), call.keys, call.args);
         if (!r || r.value().is_error())
-          log::write(log::level::warn, "event not recorded", {{"type", type}, {"brand", brand}});
+          unrecorded_event_lines.write(log::level::warn, "event not recorded", [&] {
+            return nlohmann::json{{"type", type}, {"brand", brand}};
+          });
       },
       boost::asio::detached);
 }

@@ -52,7 +52,7 @@ result<std::pair<Reply, std::int64_t>> verdict_pair(const result<Reply>& reply, 
   if (!reply) return reply.error();
   const Reply& r = reply.value();
   if (r.is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    scripts::log_script_error(r.str);
     return errc::store_protocol;
   }
   if (r.type != Reply::kind::array || r.elements.size() != 2 || r.elements[0].type != first ||
@@ -133,7 +133,7 @@ result<AdmissionVerdict> admission_verdict(const result<Reply>& reply) {
   if (!reply) return reply.error();
   const Reply& r = reply.value();
   if (r.is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    scripts::log_script_error(r.str);
     return errc::store_protocol;
   }
   if (r.type != Reply::kind::array || r.elements.empty()) return errc::store_protocol;

@@ -2,6 +2,10 @@
 // lua_scripts.cpp), each with its SHA-1.
 #include "otpgate/store/redis/redis_scripts.hpp"
 
+#include "otpgate/util/log_limit.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 #include <string>
 
@@ -39,6 +43,13 @@ const redis::Script& cached(std::string_view source) {
   // A text that is not in the table would otherwise be sent under another one's SHA.
   if (it == scripts.end()) throw std::logic_error("redis script not in the embedded table");
   return it->second;
+}
+
+void log_script_error(const std::string& error) {
+  static log::limited lines;
+  lines.write(log::level::error, "redis script error", [&] {
+    return nlohmann::json{{"error", error}};
+  });
 }
 
 }  // namespace otpgate::scripts

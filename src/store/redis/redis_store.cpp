@@ -31,7 +31,7 @@ struct Transition {
 
 result<Transition> decode(const Reply& r) {
   if (r.is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", r.str}});
+    scripts::log_script_error(r.str);
     return errc::store_protocol;
   }
   if (r.type != Reply::kind::array || r.elements.empty() ||

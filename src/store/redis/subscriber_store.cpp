@@ -25,7 +25,7 @@ std::int64_t number_of(const Reply& r) {
 result<Reply> checked(result<Reply> reply) {
   if (!reply) return reply.error();
   if (reply.value().is_error()) {
-    log::write(log::level::error, "redis script error", {{"error", reply.value().str}});
+    scripts::log_script_error(reply.value().str);
     return errc::store_protocol;
   }
   if (reply.value().type != Reply::kind::array) return errc::store_protocol;
@@ -35,22 +35,22 @@ result<Reply> checked(result<Reply> reply) {
 }  // namespace
 
 task<result<SubscriberState>> RedisSubscriberStore::lookup(const std::string& brand,
-                                                      const PhoneNumber& phone,
-                                                      std::int64_t now_ms) {
+                                                           const PhoneNumber& phone,
+                                                           std::int64_t now_ms) {
   auto state = co_await run(brand, phone, now_ms, false);
   co_return state;
 }
 
 task<result<SubscriberState>> RedisSubscriberStore::unlock(const std::string& brand,
-                                                      const PhoneNumber& phone,
-                                                      std::int64_t now_ms) {
+                                                           const PhoneNumber& phone,
+                                                           std::int64_t now_ms) {
   auto state = co_await run(brand, phone, now_ms, true);
   co_return state;
 }
 
 task<result<SubscriberState>> RedisSubscriberStore::run(const std::string& brand,
-                                                   const PhoneNumber& phone, std::int64_t now_ms,
-                                                   bool unlock) {
+                                                        const PhoneNumber& phone,
+                                                        std::int64_t now_ms, bool unlock) {
   const std::string tag = phone_tag(keys_, brand, phone.e164());
   const std::vector<std::string> keys = {RedisKeys::lock(tag), RedisKeys::failures(tag),
                                          RedisKeys::lock_level(tag), RedisKeys::recent(tag)};
@@ -74,11 +74,9 @@ task<result<SubscriberState>> RedisSubscriberStore::run(const std::string& brand
   co_return state;
 }
 
-task<boost::system::error_code> RedisSubscriberStore::read_records(const std::string& tag,
-                                                              const std::string& brand,
-                                                              const std::vector<std::string>& ids,
-                                                              std::int64_t now_ms,
-                                                              SubscriberState& state) {
+task<boost::system::error_code> RedisSubscriberStore::read_records(
+    const std::string& tag, const std::string& brand, const std::vector<std::string>& ids,
+    std::int64_t now_ms, SubscriberState& state) {
   std::vector<std::string> keys;
   for (const auto& id : ids) keys.push_back(RedisKeys::record(tag, id));
   const std::vector<std::string> args = {brand};

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -22,25 +23,36 @@ struct AnalyticsKeys {
                             std::int64_t start_ms);
 };
 
+// How much of a brand's event stream is kept: about max_len entries (XADD MAXLEN ~), none
+// older than retention (XTRIM MINID ~), and the whole stream expires retention after its last
+// event. The retention defaults to the minute buckets' (analytics.md): the finest counts and
+// the raw events that made them are kept equally long.
+struct StreamBounds {
+  StreamBounds(std::size_t max_len,
+               std::chrono::milliseconds retention = std::chrono::hours(48))  // NOLINT: implicit
+      : max_len(max_len), retention(retention) {}
+  std::size_t max_len;
+  std::chrono::milliseconds retention;
+};
+
 // The script call that records e (arguments of scripts::record_event), exposed for tests.
 struct RecordEventCall {
   std::vector<std::string> keys;
   std::vector<std::string> args;
 };
 // counters false: the event alone (OTPGATE_ANALYTICS=off).
-RecordEventCall record_event_call(const Event& e, std::size_t max_len, bool counters = true);
+RecordEventCall record_event_call(const Event& e, const StreamBounds& bounds, bool counters = true);
 
 class RedisEventSink final : public EventSink {
  public:
-  // Each brand's stream keeps about max_len entries (XADD MAXLEN ~).
-  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, std::size_t max_len,
+  RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, StreamBounds bounds,
                  bool counters = true);
   void publish(const Event& e) override;
 
  private:
   boost::asio::io_context& ioc_;
   redis::Connection& conn_;
-  std::size_t max_len_;
+  StreamBounds bounds_;
   bool counters_;
 };
 

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace otpgate::scripts {
@@ -46,6 +47,10 @@ const std::map<std::string_view, std::string_view>& by_name();
 // The Script (source and SHA-1, computed once) of one of the sources above, found by address;
 // throws std::logic_error for any other text (one that is not in the table).
 const redis::Script& cached(std::string_view source);
+
+// Logs a script's error answer ("redis script error"). One kind for every store adapter,
+// rate-limited: an error that lasts (OOM under noeviction) would otherwise log every request.
+void log_script_error(const std::string& error);
 
 namespace detail {
 // One entry of the generated table: the file's name without .lua, and its source.

@@ -105,6 +105,9 @@ asio::awaitable<void> fetch_counted(CurlMulti& http, const HttpRequest& req, Tal
   }
 }
 
+// The pool's default cap (32 connections to a host) would queue most of a test's burst.
+const otpgate::gateways::PoolLimits unbounded_pool{.max_host_connections = 1000};
+
 unsigned short closed_port() {
   asio::io_context ioc;
   asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::address_v4::loopback(), 0});
@@ -318,7 +321,7 @@ TEST_CASE("curl: sequential requests reuse one connection", "[curl]") {
 TEST_CASE("curl: 200 slow requests run concurrently on one io thread", "[curl]") {
   FakeHttpServer server(scripted_reply);
   asio::io_context ioc;
-  CurlMulti http(ioc);
+  CurlMulti http(ioc, unbounded_pool);  // concurrency is the point, not the pool
   const HttpRequest req = get(server.base_url() + "/slow");
   Tally tally;
   constexpr int n = 200;
@@ -355,7 +358,7 @@ TEST_CASE("curl: 300 hanging requests are in flight at once, teardown does not w
   FakeHttpServer server(scripted_reply);
   Tally tally;
   asio::io_context ioc;
-  CurlMulti http(ioc);
+  CurlMulti http(ioc, unbounded_pool);  // concurrency is the point, not the pool
   const HttpRequest req = get(server.base_url() + "/hang");
   constexpr int n = 300;
   for (int i = 0; i < n; ++i) asio::co_spawn(ioc, fetch_counted(http, req, tally), asio::detached);
