@@ -122,6 +122,14 @@ void RedisServer::stop() {
   pid_ = -1;
 }
 
+void RedisServer::pause() const {
+  if (running()) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() const {
+  if (running()) ::kill(pid_, SIGCONT);
+}
+
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   return redis_cli(port_, args);
 }

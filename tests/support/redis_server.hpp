@@ -21,6 +21,10 @@ class RedisServer {
   // Starts it again on the same port (after stop()) and waits for PING.
   void start();
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
+  // SIGSTOP / SIGCONT: Redis keeps its connections and data but answers nothing meanwhile.
+  void pause() const;
+  void resume() const;
   // Runs redis-cli against this server and returns its trimmed stdout.
   std::string cli(const std::vector<std::string>& args) const;
 
