@@ -10,6 +10,21 @@
 
 namespace otpgate {
 
+// VerificationService's part of the sweep, defined here with the sweep (as verification_events.cpp
+// holds its events): the store's overdue ids, each ended by one script call.
+task<std::size_t> VerificationService::end_overdue_sends(std::size_t limit) {
+  const std::int64_t now = d_.clock.now_ms();
+  auto due = co_await d_.store.overdue_first_sends(now, limit);
+  if (!due) co_return 0;
+  std::size_t seen = 0;
+  for (const VerificationId& id : due.value()) {
+    ++seen;
+    auto ended = co_await d_.store.end_overdue_send(id, now);
+    if (ended && ended.value()) emit_unsent_failed(*ended.value());
+  }
+  co_return seen;
+}
+
 SendDeadlineSweep::SendDeadlineSweep(boost::asio::io_context& ioc, VerificationService& service,
                                      std::chrono::milliseconds period, std::size_t batch)
     : timer_(ioc), service_(service), period_(period), batch_(batch) {}

@@ -209,19 +209,6 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
   co_return a;
 }
 
-task<std::size_t> VerificationService::end_overdue_sends(std::size_t limit) {
-  const std::int64_t now = d_.clock.now_ms();
-  auto due = co_await d_.store.overdue_first_sends(now, limit);
-  if (!due) co_return 0;
-  std::size_t seen = 0;
-  for (const VerificationId& id : due.value()) {
-    ++seen;
-    auto ended = co_await d_.store.end_overdue_send(id, now);
-    if (ended && ended.value()) emit_unsent_failed(*ended.value());
-  }
-  co_return seen;
-}
-
 task<Answer> VerificationService::get(const VerificationId& id, const std::string& brand) {
   auto found = co_await d_.store.get(id);
   if (!found) co_return failure(to_errc(found.error()));
