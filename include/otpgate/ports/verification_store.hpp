@@ -25,8 +25,9 @@ struct NewVerification {
   std::vector<Rate> phone_rates;
   // How long a claim on the create's first send lasts (core/first_send.hpp): the create holds
   // one from now on, and a retry with the same idempotency key that finds the SMS unsent after
-  // it takes the send over for as long. Also the send's deadline: a first send nobody handed
-  // to a gateway within it ends send_failed (end_overdue_send).
+  // it takes the send over for as long. A first send nobody handed to a gateway by its
+  // deadline (send_deadline_ms: the last claim's end and the retries' window) ends send_failed
+  // (end_overdue_send).
   std::int64_t in_flight_ms = 15'000;
 };
 
