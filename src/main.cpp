@@ -6,6 +6,7 @@
 #include "otpgate/api/router.hpp"
 #include "otpgate/app/alert_monitor.hpp"
 #include "otpgate/app/sms_dispatcher.hpp"
+#include "otpgate/app/send_deadline_sweep.hpp"
 #include "otpgate/app/stats_service.hpp"
 #include "otpgate/app/support_service.hpp"
 #include "otpgate/app/template_service.hpp"
@@ -105,12 +106,17 @@ struct ThreadState {
                                            },
                                        .on_open_count = metrics::set_open_alerts});
       monitor->start();
+      // Creates whose first SMS nobody sent by its deadline end send_failed.
+      sweep.emplace(ioc, service, send_sweep_period);
+      sweep->start();
     }
   }
   ~ThreadState() {
     if (sync) sync->stop();
     if (monitor) monitor->stop();
+    if (sweep) sweep->stop();
   }
+  static constexpr std::chrono::milliseconds send_sweep_period{1000};
   static constexpr std::chrono::milliseconds template_poll_period{250};
 
   redis::Connection redis;
@@ -141,6 +147,7 @@ struct ThreadState {
   api::Router router;
   std::optional<TemplateSync> sync;
   std::optional<AlertMonitor> monitor;
+  std::optional<SendDeadlineSweep> sweep;
 };
 
 // The listener of OTPGATE_METRICS_LISTEN: /metrics only, on a thread of its own, stopped and

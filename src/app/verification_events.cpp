@@ -61,4 +61,9 @@ void VerificationService::emit_send(EventType type, const VerificationRecord& r,
   d_.events.publish(e);
 }
 
+void VerificationService::emit_unsent_failed(const VerificationRecord& r) {
+  // Counted as every other send failure (metrics, analytics): a send_failed that ended it.
+  emit_send(EventType::send_failed, r, SendReport{});
+}
+
 }  // namespace otpgate

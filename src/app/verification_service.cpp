@@ -157,16 +157,19 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   // (IP, range and brand limits, the pumping watch) for a create the phone's slot stored: the
   // brand's budgets and the pumping watch count only sends that go out. When the brand's slot
   // refuses, the create is taken back (the record, its idempotency entry, the phone's token).
+  // When its answer is lost (a timeout), the create stays as it is, unsent: its retry sends it
+  // with the tokens already taken, or it ends send_failed at its deadline (docs/architecture.md,
+  // "A create's faults").
   auto created = co_await d_.store.create(v, now);
   if (!created) co_return failure(to_errc(created.error()));
   if (created.value().what == CreateOutcome::kind::created) {
     const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
     auto admitted = co_await d_.limits.admit_send(brand_part, now);
-    if (!admitted || admitted.value().what != AdmissionVerdict::kind::allowed) {
+    if (!admitted) co_return failure(to_errc(admitted.error()));
+    if (admitted.value().what != AdmissionVerdict::kind::allowed) {
       auto undone = co_await d_.store.undo_create(v, now);
       if (!undone)
         log::write(log::level::warn, "refused create not undone", {{"brand", v.record.brand}});
-      if (!admitted) co_return failure(to_errc(admitted.error()));
       co_return refused_by(brand_part, v.record, admitted.value());
     }
   }
@@ -181,7 +184,15 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
       co_return Answer{.error = errc::phone_blocked, .retry_after_ms = created.retry_after_ms};
     case CreateOutcome::kind::idempotency_conflict:
       co_return failure(errc::idempotency_conflict);
+    case CreateOutcome::kind::claimed: {
+      // An earlier request stored this verification and never sent it: its first send is
+      // this retry's, under the key (the created event was never emitted for it).
+      emit(EventType::created, created.record);
+      Answer a = co_await deliver(brand, created.record, true, v.idempotency_key);
+      co_return a;
+    }
     case CreateOutcome::kind::replayed: {
+      if (created.send_failed_now) emit_unsent_failed(created.record);
       const errc e =
           created.record.status == Status::send_failed ? errc::sms_delivery_failed : errc::ok;
       co_return Answer{.error = e, .record = created.record, .replayed = true};

@@ -60,8 +60,8 @@ TEST_CASE("a retried create with the same Idempotency-Key and body is replayed, 
 }
 
 TEST_CASE(
-    "a retry while the first request has not recorded its send is in flight, until "
-    "the first counts as abandoned",
+    "a retry while the first request has not recorded its send is in flight, then sends "
+    "the same verification",
     "[app][service][create]") {
   ServiceWorld w;
   CreateCommand cmd = w.command();
@@ -73,11 +73,14 @@ TEST_CASE(
   const Answer retry = w.create(cmd);
   CHECK(retry.error == errc::idempotency_in_flight);
   CHECK(retry.retry_after_ms == 1'000);
-  // In flight for the delivery deadline plus 5 s; then the retry creates anew.
+  // In flight for the delivery deadline plus 5 s; then the retry takes the send over. The
+  // first send's record was lost, so the same code goes out once more, for the same id.
   w.clock.advance(w.brand.delivery.deadline.count() + 5'000);
   const Answer later = w.create(cmd);
   CHECK(later.error == errc::ok);
   CHECK_FALSE(later.replayed);
+  CHECK(later.record->id.str() == w.store.records.begin()->first);
+  CHECK(w.store.records.size() == 1);
   CHECK(w.gateways["alpha"].sent.size() == 2);
 }
 
@@ -162,12 +165,15 @@ TEST_CASE("a create that trips the pumping watch is taken back and reported as p
   CHECK(w.events.count(EventType::rate_limited) == 2);
 }
 
-TEST_CASE("a store error on the brand's admission undoes the create and answers the error",
+TEST_CASE("a store error on the brand's admission answers the error and leaves the create unsent",
           "[app][service][create]") {
+  // Whether the admission ran is unknown: the create stays for its retry or its deadline
+  // (verification_service_first_send_test.cpp), with whatever tokens were taken.
   ServiceWorld w;
   w.limits.fail_next = errc::store_unavailable;
   CHECK(w.create().error == errc::store_unavailable);
-  CHECK(w.store.records.empty());
+  REQUIRE(w.store.records.size() == 1);
+  CHECK(w.store.records.begin()->second.delivery_status == DeliveryStatus::queued);
   CHECK(w.gateways["alpha"].sent.empty());
 }
 

@@ -122,11 +122,11 @@ void RedisServer::stop() {
   pid_ = -1;
 }
 
-void RedisServer::pause() {
+void RedisServer::pause() const {
   if (running()) ::kill(pid_, SIGSTOP);
 }
 
-void RedisServer::resume() {
+void RedisServer::resume() const {
   if (running()) ::kill(pid_, SIGCONT);
 }
 

@@ -25,8 +25,8 @@ class RedisServer {
   int pid() const { return pid_; }
   // SIGSTOP: the server keeps its data and connections but answers nothing (commands sent
   // meanwhile wait in its sockets and run after resume()). SIGCONT resumes it.
-  void pause();
-  void resume();
+  void pause() const;
+  void resume() const;
   // Runs redis-cli against this server and returns its trimmed stdout.
   std::string cli(const std::vector<std::string>& args) const;
 

@@ -103,6 +103,11 @@ class VerificationService {
   // failover resend when the report claims it. errc::not_found: no such verification (any more).
   task<errc> apply_report(const VerificationId& id, const ReportUpdate& report);
 
+  // Ends the first sends nobody handed to a gateway by their deadline (core/first_send.hpp):
+  // each such verification turns send_failed, with its send_failed event. At most `limit` ids
+  // of the store's index per call; answers how many it looked at (limit: there may be more).
+  task<std::size_t> end_overdue_sends(std::size_t limit);
+
   bool ready() const { return d_.store.ready(); }
 
  private:
@@ -129,6 +134,8 @@ class VerificationService {
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
   // sent / resent with the text's cost, or send_failed.
   void emit_send(EventType type, const VerificationRecord& r, const SendReport& report);
+  // send_failed for a first send that never happened (its deadline passed unsent).
+  void emit_unsent_failed(const VerificationRecord& r);
   // A create refused for the number (reason: country or line_type).
   void emit_refused(const CreateCommand& cmd, std::string reason);
   // The brand's enabled per-phone rates (the create script takes their token).

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace otpgate {
 
@@ -22,9 +23,11 @@ struct NewVerification {
   // The brand's per-phone rate limits (enabled ones): the create takes their token in its own
   // call, after the idempotency and lock checks and only when it creates.
   std::vector<Rate> phone_rates;
-  // How long an earlier request with the same idempotency key counts as still running (until
-  // its first send is recorded): a retry meanwhile hears idempotency_in_flight; after it, the
-  // earlier request counts as abandoned and the retry creates anew.
+  // How long a claim on the create's first send lasts (core/first_send.hpp): the create holds
+  // one from now on, and a retry with the same idempotency key that finds the SMS unsent after
+  // it takes the send over for as long. A first send nobody handed to a gateway by its
+  // deadline (send_deadline_ms: the last claim's end and the retries' window) ends send_failed
+  // (end_overdue_send).
   std::int64_t in_flight_ms = 15'000;
 };
 
@@ -36,8 +39,14 @@ struct CreateOutcome {
     blocked,    // the phone is locked
     limited,    // a phone rate limit denied: nothing was created or counted
     in_flight,  // an earlier request with the idempotency key is still running
+    // A retry took over the unsent first send of the key's verification (record): it sends
+    // it, with the first request's tokens, and nobody else does until its claim runs out.
+    claimed,
   } what = kind::created;
-  VerificationRecord record;        // created or replayed record
+  VerificationRecord record;  // created, replayed or claimed record
+  // replayed: this call ended the key's unsent verification send_failed (too little of its
+  // code's validity was left to send it).
+  bool send_failed_now = false;
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends; limited: until one more fits
 };
 
@@ -167,6 +176,16 @@ class VerificationStore {
                                                    std::int64_t now_ms) = 0;
   // Marks a pending record past its expiry as expired; true if this call made the change.
   virtual task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) = 0;
+  // The creates whose first send's deadline has passed by now_ms and may still be unsent, at
+  // most `limit`, the most overdue first: an index every create is noted in before it runs.
+  virtual task<result<std::vector<VerificationId>>> overdue_first_sends(std::int64_t now_ms,
+                                                                        std::size_t limit) = 0;
+  // apply_send_deadline (core/first_send.hpp) on one of them, then its index entry follows:
+  // dropped once the send is settled, kept until a retry's claim runs out. The record when this
+  // call ended it send_failed; nullopt when it was sent, ended, gone or claimed. Does nothing
+  // twice: several processes may sweep the same ids.
+  virtual task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
+                                                                           std::int64_t now_ms) = 0;
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

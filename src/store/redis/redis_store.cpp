@@ -1,5 +1,6 @@
 #include "otpgate/store/redis/redis_store.hpp"
 
+#include "otpgate/core/first_send.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -103,6 +104,9 @@ std::string RedisKeys::lock_level(std::string_view tag) {
 std::string RedisKeys::recent(std::string_view tag) {
   return "otp:{" + std::string(tag) + "}:recent";
 }
+std::string RedisKeys::unsent() {
+  return "otp:{unsent}:creates";
+}
 
 RedisStore::RedisStore(redis::Connection& conn) : conn_(conn) {}
 
@@ -150,10 +154,11 @@ result<CreateOutcome> create_outcome(Transition& t, const VerificationRecord& cr
     out.what = CreateOutcome::kind::idempotency_conflict;
   } else if (t.tag == "in_flight") {
     out.what = CreateOutcome::kind::in_flight;
-  } else if (t.tag == "replay") {
+  } else if (t.tag == "replay" || t.tag == "claimed" || t.tag == "failed") {
     // The first request's record came with the answer; without one it has expired.
     if (!t.record) return errc::not_found;
-    out.what = CreateOutcome::kind::replayed;
+    out.what = t.tag == "claimed" ? CreateOutcome::kind::claimed : CreateOutcome::kind::replayed;
+    out.send_failed_now = t.tag == "failed";
     out.record = std::move(*t.record);
   } else {
     return errc::store_protocol;
@@ -183,9 +188,57 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   std::vector<std::string> keys = {RedisKeys::record(v.tag, rec.id.str()), idempotency_key_of(v),
                                    RedisKeys::lock(v.tag), RedisKeys::recent(v.tag)};
   for (auto& k : phone_rate_keys(v)) keys.push_back(std::move(k));
+  // Noted before the create runs: a timeout cannot tell whether it ran, and the sweep must find
+  // every first send that may be left unsent (one more round trip per create).
+  const std::int64_t deadline = send_deadline_ms(now_ms + v.in_flight_ms);
+  auto noted = co_await note_unsent(rec.id, deadline, v.retention_ms);
+  if (!noted) co_return noted.error();
   auto t = co_await run_script(conn_, scripts::create, keys, args);
   if (!t) co_return t.error();
   co_return create_outcome(t.value(), rec);
+}
+
+task<result<bool>> RedisStore::note_unsent(const VerificationId& id, std::int64_t due_ms,
+                                           std::int64_t ttl_ms) {
+  const std::vector<std::string> keys = {RedisKeys::unsent()};
+  const std::vector<std::string> args = {std::to_string(due_ms), id.str(), std::to_string(ttl_ms)};
+  auto reply = co_await conn_.eval(scripts::cached(scripts::index_unsent), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().is_error()) co_return errc::store_protocol;
+  co_return true;
+}
+
+task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::int64_t now_ms,
+                                                                          std::size_t limit) {
+  const std::vector<std::string> cmd = {
+      "ZRANGEBYSCORE",      RedisKeys::unsent(), "-inf", std::to_string(now_ms), "LIMIT", "0",
+      std::to_string(limit)};
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::array) co_return errc::store_protocol;
+  std::vector<VerificationId> ids;
+  for (const Reply& e : reply.value().elements)
+    if (auto id = VerificationId::parse(e.str)) ids.push_back(std::move(*id));
+  co_return ids;
+}
+
+task<result<std::optional<VerificationRecord>>> RedisStore::end_overdue_send(
+    const VerificationId& id, std::int64_t now_ms) {
+  const std::vector<std::string> keys = {RedisKeys::record(id)};
+  const std::vector<std::string> args = {std::to_string(now_ms),
+                                         std::to_string(unsent_retry_window_ms)};
+  auto t = co_await run_script(conn_, scripts::send_deadline, keys, args);
+  if (!t) co_return t.error();
+  // The index follows the record: one claimed meanwhile keeps its id (at its new deadline),
+  // anything else drops it. Lost on a crash here, this step is redone by the next sweep.
+  const bool open = t.value().tag == "open";
+  std::vector<std::string> follow = {"ZREM", RedisKeys::unsent(), id.str()};
+  if (open) follow = {"ZADD", RedisKeys::unsent(), std::to_string(t.value().number), id.str()};
+  auto followed = co_await conn_.command(follow);
+  if (!followed) co_return followed.error();
+  if (t.value().tag != "failed") co_return std::optional<VerificationRecord>();
+  if (!t.value().record) co_return errc::store_protocol;
+  co_return std::move(t.value().record);
 }
 
 task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_t now_ms) {

@@ -1,9 +1,12 @@
 #include "support/fakes/verification_store.hpp"
 
+#include "otpgate/core/first_send.hpp"
 #include "otpgate/core/idempotency.hpp"
 #include "otpgate/core/verification_delivery.hpp"
 
 #include "otpgate/core/rate_limit.hpp"
+
+#include <algorithm>
 
 namespace otpgate::test {
 namespace {
@@ -31,6 +34,27 @@ bool FakeVerificationStore::failing(const std::string& op, errc& e) {
   return true;
 }
 
+bool FakeVerificationStore::losing(const std::string& op) {
+  return lose_reply_next.erase(op) == 1;
+}
+
+CreateOutcome FakeVerificationStore::retry_outcome(VerificationRecord& r, const NewVerification& v,
+                                                   std::int64_t now_ms) {
+  std::int64_t& due = send_due[r.id.str()];
+  switch (claim_first_send(r, due, now_ms, v.in_flight_ms)) {
+    case FirstSendVerdict::in_flight:
+      return CreateOutcome{.what = CreateOutcome::kind::in_flight};
+    case FirstSendVerdict::claimed:
+      return CreateOutcome{.what = CreateOutcome::kind::claimed, .record = r};
+    case FirstSendVerdict::failed:
+      return CreateOutcome{
+          .what = CreateOutcome::kind::replayed, .record = r, .send_failed_now = true};
+    case FirstSendVerdict::settled:
+      break;
+  }
+  return CreateOutcome{.what = CreateOutcome::kind::replayed, .record = r};
+}
+
 RateSubject FakeVerificationStore::phone_subject(const NewVerification& v) {
   return RateSubject{
       .scope = LimitScope::phone, .brand = v.record.brand, .id = v.tag, .rates = v.phone_rates};
@@ -47,18 +71,21 @@ task<result<CreateOutcome>> FakeVerificationStore::create(const NewVerification&
                                                           std::int64_t now_ms) {
   errc e{};
   if (failing("create", e)) co_return make_error_code(e);
+  // Noted before the create runs.
+  unsent[v.record.id.str()] = send_deadline_ms(now_ms + v.in_flight_ms);
+  const bool lost = losing("create");
   if (!v.request_fingerprint.empty()) {
     const auto prior = idempotency.find(v.idempotency_key);
-    const bool abandoned = prior != idempotency.end() && !prior->second.done &&
-                           now_ms - prior->second.at_ms >= v.in_flight_ms;
-    if (prior != idempotency.end() && !abandoned) {
+    const auto r = prior == idempotency.end() ? records.end() : records.find(prior->second.id);
+    // Only a first request whose record is gone (taken back) leaves its key to a new create.
+    if (prior != idempotency.end() && (r != records.end() || prior->second.done)) {
       if (prior->second.fingerprint != v.request_fingerprint)
         co_return CreateOutcome{.what = CreateOutcome::kind::idempotency_conflict};
-      if (!prior->second.done) co_return CreateOutcome{.what = CreateOutcome::kind::in_flight};
-      CreateOutcome replay{.what = CreateOutcome::kind::replayed};
-      if (const auto r = records.find(prior->second.id); r != records.end())
-        replay.record = r->second;
-      co_return replay;
+      if (r == records.end()) co_return CreateOutcome{.what = CreateOutcome::kind::replayed};
+      CreateOutcome out = retry_outcome(r->second, v, now_ms);
+      if (out.what == CreateOutcome::kind::claimed) prior->second.at_ms = now_ms;
+      if (lost) co_return make_error_code(errc::store_timeout);
+      co_return out;
     }
   }
   if (const std::int64_t left = lock_left(locks[v.tag], now_ms); left > 0)
@@ -70,6 +97,8 @@ task<result<CreateOutcome>> FakeVerificationStore::create(const NewVerification&
     idempotency[v.idempotency_key] =
         Idempotency{.fingerprint = v.request_fingerprint, .id = v.record.id.str(), .at_ms = now_ms};
   records[v.record.id.str()] = v.record;
+  send_due[v.record.id.str()] = now_ms + v.in_flight_ms;
+  if (lost) co_return make_error_code(errc::store_timeout);
   co_return CreateOutcome{.what = CreateOutcome::kind::created, .record = v.record};
 }
 
@@ -266,6 +295,36 @@ task<result<bool>> FakeVerificationStore::mark_expired(const VerificationId& id,
   if (failing("mark_expired", e)) co_return make_error_code(e);
   const auto it = records.find(id.str());
   co_return it != records.end() && apply_expiry(it->second, now_ms);
+}
+
+task<result<std::vector<VerificationId>>> FakeVerificationStore::overdue_first_sends(
+    std::int64_t now_ms, std::size_t limit) {
+  errc e{};
+  if (failing("overdue_first_sends", e)) co_return make_error_code(e);
+  std::vector<std::pair<std::int64_t, std::string>> due;
+  for (const auto& [id, at] : unsent)
+    if (at <= now_ms) due.emplace_back(at, id);
+  std::sort(due.begin(), due.end());
+  std::vector<VerificationId> ids;
+  for (const auto& [at, id] : due)
+    if (ids.size() < limit) ids.push_back(*VerificationId::parse(id));
+  co_return ids;
+}
+
+task<result<std::optional<VerificationRecord>>> FakeVerificationStore::end_overdue_send(
+    const VerificationId& id, std::int64_t now_ms) {
+  errc e{};
+  if (failing("end_overdue_send", e)) co_return make_error_code(e);
+  const auto it = records.find(id.str());
+  const std::int64_t due = send_due[id.str()];
+  if (it != records.end() && awaits_first_send(it->second) && now_ms < send_deadline_ms(due)) {
+    unsent[id.str()] = send_deadline_ms(due);  // claimed meanwhile: looked at again then
+    co_return std::optional<VerificationRecord>();
+  }
+  unsent.erase(id.str());
+  if (it == records.end() || !apply_send_deadline(it->second, due, now_ms))
+    co_return std::optional<VerificationRecord>();
+  co_return std::optional(it->second);
 }
 
 }  // namespace otpgate::test

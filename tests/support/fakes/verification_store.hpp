@@ -1,8 +1,9 @@
 // The VerificationStore port in memory, deciding by the core's rules (core/verification.hpp
 // apply_check / apply_resend / apply_cancel, core/phone_lock.hpp, core/rate_limit.hpp
 // gcra_admit): a second executable reading of what the Lua scripts of src/store/redis/lua do
-// (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire), without
-// Redis. Single-threaded; every call completes without suspending.
+// (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire,
+// send_deadline, index_unsent), without Redis.
+// Single-threaded; every call completes without suspending.
 #pragma once
 
 #include "otpgate/core/phone_lock.hpp"
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,6 +47,10 @@ class FakeVerificationStore final : public VerificationStore {
   task<result<ReportOutcome>> apply_report(const VerificationId& id, const ReportUpdate& report,
                                            std::int64_t now_ms) override;
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
+  task<result<std::vector<VerificationId>>> overdue_first_sends(std::int64_t now_ms,
+                                                                std::size_t limit) override;
+  task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
+                                                                   std::int64_t now_ms) override;
   bool ready() const override { return ready_; }
 
   // What the store holds, for assertions.
@@ -63,10 +69,18 @@ class FakeVerificationStore final : public VerificationStore {
     std::variant<CheckOutcome, ResendOutcome, CancelOutcome> outcome;
   };
   std::map<std::string, Retry> retries;  // by the key's MAC
+  // Until when the current claim on each record's first send runs (the record's sd), by id.
+  std::map<std::string, std::int64_t> send_due;
+  // The index of creates whose first send may be left unsent: id -> deadline (create notes
+  // every create before it runs).
+  std::map<std::string, std::int64_t> unsent;
 
   // Operations ("create", "record_delivery", ...) that answer this error, once each, and
   // change nothing.
   std::map<std::string, errc> fail_next;
+  // Operations that do their work and then answer store_timeout, once each: a reply lost to a
+  // timeout after Redis ran the script.
+  std::set<std::string> lose_reply_next;
   bool ready_ = true;
   int calls = 0;  // every operation called, failed ones included
 
@@ -75,6 +89,10 @@ class FakeVerificationStore final : public VerificationStore {
   VerificationRecord* owned(const VerificationId& id, const std::string& brand);
   // Consumes fail_next[op]: true when this call must fail with it.
   bool failing(const std::string& op, errc& e);
+  // Consumes lose_reply_next[op]: true when this call's answer is lost.
+  bool losing(const std::string& op);
+  // The replay-or-claim answer to a retry that found the key's record r (core/first_send.hpp).
+  CreateOutcome retry_outcome(VerificationRecord& r, const NewVerification& v, std::int64_t now_ms);
   static RateSubject phone_subject(const NewVerification& v);
   // judge_retry (core/idempotency.hpp) on retry's entry: nullopt to perform the action, else
   // the recorded outcome (replayed) or idempotency_conflict.

@@ -27,6 +27,9 @@ extern const std::string_view cancel;
 extern const std::string_view delivery;
 extern const std::string_view report;
 extern const std::string_view expire;
+// A create's first send: its note in the index of unsent sends, and its deadline.
+extern const std::string_view index_unsent;
+extern const std::string_view send_deadline;
 // Limits: the GCRA rate limits and the SMS pumping watch, alone, a send's brand-wide admission
 // (the brand's slot: IP, range and brand limits and the pumping watch in one call).
 extern const std::string_view rate_limit;

@@ -22,6 +22,9 @@ struct RedisKeys {
   // the create script: the support lookup's index (store/redis/subscriber_store.hpp).
   static std::string recent(std::string_view tag);
   static constexpr std::size_t recent_kept = 50;
+  // The creates whose first send may be left unsent: one sorted set of ids (its own slot),
+  // scored by the send's deadline, noted before each create runs and read by the sweep.
+  static std::string unsent();
   // A rate limit's key, named by the period in seconds: the phone's under the phone's tag, the
   // others on the brand's slot ({brand:<id>}), so one script admits a send brand-wide.
   static std::string rate(const RateSubject& subject, const Rate& rate);
@@ -59,9 +62,17 @@ class RedisStore final : public VerificationStore {
   task<result<ReportOutcome>> apply_report(const VerificationId& id, const ReportUpdate& report,
                                            std::int64_t now_ms) override;
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
+  task<result<std::vector<VerificationId>>> overdue_first_sends(std::int64_t now_ms,
+                                                                std::size_t limit) override;
+  task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
+                                                                   std::int64_t now_ms) override;
   bool ready() const override;
 
  private:
+  // Notes a create's id in the index of unsent first sends, due at due_ms.
+  task<result<bool>> note_unsent(const VerificationId& id, std::int64_t due_ms,
+                                 std::int64_t ttl_ms);
+
   redis::Connection& conn_;
 };
 

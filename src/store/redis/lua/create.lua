@@ -1,29 +1,40 @@
 -- The phone slot's part of a create, in one call: an earlier request with the same idempotency
 -- key is answered (it sends nothing, so neither the lock nor the limits apply to it), a locked
 -- phone is refused, the phone's rate limits take their token (all or nothing), and the
--- verification is stored.
--- An idempotency entry is answered once its first send is recorded (delivery.lua sets done);
--- before that a retry hears in_flight, and after in_flight_ms the earlier request counts as
--- abandoned (its create timed out) and the retry creates anew.
+-- verification is stored, with the deadline of its first send (sd: now + in_flight_ms).
+-- A retry with the key finds the first request's verification: one whose first send is
+-- recorded, or that ended, is replayed; one still unsent is the retry's to send once the claim
+-- on it has run out (claim_first_send, core/first_send.hpp: the create's claim until sd, then
+-- each retry's for in_flight_ms), with the first request's tokens. Only when that record is
+-- gone (taken back) does the retry create anew.
 -- KEYS: record, idempotency, lock, recent (the phone's index of ids, newest first), then one
 -- per phone rate. ARGV: now, record_ttl_ms, idem_fingerprint ("" = none), idem_ttl_ms, new_id,
 -- recent_kept, in_flight_ms, rate count n, interval_ms and burst per rate, then field, value, ...
 -- -> {"created"} | {"replay", id, {field, value, ...}} ({"replay", id}: the record expired) |
---    {"in_flight", id} | {"idem_conflict"} | {"blocked", pttl} | {"limited", retry_ms}
+--    {"claimed", id, {field, ...}} | {"failed", id, {field, ...}} (this call ended it
+--    send_failed) | {"in_flight", id} | {"idem_conflict"} | {"blocked", pttl} |
+--    {"limited", retry_ms}
 --!include _gcra.lua
+
+--!include _first_send.lua
 
 local now = tonumber(ARGV[1])
 if ARGV[3] ~= '' then
   local prior = redis.call('HMGET', KEYS[2], 'fp', 'id', 'done', 'at')
-  local abandoned = prior[3] ~= '1' and now - (tonumber(prior[4]) or 0) >= tonumber(ARGV[7])
-  if prior[1] and not abandoned then
+  -- The first request's record, under its key in this slot (the new record's key, its id
+  -- swapped): the answer needs no second call.
+  local prior_key = prior[2] and string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[5]) .. prior[2]
+  local gone = prior[1] and redis.call('EXISTS', prior_key) == 0
+  if prior[1] and not (gone and prior[3] ~= '1') then
     if prior[1] ~= ARGV[3] then return {'idem_conflict'} end
-    if prior[3] ~= '1' then return {'in_flight', prior[2]} end
-    -- The first request's record, under its key in this slot (the new record's key, its id
-    -- swapped): the replay needs no second call. Without a record it has expired.
-    local prior_key = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[5]) .. prior[2]
-    if redis.call('EXISTS', prior_key) == 0 then return {'replay', prior[2]} end
-    return {'replay', prior[2], redis.call('HGETALL', prior_key)}
+    if gone then return {'replay', prior[2]} end  -- answered, and expired since
+    -- A record written before the deadline field: the first request's claim ran from 'at'.
+    local verdict = claim_first_send(prior_key, now, tonumber(ARGV[7]),
+                                     (tonumber(prior[4]) or 0) + tonumber(ARGV[7]))
+    if verdict == 'in_flight' then return {'in_flight', prior[2]} end
+    if verdict == 'claimed' then redis.call('HSET', KEYS[2], 'at', ARGV[1]) end
+    local tag = verdict == 'settled' and 'replay' or verdict
+    return {tag, prior[2], redis.call('HGETALL', prior_key)}
   end
 end
 local lock_ttl = redis.call('PTTL', KEYS[3])
@@ -42,6 +53,7 @@ end
 local fields = {}
 for i = 9 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[1], 'sd', now + tonumber(ARGV[7]))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 -- The phone's index of its newest verifications (for support's lookup): capped, and kept
 -- as long as the newest record it names (a TTL is only ever extended).

@@ -1,6 +1,7 @@
 // The create script and its undo against a real redis-server: idempotent replays (once the
-// first request is answered), requests still running or abandoned, the phone's limits taken only
-// by a create that stores, and the phone's index of its newest verifications.
+// first request is answered), requests still running or left unsent (claimed by the retry), the
+// phone's limits taken only by a create that stores, and the phone's index of its newest
+// verifications.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/store/redis/redis_store.hpp"
@@ -115,7 +116,7 @@ TEST_CASE("a create takes the phone's limit tokens only when it creates, after r
   }
 }
 
-TEST_CASE("an idempotent create still running counts as abandoned after in_flight_ms",
+TEST_CASE("an idempotent create unsent after in_flight_ms is claimed by its retry, not redone",
           "[integration][store][idempotency]") {
   StoreFixture f;
   {
@@ -133,19 +134,22 @@ TEST_CASE("an idempotent create still running counts as abandoned after in_fligh
     auto early = f.run(f.store.create(retry, t0 + 9'999));
     REQUIRE(early);
     CHECK(early.value().what == CreateOutcome::kind::in_flight);
-    // The first request never recorded a send (its create timed out): the retry creates anew,
-    // and later retries replay the new one once it is answered.
+    // The first request never recorded a send (its create timed out): the retry takes over
+    // the first verification's send; no second record.
     auto late = f.run(f.store.create(retry, t0 + 10'000));
     REQUIRE(late);
-    CHECK(late.value().what == CreateOutcome::kind::created);
-    answered(f, retry);
+    CHECK(late.value().what == CreateOutcome::kind::claimed);
+    CHECK(late.value().record.id == first.record.id);
+    auto none = f.run(f.store.get(id_of(retry)));
+    CHECK(!none.value());
+    answered(f, first);
     auto third = make_verification(tag);
     third.idempotency_key = "k-abandoned";
     third.request_fingerprint = "fp";
     auto replay = f.run(f.store.create(third, t0 + 10'001));
     REQUIRE(replay);
     CHECK(replay.value().what == CreateOutcome::kind::replayed);
-    CHECK(replay.value().record.id == retry.record.id);
+    CHECK(replay.value().record.id == first.record.id);
   }
 }
 

@@ -1,0 +1,156 @@
+// VerificationService::create's faults on fakes of its ports: a create whose answer was lost
+// (Redis ran it, the request answered 503) is finished by its idempotent retry, with the first
+// request's tokens, or ended send_failed at its deadline by end_overdue_sends.
+#include "app/service_world.hpp"
+
+#include "otpgate/core/first_send.hpp"
+
+#include <algorithm>
+
+using namespace otpgate;
+using namespace otpgate::test;
+
+namespace {
+
+CreateCommand keyed(ServiceWorld& w, const std::string& key) {
+  CreateCommand cmd = w.command();
+  cmd.idempotency_key = key;
+  cmd.body = R"({"phone_number":"+4915112345678"})";
+  return cmd;
+}
+
+// The one record the store holds (the lost create's).
+const VerificationRecord& only_record(const ServiceWorld& w) {
+  REQUIRE(w.store.records.size() == 1);
+  return w.store.records.begin()->second;
+}
+
+// The one record to a phone.
+const VerificationRecord& record_to(const ServiceWorld& w, const std::string& phone) {
+  const auto it = std::find_if(w.store.records.begin(), w.store.records.end(),
+                               [&](const auto& r) { return r.second.phone.e164() == phone; });
+  REQUIRE(it != w.store.records.end());
+  return it->second;
+}
+
+std::size_t sweep(ServiceWorld& w) {
+  return run_sync(w.ioc, w.service.end_overdue_sends(100));
+}
+
+std::int64_t claim_ms(const ServiceWorld& w) {
+  return w.brand.delivery.deadline.count() + 5'000;
+}
+
+}  // namespace
+
+TEST_CASE("a create whose answer was lost is sent by its retry: the same id, one SMS, one token",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  w.brand.limits.phone_per_10_minutes = Rate{1, 600'000};
+  w.publish();
+  const CreateCommand cmd = keyed(w, "order-1");
+  w.store.lose_reply_next.insert("create");
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  const VerificationRecord ghost = only_record(w);
+  CHECK(ghost.delivery_status == DeliveryStatus::queued);
+  CHECK(w.gateways["alpha"].sent.empty());
+  // The first request's claim on the send runs until the delivery deadline plus 5 s.
+  w.clock.advance(claim_ms(w) - 1);
+  CHECK(w.create(cmd).error == errc::idempotency_in_flight);
+  w.clock.advance(1);
+  const Answer retried = w.create(cmd);
+  REQUIRE(retried.error == errc::ok);
+  CHECK_FALSE(retried.replayed);
+  CHECK(retried.record->id == ghost.id);
+  CHECK(retried.record->delivery_status == DeliveryStatus::accepted);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+  CHECK(w.store.records.size() == 1);
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::sent});
+  // The phone's one token was the first request's: another create is over the limit now.
+  CHECK(w.create("+4915112345678").error == errc::too_many_requests);
+  // From now on the key replays the sent verification, without another SMS.
+  const Answer replay = w.create(cmd);
+  CHECK(replay.replayed);
+  CHECK(replay.record->id == ghost.id);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+}
+
+TEST_CASE("a create whose brand admission went unanswered stays for its retry, not undone",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-2");
+  w.limits.fail_next = errc::store_timeout;
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  const VerificationRecord ghost = only_record(w);
+  CHECK(ghost.status == Status::pending);
+  w.clock.advance(claim_ms(w));
+  const Answer retried = w.create(cmd);
+  REQUIRE(retried.error == errc::ok);
+  CHECK(retried.record->id == ghost.id);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+}
+
+TEST_CASE("two retries of a lost create: the first takes the send over, the other waits",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-3");
+  w.store.lose_reply_next.insert("create");
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  w.clock.advance(claim_ms(w));
+  // The first retry's answer is lost too, after its claim: the second waits for that claim.
+  w.store.lose_reply_next.insert("create");
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  CHECK(w.create(cmd).error == errc::idempotency_in_flight);
+  w.clock.advance(claim_ms(w));
+  const Answer third = w.create(cmd);
+  REQUIRE(third.error == errc::ok);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+}
+
+TEST_CASE("an unsent create nobody retries ends send_failed at its deadline, once",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-4");
+  w.store.lose_reply_next.insert("create");
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  const Answer sent = w.create("+4915112345679");  // sent: its index entry just goes
+  REQUIRE(sent.error == errc::ok);
+  // The deadline: the create's claim, then the retries' window.
+  w.clock.advance(send_deadline_ms(claim_ms(w)) - 1);
+  CHECK(sweep(w) == 0);
+  CHECK(record_to(w, "+4915112345678").status == Status::pending);
+  w.clock.advance(1);
+  CHECK(sweep(w) == 2);
+  const VerificationRecord& ended = record_to(w, "+4915112345678");
+  CHECK(ended.status == Status::send_failed);
+  CHECK(ended.delivery_status == DeliveryStatus::failed);
+  CHECK(w.store.records.at(sent.record->id.str()).status == Status::pending);
+  REQUIRE(w.events.last(EventType::send_failed));
+  CHECK(w.events.last(EventType::send_failed)->reason == "ended");
+  CHECK(w.events.last(EventType::send_failed)->verification_id == ended.id.str());
+  CHECK(w.store.unsent.empty());
+  const std::size_t events = w.events.types().size();
+  CHECK(sweep(w) == 0);
+  CHECK(w.events.types().size() == events);
+  // A late retry hears that no SMS went out, and sends none.
+  const Answer replay = w.create(cmd);
+  CHECK(replay.error == errc::sms_delivery_failed);
+  CHECK(replay.replayed);
+  CHECK(replay.record->id == ended.id);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+}
+
+TEST_CASE("a retry with under 30 s of the code left ends the create send_failed, sending nothing",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-5");
+  w.store.lose_reply_next.insert("create");
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  w.clock.advance(w.brand.code.ttl.count() - min_resend_validity_ms + 1);
+  const Answer late = w.create(cmd);
+  CHECK(late.error == errc::sms_delivery_failed);
+  CHECK(late.record->status == Status::send_failed);
+  CHECK(late.record->delivery_status == DeliveryStatus::failed);
+  CHECK(w.gateways["alpha"].sent.empty());
+  CHECK(w.events.types() == std::vector<EventType>{EventType::send_failed});
+}

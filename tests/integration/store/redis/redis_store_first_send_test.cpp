@@ -1,0 +1,138 @@
+// create.lua's claim of an unsent first send and send_deadline.lua, compared step by step with
+// the core's rules (core/first_send.hpp) on a real redis-server: the same verdicts, the same
+// record, the same deadline (the record's sd).
+//
+// Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
+#include "otpgate/core/first_send.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
+
+#include "support/store_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace otpgate;
+using namespace otpgate::test::store;
+
+namespace {
+
+constexpr std::int64_t claim = 10'000;
+
+NewVerification keyed(const std::string& tag, const std::string& key) {
+  auto v = make_verification(tag);
+  v.idempotency_key = key;
+  v.request_fingerprint = "fp-" + key;
+  v.in_flight_ms = claim;
+  return v;
+}
+
+// The verdict the script's answer stands for.
+FirstSendVerdict verdict_of(const CreateOutcome& o) {
+  if (o.what == CreateOutcome::kind::in_flight) return FirstSendVerdict::in_flight;
+  if (o.what == CreateOutcome::kind::claimed) return FirstSendVerdict::claimed;
+  return o.send_failed_now ? FirstSendVerdict::failed : FirstSendVerdict::settled;
+}
+
+std::int64_t stored_due(const NewVerification& v) {
+  const std::string sd =
+      test::redis_cli(test::shared_redis_port(), {"HGET", RedisKeys::record(id_of(v)), "sd"});
+  return std::stoll(sd);
+}
+
+bool indexed(const VerificationId& id) {
+  const std::string score =
+      test::redis_cli(test::shared_redis_port(), {"ZSCORE", RedisKeys::unsent(), id.str()});
+  return !score.empty();
+}
+
+void same_record(const VerificationRecord& stored, const VerificationRecord& core) {
+  CHECK(stored.status == core.status);
+  CHECK(stored.delivery_status == core.delivery_status);
+  CHECK(stored.finished_ms == core.finished_ms);
+}
+
+}  // namespace
+
+TEST_CASE("a retry's claim and the send's deadline: script and core agree at every step",
+          "[integration][store][first-send]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  const auto first = keyed(tag, "k");
+  auto created = f.run(f.store.create(first, t0));
+  REQUIRE(created);
+  REQUIRE(created.value().what == CreateOutcome::kind::created);
+  CHECK(indexed(id_of(first)));  // noted before the create ran
+  VerificationRecord core = first.record;
+  std::int64_t due = t0 + claim;
+  CHECK(stored_due(first) == due);
+  const std::int64_t steps[] = {t0 + claim - 1, t0 + claim, t0 + claim + 1};
+  for (const std::int64_t now : steps) {
+    auto retried = f.run(f.store.create(keyed(tag, "k"), now));
+    REQUIRE(retried);
+    INFO("retry at t0 + " << now - t0);
+    CHECK(verdict_of(retried.value()) == claim_first_send(core, due, now, claim));
+    CHECK(stored_due(first) == due);
+  }
+  CHECK(due == t0 + 2 * claim);  // the second retry claimed, the third waits for it
+  // The sweep: nothing before the retry's claim and the retries' window have run out,
+  // send_failed then, and nothing after.
+  const std::int64_t deadline = send_deadline_ms(due);
+  for (const std::int64_t now : {due, deadline - 1, deadline, deadline + 1}) {
+    INFO("sweep at t0 + " << now - t0);
+    auto ended = f.run(f.store.end_overdue_send(id_of(first), now));
+    REQUIRE(ended);
+    CHECK(ended.value().has_value() == apply_send_deadline(core, due, now));
+    if (ended.value()) same_record(*ended.value(), core);
+    CHECK(indexed(id_of(first)) == (now < deadline));
+  }
+  CHECK(core.status == Status::send_failed);
+  // A retry afterwards replays the ended verification.
+  auto late = f.run(f.store.create(keyed(tag, "k"), deadline + 2));
+  REQUIRE(late);
+  CHECK(late.value().what == CreateOutcome::kind::replayed);
+  CHECK(verdict_of(late.value()) == claim_first_send(core, due, deadline + 2, claim));
+  same_record(late.value().record, core);
+}
+
+TEST_CASE("a claim with under 30 s of the code left ends it send_failed in the script too",
+          "[integration][store][first-send]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  const auto first = keyed(tag, "late");
+  auto created = f.run(f.store.create(first, t0));
+  REQUIRE(created);
+  VerificationRecord core = first.record;
+  std::int64_t due = t0 + claim;
+  const std::int64_t now = core.expires_ms - min_resend_validity_ms + 1;
+  auto retried = f.run(f.store.create(keyed(tag, "late"), now));
+  REQUIRE(retried);
+  CHECK(verdict_of(retried.value()) == claim_first_send(core, due, now, claim));
+  CHECK(core.status == Status::send_failed);
+  same_record(retried.value().record, core);
+}
+
+TEST_CASE("the sweep finds overdue creates in the index and drops the ones that were sent",
+          "[integration][store][first-send]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  const auto sent = keyed(tag, "sent");
+  auto created = f.run(f.store.create(sent, t0));
+  REQUIRE(created);
+  answered(f, sent);
+  const std::int64_t deadline = send_deadline_ms(t0 + claim);
+  auto early = f.run(f.store.overdue_first_sends(deadline - 1, 100'000));
+  REQUIRE(early);
+  CHECK(std::count(early.value().begin(), early.value().end(), id_of(sent)) == 0);
+  auto due = f.run(f.store.overdue_first_sends(deadline, 100'000));
+  REQUIRE(due);
+  CHECK(std::count(due.value().begin(), due.value().end(), id_of(sent)) == 1);
+  auto ended = f.run(f.store.end_overdue_send(id_of(sent), deadline));
+  REQUIRE(ended);
+  CHECK_FALSE(ended.value().has_value());
+  CHECK_FALSE(indexed(id_of(sent)));
+  auto record = f.run(f.store.get(id_of(sent)));
+  REQUIRE(record);
+  CHECK(record.value()->status == Status::pending);
+  CHECK(record.value()->delivery_status == DeliveryStatus::accepted);
+}
