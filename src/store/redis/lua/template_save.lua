@@ -10,8 +10,9 @@
 --    stale | {"idem_conflict"}: the key's entry is another request's
 --!include _retry.lua
 
-local entry, fp = KEYS[4], ARGV[11]
-local replay = retry_judge(entry, fp)
+-- (The history entry below is `entry`.)
+local idem, fp = KEYS[4], ARGV[11]
+local replay = retry_judge(idem, fp)
 if replay then return replay end
 local locale = ARGV[1]
 local current = tonumber(redis.call('HGET', KEYS[1], 'ver:' .. locale) or '0')
@@ -32,4 +33,4 @@ redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[9]) - 1)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'action', 'template.' .. ARGV[5],
            'actor', ARGV[7], 'target', 'templates/' .. locale, 'old_version', current,
            'new_version', version, 'at', ARGV[8])
-return retry_keep(entry, fp, tonumber(ARGV[12]), {1, version})
+return retry_keep(idem, fp, tonumber(ARGV[12]), {1, version})
