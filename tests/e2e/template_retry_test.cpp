@@ -79,6 +79,10 @@ TEST_CASE("a retried rollback answers the first rollback and rolls back once",
   CHECK(retry.json()["version"] == first.json()["version"]);
   CHECK(retry.json()["text"] == "First {{code}}");
   CHECK(history(w, p, "en")["versions"].size() == 3);
+  // One audit entry per change made: two saves and one rollback, none for the replay.
+  const auto audit =
+      http_get(p.base_url() + "/v1/brands/" + w.brand + "/audit", w.as("support")).json();
+  CHECK(audit["entries"].size() == 3);
   // The key with another rollback is another request.
   require_error(rollback_with(w, p, 2, "*", "back-to-1"), 409, "IDEMPOTENCY_KEY_REUSED");
 }
