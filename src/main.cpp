@@ -75,7 +75,7 @@ struct ThreadState {
         reports(report_reader, service),
         templates(redis),
         subscribers(redis, keyring),
-        template_service(brands, templates, clock),
+        template_service(brands, templates, clock, keyring),
         support(audit, subscribers, phones, metered_events, clock),
         brand_api(api::BrandApiContext{brands, template_service, support}),
         stats_store(redis),

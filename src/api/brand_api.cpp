@@ -79,6 +79,7 @@ http::Response template_response(const TemplateOutcome<TemplateView>& out) {
   const TemplateView& v = std::get<TemplateView>(out);
   http::Response r = json_response(200, template_json(v));
   r.headers.emplace_back("ETag", etag_of(v.version));
+  if (v.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
 }
 
@@ -175,10 +176,13 @@ task<http::Response> BrandApi::write(http::Request& req, const ApiKey& key,
   if (auto* bad = std::get_if<http::Response>(&expected)) co_return std::move(*bad);
   auto text = parse_text(req);
   if (auto* bad = std::get_if<http::Response>(&text)) co_return std::move(*bad);
+  auto idem = parse_idempotency_key(req);
+  if (auto* bad = std::get_if<http::Response>(&idem)) co_return std::move(*bad);
   const WriteTemplate cmd{.target = t,
                           .expected_version = std::get<std::optional<std::int64_t>>(expected),
                           .text = std::move(std::get<std::string>(text)),
-                          .actor = key.id};
+                          .actor = key.id,
+                          .idempotency_key = std::move(std::get<std::string>(idem))};
   const auto out = co_await ctx_.templates.write(cmd);
   co_return template_response(out);
 }
@@ -217,10 +221,13 @@ task<http::Response> BrandApi::rollback(http::Request& req, const ApiKey& key,
   if (auto* bad = std::get_if<http::Response>(&expected)) co_return std::move(*bad);
   auto version = parse_rollback(req);
   if (auto* bad = std::get_if<http::Response>(&version)) co_return std::move(*bad);
+  auto idem = parse_idempotency_key(req);
+  if (auto* bad = std::get_if<http::Response>(&idem)) co_return std::move(*bad);
   const RollbackTemplate cmd{.target = t,
                              .expected_version = std::get<std::optional<std::int64_t>>(expected),
                              .version = std::get<std::int64_t>(version),
-                             .actor = key.id};
+                             .actor = key.id,
+                             .idempotency_key = std::move(std::get<std::string>(idem))};
   const auto out = co_await ctx_.templates.rollback(cmd);
   co_return template_response(out);
 }

@@ -1,6 +1,7 @@
 #include "otpgate/api/requests.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/core/idempotency.hpp"
 #include "otpgate/core/strict_json.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/core/templates.hpp"
@@ -258,6 +259,15 @@ bool is_text_plain(std::string_view content_type) {
 // If-Match: * (whatever is current) or one strong ETag "N"; nullopt inside means "*". A weak
 // ETag (W/"N") never matches in a strong comparison (RFC 9110 13.1.1): the version -1, which
 // no template has, so the store answers 412 with the current version.
+Parsed<std::string> parse_idempotency_key(const http::Request& req) {
+  const auto h = req.header("idempotency-key");
+  if (!h) return std::string();
+  if (!valid_idempotency_key(*h))
+    return invalid_argument("Idempotency-Key",
+                            "Header Idempotency-Key must be 1 to 255 visible ASCII characters.");
+  return std::string(*h);
+}
+
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req) {
   const auto h = req.header("if-match");
   if (!h) return error_response(errc::precondition_required);

@@ -1,5 +1,6 @@
 #include "otpgate/app/template_service.hpp"
 
+#include "otpgate/app/retry_entry.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/util/log.hpp"
 
@@ -70,6 +71,17 @@ TemplateView view_of(const Brand& brand, const std::string& locale, std::int64_t
                       .source = source,
                       .in_effect = in_effect(brand, locale, source),
                       .text = text};
+}
+
+// A change's Idempotency-Key entry: scoped to the caller, the brand and the locale; request: the
+// parsed change (If-Match included: a retry sends the same one).
+RetryEntry change_entry(const Keyring& keys, const TemplateTarget& t, const std::string& actor,
+                        const std::string& key, std::optional<std::int64_t> expected,
+                        const std::string& request) {
+  const RetryScope scope{
+      .owner = actor, .brand = t.brand.id.str(), .target = "templates/" + t.locale};
+  const std::string match = expected ? std::to_string(*expected) : "*";
+  return retry_entry(keys, scope, key, request + "\n" + match);
 }
 
 }  // namespace
@@ -155,7 +167,9 @@ task<TemplateOutcome<TemplateView>> TemplateService::write(const WriteTemplate& 
                               .text = cmd.text,
                               .action = "put",
                               .actor = cmd.actor,
-                              .now_ms = clock_.now_ms()};
+                              .now_ms = clock_.now_ms(),
+                              .retry = change_entry(keys_, t, cmd.actor, cmd.idempotency_key,
+                                                    cmd.expected_version, "put\n" + cmd.text)};
   const std::string source = "api";
   auto saved = co_await save(change, t.brand, source, cmd.text, report);
   co_return saved;
@@ -214,14 +228,17 @@ task<TemplateOutcome<TemplateView>> TemplateService::rollback(const RollbackTemp
   const std::string shown = text ? *text : file->text;
   const LintReport report = lint(shown, t.locale, t.brand);
   if (!report.ok()) co_return invalid(report);
-  const TemplateChange change{.brand = id,
-                              .locale = t.locale,
-                              .expected_version = cmd.expected_version,
-                              .text = text,
-                              .action = "rollback",
-                              .from_version = cmd.version,
-                              .actor = cmd.actor,
-                              .now_ms = clock_.now_ms()};
+  const TemplateChange change{
+      .brand = id,
+      .locale = t.locale,
+      .expected_version = cmd.expected_version,
+      .text = text,
+      .action = "rollback",
+      .from_version = cmd.version,
+      .actor = cmd.actor,
+      .now_ms = clock_.now_ms(),
+      .retry = change_entry(keys_, t, cmd.actor, cmd.idempotency_key, cmd.expected_version,
+                            "rollback\n" + std::to_string(cmd.version))};
   const std::string source = text ? "api" : file->source;
   auto saved = co_await save(change, t.brand, source, shown, report);
   co_return saved;
@@ -244,6 +261,7 @@ task<TemplateOutcome<TemplateView>> TemplateService::save(const TemplateChange& 
   TemplateView view =
       view_of(now == after->end() ? brand : now->second, change.locale, version, source, text);
   view.report = report;
+  view.replayed = saved.value().replayed;
   co_return view;
 }
 

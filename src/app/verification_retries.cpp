@@ -3,6 +3,8 @@
 // resend. The store records and replays outcomes; these only name and answer them.
 #include "otpgate/app/verification_service.hpp"
 
+#include "otpgate/app/retry_entry.hpp"
+
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,14 +14,8 @@ namespace otpgate {
 RetryEntry VerificationService::retry_entry(const RetryKey& retry, const std::string& brand,
                                             const VerificationId& id,
                                             const std::string& request) const {
-  if (retry.key.empty()) return {};
-  // MACs, as create's: the store never holds a caller's raw key or request. "\n" never occurs
-  // in a key (visible ASCII), so no two scopes run into each other, nor into create's entries
-  // (brand, then "|" or "\n", then the key).
-  const std::string scope =
-      "retry\n" + retry.owner + "\n" + brand + "\n" + id.str() + "\n" + retry.key;
-  return RetryEntry{.key = to_hex(d_.keys.mac(KeyPurpose::idempotency, scope)),
-                    .fingerprint = to_hex(d_.keys.mac(KeyPurpose::idempotency, request))};
+  const RetryScope scope{.owner = retry.owner, .brand = brand, .target = id.str()};
+  return otpgate::retry_entry(d_.keys, scope, retry.key, request);
 }
 
 void VerificationService::emit_check(const CheckOutcome& o) {

@@ -5,6 +5,7 @@
 
 #include "support/fakes/support_ports.hpp"
 #include "support/fakes/clock.hpp"
+#include "support/fakes/keyring.hpp"
 #include "support/run_sync.hpp"
 #include "unit/core/template_lint_fixture.hpp"
 
@@ -37,7 +38,8 @@ struct TemplateWorld {
   BrandRegistry brands{acme_files()};
   test::FakeTemplateStore store;
   test::FakeClock clock{1'700'000'000'000};
-  TemplateService service{brands, store, clock};
+  test::FakeKeyring keyring{"template-service-test"};
+  TemplateService service{brands, store, clock, keyring};
   std::shared_ptr<const BrandCatalog> snapshot = brands.current();
 
   const Brand& acme() const { return snapshot->at("acme"); }
@@ -47,16 +49,22 @@ struct TemplateWorld {
     return std::get<TemplateTarget>(t);
   }
   TemplateOutcome<TemplateView> put(const std::string& locale, const std::string& text,
-                                    std::optional<std::int64_t> expected = std::nullopt) {
+                                    std::optional<std::int64_t> expected = std::nullopt,
+                                    const std::string& idempotency_key = "",
+                                    const std::string& actor = "key-1") {
     const WriteTemplate cmd{.target = target(locale, TemplateUse::change),
                             .expected_version = expected,
                             .text = text,
-                            .actor = "key-1"};
+                            .actor = actor,
+                            .idempotency_key = idempotency_key};
     return run_sync(ioc, service.write(cmd));
   }
-  TemplateOutcome<TemplateView> rollback(const std::string& locale, std::int64_t version) {
-    const RollbackTemplate cmd{
-        .target = target(locale, TemplateUse::change), .version = version, .actor = "key-2"};
+  TemplateOutcome<TemplateView> rollback(const std::string& locale, std::int64_t version,
+                                         const std::string& idempotency_key = "") {
+    const RollbackTemplate cmd{.target = target(locale, TemplateUse::change),
+                               .version = version,
+                               .actor = "key-2",
+                               .idempotency_key = idempotency_key};
     return run_sync(ioc, service.rollback(cmd));
   }
 };
@@ -227,4 +235,46 @@ TEST_CASE("the versions come with the current version", "[app][template_service]
   REQUIRE(h.versions.size() == 2);
   CHECK(h.versions[0].version == 2);
   CHECK(h.versions[1].text == std::optional<std::string>(good_text));
+}
+
+TEST_CASE("a retried save with its key answers the first save whatever is current now",
+          "[app][template_service][retry]") {
+  TemplateWorld w;
+  const TemplateView first = value_of(w.put("de", good_text, 0, "save-1"));
+  CHECK_FALSE(first.replayed);
+  // The retry's If-Match "0" is stale now: its own save moved the version.
+  const TemplateView again = value_of(w.put("de", good_text, 0, "save-1"));
+  CHECK(again.replayed);
+  CHECK(again.version == first.version);
+  CHECK(again.text == good_text);
+  CHECK(w.store.history["acme|de"].size() == 1);
+  // The same key with another text is another request.
+  CHECK(error_of(w.put("de", other_text, 0, "save-1")).code == errc::idempotency_conflict);
+  // Another API key's "save-1" is its own: judged anew (and refused, its If-Match is stale).
+  CHECK(error_of(w.put("de", good_text, 0, "save-1", "key-9")).code == errc::precondition_failed);
+}
+
+TEST_CASE("a refused save is not recorded under its key", "[app][template_service][retry]") {
+  TemplateWorld w;
+  CHECK(error_of(w.put("de", good_text, 5, "k")).code == errc::precondition_failed);
+  CHECK(error_of(w.put("de", no_code_text, std::nullopt, "k")).code == errc::template_invalid);
+  CHECK(w.store.retries.empty());
+  // Judged anew: with the right version the key's first save happens.
+  const TemplateView v = value_of(w.put("de", good_text, 0, "k"));
+  CHECK_FALSE(v.replayed);
+  CHECK(v.version == 1);
+}
+
+TEST_CASE("a retried rollback with its key answers the first rollback",
+          "[app][template_service][retry]") {
+  TemplateWorld w;
+  value_of(w.put("de", good_text));
+  value_of(w.put("de", other_text));
+  const TemplateView first = value_of(w.rollback("de", 1, "rb-1"));
+  const TemplateView again = value_of(w.rollback("de", 1, "rb-1"));
+  CHECK(again.replayed);
+  CHECK(again.version == first.version);
+  CHECK(again.text == good_text);
+  CHECK(w.store.history["acme|de"].size() == 3);
+  CHECK(error_of(w.rollback("de", 2, "rb-1")).code == errc::idempotency_conflict);
 }

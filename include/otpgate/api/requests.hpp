@@ -55,6 +55,9 @@ Parsed<Order> validate_order(const nlohmann::json& order);
 std::optional<http::Response> reject_fields(const nlohmann::json& body);
 
 // The template requests of brand managers (src/api/brand_api.cpp).
+// Idempotency-Key of a template change ("" when absent): valid_idempotency_key's syntax, the
+// same 400 as the verification routes'.
+Parsed<std::string> parse_idempotency_key(const http::Request& req);
 // If-Match: * (nullopt inside) or one strong ETag "N"; a weak one is version -1 (never matches).
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req);
 // A PUT's text: {"text": "..."} or the raw body when it is text/plain.

@@ -11,6 +11,7 @@
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/ports/clock.hpp"
+#include "otpgate/ports/keyring.hpp"
 #include "otpgate/ports/task.hpp"
 #include "otpgate/ports/template_store.hpp"
 
@@ -54,6 +55,7 @@ struct TemplateView {
   bool in_effect = false;    // false: the lint refused a saved text, the files' one applies
   std::string text;
   std::optional<LintReport> report;  // read, write, rollback: the lint of `text`
+  bool replayed = false;  // write, rollback: the recorded save of an earlier request with its key
 };
 
 struct TemplateList {
@@ -80,7 +82,8 @@ struct WriteTemplate {
   TemplateTarget target;
   std::optional<std::int64_t> expected_version;  // nullopt: If-Match: *
   std::string text;
-  std::string actor;  // the API key's id
+  std::string actor;            // the API key's id
+  std::string idempotency_key;  // the Idempotency-Key header, valid ("": none)
 };
 
 // POST .../preview: the text (nullopt: the one in effect) with an order's sample values.
@@ -96,12 +99,14 @@ struct RollbackTemplate {
   std::optional<std::int64_t> expected_version;  // nullopt: If-Match: *
   std::int64_t version = 0;
   std::string actor;
+  std::string idempotency_key;  // as WriteTemplate's
 };
 
 class TemplateService {
  public:
-  TemplateService(BrandRegistry& brands, TemplateStore& store, const Clock& clock)
-      : brands_(brands), store_(store), clock_(clock) {}
+  TemplateService(BrandRegistry& brands, TemplateStore& store, const Clock& clock,
+                  const Keyring& keys)
+      : brands_(brands), store_(store), clock_(clock), keys_(keys) {}
 
   // The path's locale of `brand`: TEMPLATE_INVALID with INVALID_LOCALE when it is not a BCP 47
   // tag, or (for a change) LOCALE_NOT_OFFERED when the brand does not list it. No I/O.
@@ -111,7 +116,9 @@ class TemplateService {
   task<TemplateOutcome<TemplateList>> list(const Brand& brand);
   // not_found when neither a saved text nor a file's applies.
   task<TemplateOutcome<TemplateView>> read(const TemplateTarget& t);
-  // template_invalid (lint errors), precondition_failed (another version is current).
+  // template_invalid (lint errors), precondition_failed (another version is current),
+  // idempotency_conflict (the key's entry is another request's). With a key, a retry of a save
+  // answers that save (replayed), whatever version is current now; refusals are not recorded.
   task<TemplateOutcome<TemplateView>> write(const WriteTemplate& cmd);
   task<TemplateOutcome<TemplatePreview>> preview(const PreviewTemplate& cmd);
   task<TemplateOutcome<TemplateHistory>> versions(const TemplateTarget& t);
@@ -137,6 +144,7 @@ class TemplateService {
   BrandRegistry& brands_;
   TemplateStore& store_;
   const Clock& clock_;
+  const Keyring& keys_;
 };
 
 }  // namespace otpgate

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "otpgate/core/errc.hpp"
+#include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
 #include <cstddef>
@@ -49,11 +50,15 @@ struct TemplateChange {
   std::int64_t from_version = 0;
   std::string actor;
   std::int64_t now_ms = 0;
+  // The request's Idempotency-Key (empty: none), kept in the brand's slot for
+  // admin_retry_ttl_ms; only a save is recorded under it.
+  RetryEntry retry;
 };
 
 struct SaveOutcome {
   bool saved = false;
   std::int64_t version = 0;  // the new version, or the current one when not saved
+  bool replayed = false;     // the recorded save of an earlier request with the key
 };
 
 class TemplateStore {
@@ -62,7 +67,9 @@ class TemplateStore {
   virtual task<result<StoredTemplate>> get(const std::string& brand, const std::string& locale) = 0;
   // Every locale with a version (edited at least once), with the brand's change counter.
   virtual task<result<StoredTemplates>> all(const std::string& brand) = 0;
-  // Applies the change when the current version is the expected one.
+  // Applies the change when the current version is the expected one. With change.retry, its
+  // entry is judged first, in the same call (judge_retry): a replay answers the recorded save
+  // and changes nothing, another request's entry answers errc::idempotency_conflict.
   virtual task<result<SaveOutcome>> save(const TemplateChange& change) = 0;
   // Newest first.
   virtual task<result<std::vector<TemplateVersion>>> versions(const std::string& brand,

@@ -5,6 +5,7 @@
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/core/verification.hpp"
+#include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
 #include <cstdint>
@@ -50,15 +51,8 @@ struct CreateOutcome {
   std::int64_t retry_after_ms = 0;  // blocked: until the lock ends; limited: until one more fits
 };
 
-// The Idempotency-Key of a check, resend or cancel, as the store keeps it (docs/api.md,
-// "Retries"): the script that performs the action records its outcome under the key, in the
-// verification's slot, and answers a retry of the same request with it. Both are MACs; an empty
-// key: the request had none.
-struct RetryEntry {
-  std::string key;          // MAC of the key with its scope (the caller, the verification)
-  std::string fingerprint;  // MAC of the parsed request
-  bool empty() const { return key.empty(); }
-};
+// A check's, resend's or cancel's RetryEntry (ports/retry_entry.hpp) lives in the
+// verification's slot, as long as its record.
 
 enum class ClaimFate { taken_back, send_failed };
 

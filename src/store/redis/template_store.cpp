@@ -2,6 +2,7 @@
 
 #include "otpgate/store/redis/audit_log.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -78,25 +79,36 @@ task<result<StoredTemplates>> RedisTemplateStore::all(const std::string& brand) 
 }
 
 task<result<SaveOutcome>> RedisTemplateStore::save(const TemplateChange& c) {
-  const std::vector<std::string> keys = {hash_key(c.brand), versions_key(c.brand, c.locale),
-                                         audit_key(c.brand)};
-  const std::vector<std::string> args = {
-      c.locale,
-      c.expected_version ? std::to_string(*c.expected_version) : "*",
-      c.text ? "1" : "0",
-      c.text.value_or(""),
-      c.action,
-      std::to_string(c.from_version),
-      c.actor,
-      std::to_string(c.now_ms),
-      std::to_string(template_versions_kept),
-      std::to_string(audit_max_len)};
+  std::vector<std::string> keys = {hash_key(c.brand), versions_key(c.brand, c.locale),
+                                   audit_key(c.brand)};
+  std::vector<std::string> args = {c.locale,
+                                   c.expected_version ? std::to_string(*c.expected_version) : "*",
+                                   c.text ? "1" : "0",
+                                   c.text.value_or(""),
+                                   c.action,
+                                   std::to_string(c.from_version),
+                                   c.actor,
+                                   std::to_string(c.now_ms),
+                                   std::to_string(template_versions_kept),
+                                   std::to_string(audit_max_len)};
+  if (!c.retry.empty()) {
+    // In the brand's slot, with the templates it records a change of.
+    keys.push_back(RedisKeys::idempotency("brand:" + c.brand, c.retry.key));
+    args.push_back(c.retry.fingerprint);
+    args.push_back(std::to_string(admin_retry_ttl_ms));
+  }
   auto raw = co_await conn_.eval(scripts::cached(scripts::template_save), keys, args);
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const Reply& r = reply.value();
-  if (r.type != Reply::kind::array || r.elements.size() != 2) co_return errc::store_protocol;
-  co_return SaveOutcome{.saved = int_of(r.elements[0]) == 1, .version = int_of(r.elements[1])};
+  if (r.type == Reply::kind::array && r.elements.size() == 1 &&
+      r.elements[0].str == "idem_conflict")
+    co_return errc::idempotency_conflict;
+  if (r.type != Reply::kind::array || r.elements.size() < 2 || r.elements.size() > 3)
+    co_return errc::store_protocol;
+  co_return SaveOutcome{.saved = int_of(r.elements[0]) == 1,
+                        .version = int_of(r.elements[1]),
+                        .replayed = r.elements.size() == 3};
 }
 
 task<result<std::vector<TemplateVersion>>> RedisTemplateStore::versions(const std::string& brand,

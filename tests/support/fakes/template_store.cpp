@@ -1,5 +1,7 @@
 #include "support/fakes/template_store.hpp"
 
+#include "otpgate/core/idempotency.hpp"
+
 namespace otpgate::test {
 namespace {
 
@@ -29,6 +31,15 @@ task<result<StoredTemplates>> FakeTemplateStore::all(const std::string& brand) {
 task<result<SaveOutcome>> FakeTemplateStore::save(const TemplateChange& change) {
   ++saves;
   if (const auto e = failure(*this, change.brand)) co_return make_error_code(*e);
+  const auto prior = retries.find(change.retry.key);
+  if (!change.retry.empty() && prior != retries.end()) {
+    const std::string_view recorded = prior->second.first;
+    if (judge_retry(recorded, change.retry.fingerprint) == RetryVerdict::conflict)
+      co_return make_error_code(errc::idempotency_conflict);
+    SaveOutcome replay = prior->second.second;
+    replay.replayed = true;
+    co_return replay;
+  }
   StoredTemplates& b = brands[change.brand];
   StoredTemplate& t = b.locales[change.locale];
   if (change.expected_version && *change.expected_version != t.version)
@@ -44,7 +55,9 @@ task<result<SaveOutcome>> FakeTemplateStore::save(const TemplateChange& change) 
                                       .actor = change.actor,
                                       .at_ms = change.now_ms});
   if (h.size() > template_versions_kept) h.resize(template_versions_kept);
-  co_return SaveOutcome{.saved = true, .version = t.version};
+  const SaveOutcome saved{.saved = true, .version = t.version};
+  if (!change.retry.empty()) retries[change.retry.key] = {change.retry.fingerprint, saved};
+  co_return saved;
 }
 
 task<result<std::vector<TemplateVersion>>> FakeTemplateStore::versions(const std::string& brand,

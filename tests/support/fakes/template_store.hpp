@@ -1,5 +1,6 @@
 // The TemplateStore port in memory: each brand's saved templates, their history and change
-// counter; a save applies when the expected version is the current one (template_save.lua).
+// counter; a save applies when the expected version is the current one (template_save.lua),
+// and with an Idempotency-Key it is judged by judge_retry first and recorded when saved.
 #pragma once
 
 #include "otpgate/ports/template_store.hpp"
@@ -27,6 +28,8 @@ class FakeTemplateStore final : public TemplateStore {
   std::optional<errc> fail;       // when set, every call of every brand answers it
   int all_calls = 0;
   int saves = 0;  // calls of save(), answered or not
+  // Recorded saves by entry key: the fingerprint and the outcome.
+  std::map<std::string, std::pair<std::string, SaveOutcome>> retries;
 };
 
 }  // namespace otpgate::test

@@ -4,7 +4,9 @@
 //   otp:{brand:<id>}:templates                    hash  rev, ver:<locale>, txt:<locale>
 //   otp:{brand:<id>}:templates:<locale>:versions  list  newest first, the last 50 versions
 //   otp:{brand:<id>}:audit                        stream, about 10,000 entries per brand
-// These are configuration, not per-customer data: they have no TTL and are bounded in size.
+//   otp:{brand:<id>}:idem:<key MAC>               hash  a save's Idempotency-Key entry (fp, out)
+// These are configuration, not per-customer data: they have no TTL and are bounded in size; a
+// key's entry lives admin_retry_ttl_ms (ports/retry_entry.hpp).
 #pragma once
 
 #include "otpgate/ports/template_store.hpp"
