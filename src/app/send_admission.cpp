@@ -120,17 +120,25 @@ Answer VerificationService::refused_by(const SendAdmission& a, const Verificatio
 
 task<Answer> VerificationService::admit_resend(const Brand& brand, const VerificationId& id,
                                                const ResendOutcome& claimed,
-                                               const std::vector<Rate>& phone_rates) {
+                                               const std::vector<Rate>& phone_rates,
+                                               const HeldClaim& claim) {
   const SendAdmission a = brand_admission(brand, claimed.record, std::string());
   auto admitted = co_await d_.limits.admit_send(a, d_.clock.now_ms());
   if (admitted && admitted.value().what == AdmissionVerdict::kind::allowed) co_return Answer{};
-  // Refused (or unknown): the resend will not be sent, so its claim and the phone's token go
-  // back.
+  // Unknown under a key: the brand may have counted it, and the retry sends it (the claim is
+  // released for it).
+  if (!admitted && !claim.empty()) {
+    co_await release_later(claim);
+    co_return failure(to_errc(admitted.error()));
+  }
+  // Refused (or unknown, without a key): the resend will not be sent, so its claim and the
+  // phone's token go back, and a retry is judged anew.
   auto undone = co_await d_.store.undo_resend(id, claimed, phone_rates);
   if (!undone)
     log::write(log::level::warn, "refused resend not taken back",
                {{"brand", claimed.record.brand}});
   if (!admitted) co_return failure(to_errc(admitted.error()));
+  co_await settle(claim, claimed.record.brand);
   co_return refused_by(a, claimed.record, admitted.value());
 }
 

@@ -1,13 +1,9 @@
 // The verification service's part of retries with an Idempotency-Key (docs/api.md, "Retries"):
-// the store's entry for a key, a replay's answer and events, and what became of a claimed
-// resend. The store records and replays outcomes; these only name and answer them.
+// the store's entry for a key, a replay's answer and events. The store records and replays
+// outcomes; these only name and answer them (a resend's claim: send_claims.cpp).
 #include "otpgate/app/verification_service.hpp"
 
 #include "otpgate/app/retry_entry.hpp"
-
-#include "otpgate/util/log.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace otpgate {
 
@@ -53,14 +49,6 @@ Answer VerificationService::replayed_resend(const ResendOutcome& o) {
   }
   a.replayed = true;
   return a;
-}
-
-task<void> VerificationService::settle(const VerificationId& id, const RetryEntry& entry,
-                                       ClaimFate fate, const std::string& brand) {
-  if (entry.empty()) co_return;
-  auto settled = co_await d_.store.settle_resend(id, entry, fate);
-  if (!settled)
-    log::write(log::level::warn, "resend's retry entry not settled", {{"brand", brand}});
 }
 
 }  // namespace otpgate

@@ -71,12 +71,11 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   const Brand& brand = *cmd.brand;
   const std::string tag = phone_tag(d_.keys, brand.id.str(), cmd.phone.e164());
   const VerificationId id = new_verification_id(d_.random, tag, cmd.purpose);
-  // A request counts as running until its first send is recorded: at most the delivery
-  // deadline, plus a margin for the Redis calls around it.
+  // A request counts as running until its first send is recorded (claim_ms).
   NewVerification v{.tag = tag,
                     .retention_ms = d_.retention_ms,
                     .phone_rates = phone_rates(brand),
-                    .in_flight_ms = brand.delivery.deadline.count() + 5'000};
+                    .in_flight_ms = claim_ms(brand)};
   VerificationRecord& r = v.record;
   r.id = id;
   r.brand = brand.id.str();
@@ -112,20 +111,32 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 }
 
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
-                                          bool first_send, const std::string& idempotency_key) {
+                                          bool first_send, const HeldClaim& claim) {
   if (r.id.empty()) co_return failure(errc::internal);
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
   // expression twice (see docs/architecture.md, "coroutine rules").
-  const DeliveryUpdate update{.gateway = sent.gateway,
-                              .message_id = sent.message_id,
-                              .accepted = sent.accepted,
-                              .first_send = first_send,
-                              .idempotency_key = idempotency_key};
+  const DeliveryUpdate update{
+      .gateway = sent.gateway,
+      .message_id = sent.message_id,
+      .accepted = sent.accepted,
+      .first_send = first_send,
+      .idempotency_key = claim.create ? claim.create->idempotency_key : claim.entry.key,
+      .resend_claim = claim.holder};
   auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
-  if (!after) co_return failure(to_errc(after.error()));
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
+  if (!after) {
+    // Sent: recorded when Redis answers again (the claim stays until then, so no retry sends
+    // the code twice). Not sent: the claim is given back, and the retry may send it now.
+    if (sent.accepted) {
+      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report};
+      co_await record_later(unrecorded);
+    } else {
+      co_await release_later(claim);
+    }
+    co_return failure(to_errc(after.error()));
+  }
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
   if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
@@ -160,12 +171,21 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   // When its answer is lost (a timeout), the create stays as it is, unsent: its retry sends it
   // with the tokens already taken, or it ends send_failed at its deadline (docs/architecture.md,
   // "A create's faults").
+  HeldClaim claim;
+  if (!v.idempotency_key.empty()) claim.create = v;
   auto created = co_await d_.store.create(v, now);
-  if (!created) co_return failure(to_errc(created.error()));
+  if (!created) {
+    // A timeout: the create may have run, and this request holds its claim, unused.
+    if (to_errc(created.error()) == errc::store_timeout) co_await release_later(claim);
+    co_return failure(to_errc(created.error()));
+  }
   if (created.value().what == CreateOutcome::kind::created) {
     const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
     auto admitted = co_await d_.limits.admit_send(brand_part, now);
-    if (!admitted) co_return failure(to_errc(admitted.error()));
+    if (!admitted) {
+      co_await release_later(claim);
+      co_return failure(to_errc(admitted.error()));
+    }
     if (admitted.value().what != AdmissionVerdict::kind::allowed) {
       auto undone = co_await d_.store.undo_create(v, now);
       if (!undone)
@@ -173,12 +193,13 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
       co_return refused_by(brand_part, v.record, admitted.value());
     }
   }
-  Answer a = co_await answer_created(*cmd.brand, v, created.value());
+  Answer a = co_await answer_created(*cmd.brand, v, created.value(), claim);
   co_return a;
 }
 
 task<Answer> VerificationService::answer_created(const Brand& brand, const NewVerification& v,
-                                                 const CreateOutcome& created) {
+                                                 const CreateOutcome& created,
+                                                 const HeldClaim& claim) {
   switch (created.what) {
     case CreateOutcome::kind::blocked:
       co_return Answer{.error = errc::phone_blocked, .retry_after_ms = created.retry_after_ms};
@@ -188,7 +209,7 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
       // An earlier request stored this verification and never sent it: its first send is
       // this retry's, under the key (the created event was never emitted for it).
       emit(EventType::created, created.record);
-      Answer a = co_await deliver(brand, created.record, true, v.idempotency_key);
+      Answer a = co_await deliver(brand, created.record, true, claim);
       co_return a;
     }
     case CreateOutcome::kind::replayed: {
@@ -205,7 +226,7 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
       break;
   }
   emit(EventType::created, v.record);
-  Answer a = co_await deliver(brand, v.record, true, v.idempotency_key);
+  Answer a = co_await deliver(brand, v.record, true, claim);
   co_return a;
 }
 
@@ -293,12 +314,19 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   if (b == brands->end()) co_return failure(errc::not_found);
   const std::vector<Rate> rates = phone_rates(b->second);
   const RetryEntry entry = retry_entry(retry, brand, id, "resend");
-  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms(), entry);
-  if (!out) co_return failure(to_errc(out.error()));
+  const SendHold hold = resend_hold(b->second, entry);
+  const HeldClaim claim{.id = id, .entry = entry, .holder = hold.holder};
+  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms(), entry, hold);
+  if (!out) {
+    // A timeout: the claim may have been recorded, held by this request, unused.
+    if (to_errc(out.error()) == errc::store_timeout) co_await release_later(claim);
+    co_return failure(to_errc(out.error()));
+  }
   auto& o = out.value();
   if (o.blocked)
     co_return Answer{
         .error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms, .brand = owner};
+  if (o.in_flight) co_return Answer{.error = errc::idempotency_in_flight, .retry_after_ms = 1'000};
   if (o.limited) {
     // The event names the resend that was refused, as apply_resend would have counted it.
     VerificationRecord attempted = o.record;
@@ -308,16 +336,13 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   }
   if (o.replayed) co_return replayed_resend(o);
   if (o.result != ResendResult::sent) co_return refused_resend(o);
-  const Answer admitted = co_await admit_resend(b->second, id, o, rates);
-  if (admitted.error != errc::ok) {
-    // Taken back: a retry is judged anew (the claim's recorded "sent" would not be true).
-    co_await settle(id, entry, ClaimFate::taken_back, owner);
-    co_return admitted;
+  // A claim an earlier request left unsent: counted and admitted then (or its admission's
+  // answer was lost), so it is sent as it is.
+  if (!o.taken_over) {
+    const Answer admitted = co_await admit_resend(b->second, id, o, rates, claim);
+    if (admitted.error != errc::ok) co_return admitted;
   }
-  Answer a = co_await deliver(b->second, o.record, false);
-  // A retry answers 502 as this request does, not 200 as its claim would.
-  if (a.error == errc::sms_delivery_failed)
-    co_await settle(id, entry, ClaimFate::send_failed, owner);
+  Answer a = co_await deliver(b->second, o.record, false, claim);
   co_return a;
 }
 

@@ -27,6 +27,12 @@ FirstSendVerdict claim_first_send(VerificationRecord& r, std::int64_t& due_ms, s
   return FirstSendVerdict::claimed;
 }
 
+bool release_first_send(const VerificationRecord& r, std::int64_t& due_ms, std::int64_t now_ms) {
+  if (!awaits_first_send(r) || due_ms <= now_ms) return false;
+  due_ms = now_ms;
+  return true;
+}
+
 bool apply_send_deadline(VerificationRecord& r, std::int64_t due_ms, std::int64_t now_ms) {
   if (!awaits_first_send(r) || now_ms < send_deadline_ms(due_ms)) return false;
   fail_unsent(r, now_ms);

@@ -101,6 +101,14 @@ ResendResult apply_resend(VerificationRecord& r, std::int64_t now_ms,
   return ResendResult::sent;
 }
 
+ResendResult take_over_resend(VerificationRecord& r, std::int64_t now_ms) {
+  bool expired = false;
+  if (!still_pending(r, now_ms, expired))
+    return expired ? ResendResult::expired : ResendResult::not_pending;
+  if (now_ms > r.expires_ms - min_resend_validity_ms) return ResendResult::too_late;
+  return ResendResult::sent;
+}
+
 CancelResult apply_cancel(VerificationRecord& r, std::int64_t now_ms) {
   bool expired = false;
   if (!still_pending(r, now_ms, expired))

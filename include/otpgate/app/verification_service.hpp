@@ -114,15 +114,52 @@ class VerificationService {
   // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
   // the brand's policy as of now.
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
-  // Sends the code, records the gateway's answer and emits sent/resent or send_failed. A first
-  // send of a create with an Idempotency-Key marks its entry answered (idempotency_key: MAC).
+  // A send claim this request holds (docs/architecture.md, "A create's faults"): a create's
+  // first send under its Idempotency-Key (create set), or a resend's claim under its key
+  // (entry and holder set). None: a send no retry can take over.
+  struct HeldClaim {
+    std::optional<NewVerification> create;
+    VerificationId id;
+    RetryEntry entry;
+    std::string holder;
+    bool empty() const { return !create && holder.empty(); }
+  };
+  // Sends the code, records the gateway's answer and emits sent/resent or send_failed. The
+  // claim it was sent under is settled in the same store call (retries replay it from then
+  // on); when that call fails and no gateway took the SMS, the claim is released.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send,
-                       const std::string& idempotency_key = {});
+                       const HeldClaim& claim = {});
+  // Gives back, in the background, a claim this request will not use (it answers 503 before a
+  // gateway had the SMS): its retry then takes the send over at once instead of waiting the
+  // claim out. Retried with backoff while the store does not answer; never delays the answer.
+  task<void> release_later(HeldClaim claim);
+  task<void> keep_releasing(HeldClaim claim);
+  task<result<bool>> release(const HeldClaim& claim);
+  // A send a gateway took whose record the store did not confirm (a Redis call timed out):
+  // recorded in the background, retried with backoff, then its sent/resent event emitted, so
+  // its claim is settled (retries replay it instead of waiting the claim out), its delivery
+  // reports match, and the send deadline never ends it send_failed.
+  struct UnrecordedSend;
+  task<void> record_later(const UnrecordedSend& send);
+  task<void> keep_recording(std::shared_ptr<const UnrecordedSend> send);
+  // A resend's hold on its claim under retry's key: a fresh claim id, for as long as the brand's
+  // delivery deadline and a margin (none without a key).
+  SendHold resend_hold(const Brand& brand, const RetryEntry& entry);
+  // How long a request holds the claim on a send it makes: until its SMS is handed over
+  // (the delivery deadline), plus a margin for the Redis calls around it.
+  static std::int64_t claim_ms(const Brand& brand);
   // What a send did and what it cost (the text's segments and encoding, for analytics).
   struct SendReport {
     DispatchResult dispatch;
     int segments = 0;
     std::string_view encoding;
+  };
+  struct UnrecordedSend {
+    VerificationId id;
+    std::string brand;
+    DeliveryUpdate update;
+    EventType event = EventType::sent;
+    SendReport report;
   };
   // Renders the code's SMS and sends it through the brand's gateways from index `first` on.
   task<SendReport> send_code(const Brand& brand, const VerificationRecord& r, std::size_t first);
@@ -148,15 +185,15 @@ class VerificationService {
   // too_many_requests (with the limit, Retry-After and a rate_limited event) or the store's
   // error, after the claim was taken back.
   task<Answer> admit_resend(const Brand& brand, const VerificationId& id,
-                            const ResendOutcome& claimed, const std::vector<Rate>& phone_rates);
+                            const ResendOutcome& claimed, const std::vector<Rate>& phone_rates,
+                            const HeldClaim& claim);
   // The store's entry for retry's key on an action on id (none without a key): the key scoped
   // to its owner, the caller's brand and the verification, the request's MAC for the rest.
   RetryEntry retry_entry(const RetryKey& retry, const std::string& brand, const VerificationId& id,
                          const std::string& request) const;
-  // Records what became of a claimed resend under its key (entry empty: nothing); a failure
-  // only logs, the request's answer stands.
-  task<void> settle(const VerificationId& id, const RetryEntry& entry, ClaimFate fate,
-                    const std::string& brand);
+  // Removes the entry of a resend claim taken back (none without a key); a failure only logs,
+  // the request's answer stands.
+  task<void> settle(const HeldClaim& claim, const std::string& brand);
   // A replayed resend's answer: as the first request's (a claim: 200, or 502 if its send failed).
   Answer replayed_resend(const ResendOutcome& o);
   // A check's events, and its answer.
@@ -171,7 +208,7 @@ class VerificationService {
   Answer refused_by(const SendAdmission& a, const VerificationRecord& r, const AdmissionVerdict& v);
   // The answer to a store create: an error, a replay, a refusal, or (created) the first send.
   task<Answer> answer_created(const Brand& brand, const NewVerification& v,
-                              const CreateOutcome& created);
+                              const CreateOutcome& created, const HeldClaim& claim);
 
   ServiceDeps d_;
 };

@@ -35,6 +35,12 @@ FirstSendVerdict claim_first_send(VerificationRecord& r, std::int64_t& due_ms, s
 // Retry-After) finds it still to be sent.
 inline constexpr std::int64_t unsent_retry_window_ms = 5'000;
 
+// A claimant's release of its claim: its request answered without handing the SMS to a gateway
+// (a Redis call timed out before or after the claim), so the claim ends now and the next retry
+// takes the send over at once. Only the claim's holder releases it (the store checks that).
+// True when the claim changed (unsent, and running until after now_ms).
+bool release_first_send(const VerificationRecord& r, std::int64_t& due_ms, std::int64_t now_ms);
+
 // The deadline of a first send whose claim runs until due_ms.
 inline constexpr std::int64_t send_deadline_ms(std::int64_t due_ms) {
   return due_ms + unsent_retry_window_ms;

@@ -110,6 +110,12 @@ enum class ResendResult { sent, too_soon, too_late, limit_reached, expired, not_
 // within min_resend_validity_ms of expiry, so no resend can happen any more.
 ResendResult apply_resend(VerificationRecord& r, std::int64_t now_ms, std::int64_t& retry_after_ms);
 
+// A retry's take-over of a resend that an earlier request with its Idempotency-Key claimed and
+// left unsent (its claim ran out, or was released): the send apply_resend counted then goes
+// out now (sent), unless the verification ended (expired, not_pending) or less than
+// min_resend_validity_ms of the code is left (too_late). Counts nothing.
+ResendResult take_over_resend(VerificationRecord& r, std::int64_t now_ms);
+
 enum class CancelResult { cancelled, expired, not_pending };
 CancelResult apply_cancel(VerificationRecord& r, std::int64_t now_ms);
 

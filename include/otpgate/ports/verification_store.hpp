@@ -54,7 +54,14 @@ struct CreateOutcome {
 // A check's, resend's or cancel's RetryEntry (ports/retry_entry.hpp) lives in the
 // verification's slot, as long as its record.
 
-enum class ClaimFate { taken_back, send_failed };
+// A resend's claim under its Idempotency-Key: the requesting request holds it (holder: a
+// random claim id) for claim_ms, until its send is recorded (DeliveryUpdate::resend_claim) or
+// it is taken back (settle_resend) or released (release_resend_claim); after claim_ms a retry
+// may take it over and send it. The same rule as a create's first send (core/first_send.hpp).
+struct SendHold {
+  std::string holder;  // "" without an Idempotency-Key
+  std::int64_t claim_ms = 0;
+};
 
 struct CheckOutcome {
   CheckResult result = CheckResult::wrong;
@@ -75,9 +82,15 @@ struct ResendOutcome {
   bool limited = false;
   std::int64_t previous_send_ms = 0;  // sent: the last send before this one (for undo_resend)
   // The recorded outcome of an earlier request with its key: nothing was claimed or sent.
-  // send_failed: that request's send was refused by every gateway (settle_resend).
+  // send_failed: that request's send was refused by every gateway.
   bool replayed = false;
   bool send_failed = false;
+  // An earlier request with the key claimed the resend and has not settled it: in_flight while
+  // its claim runs (retry_after_ms: until it ends); taken_over when it had run out and this
+  // call took it over (send the SMS: it is counted already, and the brand admitted it or its
+  // answer was lost).
+  bool in_flight = false;
+  bool taken_over = false;
 };
 
 struct CancelOutcome {
@@ -93,8 +106,10 @@ struct DeliveryUpdate {
   bool first_send = false;  // a refused first send fails the verification; a refused resend
                             // leaves the earlier send's delivery state alone
   // The first send of a create with an Idempotency-Key (its MAC): its outcome is now known, so
-  // retries replay it from here on.
+  // retries replay it from here on. A resend's entry (RetryEntry::key) with resend_claim: the
+  // claim this send's request holds is settled as sent or send_failed.
   std::string idempotency_key;
+  std::string resend_claim;  // the SendHold's holder
 };
 
 struct ReportUpdate {
@@ -141,21 +156,31 @@ class VerificationStore {
   // A resend claimed by the rule (apply_resend) and then by the phone's rate limits
   // (phone_rates: the brand's enabled per-phone rates), in one call: only a resend the record
   // admits takes a token.
+  // With an Idempotency-Key the claim is held as `hold` says (SendHold).
   virtual task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                              const std::vector<Rate>& phone_rates,
-                                             std::int64_t now_ms, const RetryEntry& retry = {}) = 0;
+                                             std::int64_t now_ms, const RetryEntry& retry = {},
+                                             const SendHold& hold = {}) = 0;
   // Takes back a claimed resend whose send the brand's limits then refused: the one send it
   // counted, the last send's time (unless a later claim has moved it), and the phone limits'
   // token.
   virtual task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                          const std::vector<Rate>& phone_rates) = 0;
-  // What became of a claimed resend whose claim is recorded under its Idempotency-Key, so a
-  // retry answers as the request did, not as its claim: taken_back (the brand's limits refused
-  // it and undo_resend took it back) removes the entry, so a retry is judged anew;
-  // send_failed (every gateway refused it) makes a retry answer sms_delivery_failed.
-  // true: the entry of that request's claim was changed.
+  // A claimed resend taken back (the brand's limits refused it and undo_resend gave back what
+  // it counted): the entry of its claim, while `holder` still holds it, is removed, so a retry
+  // is judged anew. true: removed.
   virtual task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
-                                           ClaimFate fate) = 0;
+                                           const std::string& holder) = 0;
+  // A claim whose request answered without handing the SMS to a gateway (a Redis call timed
+  // out) is given back by its holder: its retry takes the send over at once instead of waiting
+  // for the claim to run out (release_first_send, core/first_send.hpp). Only the holder's own,
+  // unsettled claim changes; true when it did. The create's: v as that request drafted it
+  // (its key, fingerprint and id, the holder).
+  virtual task<result<bool>> release_create_claim(const NewVerification& v,
+                                                  std::int64_t now_ms) = 0;
+  virtual task<result<bool>> release_resend_claim(const VerificationId& id, const RetryEntry& retry,
+                                                  const std::string& holder,
+                                                  std::int64_t now_ms) = 0;
   virtual task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                              std::int64_t now_ms, const RetryEntry& retry = {}) = 0;
   // Records the outcome of a send: the gateway and its message id when accepted; a refused

@@ -72,6 +72,16 @@ task<result<Transition>> run_action(redis::Connection& conn, std::string_view so
   co_return t;
 }
 
+// A script that answers 1 (it changed something) or 0.
+task<result<bool>> flag_script(redis::Connection& conn, std::string_view source,
+                               const std::vector<std::string>& keys,
+                               const std::vector<std::string>& args) {
+  auto reply = co_await conn.eval(scripts::cached(source), keys, args);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return reply.value().integer == 1;
+}
+
 // The script's result name as R, with the record it returned.
 template <class R>
 result<std::pair<R, VerificationRecord>> outcome(Transition& t,
@@ -292,12 +302,14 @@ task<result<CheckOutcome>> RedisStore::check(const VerificationId& id, const std
 
 task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const std::string& brand,
                                                const std::vector<Rate>& phone_rates,
-                                               std::int64_t now_ms, const RetryEntry& retry) {
+                                               std::int64_t now_ms, const RetryEntry& retry,
+                                               const SendHold& hold) {
   static const std::map<std::string, ResendResult, std::less<>> results = {
       {"sent", ResendResult::sent},         {"too_soon", ResendResult::too_soon},
       {"too_late", ResendResult::too_late}, {"limit_reached", ResendResult::limit_reached},
       {"expired", ResendResult::expired},   {"not_pending", ResendResult::not_pending},
-      {"limited", ResendResult::sent},      {"send_failed", ResendResult::sent}};
+      {"limited", ResendResult::sent},      {"send_failed", ResendResult::sent},
+      {"claimed", ResendResult::sent}};
   const std::string tag(id.tag());
   std::vector<std::string> keys = {RedisKeys::record(id), RedisKeys::lock(tag)};
   std::vector<std::string> args = {brand, std::to_string(now_ms),
@@ -308,10 +320,16 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
     args.push_back(std::to_string(r.count));
   }
   add_retry(id, retry, keys, args);
+  if (!retry.empty()) {
+    args.push_back(std::to_string(hold.claim_ms));
+    args.push_back(hold.holder);
+  }
   auto t = co_await run_action(conn_, scripts::resend, keys, args);
   if (!t) co_return t.error();
   if (t.value().tag == "blocked")
     co_return ResendOutcome{.retry_after_ms = t.value().number, .blocked = true};
+  if (t.value().tag == "in_flight")
+    co_return ResendOutcome{.retry_after_ms = t.value().number, .in_flight = true};
   const bool limited = t.value().tag == "limited";
   const bool sent = t.value().tag == "sent";
   const bool send_failed = t.value().tag == "send_failed";
@@ -323,7 +341,8 @@ task<result<ResendOutcome>> RedisStore::resend(const VerificationId& id, const s
                           .limited = limited,
                           .previous_send_ms = sent ? t.value().number : 0,
                           .replayed = t.value().replayed,
-                          .send_failed = send_failed};
+                          .send_failed = send_failed,
+                          .taken_over = t.value().tag == "claimed"};
 }
 
 task<result<bool>> RedisStore::undo_resend(const VerificationId& id, const ResendOutcome& claimed,
@@ -344,15 +363,35 @@ task<result<bool>> RedisStore::undo_resend(const VerificationId& id, const Resen
 }
 
 task<result<bool>> RedisStore::settle_resend(const VerificationId& id, const RetryEntry& retry,
-                                             ClaimFate fate) {
+                                             const std::string& holder) {
   if (retry.empty()) co_return false;
   const std::vector<std::string> keys = {RedisKeys::idempotency(id.tag(), retry.key)};
-  const std::vector<std::string> args = {
-      retry.fingerprint, fate == ClaimFate::taken_back ? "taken_back" : "send_failed"};
-  auto reply = co_await conn_.eval(scripts::cached(scripts::settle_resend), keys, args);
-  if (!reply) co_return reply.error();
-  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
-  co_return reply.value().integer == 1;
+  const std::vector<std::string> args = {retry.fingerprint, holder};
+  auto removed = co_await flag_script(conn_, scripts::settle_resend, keys, args);
+  co_return removed;
+}
+
+task<result<bool>> RedisStore::release_create_claim(const NewVerification& v, std::int64_t now_ms) {
+  if (v.idempotency_key.empty()) co_return false;
+  const std::vector<std::string> keys = {idempotency_key_of(v),
+                                         RedisKeys::record(v.tag, v.record.id.str())};
+  const std::vector<std::string> args = {"create", v.request_fingerprint, v.record.id.str(),
+                                         std::to_string(now_ms)};
+  auto released = co_await flag_script(conn_, scripts::release_send, keys, args);
+  co_return released;
+}
+
+task<result<bool>> RedisStore::release_resend_claim(const VerificationId& id,
+                                                    const RetryEntry& retry,
+                                                    const std::string& holder,
+                                                    std::int64_t now_ms) {
+  if (retry.empty()) co_return false;
+  const std::vector<std::string> keys = {RedisKeys::idempotency(id.tag(), retry.key),
+                                         RedisKeys::record(id)};
+  const std::vector<std::string> args = {"resend", retry.fingerprint, holder,
+                                         std::to_string(now_ms)};
+  auto released = co_await flag_script(conn_, scripts::release_send, keys, args);
+  co_return released;
 }
 
 task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const std::string& brand,
@@ -383,7 +422,8 @@ task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationI
                                          u.gateway,
                                          u.accepted ? "1" : "0",
                                          u.first_send ? "1" : "0",
-                                         u.message_id};
+                                         u.message_id,
+                                         u.resend_claim};
   auto t = co_await run_script(conn_, scripts::delivery, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;

@@ -45,6 +45,7 @@ CreateOutcome FakeVerificationStore::retry_outcome(VerificationRecord& r, const 
     case FirstSendVerdict::in_flight:
       return CreateOutcome{.what = CreateOutcome::kind::in_flight};
     case FirstSendVerdict::claimed:
+      send_holder[r.id.str()] = v.record.id.str();
       return CreateOutcome{.what = CreateOutcome::kind::claimed, .record = r};
     case FirstSendVerdict::failed:
       return CreateOutcome{
@@ -98,6 +99,7 @@ task<result<CreateOutcome>> FakeVerificationStore::create(const NewVerification&
         Idempotency{.fingerprint = v.request_fingerprint, .id = v.record.id.str(), .at_ms = now_ms};
   records[v.record.id.str()] = v.record;
   send_due[v.record.id.str()] = now_ms + v.in_flight_ms;
+  send_holder[v.record.id.str()] = v.record.id.str();
   if (lost) co_return make_error_code(errc::store_timeout);
   co_return CreateOutcome{.what = CreateOutcome::kind::created, .record = v.record};
 }
@@ -168,15 +170,21 @@ task<result<CheckOutcome>> FakeVerificationStore::check(
   co_return record(retry, std::move(out));
 }
 
-task<result<ResendOutcome>> FakeVerificationStore::resend(const VerificationId& id,
-                                                          const std::string& brand,
-                                                          const std::vector<Rate>& phone_rates,
-                                                          std::int64_t now_ms,
-                                                          const RetryEntry& retry) {
+task<result<ResendOutcome>> FakeVerificationStore::resend(
+    const VerificationId& id, const std::string& brand, const std::vector<Rate>& phone_rates,
+    std::int64_t now_ms, const RetryEntry& retry, const SendHold& hold) {
   errc e{};
   if (failing("resend", e)) co_return make_error_code(e);
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
+  const auto prior = retry.empty() ? retries.end() : retries.find(retry.key);
+  const bool unsettled = prior != retries.end() && prior->second.fingerprint == retry.fingerprint &&
+                         !prior->second.holder.empty();
+  if (unsettled) {
+    if (const std::int64_t left = lock_left(locks[std::string(id.tag())], now_ms); left > 0)
+      co_return ResendOutcome{.record = *r, .retry_after_ms = left, .blocked = true};
+    co_return take_over(prior->second, *r, retry, hold, now_ms);
+  }
   if (auto replayed = replay<ResendOutcome>(retry)) {
     // The verification as it is now, as resend.lua answers a replay.
     if (replayed->has_value()) replayed->value().record = *r;
@@ -205,7 +213,28 @@ task<result<ResendOutcome>> FakeVerificationStore::resend(const VerificationId& 
   out.record = *r;
   // Too soon is an answer to try later: not recorded (resend.lua).
   if (out.result == ResendResult::too_soon) co_return out;
-  co_return record(retry, std::move(out));
+  out = record(retry, std::move(out));
+  if (out.result == ResendResult::sent && !retry.empty()) {
+    Retry& claim = retries[retry.key];
+    claim.holder = hold.holder;
+    claim.due_ms = now_ms + hold.claim_ms;
+  }
+  if (losing("resend")) co_return make_error_code(errc::store_timeout);
+  co_return out;
+}
+
+ResendOutcome FakeVerificationStore::take_over(Retry& claim, VerificationRecord& r,
+                                               const RetryEntry& retry, const SendHold& hold,
+                                               std::int64_t now_ms) {
+  if (now_ms < claim.due_ms)
+    return ResendOutcome{.record = r, .retry_after_ms = claim.due_ms - now_ms, .in_flight = true};
+  claim.holder.clear();
+  ResendOutcome out{.result = take_over_resend(r, now_ms), .record = r};
+  if (out.result != ResendResult::sent) return record(retry, std::move(out));
+  claim.holder = hold.holder;
+  claim.due_ms = now_ms + hold.claim_ms;
+  out.taken_over = true;
+  return out;
 }
 
 task<result<bool>> FakeVerificationStore::undo_resend(const VerificationId& id,
@@ -227,16 +256,50 @@ task<result<bool>> FakeVerificationStore::undo_resend(const VerificationId& id,
 }
 
 task<result<bool>> FakeVerificationStore::settle_resend(const VerificationId&,
-                                                        const RetryEntry& retry, ClaimFate fate) {
+                                                        const RetryEntry& retry,
+                                                        const std::string& holder) {
   ++calls;
   const auto it = retries.find(retry.key);
-  if (it == retries.end() || it->second.fingerprint != retry.fingerprint) co_return false;
-  auto* claimed = std::get_if<ResendOutcome>(&it->second.outcome);
-  if (!claimed || claimed->result != ResendResult::sent || claimed->send_failed) co_return false;
-  if (fate == ClaimFate::taken_back)
-    retries.erase(it);
-  else
-    claimed->send_failed = true;
+  if (it == retries.end() || it->second.fingerprint != retry.fingerprint ||
+      it->second.holder != holder)
+    co_return false;
+  retries.erase(it);
+  co_return true;
+}
+
+task<result<bool>> FakeVerificationStore::release_create_claim(const NewVerification& v,
+                                                               std::int64_t now_ms) {
+  errc e{};
+  if (failing("release_create_claim", e)) co_return make_error_code(e);
+  if (release_failures > 0) {
+    --release_failures;
+    co_return make_error_code(errc::store_unavailable);
+  }
+  const auto prior = idempotency.find(v.idempotency_key);
+  if (v.idempotency_key.empty() || prior == idempotency.end() ||
+      prior->second.fingerprint != v.request_fingerprint)
+    co_return false;
+  const std::string& id = prior->second.id;
+  const auto r = records.find(id);
+  if (r == records.end() || send_holder[id] != v.record.id.str()) co_return false;
+  co_return release_first_send(r->second, send_due[id], now_ms);
+}
+
+task<result<bool>> FakeVerificationStore::release_resend_claim(const VerificationId&,
+                                                               const RetryEntry& retry,
+                                                               const std::string& holder,
+                                                               std::int64_t now_ms) {
+  errc e{};
+  if (failing("release_resend_claim", e)) co_return make_error_code(e);
+  if (release_failures > 0) {
+    --release_failures;
+    co_return make_error_code(errc::store_unavailable);
+  }
+  const auto it = retries.find(retry.key);
+  if (it == retries.end() || it->second.fingerprint != retry.fingerprint ||
+      it->second.holder != holder || it->second.due_ms <= now_ms)
+    co_return false;
+  it->second.due_ms = now_ms;
   co_return true;
 }
 
@@ -260,9 +323,19 @@ task<result<VerificationRecord>> FakeVerificationStore::record_delivery(
   if (failing("record_delivery", e)) co_return make_error_code(e);
   VerificationRecord* r = owned(id, brand);
   if (!r) co_return make_error_code(errc::not_found);
-  if (const auto it = idempotency.find(update.idempotency_key);
-      !update.idempotency_key.empty() && it != idempotency.end() && it->second.id == r->id.str())
+  if (!update.resend_claim.empty()) {
+    // A resend's claim, settled by its holder's send (delivery.lua).
+    const auto it = retries.find(update.idempotency_key);
+    if (it != retries.end() && it->second.holder == update.resend_claim) {
+      it->second.holder.clear();
+      auto& claimed = std::get<ResendOutcome>(it->second.outcome);
+      claimed.send_failed = !update.accepted;
+    }
+  } else if (const auto it = idempotency.find(update.idempotency_key);
+             !update.idempotency_key.empty() && it != idempotency.end() &&
+             it->second.id == r->id.str()) {
     it->second.done = true;
+  }
   apply_send_outcome(*r, update.gateway, update.accepted, update.first_send, update.message_id,
                      now_ms);
   co_return *r;

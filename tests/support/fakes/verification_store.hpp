@@ -33,11 +33,15 @@ class FakeVerificationStore final : public VerificationStore {
                                    std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                      const std::vector<Rate>& phone_rates, std::int64_t now_ms,
-                                     const RetryEntry& retry = {}) override;
+                                     const RetryEntry& retry = {},
+                                     const SendHold& hold = {}) override;
   task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                  const std::vector<Rate>& phone_rates) override;
   task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
-                                   ClaimFate fate) override;
+                                   const std::string& holder) override;
+  task<result<bool>> release_create_claim(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<bool>> release_resend_claim(const VerificationId& id, const RetryEntry& retry,
+                                          const std::string& holder, std::int64_t now_ms) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                      std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,
@@ -67,10 +71,15 @@ class FakeVerificationStore final : public VerificationStore {
   struct Retry {
     std::string fingerprint;
     std::variant<CheckOutcome, ResendOutcome, CancelOutcome> outcome;
+    // A resend's claim not settled yet: who holds it, until when (resend.lua's sk and due).
+    std::string holder;
+    std::int64_t due_ms = 0;
   };
   std::map<std::string, Retry> retries;  // by the key's MAC
-  // Until when the current claim on each record's first send runs (the record's sd), by id.
+  // Until when the current claim on each record's first send runs (the record's sd), and who
+  // holds it (sk: the claiming request's draft id), by id.
   std::map<std::string, std::int64_t> send_due;
+  std::map<std::string, std::string> send_holder;
   // The index of creates whose first send may be left unsent: id -> deadline (create notes
   // every create before it runs).
   std::map<std::string, std::int64_t> unsent;
@@ -81,6 +90,9 @@ class FakeVerificationStore final : public VerificationStore {
   // Operations that do their work and then answer store_timeout, once each: a reply lost to a
   // timeout after Redis ran the script.
   std::set<std::string> lose_reply_next;
+  // Release calls (release_create_claim, release_resend_claim) that answer store_unavailable
+  // before one succeeds: a Redis still away while the request gives its claim back.
+  int release_failures = 0;
   bool ready_ = true;
   int calls = 0;  // every operation called, failed ones included
 
@@ -93,6 +105,9 @@ class FakeVerificationStore final : public VerificationStore {
   bool losing(const std::string& op);
   // The replay-or-claim answer to a retry that found the key's record r (core/first_send.hpp).
   CreateOutcome retry_outcome(VerificationRecord& r, const NewVerification& v, std::int64_t now_ms);
+  // A retry of a resend whose claim is unsettled (resend.lua): wait, or take it over.
+  ResendOutcome take_over(Retry& claim, VerificationRecord& r, const RetryEntry& retry,
+                          const SendHold& hold, std::int64_t now_ms);
   static RateSubject phone_subject(const NewVerification& v);
   // judge_retry (core/idempotency.hpp) on retry's entry: nullopt to perform the action, else
   // the recorded outcome (replayed) or idempotency_conflict.

@@ -23,6 +23,8 @@ extern const std::string_view check;
 extern const std::string_view resend;
 extern const std::string_view undo_resend;
 extern const std::string_view settle_resend;
+// A send claim given back by its holder (a create's first send, a resend).
+extern const std::string_view release_send;
 extern const std::string_view cancel;
 extern const std::string_view delivery;
 extern const std::string_view report;

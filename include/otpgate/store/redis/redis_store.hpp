@@ -48,11 +48,15 @@ class RedisStore final : public VerificationStore {
                                    std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<ResendOutcome>> resend(const VerificationId& id, const std::string& brand,
                                      const std::vector<Rate>& phone_rates, std::int64_t now_ms,
-                                     const RetryEntry& retry = {}) override;
+                                     const RetryEntry& retry = {},
+                                     const SendHold& hold = {}) override;
   task<result<bool>> undo_resend(const VerificationId& id, const ResendOutcome& claimed,
                                  const std::vector<Rate>& phone_rates) override;
   task<result<bool>> settle_resend(const VerificationId& id, const RetryEntry& retry,
-                                   ClaimFate fate) override;
+                                   const std::string& holder) override;
+  task<result<bool>> release_create_claim(const NewVerification& v, std::int64_t now_ms) override;
+  task<result<bool>> release_resend_claim(const VerificationId& id, const RetryEntry& retry,
+                                          const std::string& holder, std::int64_t now_ms) override;
   task<result<CancelOutcome>> cancel(const VerificationId& id, const std::string& brand,
                                      std::int64_t now_ms, const RetryEntry& retry = {}) override;
   task<result<VerificationRecord>> record_delivery(const VerificationId& id,

@@ -1,7 +1,8 @@
 -- The phone slot's part of a create, in one call: an earlier request with the same idempotency
 -- key is answered (it sends nothing, so neither the lock nor the limits apply to it), a locked
 -- phone is refused, the phone's rate limits take their token (all or nothing), and the
--- verification is stored, with the deadline of its first send (sd: now + in_flight_ms).
+-- verification is stored, with the deadline of its first send (sd: now + in_flight_ms) and its
+-- holder (sk: this request's id; a retry that claims the send holds it by its own draft id).
 -- A retry with the key finds the first request's verification: one whose first send is
 -- recorded, or that ended, is replayed; one still unsent is the retry's to send once the claim
 -- on it has run out (claim_first_send, core/first_send.hpp: the create's claim until sd, then
@@ -30,7 +31,7 @@ if ARGV[3] ~= '' then
     if gone then return {'replay', prior[2]} end  -- answered, and expired since
     -- A record written before the deadline field: the first request's claim ran from 'at'.
     local verdict = claim_first_send(prior_key, now, tonumber(ARGV[7]),
-                                     (tonumber(prior[4]) or 0) + tonumber(ARGV[7]))
+                                     (tonumber(prior[4]) or 0) + tonumber(ARGV[7]), ARGV[5])
     if verdict == 'in_flight' then return {'in_flight', prior[2]} end
     if verdict == 'claimed' then redis.call('HSET', KEYS[2], 'at', ARGV[1]) end
     local tag = verdict == 'settled' and 'replay' or verdict
@@ -53,7 +54,7 @@ end
 local fields = {}
 for i = 9 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[1], 'sd', now + tonumber(ARGV[7]))
+redis.call('HSET', KEYS[1], 'sd', now + tonumber(ARGV[7]), 'sk', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 -- The phone's index of its newest verifications (for support's lookup): capped, and kept
 -- as long as the newest record it names (a TTL is only ever extended).

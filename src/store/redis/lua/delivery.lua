@@ -1,16 +1,27 @@
 -- Records the outcome of a send: apply_send_outcome (core/verification_delivery.hpp).
--- KEYS: record, and for the first send of a create with an Idempotency-Key its entry (marked
--- answered: retries replay the verification from now on).
--- ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id
+-- KEYS: record, and for a send claimed under an Idempotency-Key its entry: a create's first
+-- send's is marked answered (retries replay the verification from now on); a resend's claim
+-- (resend.lua), when this send's request still holds it, is settled as sent or send_failed
+-- (retries replay that).
+-- ARGV: brand (or "*"), now, gateway, accepted (1/0), first_send (1/0), message_id, the
+-- resend's claim id ("" for a create)
 -- -> {"not_found"} | {"ok", 0, fields...}
 
 --!include _prelude.lua
 local r = KEYS[1]
 if not owned(r, ARGV[1]) then return {'not_found'} end
-if KEYS[2] and redis.call('HGET', KEYS[2], 'id') == redis.call('HGET', r, 'id') then
+local accepted = ARGV[4] == '1'
+if KEYS[2] and (ARGV[7] or '') ~= '' then
+  local e = redis.call('HMGET', KEYS[2], 'sk', 'out')
+  if e[1] == ARGV[7] then
+    local out = cjson.decode(e[2])
+    out[1] = accepted and 'sent' or 'send_failed'
+    redis.call('HSET', KEYS[2], 'out', cjson.encode(out))
+    redis.call('HDEL', KEYS[2], 'sk', 'due')
+  end
+elseif KEYS[2] and redis.call('HGET', KEYS[2], 'id') == redis.call('HGET', r, 'id') then
   redis.call('HSET', KEYS[2], 'done', '1')
 end
-local accepted = ARGV[4] == '1'
 -- A failed resend (by the customer or automatic) leaves the earlier send's state alone: that
 -- SMS may still arrive, and its delivery report must still match.
 if not accepted and ARGV[5] ~= '1' then return {'ok', 0, redis.call('HGETALL', r)} end

@@ -1,6 +1,7 @@
 // The scripts' Idempotency-Key path on a real redis-server (lua/_retry.lua in check.lua,
-// resend.lua, cancel.lua; settle_resend.lua): each call judges the key as judge_retry
-// (core/idempotency.hpp) does, step by step, and a replay or a conflict changes nothing.
+// resend.lua, cancel.lua; settle_resend.lua; a resend's claim: redis_store_send_claim_test.cpp):
+// each call judges the key as judge_retry (core/idempotency.hpp) does, step by step, and a replay
+// or a conflict changes nothing.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/idempotency.hpp"
@@ -108,8 +109,7 @@ TEST_CASE("a replayed approval answers approved before the phone's lock and only
   CHECK(theirs.error() == errc::not_found);
 }
 
-TEST_CASE("resend.lua claims once per key and settle_resend rewrites or forgets the claim",
-          "[integration][store]") {
+TEST_CASE("settle_resend forgets a claim taken back only for its holder", "[integration][store]") {
   StoreFixture f;
   const std::string tag = fresh_tag();
   auto v = make_verification(tag);
@@ -117,36 +117,25 @@ TEST_CASE("resend.lua claims once per key and settle_resend rewrites or forgets 
   auto created = f.run(f.store.create(v, t0));
   REQUIRE(created);
   const RetryEntry key{.key = "k3", .fingerprint = "resend"};
-  auto claimed = f.run(f.store.resend(id, nordwind, no_rates, t0 + 30'000, key));
+  const SendHold hold{.holder = "h1", .claim_ms = 10'000};
+  auto claimed = f.run(f.store.resend(id, nordwind, no_rates, t0 + 30'000, key, hold));
   REQUIRE(claimed);
   REQUIRE(claimed.value().result == ResendResult::sent);
   CHECK_FALSE(claimed.value().replayed);
-  auto replay = f.run(f.store.resend(id, nordwind, no_rates, t0 + 60'000, key));
-  REQUIRE(replay);
-  CHECK(replay.value().replayed);
-  CHECK(replay.value().result == ResendResult::sent);
-  CHECK(replay.value().record.sends == 2);
-  auto settled = f.run(f.store.settle_resend(id, key, ClaimFate::send_failed));
-  REQUIRE(settled);
-  CHECK(settled.value());
-  auto failed = f.run(f.store.resend(id, nordwind, no_rates, t0 + 60'000, key));
-  REQUIRE(failed);
-  CHECK(failed.value().replayed);
-  CHECK(failed.value().send_failed);
-  // A settled claim is settled once; another request's fingerprint changes nothing.
+  // Another request's fingerprint, or another holder, changes nothing.
   const RetryEntry stranger{.key = key.key, .fingerprint = "other"};
-  auto refused = f.run(f.store.settle_resend(id, stranger, ClaimFate::taken_back));
+  auto refused = f.run(f.store.settle_resend(id, stranger, hold.holder));
   REQUIRE(refused);
   CHECK_FALSE(refused.value());
-  // taken_back: the entry goes, so a retry is judged anew.
-  const RetryEntry again{.key = "k4", .fingerprint = "resend"};
-  auto second = f.run(f.store.resend(id, nordwind, no_rates, t0 + 60'000, again));
-  REQUIRE(second);
-  REQUIRE(second.value().result == ResendResult::sent);
-  auto undone = f.run(f.store.settle_resend(id, again, ClaimFate::taken_back));
+  auto not_holder = f.run(f.store.settle_resend(id, key, "h2"));
+  REQUIRE(not_holder);
+  CHECK_FALSE(not_holder.value());
+  CHECK(integer(f, {"EXISTS", RedisKeys::idempotency(tag, key.key)}) == 1);
+  // Taken back by its holder: the entry goes, so a retry is judged anew.
+  auto undone = f.run(f.store.settle_resend(id, key, hold.holder));
   REQUIRE(undone);
   CHECK(undone.value());
-  CHECK(integer(f, {"EXISTS", RedisKeys::idempotency(tag, again.key)}) == 0);
+  CHECK(integer(f, {"EXISTS", RedisKeys::idempotency(tag, key.key)}) == 0);
 }
 
 TEST_CASE("a too-soon resend is not recorded but a cancel is", "[integration][store]") {

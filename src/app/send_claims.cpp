@@ -1,0 +1,122 @@
+// The verification service's send claims (docs/architecture.md, "A create's faults"): a request
+// that claimed a send (a create's first send, a resend under an Idempotency-Key) and then
+// answers 503 before any gateway had the SMS gives its claim back, so the retry the shop sends
+// takes the send over at once instead of hearing IDEMPOTENCY_KEY_IN_USE until the claim runs
+// out; one that answers 503 after a gateway took the SMS records the send once Redis answers,
+// which settles its claim. The store decides (release_send.lua, delivery.lua); this only keeps
+// asking while Redis is away.
+#include "otpgate/app/verification_service.hpp"
+
+#include "otpgate/core/code.hpp"
+#include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+namespace otpgate {
+namespace {
+
+// Backoff from 100 ms to 1 s, 16 attempts (about 13 s): a claim lasts the brand's delivery
+// deadline and 5 s, so a release after that would change nothing.
+constexpr int store_attempts = 16;
+constexpr std::chrono::milliseconds first_wait{100};
+constexpr std::chrono::milliseconds longest_wait{1000};
+
+// Waits before the next attempt (doubling the wait up to longest_wait); false when the timer was
+// cancelled (the io context is stopping).
+task<bool> pause_before_retry(boost::asio::steady_timer& timer, std::chrono::milliseconds& wait) {
+  timer.expires_after(wait);
+  boost::system::error_code ec;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  wait = std::min(wait * 2, longest_wait);
+  co_return !ec;
+}
+
+}  // namespace
+
+std::int64_t VerificationService::claim_ms(const Brand& brand) {
+  return brand.delivery.deadline.count() + 5'000;
+}
+
+SendHold VerificationService::resend_hold(const Brand& brand, const RetryEntry& entry) {
+  if (entry.empty()) return {};
+  std::array<std::uint8_t, 12> id{};
+  d_.random.fill(id);
+  return SendHold{.holder = to_hex(id), .claim_ms = claim_ms(brand)};
+}
+
+task<result<bool>> VerificationService::release(const HeldClaim& claim) {
+  const std::int64_t now = d_.clock.now_ms();
+  if (claim.create) {
+    auto released = co_await d_.store.release_create_claim(*claim.create, now);
+    co_return released;
+  }
+  auto released = co_await d_.store.release_resend_claim(claim.id, claim.entry, claim.holder, now);
+  co_return released;
+}
+
+task<void> VerificationService::release_later(HeldClaim claim) {
+  if (claim.empty()) co_return;
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::co_spawn(ex, keep_releasing(std::move(claim)), boost::asio::detached);
+}
+
+task<void> VerificationService::keep_releasing(HeldClaim claim) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  std::chrono::milliseconds wait = first_wait;
+  for (int attempt = 0; attempt < store_attempts; ++attempt) {
+    auto released = co_await release(claim);
+    if (released) co_return;  // released, or nothing left to release
+    if (!co_await pause_before_retry(timer, wait)) co_return;
+  }
+  // The claim then runs out by itself: the retry waits for it (IDEMPOTENCY_KEY_IN_USE).
+  static log::limited lines;
+  lines.write(log::level::warn, "send claim not released");
+}
+
+task<void> VerificationService::record_later(const UnrecordedSend& send) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::co_spawn(ex, keep_recording(std::make_shared<const UnrecordedSend>(send)),
+                        boost::asio::detached);
+}
+
+task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedSend> send) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  std::chrono::milliseconds wait = first_wait;
+  for (int attempt = 0; attempt < store_attempts; ++attempt) {
+    if (!co_await pause_before_retry(timer, wait)) co_return;
+    auto after =
+        co_await d_.store.record_delivery(send->id, send->brand, send->update, d_.clock.now_ms());
+    if (after) {
+      emit_send(send->event, after.value(), send->report);
+      co_return;
+    }
+    if (to_errc(after.error()) == errc::not_found) co_return;  // expired meanwhile
+  }
+  // Left as it is: the retry may send it again once its claim runs out, or the send deadline
+  // ends it send_failed although the SMS went out.
+  static log::limited lines;
+  lines.write(log::level::warn, "sent SMS not recorded", [&] {
+    return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
+  });
+}
+
+task<void> VerificationService::settle(const HeldClaim& claim, const std::string& brand) {
+  if (claim.holder.empty()) co_return;
+  auto settled = co_await d_.store.settle_resend(claim.id, claim.entry, claim.holder);
+  if (!settled)
+    log::write(log::level::warn, "resend's retry entry not settled", {{"brand", brand}});
+}
+
+}  // namespace otpgate
