@@ -179,6 +179,12 @@ build_otpgate() {
     fi
   done
   root=$(otpgate_root)
+  # ccache (CMakeLists.txt uses it when installed) hashes paths under the base directory as
+  # relative ones, and with NOHASHDIR not the build directory a Debug build's -g would add: a
+  # worktree or a second clone then hits the entries another one compiled. (The price: a hit's
+  # debug info names the compile directory of the build that filled the entry.)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
   log "building $type into $dir"
   cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${configure[@]}" >/dev/null
   cmake --build "$dir" -j"$(nproc)" "${targets[@]}"

@@ -9,7 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -26,11 +28,11 @@ namespace asio = boost::asio;
 // Wraps an Asio completion handler (move-only) into link::completion (copyable), and resumes
 // it by posting to its executor: hiredis invokes completions from inside its read callback,
 // and a coroutine resumed there could re-enter hiredis or destroy the connection under it.
-template <class Handler>
-detail::link::completion make_completion(Handler&& handler) {
+template <class Result = result<Reply>, class Handler>
+std::function<void(Result)> make_completion(Handler&& handler) {
   auto ex = asio::get_associated_executor(handler);
   auto shared = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
-  return [shared, ex](result<Reply> r) {
+  return [shared, ex](Result r) {
     asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
   };
 }
@@ -78,7 +80,108 @@ asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
   co_return second;
 }
 
+// Collects the results of calls submitted together; the last one to complete hands them all to
+// `finish` (which posts). Single-threaded: every completion runs on the link's thread.
+struct gathered {
+  gathered(std::size_t n, std::function<void(std::vector<result<Reply>>)> f)
+      : results(n, result<Reply>(errc::internal)), left(n), finish(std::move(f)) {}
+  void set(std::size_t i, result<Reply> r) {
+    results[i] = std::move(r);
+    if (--left == 0) finish(std::move(results));
+  }
+  std::vector<result<Reply>> results;
+  std::size_t left;
+  std::function<void(std::vector<result<Reply>>)> finish;
+};
+
+// Submits every argv in one go, before anything can run in between: one connection, in order,
+// all in hiredis' output buffer before it writes any. Completes once, with every result.
+template <class Token>
+auto async_submit_all(const std::weak_ptr<detail::link>& weak,
+                      const std::vector<const std::vector<std::string>*>& argvs, Token&& token) {
+  return asio::async_initiate<Token, void(std::vector<result<Reply>>)>(
+      [](auto handler, const std::weak_ptr<detail::link>& weak,
+         const std::vector<const std::vector<std::string>*>* argvs) {
+        auto all = std::make_shared<gathered>(
+            argvs->size(), make_completion<std::vector<result<Reply>>>(std::move(handler)));
+        const auto self = weak.lock();
+        for (std::size_t i = 0; i < argvs->size(); ++i) {
+          detail::link::completion done = [all, i](result<Reply> r) { all->set(i, std::move(r)); };
+          if (self)
+            self->submit(*(*argvs)[i], std::move(done));
+          else
+            done(errc::store_unavailable);  // the Connection is gone
+        }
+      },
+      token, weak, &argvs);
+}
+
+// The pipeline's answer from its calls' results: every reply, or the error that says what may
+// have run (store_unavailable only when no call was written: none has a reply).
+result<std::vector<Reply>> pipeline_answer(std::vector<result<Reply>>& results) {
+  bool all_unavailable = true;
+  bool unanswered = false;
+  std::optional<boost::system::error_code> other;
+  for (const auto& r : results) {
+    if (r) {
+      all_unavailable = false;
+      continue;
+    }
+    const bool unavailable = r.error() == errc::store_unavailable;
+    all_unavailable = all_unavailable && unavailable;
+    if (unavailable || r.error() == errc::store_timeout)
+      unanswered = true;
+    else if (!other)
+      other = r.error();
+  }
+  if (all_unavailable && !results.empty()) return errc::store_unavailable;
+  if (unanswered) return errc::store_timeout;  // some were written: each may have run
+  if (other) return *other;
+  std::vector<Reply> replies;
+  replies.reserve(results.size());
+  for (auto& r : results) replies.push_back(std::move(r.value()));
+  return replies;
+}
+
+asio::awaitable<result<std::vector<Reply>>> run_pipeline(std::weak_ptr<detail::link> weak,
+                                                         std::vector<Call> calls) {
+  if (calls.empty()) co_return std::vector<Reply>{};  // nothing would ever complete
+  std::vector<const std::vector<std::string>*> argvs;
+  for (const Call& c : calls) argvs.push_back(&c.argv);
+  auto results = co_await async_submit_all(weak, argvs, asio::use_awaitable);
+  // Scripts Redis did not have (restart, SCRIPT FLUSH, failover): EVAL, together, in order.
+  std::vector<std::size_t> again;
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    if (calls[i].script != nullptr && is_noscript(results[i])) again.push_back(i);
+  if (again.empty()) co_return pipeline_answer(results);
+  argvs.clear();
+  for (const std::size_t i : again) {
+    calls[i].argv[0] = "EVAL";
+    calls[i].argv[1] = calls[i].script->source;
+    argvs.push_back(&calls[i].argv);
+  }
+  auto second = co_await async_submit_all(weak, argvs, asio::use_awaitable);
+  for (std::size_t k = 0; k < again.size(); ++k) results[again[k]] = std::move(second[k]);
+  co_return pipeline_answer(results);
+}
+
 }  // namespace
+
+Call Call::command(std::vector<std::string> args) {
+  return Call{.argv = std::move(args)};
+}
+
+Call Call::eval(const Script& script, const std::vector<std::string>& keys,
+                const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1);
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Call{.argv = std::move(argv), .script = &script};
+}
 
 Connection::Connection(boost::asio::io_context& ioc, Config config)
     : impl_(std::make_shared<impl>(ioc, std::move(config))) {}
@@ -106,14 +209,12 @@ boost::asio::awaitable<result<Reply>> Connection::command(const std::vector<std:
 boost::asio::awaitable<result<Reply>> Connection::eval(const Script& script,
                                                        const std::vector<std::string>& keys,
                                                        const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1);
-  argv.push_back(std::to_string(keys.size()));
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_eval(impl_, std::move(argv), &script);
+  return run_eval(impl_, Call::eval(script, keys, args).argv, &script);
+}
+
+boost::asio::awaitable<result<std::vector<Reply>>> Connection::pipeline(
+    const std::vector<Call>& calls) {
+  return run_pipeline(impl_, calls);
 }
 
 }  // namespace otpgate::redis

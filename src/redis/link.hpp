@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +26,9 @@ struct redisAsyncContext;
 struct redisReply;
 
 namespace otpgate::redis::detail {
+
+// The fields naming the Redis a log line is about (link_connect.cpp).
+nlohmann::json where(const Config& c);
 
 class link : public std::enable_shared_from_this<link> {
  public:

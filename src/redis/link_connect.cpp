@@ -10,7 +10,7 @@
 
 #include "asio_adapter.hpp"
 #include "otpgate/metrics/otpgate_metrics.hpp"
-#include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <hiredis/async.h>
@@ -20,11 +20,21 @@
 #include <utility>
 
 namespace otpgate::redis::detail {
-namespace {
 
 nlohmann::json where(const Config& c) {
   return {{"host", c.host}, {"port", c.port}};
 }
+
+namespace {
+
+// While Redis is away or flapping, each reconnect would write these again: rate-limited per
+// kind, shared by every io thread's link (docs/architecture.md, "Logging"). "redis connected"
+// is not: it is written once per recovery.
+log::limited resolve_failed_lines;
+log::limited connect_timed_out_lines;
+log::limited not_ready_lines;
+log::limited auth_refused_lines;
+log::limited connection_lost_lines;
 
 }  // namespace
 
@@ -46,7 +56,8 @@ void link::do_resolve() {
         auto self = w.lock();
         if (!self || self->attempt_ != attempt || self->state_ != state::connecting) return;
         if (ec || rs.empty()) {
-          log::write(log::level::warn, "redis resolve failed", where(self->config_));
+          resolve_failed_lines.write(log::level::warn, "redis resolve failed",
+                                     [&] { return where(self->config_); });
           return self->schedule_reconnect();
         }
         self->do_hiredis_connect(rs.begin()->endpoint().address().to_string());
@@ -79,7 +90,8 @@ void link::arm_connect_timer() {
         auto self = w.lock();
         if (ec || !self || self->attempt_ != attempt) return;
         if (self->state_ != state::connecting && self->state_ != state::handshaking) return;
-        log::write(log::level::warn, "redis connect timed out", where(self->config_));
+        connect_timed_out_lines.write(log::level::warn, "redis connect timed out",
+                                      [&] { return where(self->config_); });
         self->resolver_.cancel();
         self->drop_and_reconnect();
       });
@@ -123,7 +135,9 @@ void link::on_handshake_reply(redisAsyncContext* ac, redisReply* r, bool ping) {
   if (ac != ctx_ || r == nullptr || state_ != state::handshaking) return;
   if (r->type == REDIS_REPLY_ERROR) {
     // AUTH refused, or PING answered "-LOADING" (Redis is reading its data set from disk).
-    log::write(log::level::error, ping ? "redis not ready" : "redis AUTH refused", where(config_));
+    auto& lines = ping ? not_ready_lines : auth_refused_lines;
+    lines.write(log::level::error, ping ? "redis not ready" : "redis AUTH refused",
+                [&] { return where(config_); });
     return drop_and_reconnect();  // inside a reply callback: hiredis defers the free
   }
   if (ping) become_ready();
@@ -146,7 +160,8 @@ void link::on_disconnected(const redisAsyncContext* ac) {
   if (on_retired_disconnected(ac)) return;
   if (ac != ctx_) return;  // a context we dropped on purpose
   ctx_ = nullptr;          // hiredis is freeing it
-  log::write(log::level::warn, "redis connection lost", where(config_));
+  connection_lost_lines.write(log::level::warn, "redis connection lost",
+                              [&] { return where(config_); });
   fail_all();
   schedule_reconnect();
 }

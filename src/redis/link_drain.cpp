@@ -15,7 +15,7 @@
 #include "link.hpp"
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
-#include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <hiredis/async.h>
 #include <nlohmann/json.hpp>
@@ -24,12 +24,21 @@
 #include <utility>
 
 namespace otpgate::redis::detail {
+namespace {
+
+// A Redis that keeps stalling times out on every fresh connection: rate-limited per kind,
+// shared by every io thread's link (docs/architecture.md, "Logging").
+log::limited timed_out_lines;
+log::limited missing_replies_lines;
+
+}  // namespace
 
 void link::retire_active(clock::time_point now) {
   retired_.push_back(
       {std::exchange(ctx_, nullptr), std::exchange(pending_, {}), now + config_.drain_window});
-  log::write(log::level::warn, "redis command timed out, draining the connection and reconnecting",
-             {{"host", config_.host}, {"port", config_.port}});
+  timed_out_lines.write(log::level::warn,
+                        "redis command timed out, draining the connection and reconnecting",
+                        [&] { return where(config_); });
   schedule_reconnect();
 }
 
@@ -84,8 +93,12 @@ void link::close_retired(std::size_t i) {
     p.done(errc::store_timeout);
   }
   if (missing > 0)
-    log::write(log::level::warn, "redis drained connection closed with replies missing",
-               {{"host", config_.host}, {"port", config_.port}, {"missing", missing}});
+    missing_replies_lines.write(log::level::warn,
+                                "redis drained connection closed with replies missing", [&] {
+                                  nlohmann::json fields = where(config_);
+                                  fields["missing"] = missing;
+                                  return fields;
+                                });
   if (r.ctx != nullptr) redisAsyncFree(r.ctx);
 }
 

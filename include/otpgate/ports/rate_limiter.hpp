@@ -41,16 +41,6 @@ struct RateSubject {
   std::vector<Rate> rates;  // enabled ones only; one event counts against all of them
 };
 
-struct RateVerdict {
-  bool allowed = true;
-  std::int64_t retry_after_ms = 0;  // denied: until one more event would be admitted
-};
-
-struct PumpingOutcome {
-  PumpingVerdict verdict = PumpingVerdict::allowed;
-  std::int64_t retry_after_ms = 0;  // refused: until the prefix's block ends
-};
-
 // The brand-wide part of admitting one send (ip, prefix and brand limits, the pumping watch),
 // checked in one call on the brand's slot, all or nothing.
 struct SendAdmission {
@@ -76,16 +66,10 @@ struct AdmissionVerdict {
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
-  // Admits one event against every rate of the subject atomically: all of them count it, or (a
-  // rate denies) none does.
-  virtual task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) = 0;
-  // Counts one send to a destination prefix ("+49151", prefix_digits after the country code)
-  // of a brand against its pumping policy (core/pumping.hpp), atomically with the block it may
-  // start.
-  virtual task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
-                                                    const std::string& prefix,
-                                                    const PumpingPolicy& policy,
-                                                    std::int64_t now_ms) = 0;
+  // Admits one send against every rate of every subject (GCRA, core/rate_limit.hpp gcra_admit)
+  // and, when a.pumping, counts it to its destination prefix ("+49151", prefix_digits after the
+  // country code) against the pumping policy (core/pumping.hpp pumping_admit): atomically, all
+  // or nothing (a refusal takes no token and counts nothing).
   virtual task<result<AdmissionVerdict>> admit_send(const SendAdmission& a,
                                                     std::int64_t now_ms) = 0;
 };

@@ -2,15 +2,20 @@
 // thread; all member functions must be called on that thread.
 //
 // Guarantees (docs/architecture.md, "Redis faults"):
-//  - command() never blocks and never hangs. errc::store_unavailable: the command was never
-//    written (not connected); it did not run. errc::store_timeout: it was written and its reply
-//    was not read within Config::command_timeout, or the connection was lost first; it may have
-//    run, or may still run. A success is only ever a reply read within the deadline.
+//  - command(), eval() and pipeline() never block and never hang. errc::store_unavailable: the
+//    command was never written (not connected); it did not run. errc::store_timeout: it was
+//    written and its reply was not read within Config::command_timeout, or the connection was
+//    lost first; it may have run, or may still run. A success is only ever a reply read within
+//    the deadline.
+//  - pipeline() writes its calls back to back on one connection, before reading any reply:
+//    Redis runs them in that order (not atomically: another client's commands may run between
+//    them), and the caller waits for one round trip instead of one per call.
 //  - After a command timeout the connection is retired: new commands wait for a fresh one (and
 //    fail at once with store_unavailable until it is ready), while the old one reads and
 //    discards the late replies for Config::drain_window, then closes.
 //  - After a disconnect, it reconnects with exponential backoff (Config::reconnect_min..max).
-//  - eval() uses EVALSHA and falls back to EVAL (which re-caches the script) on NOSCRIPT.
+//  - eval() uses EVALSHA and falls back to EVAL (which re-caches the script) on NOSCRIPT; so
+//    does each script call of a pipeline.
 #pragma once
 
 #include "otpgate/core/errc.hpp"
@@ -51,6 +56,18 @@ struct Script {
   std::string sha1;  // lower-case hex
 };
 
+// One call of Connection::pipeline: a command, or a script call (EVALSHA, EVAL after NOSCRIPT).
+struct Call {
+  // args as for Connection::command.
+  static Call command(std::vector<std::string> args);
+  // As Connection::eval; the script must outlive the pipeline (the scripts table's entries do).
+  static Call eval(const Script& script, const std::vector<std::string>& keys,
+                   const std::vector<std::string>& args);
+
+  std::vector<std::string> argv;   // what is sent: the command, or EVALSHA sha numkeys keys args
+  const Script* script = nullptr;  // a script call's script (its source, for EVAL)
+};
+
 class Connection {
  public:
   Connection(boost::asio::io_context& ioc, Config config);
@@ -78,6 +95,15 @@ class Connection {
   boost::asio::awaitable<result<Reply>> eval(const Script& script,
                                              const std::vector<std::string>& keys,
                                              const std::vector<std::string>& args);
+
+  // The calls back to back on one connection, in order, and every reply awaited: one round trip
+  // for all of them. The replies in the calls' order (Redis error replies as Reply{kind::error},
+  // as for command()). store_unavailable: none was written, none ran; store_timeout: some were
+  // written and not every reply was read in time (each may have run). A script call answered
+  // NOSCRIPT (not cached: a restart, SCRIPT FLUSH) is sent again with EVAL once the first
+  // replies are in, so it then runs after the calls that followed it. Calls are copied before
+  // the first suspension.
+  boost::asio::awaitable<result<std::vector<Reply>>> pipeline(const std::vector<Call>& calls);
 
  private:
   struct impl;

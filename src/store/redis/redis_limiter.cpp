@@ -1,5 +1,5 @@
-// The rate limits and the pumping watch in Redis: their keys, and one script call each
-// (src/store/redis/lua/rate_limit.lua and pumping.lua).
+// The rate limits and the pumping watch in Redis: their keys, and a send's admission in one
+// script call (src/store/redis/lua/admit_brand.lua).
 #include "otpgate/store/redis/redis_limiter.hpp"
 
 #include "otpgate/store/redis/redis_scripts.hpp"
@@ -46,21 +46,6 @@ std::string RedisKeys::pumping_all(std::string_view brand, int prefix_digits) {
 
 namespace {
 
-// A limiter script's answer {verdict, milliseconds}: the verdict of kind `first`, the number an
-// integer. A script error is logged.
-result<std::pair<Reply, std::int64_t>> verdict_pair(const result<Reply>& reply, Reply::kind first) {
-  if (!reply) return reply.error();
-  const Reply& r = reply.value();
-  if (r.is_error()) {
-    scripts::log_script_error(r.str);
-    return errc::store_protocol;
-  }
-  if (r.type != Reply::kind::array || r.elements.size() != 2 || r.elements[0].type != first ||
-      r.elements[1].type != Reply::kind::integer)
-    return errc::store_protocol;
-  return std::pair<Reply, std::int64_t>(r.elements[0], r.elements[1].integer);
-}
-
 // The subject's enabled rates, each with its key.
 std::vector<std::pair<std::string, Rate>> enabled_rates(const RateSubject& subject) {
   std::vector<std::pair<std::string, Rate>> out;
@@ -68,28 +53,6 @@ std::vector<std::pair<std::string, Rate>> enabled_rates(const RateSubject& subje
     if (r.enabled()) out.emplace_back(RedisKeys::rate(subject, r), r);
   return out;
 }
-
-}  // namespace
-
-RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
-
-task<result<RateVerdict>> RedisRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
-  std::vector<std::string> keys;
-  std::vector<std::string> args = {std::to_string(now_ms)};
-  for (const auto& [key, r] : enabled_rates(subject)) {
-    keys.push_back(key);
-    args.push_back(std::to_string(r.interval_ms()));
-    args.push_back(std::to_string(r.count));
-  }
-  if (keys.empty()) co_return RateVerdict{};
-  auto reply = co_await conn_.eval(scripts::cached(scripts::rate_limit), keys, args);
-  auto pair = verdict_pair(reply, Reply::kind::integer);
-  if (!pair) co_return pair.error();
-  co_return RateVerdict{.allowed = pair.value().first.integer == 1,
-                        .retry_after_ms = pair.value().second};
-}
-
-namespace {
 
 // The pumping watch's ARGV after `now`: window, baseline, factor, min_sends, block, ttl.
 std::vector<std::string> pumping_args(const PumpingPolicy& policy) {
@@ -155,6 +118,8 @@ result<AdmissionVerdict> admission_verdict(const result<Reply>& reply) {
 
 }  // namespace
 
+RedisRateLimiter::RedisRateLimiter(redis::Connection& conn) : conn_(conn) {}
+
 task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission& a,
                                                             std::int64_t now_ms) {
   std::vector<std::string> args = {std::to_string(now_ms), std::to_string(rate_count(a))};
@@ -170,26 +135,6 @@ task<result<AdmissionVerdict>> RedisRateLimiter::admit_send(const SendAdmission&
   const std::vector<std::string> keys = admission_keys(a);
   auto reply = co_await conn_.eval(scripts::cached(scripts::admit_brand), keys, args);
   co_return admission_verdict(reply);
-}
-
-task<result<PumpingOutcome>> RedisRateLimiter::watch_prefix(const std::string& brand,
-                                                            int prefix_digits,
-                                                            const std::string& prefix,
-                                                            const PumpingPolicy& policy,
-                                                            std::int64_t now_ms) {
-  const std::vector<std::string> keys = pumping_keys(brand, prefix_digits, prefix);
-  std::vector<std::string> args = {std::to_string(now_ms)};
-  for (auto& p : pumping_args(policy)) args.push_back(std::move(p));
-  auto reply = co_await conn_.eval(scripts::cached(scripts::pumping), keys, args);
-  auto pair = verdict_pair(reply, Reply::kind::string);
-  if (!pair) co_return pair.error();
-  static const std::map<std::string, PumpingVerdict, std::less<>> verdicts = {
-      {"allowed", PumpingVerdict::allowed},
-      {"tripped", PumpingVerdict::tripped},
-      {"blocked", PumpingVerdict::blocked}};
-  const auto it = verdicts.find(pair.value().first.str);
-  if (it == verdicts.end()) co_return errc::store_protocol;
-  co_return PumpingOutcome{.verdict = it->second, .retry_after_ms = pair.value().second};
 }
 
 }  // namespace otpgate

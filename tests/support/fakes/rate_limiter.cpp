@@ -40,29 +40,16 @@ void GcraBook::refund(const RateSubject& subject, std::int64_t now_ms) {
   }
 }
 
-task<result<RateVerdict>> FakeRateLimiter::admit(const RateSubject& subject, std::int64_t now_ms) {
-  errc e{};
-  if (failing(e)) co_return make_error_code(e);
-  const auto denied = book.take(subject, now_ms);
-  if (denied) co_return RateVerdict{.allowed = false, .retry_after_ms = *denied};
-  co_return RateVerdict{};
-}
-
-task<result<PumpingOutcome>> FakeRateLimiter::watch_prefix(const std::string& brand,
-                                                           int prefix_digits,
-                                                           const std::string& prefix,
-                                                           const PumpingPolicy& policy,
-                                                           std::int64_t now_ms) {
-  errc e{};
-  if (failing(e)) co_return make_error_code(e);
-  Watch& w = watches_[brand + "|" + std::to_string(prefix_digits)];
+PumpingDecision FakeRateLimiter::watch(const SendAdmission& a, std::int64_t now_ms) {
+  Watch& w = watches_[a.brand + "|" + std::to_string(a.prefix_digits)];
   if (w.since_ms == 0) w.since_ms = now_ms;
-  const PumpingDecision d = pumping_admit(w.prefixes[prefix], w.all, w.since_ms, now_ms, policy);
+  const PumpingDecision d =
+      pumping_admit(w.prefixes[a.prefix], w.all, w.since_ms, now_ms, a.policy);
   if (d.verdict != PumpingVerdict::blocked) {
-    w.prefixes[prefix] = d.prefix;
+    w.prefixes[a.prefix] = d.prefix;
     w.all = d.brand;
   }
-  co_return PumpingOutcome{.verdict = d.verdict, .retry_after_ms = d.retry_after_ms};
+  return d;
 }
 
 task<result<AdmissionVerdict>> FakeRateLimiter::admit_send(const SendAdmission& a,
@@ -85,14 +72,13 @@ task<result<AdmissionVerdict>> FakeRateLimiter::admit_send(const SendAdmission& 
     }
   }
   if (a.pumping) {
-    const auto watched =
-        co_await watch_prefix(a.brand, a.prefix_digits, a.prefix, a.policy, now_ms);
-    if (watched && watched.value().verdict != PumpingVerdict::allowed) {
+    const PumpingDecision watched = watch(a, now_ms);
+    if (watched.verdict != PumpingVerdict::allowed) {
       book.tats = saved;
-      const auto what = watched.value().verdict == PumpingVerdict::tripped
+      const auto what = watched.verdict == PumpingVerdict::tripped
                             ? AdmissionVerdict::kind::tripped
                             : AdmissionVerdict::kind::blocked;
-      co_return AdmissionVerdict{.what = what, .retry_after_ms = watched.value().retry_after_ms};
+      co_return AdmissionVerdict{.what = what, .retry_after_ms = watched.retry_after_ms};
     }
   }
   co_return AdmissionVerdict{};

@@ -34,10 +34,6 @@ class GcraBook {
 
 class FakeRateLimiter final : public RateLimiter {
  public:
-  task<result<RateVerdict>> admit(const RateSubject& subject, std::int64_t now_ms) override;
-  task<result<PumpingOutcome>> watch_prefix(const std::string& brand, int prefix_digits,
-                                            const std::string& prefix, const PumpingPolicy& policy,
-                                            std::int64_t now_ms) override;
   task<result<AdmissionVerdict>> admit_send(const SendAdmission& a, std::int64_t now_ms) override;
 
   GcraBook book;
@@ -50,6 +46,8 @@ class FakeRateLimiter final : public RateLimiter {
 
  private:
   bool failing(errc& e);
+  // Counts one send to the prefix (the state changes unless it is blocked).
+  PumpingDecision watch(const SendAdmission& a, std::int64_t now_ms);
 
   struct Watch {
     std::int64_t since_ms = 0;

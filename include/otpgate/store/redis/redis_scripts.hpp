@@ -32,10 +32,8 @@ extern const std::string_view expire;
 // A create's first send: its note in the index of unsent sends, and its deadline.
 extern const std::string_view index_unsent;
 extern const std::string_view send_deadline;
-// Limits: the GCRA rate limits and the SMS pumping watch, alone, a send's brand-wide admission
-// (the brand's slot: IP, range and brand limits and the pumping watch in one call).
-extern const std::string_view rate_limit;
-extern const std::string_view pumping;
+// Limits: a send's brand-wide admission (the brand's slot: IP, range and brand limits and the
+// SMS pumping watch in one call).
 extern const std::string_view admit_brand;
 // Analytics (the brand's slot): an event and its counters, and the buckets' readers.
 extern const std::string_view record_event;

@@ -1,6 +1,7 @@
-// The pumping script against a real redis-server: it must decide exactly as the pure rule
-// (core/pumping.hpp) step by step, store the same counts, keep both keys on a TTL, and under
-// concurrent sends let exactly min_sends - 1 through before the block.
+// The pumping watch of a send's admission (admit_send, admit_brand.lua: the path every create
+// and resend takes, here without rate limits) against a real redis-server: it must decide
+// exactly as the pure rule (core/pumping.hpp) step by step, store the same counts, keep both keys
+// on a TTL, and under concurrent sends let exactly min_sends - 1 through before the block.
 //
 // Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/pumping.hpp"
@@ -31,11 +32,27 @@ constexpr std::int64_t hour = 60 * minute;
 
 constexpr int digits = 3;
 
+// An admission that only watches the prefix: no rate limits.
+SendAdmission watching(const std::string& brand, const std::string& prefix,
+                       const PumpingPolicy& p) {
+  return SendAdmission{
+      .brand = brand, .pumping = true, .prefix_digits = digits, .prefix = prefix, .policy = p};
+}
+
+// The watch's verdict in the core's terms (a rate limit's refusal cannot happen here).
+PumpingVerdict verdict_of(const AdmissionVerdict& v) {
+  REQUIRE(v.what != AdmissionVerdict::kind::limited);
+  if (v.what == AdmissionVerdict::kind::tripped) return PumpingVerdict::tripped;
+  if (v.what == AdmissionVerdict::kind::blocked) return PumpingVerdict::blocked;
+  return PumpingVerdict::allowed;
+}
+
 struct PumpingFixture : test::ConnectedRedis {
   RedisRateLimiter limiter{conn};
-  PumpingOutcome watch(const std::string& brand, const std::string& prefix, const PumpingPolicy& p,
-                       std::int64_t now) {
-    auto r = test::run_sync(ioc, limiter.watch_prefix(brand, digits, prefix, p, now));
+  AdmissionVerdict watch(const std::string& brand, const std::string& prefix,
+                         const PumpingPolicy& p, std::int64_t now) {
+    const SendAdmission a = watching(brand, prefix, p);
+    auto r = test::run_sync(ioc, limiter.admit_send(a, now));
     REQUIRE(r.has_value());
     return r.value();
   }
@@ -58,12 +75,13 @@ struct Tally {
 asio::awaitable<void> watch_into(RateLimiter& limiter, const std::string& brand,
                                  const std::string& prefix, const PumpingPolicy& p,
                                  std::int64_t now, Tally& t) {
-  auto v = co_await limiter.watch_prefix(brand, digits, prefix, p, now);
+  const SendAdmission a = watching(brand, prefix, p);
+  auto v = co_await limiter.admit_send(a, now);
   if (!v)
     ++t.failed;
-  else if (v.value().verdict == PumpingVerdict::allowed)
+  else if (v.value().what == AdmissionVerdict::kind::allowed)
     ++t.allowed;
-  else if (v.value().verdict == PumpingVerdict::tripped)
+  else if (v.value().what == AdmissionVerdict::kind::tripped)
     ++t.tripped;
   else
     ++t.blocked;
@@ -71,7 +89,7 @@ asio::awaitable<void> watch_into(RateLimiter& limiter, const std::string& brand,
 
 }  // namespace
 
-TEST_CASE("the pumping script decides as the pure rule, step by step",
+TEST_CASE("the pumping watch of a send's admission decides as the pure rule, step by step",
           "[integration][redis][pumping]") {
   PumpingFixture f;
   struct Scenario {
@@ -135,10 +153,10 @@ TEST_CASE("the pumping script decides as the pure rule, step by step",
       const PumpingDecision want = pumping_admit(prefixes[prefix], all, since, now, s.policy);
       prefixes[prefix] = want.prefix;
       all = want.brand;
-      const PumpingOutcome got = f.watch(brand, prefix, s.policy, now);
-      CHECK(got.verdict == want.verdict);
+      const AdmissionVerdict got = f.watch(brand, prefix, s.policy, now);
+      CHECK(verdict_of(got) == want.verdict);
       CHECK(got.retry_after_ms == want.retry_after_ms);
-      if (got.verdict == PumpingVerdict::tripped) ++trips;
+      if (got.what == AdmissionVerdict::kind::tripped) ++trips;
       const std::string key = RedisKeys::pumping_prefix(brand, digits, prefix);
       const std::string all_key = RedisKeys::pumping_all(brand, digits);
       CHECK(std::stod(cli({"HGET", key, "r"})) == Approx(want.prefix.recent).epsilon(1e-12));

@@ -1,6 +1,8 @@
-// The GCRA script against a real redis-server: it must decide exactly as the pure rule
-// (core/rate_limit.hpp) on the same scenarios, keep every key on a TTL, count all rates of a
-// subject or none, and admit exactly the limit under concurrency.
+// The GCRA rate limits of a send's admission (admit_send, admit_brand.lua: the path every create
+// and resend takes, here with one subject and the pumping watch off) against a real
+// redis-server: they must decide exactly as the pure rule (core/rate_limit.hpp) on the same
+// scenarios, keep every key on a TTL, count all rates of a subject or none, and admit exactly the
+// limit under concurrency.
 //
 // Limiter calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/rate_limit.hpp"
@@ -27,10 +29,18 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;
 
+using K = AdmissionVerdict::kind;
+
+// An admission of one subject's limits alone.
+SendAdmission alone(const RateSubject& s) {
+  return SendAdmission{.brand = s.brand, .subjects = {s}};
+}
+
 struct LimiterFixture : test::ConnectedRedis {
   RedisRateLimiter limiter{conn};
-  RateVerdict admit(const RateSubject& s, std::int64_t now) {
-    auto r = test::run_sync(ioc, limiter.admit(s, now));
+  AdmissionVerdict admit(const RateSubject& s, std::int64_t now) {
+    const SendAdmission a = alone(s);
+    auto r = test::run_sync(ioc, limiter.admit_send(a, now));
     REQUIRE(r.has_value());
     return r.value();
   }
@@ -57,10 +67,11 @@ struct Tally {
 // One admit, its verdict added to t (the arguments outlive the call: they are the test's).
 asio::awaitable<void> admit_into(RateLimiter& limiter, const RateSubject& s, std::int64_t now,
                                  Tally& t) {
-  auto v = co_await limiter.admit(s, now);
+  const SendAdmission a = alone(s);
+  auto v = co_await limiter.admit_send(a, now);
   if (!v)
     ++t.failed;
-  else if (v.value().allowed)
+  else if (v.value().what == K::allowed)
     ++t.admitted;
   else
     ++t.denied;
@@ -68,7 +79,7 @@ asio::awaitable<void> admit_into(RateLimiter& limiter, const RateSubject& s, std
 
 }  // namespace
 
-TEST_CASE("the rate limit script decides as the GCRA rule, step by step",
+TEST_CASE("the rate limits of a send's admission decide as the GCRA rule, step by step",
           "[integration][redis][rate_limit]") {
   LimiterFixture f;
   struct Scenario {
@@ -94,9 +105,10 @@ TEST_CASE("the rate limit script decides as the GCRA rule, step by step",
       INFO(sc.name << ", step " << step++);
       const std::int64_t now = t0 + offset;
       const GcraDecision rule = gcra_admit(tat, now, sc.rate);
-      const RateVerdict script = f.admit(s, now);
-      CHECK(script.allowed == rule.allowed);
+      const AdmissionVerdict script = f.admit(s, now);
+      CHECK((script.what == K::allowed) == rule.allowed);
       CHECK(script.retry_after_ms == (rule.allowed ? 0 : rule.retry_after_ms));
+      if (!rule.allowed) CHECK(script.scope == LimitScope::brand);
       if (rule.allowed) {
         tat = rule.new_tat_ms;
         const std::string stored = test::redis_cli(test::shared_redis_port(), {"GET", key});
@@ -111,36 +123,38 @@ TEST_CASE("the rate limit script decides as the GCRA rule, step by step",
   }
 }
 
-TEST_CASE("the rate limit script counts every rate of a subject or none",
+TEST_CASE("the rate limits of a send's admission count every rate of a subject or none",
           "[integration][redis][rate_limit]") {
   LimiterFixture f;
   const Rate short_rate{3, 600'000};
   const Rate long_rate{4, 86'400'000};
-  const RateSubject s = fresh_subject(LimitScope::phone, {short_rate, long_rate});
-  CHECK(RedisKeys::rate(s, short_rate).find(":rl:600") != std::string::npos);
-  CHECK(RedisKeys::rate(s, long_rate).find(":rl:86400") != std::string::npos);
-  CHECK(RedisKeys::rate(s, short_rate).rfind("otp:{" + s.id + "}", 0) == 0);  // the phone's tag
-  for (int i = 0; i < 3; ++i) CHECK(f.admit(s, t0).allowed);
+  const RateSubject s = fresh_subject(LimitScope::prefix, {short_rate, long_rate});
+  CHECK(RedisKeys::rate(s, short_rate).find(":rl:px:" + s.id + ":600") != std::string::npos);
+  CHECK(RedisKeys::rate(s, long_rate).find(":rl:px:" + s.id + ":86400") != std::string::npos);
+  for (int i = 0; i < 3; ++i) CHECK(f.admit(s, t0).what == K::allowed);
   // The 10-minute rate is full: nothing is counted, not even against the daily one.
-  const RateVerdict full = f.admit(s, t0);
-  CHECK_FALSE(full.allowed);
+  const AdmissionVerdict full = f.admit(s, t0);
+  CHECK(full.what == K::limited);
+  CHECK(full.scope == LimitScope::prefix);
   CHECK(full.retry_after_ms == 200'000);
   // After one interval of the short rate, the fourth send fits both; then the daily rate denies
-  // (its wait is the longer one).
-  CHECK(f.admit(s, t0 + 200'000).allowed);
-  const RateVerdict daily = f.admit(s, t0 + 400'000);
-  CHECK_FALSE(daily.allowed);
+  // (the short one admits it).
+  CHECK(f.admit(s, t0 + 200'000).what == K::allowed);
+  const AdmissionVerdict daily = f.admit(s, t0 + 400'000);
+  CHECK(daily.what == K::limited);
   CHECK(daily.retry_after_ms == 4 * 21'600'000 - 3 * 21'600'000 - 400'000);
   // Disabled rates are skipped; a subject without any is always admitted and writes nothing.
   const RateSubject none = fresh_subject(LimitScope::brand, {Rate{0, 60'000}});
-  CHECK(f.admit(none, t0).allowed);
+  CHECK(f.admit(none, t0).what == K::allowed);
   CHECK(test::redis_cli(test::shared_redis_port(),
                         {"EXISTS", RedisKeys::rate(none, Rate{0, 60'000})}) == "0");
 }
 
-TEST_CASE("the other scopes live on the brand's slot, without raw IPs",
+TEST_CASE("a phone's rate keys live on its slot, the other scopes on the brand's, without raw IPs",
           "[integration][redis][rate_limit]") {
   const Rate r{1, 3'600'000};
+  const RateSubject phone = fresh_subject(LimitScope::phone, {Rate{3, 600'000}});
+  CHECK(RedisKeys::rate(phone, Rate{3, 600'000}) == "otp:{" + phone.id + "}:rl:600");
   RateSubject ip{.scope = LimitScope::ip, .brand = "nordwind", .id = "ab12", .rates = {r}};
   RateSubject prefix{.scope = LimitScope::prefix, .brand = "nordwind", .id = "+49151"};
   RateSubject brand{.scope = LimitScope::brand, .brand = "nordwind"};

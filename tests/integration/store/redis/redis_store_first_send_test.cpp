@@ -1,16 +1,22 @@
 // create.lua's claim of an unsent first send and send_deadline.lua, compared step by step with
 // the core's rules (core/first_send.hpp) on a real redis-server: the same verdicts, the same
-// record, the same deadline (the record's sd).
+// record, the same deadline (the record's sd). And the create's note in the index of unsent
+// sends (index_unsent.lua), pipelined with its script.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/first_send.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
 
+#include "support/fault_proxy.hpp"
 #include "support/store_fixture.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 using namespace otpgate;
 using namespace otpgate::test::store;
@@ -135,4 +141,44 @@ TEST_CASE("the sweep finds overdue creates in the index and drops the ones that 
   REQUIRE(record);
   CHECK(record.value()->status == Status::pending);
   CHECK(record.value()->delivery_status == DeliveryStatus::accepted);
+}
+
+TEST_CASE("a create's note and script leave together: both run before either reply is read",
+          "[integration][store][first-send]") {
+  // Replies held between Redis and the store: Redis runs what it receives, the store reads
+  // nothing. A create that waited for its note's reply would never send its script.
+  test::FaultProxy proxy(test::shared_redis_port());
+  asio::io_context ioc;
+  redis::Config config = test::ConnectedRedis::config();
+  config.port = proxy.port();
+  config.command_timeout = 5s;
+  config.heartbeat = 60s;
+  redis::Connection conn(ioc, config);
+  conn.start();
+  const auto until = [&](const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    return done();
+  };
+  REQUIRE(until([&] { return conn.connected(); }));
+  RedisStore store(conn);
+  const auto v = make_verification(fresh_tag());
+  const auto stored = [&] {
+    return test::redis_cli(test::shared_redis_port(), {"EXISTS", RedisKeys::record(id_of(v))}) ==
+           "1";
+  };
+
+  proxy.hold_replies();
+  std::optional<result<CreateOutcome>> created;
+  asio::co_spawn(ioc, test::detail::capture(store.create(v, t0), created), asio::detached);
+  CHECK(until(stored));
+  CHECK(indexed(id_of(v)));
+  CHECK_FALSE(created.has_value());
+  proxy.pass();
+  REQUIRE(until([&] { return created.has_value(); }));
+  REQUIRE(created->has_value());
+  CHECK(created->value().what == CreateOutcome::kind::created);
+  conn.stop();
+  ioc.restart();
+  ioc.run_for(1s);
 }
