@@ -37,7 +37,8 @@ struct SubscriberState {
   std::int64_t sends_24h = 0;
   std::vector<RecentVerification> recent;  // newest first, at most subscriber_recent_shown
   // An unlock's retry under its Idempotency-Key: nothing was changed now; the lock fields and
-  // was_locked are the first unlock's answer, `recent` and sends_24h are read now.
+  // was_locked are the first unlock's answer, `recent` and sends_24h the records of the ids it
+  // listed, read now.
   bool replayed = false;
 };
 
@@ -51,7 +52,7 @@ class SubscriberStore {
   // the state as lookup does. The removal is one atomic call; with a retry entry (an
   // Idempotency-Key) the same call judges the key in the phone's slot and records the answer
   // for admin_retry_ttl_ms: the same request again changes nothing and answers the recorded
-  // state (replayed, its `recent` and sends_24h read now), another one idempotency_conflict.
+  // state (replayed), another one idempotency_conflict.
   virtual task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
                                                std::int64_t now_ms, const RetryEntry& retry) = 0;
 };
