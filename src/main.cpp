@@ -76,7 +76,7 @@ struct ThreadState {
         templates(redis),
         subscribers(redis, keyring),
         template_service(brands, templates, clock, keyring),
-        support(audit, subscribers, phones, metered_events, clock),
+        support(audit, subscribers, phones, metered_events, clock, keyring),
         brand_api(api::BrandApiContext{brands, template_service, support}),
         stats_store(redis),
         alert_store(redis),

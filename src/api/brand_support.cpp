@@ -1,6 +1,7 @@
 // The support side of /v1/brands/{brand}/: the subscriber lookup and unlock and the audit log's
-// pages, parsed and rendered here; the rules (the audit entry first, the unlock event) are
-// app/support_service's. Routing and role checks are in brand_api.cpp.
+// pages, parsed and rendered here; the rules (the audit entry first, the unlock event, the
+// unlock's Idempotency-Key) are app/support_service's. Routing and role checks are in
+// brand_api.cpp.
 #include "otpgate/api/brand_api.hpp"
 #include "otpgate/api/errors.hpp"
 #include "otpgate/api/requests.hpp"
@@ -118,16 +119,21 @@ task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
                                           bool unlock) {
   auto phone = ctx_.support.phone(e164_of_segment(phone_segment));
   if (const auto* bad = std::get_if<SupportError>(&phone)) co_return error_of(*bad);
-  std::string reason;
+  std::string reason, idempotency_key;
   if (unlock) {
     auto parsed = parse_unlock(req);
     if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
     reason = std::move(std::get<std::string>(parsed));
+    // A lookup changes nothing: only the unlock reads the header.
+    auto idem = parse_idempotency_key(req);
+    if (auto* bad = std::get_if<http::Response>(&idem)) co_return std::move(*bad);
+    idempotency_key = std::move(std::get<std::string>(idem));
   }
   const SubscriberAction action{.brand = brand,
                                 .phone = std::move(std::get<ParsedPhone>(phone)),
                                 .actor = key.id,
-                                .reason = std::move(reason)};
+                                .reason = std::move(reason),
+                                .idempotency_key = std::move(idempotency_key)};
   SupportOutcome<SubscriberView> out = SupportError{};
   if (unlock)
     out = co_await ctx_.support.unlock(action);
@@ -136,6 +142,7 @@ task<http::Response> BrandApi::subscriber(http::Request& req, const ApiKey& key,
   if (const auto* e = std::get_if<SupportError>(&out)) co_return error_of(*e);
   const SubscriberView& view = std::get<SubscriberView>(out);
   http::Response r = json_response(200, subscriber_json(view));
+  if (view.state.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   r.log_phone_masked = view.phone_masked;
   co_return r;
 }

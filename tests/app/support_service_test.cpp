@@ -1,10 +1,12 @@
 // app/support_service: support's subscriber lookup and unlock and the audit log's pages, on
 // in-memory ports (support/fakes): the audit entry before the action (and no action
-// without it), the entry's fields, the unlock event only for a phone that was locked.
+// without it), the entry's fields, the unlock event only for a phone that was locked, and an
+// unlock's Idempotency-Key (one entry, one event, the first answer replayed).
 #include "otpgate/app/support_service.hpp"
 
 #include "support/fakes/support_ports.hpp"
 #include "support/fakes/clock.hpp"
+#include "support/fakes/keyring.hpp"
 #include "support/run_sync.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -27,15 +29,18 @@ struct SupportWorld {
   test::FakePhoneParser phones;
   test::RecordingEventSink events;
   test::FakeClock clock{1'700'000'000'000};
-  SupportService service{audit, subscribers, phones, events, clock};
+  test::FakeKeyring keys = test::keyring();
+  SupportService service{audit, subscribers, phones, events, clock, keys};
 
-  SubscriberAction action(const std::string& reason = "") {
+  SubscriberAction action(const std::string& reason = "", const std::string& key = "",
+                          const std::string& actor = "support-key") {
     auto phone = service.phone(phone_e164);
     REQUIRE(std::holds_alternative<ParsedPhone>(phone));
     return SubscriberAction{.brand = "acme",
                             .phone = std::get<ParsedPhone>(phone),
-                            .actor = "support-key",
-                            .reason = reason};
+                            .actor = actor,
+                            .reason = reason,
+                            .idempotency_key = key};
   }
   void lock_phone() {
     SubscriberState& s = subscribers.states[std::string("acme|") + phone_e164];
@@ -140,6 +145,58 @@ TEST_CASE("an unlock that frees a locked phone is an unlocked event", "[app][sup
   CHECK_FALSE(value_of(again).state.was_locked);
   CHECK(w.events.events.size() == 1);
   CHECK(w.audit.entries["acme"].size() == 2);
+}
+
+TEST_CASE("a retried unlock with its Idempotency-Key answers the first and writes one entry",
+          "[app][support_service][retry]") {
+  SupportWorld w;
+  w.lock_phone();
+  const SubscriberAction a = w.action("caller verified", "unlock-1");
+  const auto first = run_sync(w.ioc, w.service.unlock(a));
+  CHECK(value_of(first).state.was_locked);
+  CHECK_FALSE(value_of(first).state.replayed);
+  const auto retry = run_sync(w.ioc, w.service.unlock(a));
+  CHECK(value_of(retry).state.replayed);
+  // The first unlock's answer: it freed a locked phone, though the phone is unlocked now.
+  CHECK(value_of(retry).state.was_locked);
+  CHECK(w.audit.entries["acme"].size() == 1);
+  CHECK(w.events.count(EventType::unlocked) == 1);
+  CHECK(w.journal == Strings{"audit.append_once", "subscribers.unlock", "audit.append_once",
+                             "subscribers.unlock"});
+}
+
+TEST_CASE("an unlock key reused with another reason is a conflict and changes nothing",
+          "[app][support_service][retry]") {
+  SupportWorld w;
+  value_of(run_sync(w.ioc, w.service.unlock(w.action("caller verified", "unlock-1"))));
+  w.lock_phone();
+  const auto other = run_sync(w.ioc, w.service.unlock(w.action("another reason", "unlock-1")));
+  CHECK(error_of(other).code == errc::idempotency_conflict);
+  CHECK(w.audit.entries["acme"].size() == 1);
+  CHECK(w.subscribers.states.begin()->second.locked_for_ms == 600'000);
+  // Another API key's request with the same key and reason is its own.
+  const auto own = run_sync(
+      w.ioc, w.service.unlock(w.action("caller verified", "unlock-1", "other-support-key")));
+  CHECK_FALSE(value_of(own).state.replayed);
+  CHECK(value_of(own).state.was_locked);
+  CHECK(w.audit.entries["acme"].size() == 2);
+}
+
+TEST_CASE("a retried unlock whose first answer was lost after its entry unlocks once",
+          "[app][support_service][retry]") {
+  SupportWorld w;
+  w.lock_phone();
+  const SubscriberAction a = w.action("caller verified", "unlock-1");
+  w.subscribers.fail = errc::store_timeout;
+  const auto lost = run_sync(w.ioc, w.service.unlock(a));
+  CHECK(error_of(lost).code == errc::store_timeout);
+  w.subscribers.fail.reset();
+  const auto retry = run_sync(w.ioc, w.service.unlock(a));
+  // The entry was the first request's; the unlock is this one's (not a replay), with its event.
+  CHECK_FALSE(value_of(retry).state.replayed);
+  CHECK(value_of(retry).state.was_locked);
+  CHECK(w.audit.entries["acme"].size() == 1);
+  CHECK(w.events.count(EventType::unlocked) == 1);
 }
 
 TEST_CASE("the audit log's page is read as asked", "[app][support_service]") {

@@ -55,8 +55,8 @@ Parsed<Order> validate_order(const nlohmann::json& order);
 std::optional<http::Response> reject_fields(const nlohmann::json& body);
 
 // The template requests of brand managers (src/api/brand_api.cpp).
-// Idempotency-Key of a template change ("" when absent): valid_idempotency_key's syntax, the
-// same 400 as the verification routes'.
+// Idempotency-Key of a template change or a support unlock ("" when absent):
+// valid_idempotency_key's syntax, the same 400 as the verification routes'.
 Parsed<std::string> parse_idempotency_key(const http::Request& req);
 // If-Match: * (nullopt inside) or one strong ETag "N"; a weak one is version -1 (never matches).
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req);

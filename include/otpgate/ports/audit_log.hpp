@@ -1,9 +1,11 @@
 // Port: a brand's audit log, newest first when read. Template changes are written by the
-// template store in the same call as the change; support actions by append(); readers page
-// backwards with a cursor. Production: store/redis/audit_log.hpp (one stream per brand).
+// template store in the same call as the change; support actions by append() (an unlock with an
+// Idempotency-Key by append_once()); readers page backwards with a cursor. Production:
+// store/redis/audit_log.hpp (one stream per brand).
 #pragma once
 
 #include "otpgate/core/errc.hpp"
+#include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
 #include <charconv>
@@ -18,6 +20,12 @@ namespace otpgate {
 struct AuditEntry {
   std::string id;  // the entry's id, also the paging cursor
   std::vector<std::pair<std::string, std::string>> fields;
+};
+
+// What append_once() did.
+struct AuditAppend {
+  std::string id;         // the entry's id (a replay: the first request's entry)
+  bool replayed = false;  // the key's request was appended before: nothing added now
 };
 
 struct AuditPage {
@@ -48,6 +56,13 @@ class AuditLog {
   // answers its id. The fields must never hold a raw phone number, a code or a key.
   virtual task<result<std::string>> append(
       const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields) = 0;
+  // As append(), at most once per retry entry (its Idempotency-Key, in the brand's slot for
+  // admin_retry_ttl_ms): the key's entry is judged and recorded in the call that appends, so the
+  // same request again adds nothing and answers the first entry's id (replayed), and another
+  // request under the key answers idempotency_conflict. An empty entry: append().
+  virtual task<result<AuditAppend>> append_once(
+      const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields,
+      const RetryEntry& retry) = 0;
 };
 
 }  // namespace otpgate

@@ -5,6 +5,7 @@
 
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/types.hpp"
+#include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
 #include <cstddef>
@@ -35,6 +36,10 @@ struct SubscriberState {
   // in the last 24 hours that are still kept (see docs/api.md, "Support tools").
   std::int64_t sends_24h = 0;
   std::vector<RecentVerification> recent;  // newest first, at most subscriber_recent_shown
+  // An unlock's retry under its Idempotency-Key: nothing was changed now; the lock fields and
+  // was_locked are the first unlock's answer, `recent` and sends_24h the records of the ids it
+  // listed, read now.
+  bool replayed = false;
 };
 
 class SubscriberStore {
@@ -44,9 +49,12 @@ class SubscriberStore {
   virtual task<result<SubscriberState>> lookup(const std::string& brand, const PhoneNumber& phone,
                                                std::int64_t now_ms) = 0;
   // Removes the lock and the failure count (not the lock level: see docs/api.md), then answers
-  // the state as lookup does. The removal is one atomic call.
+  // the state as lookup does. The removal is one atomic call; with a retry entry (an
+  // Idempotency-Key) the same call judges the key in the phone's slot and records the answer
+  // for admin_retry_ttl_ms: the same request again changes nothing and answers the recorded
+  // state (replayed), another one idempotency_conflict.
   virtual task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
-                                               std::int64_t now_ms) = 0;
+                                               std::int64_t now_ms, const RetryEntry& retry) = 0;
 };
 
 }  // namespace otpgate

@@ -1,5 +1,8 @@
 #include "otpgate/store/redis/audit_log.hpp"
 
+#include "otpgate/store/redis/redis_scripts.hpp"
+#include "otpgate/store/redis/redis_store.hpp"
+
 #include <charconv>
 #include <cstdint>
 
@@ -10,7 +13,7 @@ std::string audit_key(const std::string& brand) {
 }
 
 task<result<AuditPage>> RedisAuditLog::page(const std::string& brand, const std::string& before,
-                                       std::size_t limit) {
+                                            std::size_t limit) {
   // Nothing is older than the first possible id (and Redis refuses "(0-0" as a start).
   if (before == "0-0") co_return AuditPage{};
   // One more than asked: whether an older page exists.
@@ -50,6 +53,37 @@ task<result<std::string>> RedisAuditLog::append(
   const redis::Reply& r = reply.value();
   if (r.is_error() || r.type != redis::Reply::kind::string) co_return errc::store_protocol;
   co_return r.str;
+}
+
+task<result<AuditAppend>> RedisAuditLog::append_once(
+    const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields,
+    const RetryEntry& retry) {
+  if (retry.empty()) {
+    auto id = co_await append(brand, fields);
+    if (!id) co_return id.error();
+    co_return AuditAppend{.id = std::move(id.value())};
+  }
+  // The key's entry in the brand's slot, with the stream it guards (as template saves' entries).
+  const std::vector<std::string> keys = {audit_key(brand),
+                                         RedisKeys::idempotency("brand:" + brand, retry.key)};
+  std::vector<std::string> args = {std::to_string(audit_max_entries), retry.fingerprint,
+                                   std::to_string(admin_retry_ttl_ms)};
+  for (const auto& [k, v] : fields) {
+    args.push_back(k);
+    args.push_back(v);
+  }
+  auto reply = co_await conn_.eval(scripts::cached(scripts::audit_once), keys, args);
+  if (!reply) co_return reply.error();
+  const redis::Reply& r = reply.value();
+  if (r.is_error()) {
+    scripts::log_script_error(r.str);
+    co_return errc::store_protocol;
+  }
+  if (r.type != redis::Reply::kind::array || r.elements.empty() || r.elements.size() > 2)
+    co_return errc::store_protocol;
+  if (r.elements.size() == 1 && r.elements[0].str == "idem_conflict")
+    co_return errc::idempotency_conflict;
+  co_return AuditAppend{.id = r.elements[0].str, .replayed = r.elements.size() == 2};
 }
 
 }  // namespace otpgate

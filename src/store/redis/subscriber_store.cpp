@@ -37,31 +37,42 @@ result<Reply> checked(result<Reply> reply) {
 task<result<SubscriberState>> RedisSubscriberStore::lookup(const std::string& brand,
                                                            const PhoneNumber& phone,
                                                            std::int64_t now_ms) {
-  auto state = co_await run(brand, phone, now_ms, false);
+  const RetryEntry none;  // a local: g++ 12 mishandles temporaries inside co_await
+  auto state = co_await run(brand, phone, now_ms, false, none);
   co_return state;
 }
 
 task<result<SubscriberState>> RedisSubscriberStore::unlock(const std::string& brand,
                                                            const PhoneNumber& phone,
-                                                           std::int64_t now_ms) {
-  auto state = co_await run(brand, phone, now_ms, true);
+                                                           std::int64_t now_ms,
+                                                           const RetryEntry& retry) {
+  auto state = co_await run(brand, phone, now_ms, true, retry);
   co_return state;
 }
 
 task<result<SubscriberState>> RedisSubscriberStore::run(const std::string& brand,
                                                         const PhoneNumber& phone,
-                                                        std::int64_t now_ms, bool unlock) {
+                                                        std::int64_t now_ms, bool unlock,
+                                                        const RetryEntry& retry) {
   const std::string tag = phone_tag(keys_, brand, phone.e164());
-  const std::vector<std::string> keys = {RedisKeys::lock(tag), RedisKeys::failures(tag),
-                                         RedisKeys::lock_level(tag), RedisKeys::recent(tag)};
-  const std::string flag = unlock ? "1" : "0";
-  const std::vector<std::string> args = {flag};
+  std::vector<std::string> keys = {RedisKeys::lock(tag), RedisKeys::failures(tag),
+                                   RedisKeys::lock_level(tag), RedisKeys::recent(tag)};
+  std::vector<std::string> args = {unlock ? "1" : "0"};
+  if (!retry.empty()) {
+    // In the phone's slot, with the lock it records the removal of.
+    keys.push_back(RedisKeys::idempotency(tag, retry.key));
+    args.push_back(retry.fingerprint);
+    args.push_back(std::to_string(admin_retry_ttl_ms));
+  }
   auto raw = co_await conn_.eval(scripts::cached(scripts::subscriber_state), keys, args);
   auto reply = checked(std::move(raw));
   if (!reply) co_return reply.error();
   const auto& e = reply.value().elements;
-  if (e.size() != 5 || e[3].type != Reply::kind::array) co_return errc::store_protocol;
+  if (e.size() == 1 && e[0].str == "idem_conflict") co_return errc::idempotency_conflict;
+  if (e.size() < 5 || e.size() > 6 || e[3].type != Reply::kind::array)
+    co_return errc::store_protocol;
   SubscriberState state;
+  state.replayed = e.size() == 6;
   state.locked_for_ms = std::max<std::int64_t>(number_of(e[0]), 0);
   state.was_locked = number_of(e[4]) > 0;
   state.failed_checks = number_of(e[1]);

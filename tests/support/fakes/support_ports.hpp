@@ -1,11 +1,13 @@
 // In-memory fakes of the ports behind the support service (app/support_service): the audit log,
 // the subscriber store and a phone parser; no Redis. Each can be told to fail with an errc, and
 // the audit log and the subscriber store write what they were asked into a shared journal, so a
-// test can check the order of the calls. (The template store and event sink fakes are in
-// fakes/template_store.hpp and fakes/event_sink.hpp.)
+// test can check the order of the calls. An Idempotency-Key's entries are judged as
+// judge_retry (core/idempotency.hpp) does, as the Redis scripts do. (The template store and event
+// sink fakes are in fakes/template_store.hpp and fakes/event_sink.hpp.)
 #pragma once
 
 #include "otpgate/core/errc.hpp"
+#include "otpgate/core/idempotency.hpp"
 #include "otpgate/ports/audit_log.hpp"
 #include "otpgate/ports/event_sink.hpp"
 #include "otpgate/ports/phone_parser.hpp"
@@ -56,6 +58,32 @@ class FakeAuditLog final : public AuditLog {
     all.push_back(AuditEntry{id, fields});
     co_return id;
   }
+  task<result<AuditAppend>> append_once(
+      const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields,
+      const RetryEntry& retry) override {
+    if (retry.empty()) {
+      auto id = co_await append(brand, fields);
+      if (!id) co_return id.error();
+      co_return AuditAppend{.id = id.value()};
+    }
+    journal_.push_back("audit.append_once");
+    if (fail) co_return *fail;
+    const auto prior = retries.find(retry.key);
+    const auto verdict =
+        judge_retry(prior == retries.end() ? std::nullopt
+                                           : std::optional<std::string_view>(prior->second.first),
+                    retry.fingerprint);
+    if (verdict == RetryVerdict::conflict) co_return errc::idempotency_conflict;
+    if (verdict == RetryVerdict::replay)
+      co_return AuditAppend{.id = prior->second.second, .replayed = true};
+    auto& all = entries[brand];
+    const std::string id = std::to_string(1000 + all.size()) + "-0";
+    all.push_back(AuditEntry{id, fields});
+    retries[retry.key] = {retry.fingerprint, id};
+    co_return AuditAppend{.id = id};
+  }
+  // By entry key: the request's fingerprint and the entry it appended.
+  std::map<std::string, std::pair<std::string, std::string>> retries;
 
  private:
   std::vector<std::string>& journal_;
@@ -76,16 +104,26 @@ class FakeSubscriberStore final : public SubscriberStore {
     co_return states[brand + "|" + phone.e164()];
   }
   task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
-                                       std::int64_t now_ms) override {
+                                       std::int64_t now_ms, const RetryEntry& retry) override {
     journal_.push_back("subscribers.unlock");
     last_now_ms = now_ms;
     if (fail) co_return *fail;
+    const auto prior = retries.find(retry.key);
+    if (!retry.empty() && prior != retries.end()) {
+      if (prior->second.first != retry.fingerprint) co_return errc::idempotency_conflict;
+      SubscriberState replay = prior->second.second;
+      replay.replayed = true;
+      co_return replay;
+    }
     SubscriberState& s = states[brand + "|" + phone.e164()];
     s.was_locked = s.locked_for_ms > 0;
     s.locked_for_ms = 0;
     s.failed_checks = 0;
+    if (!retry.empty()) retries[retry.key] = {retry.fingerprint, s};
     co_return s;
   }
+  // By entry key: the request's fingerprint and the state its unlock answered.
+  std::map<std::string, std::pair<std::string, SubscriberState>> retries;
 
  private:
   std::vector<std::string>& journal_;

@@ -1,7 +1,9 @@
 // The audit log: one Redis stream per brand (otp:{brand:<id>}:audit, about 10,000 entries),
 // newest first when read. Template changes are written by the template store's script in the
-// same call as the change; support actions (subscriber lookup and unlock) by append(); readers
-// page backwards with a cursor.
+// same call as the change; support actions (subscriber lookup and unlock) by append(), an unlock
+// with an Idempotency-Key by append_once() (lua/audit_once.lua: the key's entry
+// otp:{brand:<id>}:idem:<mac> judged and recorded with the XADD); readers page backwards with a
+// cursor.
 #pragma once
 
 #include "otpgate/ports/audit_log.hpp"
@@ -30,6 +32,10 @@ class RedisAuditLog final : public AuditLog {
   task<result<std::string>> append(
       const std::string& brand,
       const std::vector<std::pair<std::string, std::string>>& fields) override;
+  // As append(), at most once per retry entry (lua/audit_once.lua).
+  task<result<AuditAppend>> append_once(
+      const std::string& brand, const std::vector<std::pair<std::string, std::string>>& fields,
+      const RetryEntry& retry) override;
 
  private:
   redis::Connection& conn_;

@@ -39,10 +39,12 @@ extern const std::string_view admit_brand;
 extern const std::string_view record_event;
 extern const std::string_view read_buckets;
 extern const std::string_view sum_buckets;
-// Brand managers' templates, and support's view of a phone.
+// Brand managers' templates, support's view of a phone, and an unlock's audit entry with its
+// Idempotency-Key.
 extern const std::string_view template_save;
 extern const std::string_view subscriber_state;
 extern const std::string_view subscriber_records;
+extern const std::string_view audit_once;
 
 // Every script by name (`otpgate --print-script NAME`).
 const std::map<std::string_view, std::string_view>& by_name();

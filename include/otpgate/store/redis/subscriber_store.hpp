@@ -24,13 +24,14 @@ class RedisSubscriberStore final : public SubscriberStore {
   task<result<SubscriberState>> lookup(const std::string& brand, const PhoneNumber& phone,
                                        std::int64_t now_ms) override;
   // Removes the lock and the failure count (not the lock level: see docs/api.md), then answers
-  // the state as lookup does. The removal is one atomic call.
+  // the state as lookup does. The removal is one atomic call, which also judges and records a
+  // retry entry (otp:{tag}:idem:<mac>, admin_retry_ttl_ms).
   task<result<SubscriberState>> unlock(const std::string& brand, const PhoneNumber& phone,
-                                       std::int64_t now_ms) override;
+                                       std::int64_t now_ms, const RetryEntry& retry) override;
 
  private:
   task<result<SubscriberState>> run(const std::string& brand, const PhoneNumber& phone,
-                                    std::int64_t now_ms, bool unlock);
+                                    std::int64_t now_ms, bool unlock, const RetryEntry& retry);
   task<boost::system::error_code> read_records(const std::string& tag, const std::string& brand,
                                                const std::vector<std::string>& ids,
                                                std::int64_t now_ms, SubscriberState& state);
