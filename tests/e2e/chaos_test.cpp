@@ -122,6 +122,7 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
   const ChaosReport report = run_chaos_load(target, options);
   stop = true;
   chaos.join();
+  INFO("otpgate log tail:\n" << p.log_tail());
   REQUIRE(p.wait_ready(10s));
 
   std::cout << "chaos: " << report.flows.size() << " flows, " << report.requests << " requests, "
