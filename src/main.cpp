@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -317,6 +318,10 @@ int main(int argc, char** argv) {
                  "       otpgate --print-script NAME\n";
     return 2;
   }
+  // Why: hiredis writes to Redis with plain send(); a connection Redis dropped while a command
+  // was queued would raise SIGPIPE, whose default action ends the process. The write's EPIPE
+  // is handled as a lost connection instead.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return run();
   } catch (const ConfigError& e) {

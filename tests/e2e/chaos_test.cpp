@@ -97,7 +97,8 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
   const std::string brand = unique_brand("chaos");
   brands.add(brand, R"({"display_name":"Chaos","sender_id":"Chaos","locales":["en"],
       "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
-      "limits":{"phone_sends_per_10_minutes":100,"brand_sends_per_minute":100000},
+      "limits":{"phone_sends_per_10_minutes":100,"brand_sends_per_minute":100000,
+                 "prefix_sends_per_hour":0},
       "code":{"max_attempts":4,"max_sends":5,"resend_cooldown_seconds":0}})");
   brands.add_key("shop", brand, "shop");
   brands.add_key("support", brand, "support");
