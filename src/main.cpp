@@ -71,7 +71,7 @@ struct ThreadState {
         service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
                             keyring, cfg.retention_ms}),
         audit(redis),
-        verifications(VerificationRequestsDeps{service, brands, phones, audit, clock}),
+        verifications(VerificationRequestsDeps{service, brands, phones, audit, clock, keyring}),
         report_reader(catalog),
         reports(report_reader, service),
         templates(redis),

@@ -1,5 +1,6 @@
 #include "otpgate/app/verification_requests.hpp"
 
+#include "otpgate/app/retry_entry.hpp"
 #include "otpgate/core/idempotency.hpp"
 #include "otpgate/core/public_error.hpp"
 #include "otpgate/util/log.hpp"
@@ -119,7 +120,7 @@ task<Answer> VerificationRequests::check(const Caller& caller, const Verificatio
   if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
   const RetryKey retry = retry_key(caller, idempotency_key);
   const Answer a = co_await d_.service.check(id, caller.brand, code, order, retry);
-  co_await audit_on(caller, id, "check", a);
+  co_await audit_on(caller, id, "check", a, retry);
   co_return a;
 }
 
@@ -129,7 +130,7 @@ task<Answer> VerificationRequests::resend(const Caller& caller, const Verificati
   if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
   const RetryKey retry = retry_key(caller, idempotency_key);
   const Answer a = co_await d_.service.resend(id, caller.brand, retry);
-  co_await audit_on(caller, id, "resend", a);
+  co_await audit_on(caller, id, "resend", a, retry);
   co_return a;
 }
 
@@ -139,18 +140,20 @@ task<Answer> VerificationRequests::cancel(const Caller& caller, const Verificati
   if (auto bad = bad_idempotency_key(idempotency_key)) co_return std::move(*bad);
   const RetryKey retry = retry_key(caller, idempotency_key);
   const Answer a = co_await d_.service.cancel(id, caller.brand, retry);
-  co_await audit_on(caller, id, "cancel", a);
+  co_await audit_on(caller, id, "cancel", a, retry);
   co_return a;
 }
 
 task<void> VerificationRequests::audit_on(const Caller& caller, const VerificationId& id,
-                                          std::string_view verb, const Answer& a) {
+                                          std::string_view verb, const Answer& a,
+                                          const RetryKey& retry) {
   if (!caller.support) co_return;
   SupportAction what{
       .action =
           std::string(id.purpose() == Purpose::support_call ? "support_call." : "verification.") +
           std::string(verb),
-      .verification = id.str()};
+      .verification = id.str(),
+      .idempotency_key = retry.key};
   if (a.record) {
     what.brand = a.record->brand;
     what.target = a.record->phone.masked();
@@ -173,7 +176,19 @@ task<void> VerificationRequests::audit(const Caller& caller, const SupportAction
       {"outcome", outcome},    {"at", std::to_string(d_.clock.now_ms())}};
   if (!what.reason.empty()) entry.emplace_back("reason", what.reason);
   result<std::string> logged = errc::not_found;
-  if (!what.brand.empty()) logged = co_await d_.audit.append(what.brand, entry);
+  if (!what.brand.empty() && what.idempotency_key.empty()) {
+    logged = co_await d_.audit.append(what.brand, entry);
+  } else if (!what.brand.empty()) {
+    // A retry under the same Idempotency-Key that is answered the same (a replay) adds no
+    // second entry: one entry per key and outcome (a 503 and its retry's approval are two).
+    const RetryScope scope{.owner = caller.key_id,
+                           .brand = what.brand,
+                           .target = "audit/" + what.verification + "/" + what.action + "/" +
+                                     outcome};
+    auto once = co_await d_.audit.append_once(
+        what.brand, entry, retry_entry(d_.keys, scope, what.idempotency_key, what.action));
+    logged = once ? result<std::string>(once.value().id) : result<std::string>(once.error());
+  }
   // The action is done and its answer must reach the caller; the error log keeps the entry
   // (all but the reason, which is free text).
   if (!logged)

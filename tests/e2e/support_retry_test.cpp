@@ -27,16 +27,20 @@ void lock_phone(const SupportWorld& w, const OtpgateProcess& p, const std::strin
   REQUIRE(w.lookup(p, phone).json()["locked"] == true);
 }
 
-// The brand's subscriber.unlock audit entries.
-int unlock_entries(const SupportWorld& w, const OtpgateProcess& p) {
+// The brand's audit entries of one action.
+int audit_entries(const SupportWorld& w, const OtpgateProcess& p, const std::string& action) {
   const auto audit =
       http_get(p.base_url() + "/v1/brands/" + w.brand + "/audit?limit=200", w.as("support"));
   REQUIRE(audit.status == 200);
   const json page = audit.json();  // kept: the loop reads into it
   int n = 0;
   for (const auto& e : page["entries"])
-    if (e["action"] == "subscriber.unlock") ++n;
+    if (e["action"] == action) ++n;
   return n;
+}
+
+int unlock_entries(const SupportWorld& w, const OtpgateProcess& p) {
+  return audit_entries(w, p, "subscriber.unlock");
 }
 
 // The brand's `unlocked` events in its stream (appended after the answer: waited for, up to 5 s,
@@ -109,6 +113,39 @@ TEST_CASE(
   require_error(w.unlock(p, phone, because, "support", "two words"), 400, "INVALID_ARGUMENT",
                 "Idempotency-Key");
   CHECK(unlock_entries(w, p) == 2);
+}
+
+TEST_CASE("support's retried check and cancel with an Idempotency-Key are audited once",
+          "[e2e][retry][support][audit]") {
+  SupportWorld w;
+  OtpgateProcess p(w.brands.options());
+  const auto created = w.create(p, fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const std::string wrong = wrong_code_for(code_from_outbox(p, id));
+  const std::string base = p.base_url() + "/v1/verifications/" + id;
+  const auto act = [&](const std::string& verb, const json& body, const std::string& key) {
+    Headers h = w.as("support");
+    h.emplace_back("Idempotency-Key", key);
+    return http_post_json(base + "/" + verb, body, h);
+  };
+
+  REQUIRE(act("check", {{"code", wrong}}, "chk-1").status == 422);
+  const auto replay = act("check", {{"code", wrong}}, "chk-1");
+  CHECK(replay.status == 422);
+  CHECK(replay.header("idempotent-replayed") == "true");
+  CHECK(audit_entries(w, p, "verification.check") == 1);
+  // Another key is another check: its own entry.
+  REQUIRE(act("check", {{"code", wrong}}, "chk-2").status == 422);
+  CHECK(audit_entries(w, p, "verification.check") == 2);
+
+  REQUIRE(act("cancel", json::object(), "cxl-1").status == 200);
+  REQUIRE(act("cancel", json::object(), "cxl-1").header("idempotent-replayed") == "true");
+  CHECK(audit_entries(w, p, "verification.cancel") == 1);
+  // Without a key every request is its own entry, with its own outcome.
+  Headers plain = w.as("support");
+  CHECK(http_post_json(base + "/cancel", json::object(), plain).status == 409);
+  CHECK(audit_entries(w, p, "verification.cancel") == 2);
 }
 
 TEST_CASE("an unlock whose audit entry was written after its 503 is finished once by its retry",

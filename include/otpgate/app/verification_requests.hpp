@@ -45,6 +45,7 @@ struct VerificationRequestsDeps {
   const PhoneParser& phones;
   AuditLog& audit;
   const Clock& clock;
+  const Keyring& keys;
 };
 
 class VerificationRequests {
@@ -82,10 +83,11 @@ class VerificationRequests {
     std::string target;  // the masked phone, when known
     std::string verification;
     std::string reason;
+    std::string idempotency_key;  // the header as sent, "" when absent
   };
   task<void> audit(const Caller& caller, const SupportAction& what, const Answer& a);
   task<void> audit_on(const Caller& caller, const VerificationId& id, std::string_view verb,
-                      const Answer& a);
+                      const Answer& a, const RetryKey& retry);
 
   VerificationRequestsDeps d_;
 };

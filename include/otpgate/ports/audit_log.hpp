@@ -1,7 +1,8 @@
 // Port: a brand's audit log, newest first when read. Template changes are written by the
-// template store in the same call as the change; support actions by append() (an unlock with an
-// Idempotency-Key by append_once()); readers page backwards with a cursor. Production:
-// store/redis/audit_log.hpp (one stream per brand).
+// template store in the same call as the change; support actions by append(), or by
+// append_once() when they carry an Idempotency-Key (an unlock, an action on a verification);
+// readers page backwards with a cursor. Production: store/redis/audit_log.hpp (one stream per
+// brand).
 #pragma once
 
 #include "otpgate/core/errc.hpp"
