@@ -84,7 +84,11 @@ asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
 // `finish` (which posts). Single-threaded: every completion runs on the link's thread.
 struct gathered {
   gathered(std::size_t n, std::function<void(std::vector<result<Reply>>)> f)
-      : results(n, result<Reply>(errc::internal)), left(n), finish(std::move(f)) {}
+      : left(n), finish(std::move(f)) {
+    // Built in place: copying an error result trips g++ 12's -Wmaybe-uninitialized at -O3.
+    results.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) results.emplace_back(errc::internal);
+  }
   void set(std::size_t i, result<Reply> r) {
     results[i] = std::move(r);
     if (--left == 0) finish(std::move(results));
