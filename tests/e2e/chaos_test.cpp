@@ -95,8 +95,9 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
   const std::string brand = unique_brand("chaos");
   brands.add(brand, R"({"display_name":"Chaos","sender_id":"Chaos","locales":["en"],
       "default_locale":"en","allowed_countries":["DE"],"gateways":["file"],
-      "limits":{"phone_sends_per_10_minutes":100,"brand_sends_per_minute":100000,
-                 "prefix_sends_per_hour":0},
+      "limits":{"phone_sends_per_10_minutes":100,"phone_sends_per_day":10,
+                 "brand_sends_per_minute":100000,"prefix_sends_per_hour":0},
+      "pumping":{"factor":0},
       "code":{"max_attempts":4,"max_sends":5,"resend_cooldown_seconds":0}})");
   brands.add_key("shop", brand, "shop");
   brands.add_key("support", brand, "support");
@@ -110,7 +111,8 @@ TEST_CASE("chaos: Redis stalls and cuts under load, and every answer a client go
                            .shop_key = brands.key("shop"),
                            .support_key = brands.key("support"),
                            .brand = brand,
-                           .outbox_path = p.outbox_path()};
+                           .outbox_path = p.outbox_path(),
+                           .phone_sends_per_day = 10};
   ChaosOptions options;
   options.seed = seed;
   options.duration = std::chrono::seconds(env_ms("OTPGATE_CHAOS_SECONDS", 8));

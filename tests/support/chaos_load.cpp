@@ -83,10 +83,13 @@ class Client {
         index_(index),
         rng_(o.seed * 1000003u + static_cast<std::uint64_t>(index)) {}
 
+  bool flow_saw_503() const { return flow_saw_503_; }
+
   ChaosFlow run_flow(int n) {
     ChaosFlow f;
     f.phone = phone(n);
     gave_up_ = false;
+    flow_saw_503_ = false;
     const HttpResponse created = call("POST", "/v1/verifications", {{"phone_number", f.phone}});
     if (created.status == 429) return f;  // the brand's limits: nothing was promised
     if (created.status != 201 && created.status != 200) {
@@ -158,6 +161,7 @@ class Client {
       if (!again) break;
       saw_503 = saw_503 || r.status == 503;
     }
+    flow_saw_503_ = flow_saw_503_ || saw_503;
     std::lock_guard lock(tally_.m);
     if (saw_503) ++tally_.report.retried_after_503;
     if (saw_503 && tries == 1) ++tally_.report.done_by_first_retry;
@@ -202,11 +206,25 @@ class Client {
   const int index_;
   std::mt19937_64 rng_;
   long requests_ = 0;
-  bool gave_up_ = false;  // in the current flow
+  bool gave_up_ = false;       // in the current flow
+  bool flow_saw_503_ = false;  // in the current flow
 };
 
 std::string describe(const ChaosFlow& f) {
   return f.id + " (" + f.phone + ")";
+}
+
+// The phone's tokens left: creates (each one SMS) until its limit answers 429; -1 when another
+// answer leaves it unknown.
+int phone_tokens_left(const ChaosTarget& t, const std::string& phone) {
+  const Headers h = {bearer(t.shop_key), {"Content-Type", "application/json"}};
+  const std::string body = json{{"phone_number", phone}}.dump();
+  for (int n = 0; n <= t.phone_sends_per_day; ++n) {
+    const HttpResponse r = http_request("POST", t.base_url + "/v1/verifications", h, body);
+    if (r.status == 429 && r.json().value("limit", "") == "phone") return n;
+    if (r.status != 201) return -1;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -221,6 +239,7 @@ ChaosReport run_chaos_load(const ChaosTarget& target, const ChaosOptions& option
       Client client(target, options, outbox, tally, i);
       for (int n = 0; clock::now() < end; ++n) {
         ChaosFlow f = client.run_flow(n);
+        f.saw_503 = client.flow_saw_503();
         std::lock_guard lock(tally.m);
         tally.report.flows.push_back(std::move(f));
       }
@@ -270,6 +289,12 @@ std::vector<std::string> chaos_violations(const ChaosTarget& target, const Chaos
     if (sms != 1 + f.resends)
       out.push_back(describe(f) + ": " + std::to_string(sms) + " SMS for " +
                     std::to_string(1 + f.resends) + " acknowledged sends");
+    if (!f.saw_503 || target.phone_sends_per_day == 0) continue;
+    const int left = phone_tokens_left(target, f.phone);
+    if (left != target.phone_sends_per_day - 1 - f.resends)
+      out.push_back(describe(f) + ": " + std::to_string(left) + " phone tokens left after " +
+                    std::to_string(1 + f.resends) + " acknowledged sends (limit " +
+                    std::to_string(target.phone_sends_per_day) + " a day)");
   }
   return out;
 }

@@ -22,6 +22,9 @@ struct ChaosTarget {
   std::string support_key;  // a support key of `brand` (the subscriber lookup)
   std::string brand;
   std::string outbox_path;  // the file gateway's outbox (the SMS the service handed over)
+  // The brand's limits.phone_sends_per_day: the phone tokens a flow's sends may have taken are
+  // counted against it afterwards (0: not checked).
+  int phone_sends_per_day = 0;
 };
 
 struct ChaosOptions {
@@ -50,6 +53,7 @@ struct ChaosFlow {
   bool approved = false;               // the right-code check was answered 200 approved
   bool cancelled = false;              // a cancel was answered 200
   int resends = 0;                     // distinct resends answered 200 (each one SMS)
+  bool saw_503 = false;                // a request of the flow was answered 503 at least once
   std::vector<std::string> surprises;  // answers no client should ever get
 };
 
@@ -70,8 +74,9 @@ ChaosReport run_chaos_load(const ChaosTarget& target, const ChaosOptions& option
 // What the service holds now against what the clients were told; empty when all agree:
 // every acknowledged verification exists, once per phone; every approved one is approved, a
 // pending one has used as many attempts as checks were answered; none is left pending with its
-// SMS unsent;
-// the outbox holds one SMS per acknowledged create and resend.
+// SMS unsent; the outbox holds one SMS per acknowledged create and resend; and a flow that saw
+// a 503 took a phone token for its acknowledged sends only (probed by creating until the
+// phone's daily limit answers 429: destructive, so it runs last).
 std::vector<std::string> chaos_violations(const ChaosTarget& target, const ChaosReport& report);
 
 // p-th percentile (0..100) of `values` (sorted copy); 0 when empty.
