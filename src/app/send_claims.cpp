@@ -100,6 +100,7 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
         co_await d_.store.record_delivery(send->id, send->brand, send->update, d_.clock.now_ms());
     if (after) {
       emit_send(send->event, after.value(), send->report);
+      if (send->update.first_send) co_await forget_first_send_later(send->id);
       co_return;
     }
     if (to_errc(after.error()) == errc::not_found) co_return;  // expired meanwhile
@@ -110,6 +111,17 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
   lines.write(log::level::warn, "sent SMS not recorded", [&] {
     return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
   });
+}
+
+task<void> VerificationService::forget_first_send_later(const VerificationId& id) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::co_spawn(ex, forget_first_send(id), boost::asio::detached);
+}
+
+task<void> VerificationService::forget_first_send(VerificationId id) {
+  // Not waited for by the request; lost, it costs the sweep one visit at the deadline.
+  auto dropped = co_await d_.store.forget_first_send(id);
+  (void)dropped;
 }
 
 task<void> VerificationService::settle(const HeldClaim& claim, const std::string& brand) {

@@ -181,10 +181,10 @@ task<void> VerificationRequests::audit(const Caller& caller, const SupportAction
   } else if (!what.brand.empty()) {
     // A retry under the same Idempotency-Key that is answered the same (a replay) adds no
     // second entry: one entry per key and outcome (a 503 and its retry's approval are two).
-    const RetryScope scope{.owner = caller.key_id,
-                           .brand = what.brand,
-                           .target = "audit/" + what.verification + "/" + what.action + "/" +
-                                     outcome};
+    const RetryScope scope{
+        .owner = caller.key_id,
+        .brand = what.brand,
+        .target = "audit/" + what.verification + "/" + what.action + "/" + outcome};
     auto once = co_await d_.audit.append_once(
         what.brand, entry, retry_entry(d_.keys, scope, what.idempotency_key, what.action));
     logged = once ? result<std::string>(once.value().id) : result<std::string>(once.error());

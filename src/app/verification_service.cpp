@@ -138,6 +138,7 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     co_return failure(to_errc(after.error()));
   }
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
+  if (first_send) co_await forget_first_send_later(r.id);
   if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
 }

@@ -121,13 +121,30 @@ TEST_CASE("two retries of a lost create: the first takes the send over, the othe
   CHECK(w.gateways["alpha"].sent.size() == 1);
 }
 
+TEST_CASE("a create whose first send is recorded leaves nothing for the deadline sweep",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  REQUIRE(w.create("+4915112345679").error == errc::ok);
+  w.gateways.add("alpha", {permanent()});
+  w.gateways.add("beta", {permanent()});
+  // No gateway took it: recorded as failed, so settled too.
+  REQUIRE(w.create("+4915112345670").error == errc::sms_delivery_failed);
+  REQUIRE(w.store.records.size() == 2);
+  w.ioc.restart();
+  w.ioc.poll();  // the entries go in the background
+  CHECK(w.store.unsent.empty());
+  w.clock.advance(send_deadline_ms(claim_ms(w)));
+  CHECK(sweep(w) == 0);
+}
+
 TEST_CASE("an unsent create nobody retries ends send_failed at its deadline, once",
           "[app][service][create][first-send]") {
   ServiceWorld w;
   const CreateCommand cmd = keyed(w, "order-4");
   w.store.lose_reply_next.insert("create");
   CHECK(w.create(cmd).error == errc::store_timeout);
-  const Answer sent = w.create("+4915112345679");  // sent: its index entry just goes
+  w.store.fail_next["forget_first_send"] = errc::store_timeout;
+  const Answer sent = w.create("+4915112345679");  // sent, its entry kept: the sweep drops it
   REQUIRE(sent.error == errc::ok);
   // The deadline: the create's claim, then the retries' window.
   w.clock.advance(send_deadline_ms(claim_ms(w)) - 1);

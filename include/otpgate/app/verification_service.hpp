@@ -142,6 +142,10 @@ class VerificationService {
   struct UnrecordedSend;
   task<void> record_later(const UnrecordedSend& send);
   task<void> keep_recording(std::shared_ptr<const UnrecordedSend> send);
+  // A create's first send is recorded: its entry in the index of unsent first sends goes, in
+  // the background, so the deadline sweep has nothing to visit for it.
+  task<void> forget_first_send_later(const VerificationId& id);
+  task<void> forget_first_send(VerificationId id);
   // A resend's hold on its claim under retry's key: a fresh claim id, for as long as the brand's
   // delivery deadline and a margin (none without a key).
   SendHold resend_hold(const Brand& brand, const RetryEntry& entry);

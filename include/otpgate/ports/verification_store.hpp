@@ -205,6 +205,10 @@ class VerificationStore {
   // twice: several processes may sweep the same ids.
   virtual task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
                                                                            std::int64_t now_ms) = 0;
+  // Drops a create's index entry once its first send is recorded (sent or failed), so the sweep
+  // does not visit it at its deadline; only the index changes. Losing this call costs the sweep
+  // one visit, nothing else.
+  virtual task<result<bool>> forget_first_send(const VerificationId& id) = 0;
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

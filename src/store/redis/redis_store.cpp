@@ -240,6 +240,14 @@ task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::i
   co_return ids;
 }
 
+task<result<bool>> RedisStore::forget_first_send(const VerificationId& id) {
+  const std::vector<std::string> cmd = {"ZREM", RedisKeys::unsent(), id.str()};
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return reply.value().integer == 1;
+}
+
 task<result<std::optional<VerificationRecord>>> RedisStore::end_overdue_send(
     const VerificationId& id, std::int64_t now_ms) {
   const std::vector<std::string> keys = {RedisKeys::record(id)};

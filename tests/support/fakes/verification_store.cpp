@@ -384,6 +384,12 @@ task<result<std::vector<VerificationId>>> FakeVerificationStore::overdue_first_s
   co_return ids;
 }
 
+task<result<bool>> FakeVerificationStore::forget_first_send(const VerificationId& id) {
+  errc e{};
+  if (failing("forget_first_send", e)) co_return make_error_code(e);
+  co_return unsent.erase(id.str()) == 1;
+}
+
 task<result<std::optional<VerificationRecord>>> FakeVerificationStore::end_overdue_send(
     const VerificationId& id, std::int64_t now_ms) {
   errc e{};

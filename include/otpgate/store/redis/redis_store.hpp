@@ -68,6 +68,7 @@ class RedisStore final : public VerificationStore {
   task<result<bool>> mark_expired(const VerificationId& id, std::int64_t now_ms) override;
   task<result<std::vector<VerificationId>>> overdue_first_sends(std::int64_t now_ms,
                                                                 std::size_t limit) override;
+  task<result<bool>> forget_first_send(const VerificationId& id) override;
   task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
                                                                    std::int64_t now_ms) override;
   bool ready() const override;

@@ -143,6 +143,31 @@ TEST_CASE("the sweep finds overdue creates in the index and drops the ones that 
   CHECK(record.value()->delivery_status == DeliveryStatus::accepted);
 }
 
+TEST_CASE("a create's index entry is dropped by forget_first_send and only that",
+          "[integration][store][first-send]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  const auto sent = keyed(tag, "forget");
+  const auto other = keyed(tag, "stays");
+  auto first = f.run(f.store.create(sent, t0));
+  auto second = f.run(f.store.create(other, t0));
+  REQUIRE(first);
+  REQUIRE(second);
+  answered(f, sent);
+  REQUIRE(indexed(id_of(sent)));
+  auto dropped = f.run(f.store.forget_first_send(id_of(sent)));
+  REQUIRE(dropped);
+  CHECK(dropped.value());
+  CHECK_FALSE(indexed(id_of(sent)));
+  CHECK(indexed(id_of(other)));
+  auto again = f.run(f.store.forget_first_send(id_of(sent)));
+  REQUIRE(again);
+  CHECK_FALSE(again.value());
+  auto record = f.run(f.store.get(id_of(sent)));
+  REQUIRE(record);
+  CHECK(record.value()->delivery_status == DeliveryStatus::accepted);
+}
+
 TEST_CASE("a create's note and script leave together: both run before either reply is read",
           "[integration][store][first-send]") {
   // Replies held between Redis and the store: Redis runs what it receives, the store reads
