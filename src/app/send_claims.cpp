@@ -27,11 +27,11 @@
 namespace otpgate {
 namespace {
 
-// Backoff from 100 ms to 1 s, 16 attempts (about 13 s): a claim lasts the brand's delivery
-// deadline and 5 s, so a release after that would change nothing.
+// Backoff from 100 ms to 500 ms: a release's 16 attempts take about 7 s; a recording keeps
+// trying until its claim runs out, so it lands within half a second of Redis coming back.
 constexpr int store_attempts = 16;
 constexpr std::chrono::milliseconds first_wait{100};
-constexpr std::chrono::milliseconds longest_wait{1000};
+constexpr std::chrono::milliseconds longest_wait{500};
 
 // Waits before the next attempt (doubling the wait up to longest_wait); false when the timer was
 // cancelled (the io context is stopping).
@@ -46,7 +46,12 @@ task<bool> pause_before_retry(boost::asio::steady_timer& timer, std::chrono::mil
 }  // namespace
 
 std::int64_t VerificationService::claim_ms(const Brand& brand) {
-  return brand.delivery.deadline.count() + 5'000;
+  return claim_lead_ms + brand.delivery.deadline.count() + claim_record_ms;
+}
+
+bool VerificationService::claim_covers_send(const Brand& brand, const HeldClaim& claim) const {
+  if (claim.until_ms == 0) return true;
+  return d_.clock.now_ms() + brand.delivery.deadline.count() + claim_record_ms <= claim.until_ms;
 }
 
 SendHold VerificationService::resend_hold(const Brand& brand, const RetryEntry& entry) {
@@ -94,8 +99,24 @@ task<void> VerificationService::record_later(const UnrecordedSend& send) {
 task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedSend> send) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   std::chrono::milliseconds wait = first_wait;
-  for (int attempt = 0; attempt < store_attempts; ++attempt) {
-    if (!co_await pause_before_retry(timer, wait)) co_return;
+  // Until the claim runs out (the retries cannot take the send over before): the sooner after
+  // Redis is back, the fewer retries hear IDEMPOTENCY_KEY_IN_USE. Without a claim (no key), as
+  // a release would.
+  const auto more = [&](int attempt) {
+    return send->until_ms > 0 ? d_.clock.now_ms() < send->until_ms : attempt < store_attempts;
+  };
+  for (int attempt = 0; more(attempt); ++attempt) {
+    if (!co_await pause_before_retry(timer, wait)) {
+      // The process is stopping (the io context is): a retry will send this code again once
+      // the claim runs out.
+      static log::limited stopped_lines;
+      stopped_lines.write(log::level::error, "sent SMS not recorded: shutting down", [&] {
+        return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
+      });
+      co_return;
+    }
+    // Run out meanwhile: a retry may have sent it again since, and its record must stand.
+    if (!more(attempt)) break;
     auto after =
         co_await d_.store.record_delivery(send->id, send->brand, send->update, d_.clock.now_ms());
     if (after) {

@@ -113,6 +113,12 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
                                           bool first_send, const HeldClaim& claim) {
   if (r.id.empty()) co_return failure(errc::internal);
+  if (!claim_covers_send(brand, claim)) {
+    // Redis was slow before the send: a retry may take the send over before this one could be
+    // recorded, so this request sends nothing and answers as a timeout; its retry sends.
+    co_await release_later(claim);
+    co_return failure(errc::store_timeout);
+  }
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
@@ -130,7 +136,7 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     // Sent: recorded when Redis answers again (the claim stays until then, so no retry sends
     // the code twice). Not sent: the claim is given back, and the retry may send it now.
     if (sent.accepted) {
-      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report};
+      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report, claim.until_ms};
       co_await record_later(unrecorded);
     } else {
       co_await release_later(claim);
@@ -173,7 +179,10 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   // with the tokens already taken, or it ends send_failed at its deadline (docs/architecture.md,
   // "A create's faults").
   HeldClaim claim;
-  if (!v.idempotency_key.empty()) claim.create = v;
+  if (!v.idempotency_key.empty()) {
+    claim.create = v;
+    claim.until_ms = now + claim_ms(*cmd.brand);
+  }
   auto created = co_await d_.store.create(v, now);
   if (!created) {
     // A timeout: the create may have run, and this request holds its claim, unused.
@@ -316,8 +325,12 @@ task<Answer> VerificationService::resend(const VerificationId& id, const std::st
   const std::vector<Rate> rates = phone_rates(b->second);
   const RetryEntry entry = retry_entry(retry, brand, id, "resend");
   const SendHold hold = resend_hold(b->second, entry);
-  const HeldClaim claim{.id = id, .entry = entry, .holder = hold.holder};
-  auto out = co_await d_.store.resend(id, owner, rates, d_.clock.now_ms(), entry, hold);
+  const std::int64_t now = d_.clock.now_ms();
+  const HeldClaim claim{.id = id,
+                        .entry = entry,
+                        .holder = hold.holder,
+                        .until_ms = hold.holder.empty() ? 0 : now + hold.claim_ms};
+  auto out = co_await d_.store.resend(id, owner, rates, now, entry, hold);
   if (!out) {
     // A timeout: the claim may have been recorded, held by this request, unused.
     if (to_errc(out.error()) == errc::store_timeout) co_await release_later(claim);

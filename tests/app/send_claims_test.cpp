@@ -16,7 +16,7 @@ Answer resend(ServiceWorld& w, const VerificationId& id) {
 }
 
 std::int64_t claim_ms(const ServiceWorld& w) {
-  return w.brand.delivery.deadline.count() + 5'000;
+  return VerificationService::claim_ms(w.brand);
 }
 
 // A created verification whose cooldown has passed.
@@ -64,6 +64,28 @@ TEST_CASE("a lost resend whose claim could not be given back: retries wait, then
   w.clock.advance(1);
   const Answer retry = resend(w, id);
   REQUIRE(retry.error == errc::ok);
+  CHECK(w.gateways["alpha"].sent.size() == 2);
+}
+
+TEST_CASE("a resend whose claim Redis used up before the send sends nothing: its retry does",
+          "[app][retry][send-claim]") {
+  ServiceWorld w;
+  const VerificationId id = resendable(w);
+  // The resend script answers just too late for the send and its recording to fit the claim.
+  const std::int64_t lead = VerificationService::claim_lead_ms + 1;
+  w.store.on_call = [&](const std::string& op) {
+    if (op == "resend") w.clock.advance(lead);
+  };
+  const Answer first = resend(w, id);
+  CHECK(first.error == errc::store_timeout);
+  CHECK(w.gateways["alpha"].sent.size() == 1);  // the create's only
+  w.store.on_call = nullptr;
+  // The claim was given back: the retry sends at once, once, and replays from then on.
+  const Answer retry = resend(w, id);
+  REQUIRE(retry.error == errc::ok);
+  CHECK_FALSE(retry.replayed);
+  CHECK(w.gateways["alpha"].sent.size() == 2);
+  CHECK(resend(w, id).replayed);
   CHECK(w.gateways["alpha"].sent.size() == 2);
 }
 

@@ -73,9 +73,10 @@ TEST_CASE(
   const Answer retry = w.create(cmd);
   CHECK(retry.error == errc::idempotency_in_flight);
   CHECK(retry.retry_after_ms == 1'000);
-  // In flight for the delivery deadline plus 5 s; then the retry takes the send over. The
-  // first send's record was lost, so the same code goes out once more, for the same id.
-  w.clock.advance(w.brand.delivery.deadline.count() + 5'000);
+  // In flight for the claim; then the retry takes the send over. The first send's record was
+  // lost (and its background recording gives up when the claim runs out), so the same code
+  // goes out once more, for the same id.
+  w.clock.advance(VerificationService::claim_ms(w.brand));
   const Answer later = w.create(cmd);
   CHECK(later.error == errc::ok);
   CHECK_FALSE(later.replayed);

@@ -20,8 +20,9 @@ struct OwnBrandWorld {
 
   OwnBrandWorld(const nlohmann::json& gateway_defs, const std::vector<std::string>& order,
                 const std::map<std::string, std::string>& env,
-                const nlohmann::json& delivery = nlohmann::json::object()) {
-    const nlohmann::json doc = {
+                const nlohmann::json& delivery = nlohmann::json::object(),
+                const nlohmann::json& code = nlohmann::json::object()) {
+    nlohmann::json doc = {
         {"display_name", "Fault"},
         {"sender_id", "Fault"},
         {"locales", {"en"}},
@@ -31,6 +32,7 @@ struct OwnBrandWorld {
         {"delivery", delivery},
         {"limits", {{"prefix_sends_per_hour", 0}, {"brand_sends_per_minute", 0}}},
         {"pumping", {{"factor", 0}}}};
+    if (!code.empty()) doc["code"] = code;
     brands.add(brand, doc.dump());
     brands.add_key("shop", brand, "shop");
     std::ofstream(brands.dir() + "/gateways.json") << nlohmann::json{{"gateways", gateway_defs}};

@@ -77,6 +77,18 @@ struct ServiceDeps {
   std::int64_t retention_ms = 86'400'000;
 };
 
+// A send claim a request of VerificationService holds (docs/architecture.md, "A create's faults"):
+// a create's first send under its Idempotency-Key (create set), or a resend's claim under its key
+// (entry and holder set). None: a send no retry can take over.
+struct HeldClaim {
+  std::optional<NewVerification> create;
+  VerificationId id;
+  RetryEntry entry;
+  std::string holder;
+  std::int64_t until_ms = 0;  // when the claim runs out (0: no claim, no Idempotency-Key)
+  bool empty() const { return !create && holder.empty(); }
+};
+
 class VerificationService {
  public:
   explicit VerificationService(ServiceDeps deps) : d_(deps) {}
@@ -110,20 +122,18 @@ class VerificationService {
 
   bool ready() const { return d_.store.ready(); }
 
+  // How long a request holds the claim on a send it makes: the Redis calls before the send
+  // (claim_lead_ms), the send (the delivery deadline), then its recording, retried in the
+  // background while Redis is away (claim_record_ms). A retry takes the send over only after
+  // that, so a send a gateway took is recorded first unless Redis stays away all that time.
+  static constexpr std::int64_t claim_lead_ms = 5'000;
+  static constexpr std::int64_t claim_record_ms = 20'000;
+  static std::int64_t claim_ms(const Brand& brand);
+
  private:
   // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
   // the brand's policy as of now.
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
-  // A send claim this request holds (docs/architecture.md, "A create's faults"): a create's
-  // first send under its Idempotency-Key (create set), or a resend's claim under its key
-  // (entry and holder set). None: a send no retry can take over.
-  struct HeldClaim {
-    std::optional<NewVerification> create;
-    VerificationId id;
-    RetryEntry entry;
-    std::string holder;
-    bool empty() const { return !create && holder.empty(); }
-  };
   // Sends the code, records the gateway's answer and emits sent/resent or send_failed. The
   // claim it was sent under is settled in the same store call (retries replay it from then
   // on); when that call fails and no gateway took the SMS, the claim is released.
@@ -149,9 +159,9 @@ class VerificationService {
   // A resend's hold on its claim under retry's key: a fresh claim id, for as long as the brand's
   // delivery deadline and a margin (none without a key).
   SendHold resend_hold(const Brand& brand, const RetryEntry& entry);
-  // How long a request holds the claim on a send it makes: until its SMS is handed over
-  // (the delivery deadline), plus a margin for the Redis calls around it.
-  static std::int64_t claim_ms(const Brand& brand);
+  // Whether the claim still covers a send started now and its recording; false: the request
+  // must not send (a retry could take the send over before it is recorded).
+  bool claim_covers_send(const Brand& brand, const HeldClaim& claim) const;
   // What a send did and what it cost (the text's segments and encoding, for analytics).
   struct SendReport {
     DispatchResult dispatch;
@@ -164,6 +174,7 @@ class VerificationService {
     DeliveryUpdate update;
     EventType event = EventType::sent;
     SendReport report;
+    std::int64_t until_ms = 0;  // the claim's end: recording after it would be too late
   };
   // Renders the code's SMS and sends it through the brand's gateways from index `first` on.
   task<SendReport> send_code(const Brand& brand, const VerificationRecord& r, std::size_t first);

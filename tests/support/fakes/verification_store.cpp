@@ -27,6 +27,7 @@ std::int64_t lock_left(const PhoneLockState& s, std::int64_t now_ms) {
 
 bool FakeVerificationStore::failing(const std::string& op, errc& e) {
   ++calls;
+  if (on_call) on_call(op);
   const auto it = fail_next.find(op);
   if (it == fail_next.end()) return false;
   e = it->second;

@@ -11,6 +11,7 @@
 #include "otpgate/ports/verification_store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -96,6 +97,9 @@ class FakeVerificationStore final : public VerificationStore {
   int release_failures = 0;
   bool ready_ = true;
   int calls = 0;  // every operation called, failed ones included
+  // Called with the operation's name as each one starts (a Redis that is slow to answer: a
+  // test advances its clock here).
+  std::function<void(const std::string&)> on_call;
 
  private:
   // The record of id when the caller's brand ("*": any) owns it, else nullptr.

@@ -1,0 +1,69 @@
+// A send a gateway took while Redis went away is recorded when Redis is back, before any retry
+// may take the send over (docs/architecture.md, "A create's faults"): the claim outlasts the
+// background recording, so the retry replays the first send instead of sending the code again.
+// The reviewer's case: Redis unreachable for longer than the brand's delivery deadline plus
+// 5 s (the claim's length before) gave the customer a second SMS of the same resend.
+#include "fault_world.hpp"
+
+#include "support/fault_proxy.hpp"
+#include "support/redis_server.hpp"
+
+#include <thread>
+
+using namespace otpgate::test;
+using namespace otpgate::test::fault_e2e;
+using namespace std::chrono_literals;
+
+TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry replays it",
+          "[e2e][send-claim][fault]") {
+  RedisServer redis;
+  FaultProxy proxy(redis.port());
+  FakeHttpServer slow([](const RecordedRequest& r) {
+    FakeReply reply = gateway_e2e::twilio_accepts(r);
+    reply.delay = 1500ms;
+    return reply;
+  });
+  OwnBrandWorld w({{"tw", gateway_e2e::twilio_gateway(slow)}}, {"tw"},
+                  {{"OTPGATE_REDIS", "127.0.0.1:" + std::to_string(proxy.port())},
+                   {"OTPGATE_REDIS_TIMEOUT_MS", "300"}},
+                  {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
+                  {{"resend_cooldown_seconds", 0}});
+  REQUIRE(w.otpgate->wait_ready());
+  const auto created = w.create(fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const int sends_left = created.json()["sends_left"];
+  const Headers h = {bearer(w.brands.key("shop")), {"Idempotency-Key", "resend-" + id}};
+  const std::string url = w.otpgate->base_url() + "/v1/verifications/" + id + "/resend";
+
+  // Redis goes away while the gateway holds the SMS: the send happens, its record cannot.
+  std::thread outage([&] {
+    std::this_thread::sleep_for(500ms);
+    proxy.refuse(true);
+    proxy.cut();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto first = http_post_json(url, nlohmann::json::object(), h);
+  outage.join();
+  CHECK(first.status == 503);
+  REQUIRE(slow.request_count() == 2);  // the create's SMS and this resend's
+  // Back after the old claim (3 s + 5 s) had run out.
+  std::this_thread::sleep_until(start + 9500ms);
+  proxy.refuse(false);
+
+  // The shop retries every 200 ms, as long as it hears 503 or 409 IDEMPOTENCY_KEY_IN_USE.
+  HttpResponse retry;
+  const auto end = std::chrono::steady_clock::now() + 30s;
+  do {
+    std::this_thread::sleep_for(200ms);
+    retry = http_post_json(url, nlohmann::json::object(), h);
+  } while ((retry.status == 503 || retry.status == 409) && std::chrono::steady_clock::now() < end);
+  CHECK(retry.status == 200);
+  CHECK(retry.header("idempotent-replayed") == "true");
+  CHECK(slow.request_count() == 2);  // no second SMS for the one resend
+  const auto got = http_get(w.otpgate->base_url() + "/v1/verifications/" + id,
+                            {bearer(w.brands.key("shop"))});
+  REQUIRE(got.status == 200);
+  CHECK(got.json()["sends_left"] == sends_left - 1);
+  CHECK(got.json()["delivery"]["status"] == "accepted");
+}
