@@ -1,7 +1,7 @@
 // Send claims on the real binary with a private Redis (docs/architecture.md, "A create's
 // faults"): a create or a resend that answered 503 while Redis stood still, whose script Redis
 // ran when it resumed, gives its claim back, so the retry with the same Idempotency-Key sends
-// the SMS at once (not after the brand's delivery deadline and 5 s), exactly once, and a resend
+// the SMS at once (not after the claim runs out), exactly once, and a resend
 // is never replayed as sent when nothing was sent.
 #include "e2e_helpers.hpp"
 
@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A brand whose claims last a minute (a 55 s delivery deadline, plus 5 s), with no resend
+// A brand whose claims last 80 s (a 55 s delivery deadline, plus 25 s), with no resend
 // cooldown, on a private Redis with short command timeouts.
 struct ClaimWorld {
   TempBrands brands;
@@ -46,7 +46,7 @@ struct ClaimWorld {
                           nlohmann::json::object(), h);
   }
   // What a shop does: again on 409 IDEMPOTENCY_KEY_IN_USE (Retry-After: 1), for at most 10 s:
-  // a sixth of the claim a request that will not send would otherwise hold.
+  // an eighth of the claim a request that will not send would otherwise hold.
   template <class Call>
   HttpResponse retried(Call call) const {
     const auto end = std::chrono::steady_clock::now() + 10s;
