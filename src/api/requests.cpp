@@ -254,21 +254,38 @@ bool is_text_plain(std::string_view content_type) {
   return true;
 }
 
+bool sent_twice(const http::Request& req, std::string_view lower_name) {
+  return std::count_if(req.headers.begin(), req.headers.end(),
+                       [&](const auto& h) { return h.first == lower_name; }) > 1;
+}
+
 }  // namespace
 
-// If-Match: * (whatever is current) or one strong ETag "N"; nullopt inside means "*". A weak
-// ETag (W/"N") never matches in a strong comparison (RFC 9110 13.1.1): the version -1, which
-// no template has, so the store answers 412 with the current version.
-Parsed<std::string> parse_idempotency_key(const http::Request& req) {
+// Two values would mean two requests: refused, never one of them picked.
+Parsed<std::optional<std::string>> idempotency_header(const http::Request& req) {
+  if (sent_twice(req, "idempotency-key"))
+    return invalid_argument("Idempotency-Key", "Header Idempotency-Key must be sent once.");
   const auto h = req.header("idempotency-key");
+  return h ? std::optional<std::string>(*h) : std::nullopt;
+}
+
+Parsed<std::string> parse_idempotency_key(const http::Request& req) {
+  auto header = idempotency_header(req);
+  if (auto* bad = std::get_if<http::Response>(&header)) return std::move(*bad);
+  const auto& h = std::get<std::optional<std::string>>(header);
   if (!h) return std::string();
   if (!valid_idempotency_key(*h))
     return invalid_argument("Idempotency-Key",
                             "Header Idempotency-Key must be 1 to 255 visible ASCII characters.");
-  return std::string(*h);
+  return *h;
 }
 
+// If-Match: * (whatever is current) or one strong ETag "N"; nullopt inside means "*". A weak
+// ETag (W/"N") never matches in a strong comparison (RFC 9110 13.1.1): the version -1, which
+// no template has, so the store answers 412 with the current version.
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req) {
+  if (sent_twice(req, "if-match"))
+    return invalid_argument("If-Match", "Header If-Match must be sent once.");
   const auto h = req.header("if-match");
   if (!h) return error_response(errc::precondition_required);
   std::string_view v = *h;

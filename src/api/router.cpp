@@ -152,20 +152,21 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
   auto parsed = parse_create(fields);
   if (auto* bad = std::get_if<http::Response>(&parsed)) co_return std::move(*bad);
   auto& c = std::get<CreateRequest>(parsed);
-  const auto idem = req.header("idempotency-key");
-  const StartRequest request{
-      .brand = std::move(c.brand),
-      .phone_number = c.phone_number,
-      .locale = std::move(c.locale),
-      .client_ip = std::move(c.client_ip),
-      .order = std::move(c.order),
-      .metadata = std::move(c.metadata),
-      .purpose = c.purpose,
-      .reason = std::move(c.reason),
-      .idempotency_key = idem ? std::optional<std::string>(*idem) : std::nullopt,
-      // The parsed request, keys sorted: the same JSON in another order or spacing is the same
-      // request for Idempotency-Key.
-      .fingerprint = fields.dump()};
+  auto header = idempotency_header(req);
+  if (auto* bad = std::get_if<http::Response>(&header)) co_return std::move(*bad);
+  const auto& idem = std::get<std::optional<std::string>>(header);
+  const StartRequest request{.brand = std::move(c.brand),
+                             .phone_number = c.phone_number,
+                             .locale = std::move(c.locale),
+                             .client_ip = std::move(c.client_ip),
+                             .order = std::move(c.order),
+                             .metadata = std::move(c.metadata),
+                             .purpose = c.purpose,
+                             .reason = std::move(c.reason),
+                             .idempotency_key = idem,
+                             // The parsed request, keys sorted: the same JSON in another order or
+                             // spacing is the same request for Idempotency-Key.
+                             .fingerprint = fields.dump()};
   const Caller caller = caller_of(key);
   const Answer a = co_await ctx_.verifications.start(caller, request);
   http::Response r = render(a, a.replayed ? 200 : 201);
@@ -189,8 +190,9 @@ task<http::Response> Router::on_verification(http::Request& req, const ApiKey& k
   auto body = parse_json_object(req, !is_check);
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
   const auto& json = std::get<nlohmann::json>(body);
-  const auto header = req.header("idempotency-key");
-  const auto idem = header ? std::optional<std::string>(*header) : std::nullopt;
+  auto header = idempotency_header(req);
+  if (auto* bad = std::get_if<http::Response>(&header)) co_return std::move(*bad);
+  const auto& idem = std::get<std::optional<std::string>>(header);
   Answer a;
   if (is_check) {
     auto parsed = parse_check(json);

@@ -179,3 +179,29 @@ TEST_CASE("a malformed or oversized Idempotency-Key on an action is 400 and chan
   CHECK(get_verification(p, id)["attempts_left"] == attempts);
   CHECK(get_verification(p, id)["status"] == "pending");
 }
+
+// Two values would be two requests: the service cannot tell which one the client meant to
+// retry (before: the first one won, so the same call with the headers swapped was another
+// create and another SMS).
+TEST_CASE("an Idempotency-Key sent twice is 400 on create and on an action and changes nothing",
+          "[e2e][retry]") {
+  OtpgateProcess p;
+  const std::string phone = fresh_phone();
+  const Headers twice = {bearer(shop_key()), {"Idempotency-Key", "one"},
+                         {"Idempotency-Key", "two"}};
+  require_error(http_post_json(p.base_url() + "/v1/verifications", {{"phone_number", phone}},
+                               twice),
+                400, "INVALID_ARGUMENT", "Idempotency-Key");
+  CHECK(p.outbox_lines().empty());
+  const std::string id = started(p);
+  const std::string wrong = wrong_code(code_from_outbox(p, id));
+  const int attempts = get_verification(p, id)["attempts_left"];
+  require_error(http_post_json(p.base_url() + "/v1/verifications/" + id + "/check",
+                               {{"code", wrong}}, twice),
+                400, "INVALID_ARGUMENT", "Idempotency-Key");
+  require_error(http_post_json(p.base_url() + "/v1/verifications/" + id + "/cancel",
+                               nlohmann::json::object(), twice),
+                400, "INVALID_ARGUMENT", "Idempotency-Key");
+  CHECK(get_verification(p, id)["attempts_left"] == attempts);
+  CHECK(get_verification(p, id)["status"] == "pending");
+}

@@ -124,3 +124,22 @@ TEST_CASE("a malformed Idempotency-Key on a template change is 400 and changes n
   }
   CHECK(history(w, p, "en")["current_version"] == 0);
 }
+
+TEST_CASE("a template save with If-Match or Idempotency-Key sent twice is 400 and saves nothing",
+          "[e2e][retry][templates]") {
+  TemplateWorld w;
+  OtpgateProcess p(w.brands.options());
+  const std::string body = json{{"text", "Twice {{code}}"}}.dump();
+  Headers two_etags = w.as("manager", {{"Content-Type", "application/json"},
+                                       {"If-Match", "\"0\""},
+                                       {"If-Match", "*"}});
+  require_error(http_request("PUT", w.url(p, "/en"), two_etags, body), 400, "INVALID_ARGUMENT",
+                "If-Match");
+  Headers two_keys = w.as("manager", {{"Content-Type", "application/json"},
+                                      {"If-Match", "*"},
+                                      {"Idempotency-Key", "a"},
+                                      {"Idempotency-Key", "b"}});
+  require_error(http_request("PUT", w.url(p, "/en"), two_keys, body), 400, "INVALID_ARGUMENT",
+                "Idempotency-Key");
+  CHECK(history(w, p, "en")["current_version"] == 0);
+}

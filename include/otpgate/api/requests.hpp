@@ -58,7 +58,11 @@ std::optional<http::Response> reject_fields(const nlohmann::json& body);
 // Idempotency-Key of a template change or a support unlock ("" when absent):
 // valid_idempotency_key's syntax, the same 400 as the verification routes'.
 Parsed<std::string> parse_idempotency_key(const http::Request& req);
+// The Idempotency-Key header as sent (nullopt: absent; its syntax is the service's to judge),
+// or the 400 when it was sent more than once.
+Parsed<std::optional<std::string>> idempotency_header(const http::Request& req);
 // If-Match: * (nullopt inside) or one strong ETag "N"; a weak one is version -1 (never matches).
+// Sent twice: 400.
 Parsed<std::optional<std::int64_t>> parse_if_match(const http::Request& req);
 // A PUT's text: {"text": "..."} or the raw body when it is text/plain.
 Parsed<std::string> parse_text(const http::Request& req);
