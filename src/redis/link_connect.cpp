@@ -29,7 +29,8 @@ namespace {
 
 // While Redis is away or flapping, each reconnect would write these again: rate-limited per
 // kind, shared by every io thread's link (docs/architecture.md, "Logging"). "redis connected"
-// is not: it is written once per recovery.
+// too: a link cut every few milliseconds reconnects as often.
+log::limited connected_lines;
 log::limited resolve_failed_lines;
 log::limited connect_timed_out_lines;
 log::limited not_ready_lines;
@@ -153,7 +154,7 @@ void link::become_ready() {
   backoff_ = config_.reconnect_min;
   connect_timer_.cancel();
   arm_heartbeat();
-  log::write(log::level::info, "redis connected", where(config_));
+  connected_lines.write(log::level::info, "redis connected", [&] { return where(config_); });
 }
 
 void link::on_disconnected(const redisAsyncContext* ac) {
