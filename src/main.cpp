@@ -278,6 +278,9 @@ int run() {
                                       shared.clock, shared.catalog, shared.names, ready);
     api::Router& router = state->router;
     links[i].store(&state->redis);
+    // A stop waits for the sends this thread still records in the background (a retry would
+    // send them again).
+    server.wait_on_shutdown(i, [&svc = state->service] { return svc.background_work(); });
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
     // Not a coroutine lambda: it only starts the router's coroutine, so nothing captured has

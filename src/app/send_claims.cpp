@@ -74,7 +74,7 @@ task<result<bool>> VerificationService::release(const HeldClaim& claim) {
 task<void> VerificationService::release_later(HeldClaim claim) {
   if (claim.empty()) co_return;
   auto ex = co_await boost::asio::this_coro::executor;
-  boost::asio::co_spawn(ex, keep_releasing(std::move(claim)), boost::asio::detached);
+  boost::asio::co_spawn(ex, tracked(keep_releasing(std::move(claim))), boost::asio::detached);
 }
 
 task<void> VerificationService::keep_releasing(HeldClaim claim) {
@@ -92,7 +92,7 @@ task<void> VerificationService::keep_releasing(HeldClaim claim) {
 
 task<void> VerificationService::record_later(const UnrecordedSend& send) {
   auto ex = co_await boost::asio::this_coro::executor;
-  boost::asio::co_spawn(ex, keep_recording(std::make_shared<const UnrecordedSend>(send)),
+  boost::asio::co_spawn(ex, tracked(keep_recording(std::make_shared<const UnrecordedSend>(send))),
                         boost::asio::detached);
 }
 
@@ -132,6 +132,12 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
   lines.write(log::level::warn, "sent SMS not recorded", [&] {
     return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
   });
+}
+
+task<void> VerificationService::tracked(task<void> work) {
+  ++background_;
+  co_await std::move(work);
+  --background_;
 }
 
 task<void> VerificationService::forget_first_send_later(const VerificationId& id) {

@@ -41,11 +41,23 @@ void worker::begin_shutdown() {
   // Copy: closing never unregisters synchronously, but do not iterate a set others may touch.
   const std::vector<connection_control*> live(connections.begin(), connections.end());
   for (auto* c : live) c->close_if_idle();
-  if (connections.empty()) return finish();
   grace_timer.emplace(ioc, config.shutdown_grace);
   grace_timer->async_wait([this](boost::system::error_code wait_ec) {
     if (wait_ec || finished) return;
     force_close_all();
+  });
+  finish_when_idle();
+}
+
+void worker::finish_when_idle() {
+  if (finished || !connections.empty()) return;
+  if (!background_busy || !background_busy()) return finish();
+  if (drain_timer) return;  // already polling
+  drain_timer.emplace(ioc, std::chrono::milliseconds(50));
+  drain_timer->async_wait([this](boost::system::error_code wait_ec) {
+    if (wait_ec) return;
+    drain_timer.reset();
+    finish_when_idle();
   });
 }
 
@@ -62,11 +74,12 @@ void worker::force_close_all() {
 
 void worker::on_connection_closed() {
   if (finished) return;
-  if (stopping && connections.empty()) finish();
+  if (stopping) finish_when_idle();
 }
 
 void worker::finish() {
   if (grace_timer) grace_timer->cancel();
+  if (drain_timer) drain_timer->cancel();
   // Explicit stop: per-thread adapters (a Redis connection's reader loop) keep the context busy
   // forever, so running out of work never happens by itself.
   ioc.stop();
@@ -257,6 +270,10 @@ unsigned short Server::port() const {
 
 unsigned short Server::tls_port() const {
   return impl_->tls_port;
+}
+
+void Server::wait_on_shutdown(unsigned i, std::function<bool()> busy) {
+  impl_->workers.at(i)->background_busy = std::move(busy);
 }
 
 asio::io_context& Server::context(unsigned i) {

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <optional>
 #include <unordered_set>
 
@@ -44,6 +45,10 @@ struct worker {
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;  // plain HTTP, unless config.plain off
   std::optional<boost::asio::ip::tcp::acceptor> tls_acceptor;  // HTTPS, when config.tls is set
   std::optional<boost::asio::steady_timer> grace_timer;
+  // The handler's background work this thread must finish before it stops (a send still being
+  // recorded); polled while shutting down, within shutdown_grace.
+  std::function<bool()> background_busy;
+  std::optional<boost::asio::steady_timer> drain_timer;
 
   // Graceful shutdown, on the io thread: close the acceptors and idle connections (a TLS
   // connection still in its handshake is idle), give the busy ones shutdown_grace, then stop the
@@ -54,6 +59,8 @@ struct worker {
 
  private:
   void force_close_all();
+  // Stops once no connection is left and no background work is pending (polled every 50 ms).
+  void finish_when_idle();
   void finish();
 };
 

@@ -16,6 +16,7 @@ namespace otpgate::test::fault_e2e {
 struct OwnBrandWorld {
   TempBrands brands;
   std::string brand = unique_brand_now("fault");
+  OtpgateOptions options;
   std::optional<OtpgateProcess> otpgate;
 
   OwnBrandWorld(const nlohmann::json& gateway_defs, const std::vector<std::string>& order,
@@ -36,11 +37,17 @@ struct OwnBrandWorld {
     brands.add(brand, doc.dump());
     brands.add_key("shop", brand, "shop");
     std::ofstream(brands.dir() + "/gateways.json") << nlohmann::json{{"gateways", gateway_defs}};
-    OtpgateOptions o = brands.options();
-    o.env["OTPGATE_GATEWAYS_FILE"] = brands.dir() + "/gateways.json";
-    o.env["E2E_TWILIO_TOKEN"] = gateway_e2e::auth_token;
-    for (const auto& [k, v] : env) o.env[k] = v;
-    otpgate.emplace(o);
+    options = brands.options();
+    options.env["OTPGATE_GATEWAYS_FILE"] = brands.dir() + "/gateways.json";
+    options.env["E2E_TWILIO_TOKEN"] = gateway_e2e::auth_token;
+    for (const auto& [k, v] : env) options.env[k] = v;
+    otpgate.emplace(options);
+  }
+
+  // A new process with the same configuration (the old one must have exited).
+  void restart() {
+    otpgate.reset();
+    otpgate.emplace(options);
   }
 
   HttpResponse create(const std::string& phone) const {

@@ -8,6 +8,8 @@
 #include "support/fault_proxy.hpp"
 #include "support/redis_server.hpp"
 
+#include <signal.h>
+
 #include <thread>
 
 using namespace otpgate::test;
@@ -66,4 +68,54 @@ TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry r
   REQUIRE(got.status == 200);
   CHECK(got.json()["sends_left"] == sends_left - 1);
   CHECK(got.json()["delivery"]["status"] == "accepted");
+}
+
+// A graceful stop (SIGTERM) waits for the sends its io threads still record in the background,
+// within its grace (before: the record was dropped, the claim stayed unsettled, and the retry
+// sent the code again once it ran out).
+TEST_CASE("a stop waits for a sent resend's recording and its retry after a restart replays it",
+          "[e2e][send-claim][fault][shutdown]") {
+  RedisServer redis;
+  FaultProxy proxy(redis.port());
+  FakeHttpServer slow([](const RecordedRequest& r) {
+    FakeReply reply = gateway_e2e::twilio_accepts(r);
+    reply.delay = 1500ms;
+    return reply;
+  });
+  OwnBrandWorld w({{"tw", gateway_e2e::twilio_gateway(slow)}}, {"tw"},
+                  {{"OTPGATE_REDIS", "127.0.0.1:" + std::to_string(proxy.port())},
+                   {"OTPGATE_REDIS_TIMEOUT_MS", "300"},
+                   {"OTPGATE_SHUTDOWN_GRACE_MS", "10000"}},
+                  {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
+                  {{"resend_cooldown_seconds", 0}});
+  REQUIRE(w.otpgate->wait_ready());
+  const auto created = w.create(fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const Headers h = {bearer(w.brands.key("shop")), {"Idempotency-Key", "stop-" + id}};
+  const std::string url = "/v1/verifications/" + id + "/resend";
+
+  std::thread outage([&] {
+    std::this_thread::sleep_for(500ms);
+    proxy.refuse(true);
+    proxy.cut();
+  });
+  const auto first = http_post_json(w.otpgate->base_url() + url, nlohmann::json::object(), h);
+  outage.join();
+  CHECK(first.status == 503);
+  REQUIRE(slow.request_count() == 2);
+  // Stopped while the record waits for Redis, which comes back a second later.
+  REQUIRE(w.otpgate->stop(SIGTERM));
+  std::this_thread::sleep_for(1s);
+  proxy.refuse(false);
+  const auto exited = w.otpgate->wait_exit(15s);
+  REQUIRE(exited.has_value());
+  CHECK(*exited == 0);
+
+  w.restart();
+  REQUIRE(w.otpgate->wait_ready());
+  const auto retry = http_post_json(w.otpgate->base_url() + url, nlohmann::json::object(), h);
+  CHECK(retry.status == 200);
+  CHECK(retry.header("idempotent-replayed") == "true");
+  CHECK(slow.request_count() == 2);
 }

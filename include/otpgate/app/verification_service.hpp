@@ -121,6 +121,9 @@ class VerificationService {
   task<std::size_t> end_overdue_sends(std::size_t limit);
 
   bool ready() const { return d_.store.ready(); }
+  // Whether a release or recording of a send claim is still running in the background: a
+  // graceful stop waits for it (within its grace), since a retry would otherwise send again.
+  bool background_work() const { return background_ > 0; }
 
   // How long a request holds the claim on a send it makes: the Redis calls before the send
   // (claim_lead_ms), the send (the delivery deadline), then its recording, retried in the
@@ -225,7 +228,12 @@ class VerificationService {
   task<Answer> answer_created(const Brand& brand, const NewVerification& v,
                               const CreateOutcome& created, const HeldClaim& claim);
 
+  // Runs work counted in background_ (not decremented when its frame is destroyed unfinished:
+  // that happens only when the io context goes, after this service).
+  task<void> tracked(task<void> work);
+
   ServiceDeps d_;
+  int background_ = 0;  // releases and recordings running (this thread's only)
 };
 
 }  // namespace otpgate

@@ -65,6 +65,9 @@ class Server {
   void run();
   // Thread-safe: begins a graceful shutdown.
   void stop();
+  // On stop(), thread i stops only once busy() answers false (polled on that thread, every
+  // 50 ms), within shutdown_grace like its open requests. Call it from the factory of thread i.
+  void wait_on_shutdown(unsigned i, std::function<bool()> busy);
   // The io_context of thread i (valid after bind()); used to attach per-thread adapters.
   boost::asio::io_context& context(unsigned i);
 
