@@ -215,8 +215,9 @@ TEST_CASE("a create nobody finishes is send_failed after its deadline, and a rep
   const auto ghost = w.subscriber(p, phone)["recent_verifications"];
   REQUIRE(ghost.size() == 1);
   const std::string id = ghost[0]["id"];
-  // The deadline (8 s after the create) passes with nobody retrying: the sweep ends it.
-  const auto end = std::chrono::steady_clock::now() + 30s;
+  // The deadline passes with nobody retrying (the claim: 5 s, the 0.1 s delivery deadline and
+  // 20 s to record a send; then 5 s for a retry), and the sweep ends it.
+  const auto end = std::chrono::steady_clock::now() + 45s;
   while (w.get(p, id).json()["status"] == "pending" && std::chrono::steady_clock::now() < end)
     std::this_thread::sleep_for(250ms);
   const auto ended = w.get(p, id);
