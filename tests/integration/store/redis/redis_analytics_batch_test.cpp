@@ -203,6 +203,13 @@ std::vector<Event> mixed(const std::string& brand, std::int64_t now) {
       Event{.type = EventType::refused, .brand = brand, .at_ms = now - 900, .reason = "line_type"});
   out.push_back(Event{
       .type = EventType::prefix_blocked, .brand = brand, .at_ms = now - 800, .prefix = "+49151"});
+  // A minute bucket with these alone: each of its fields is new and grows by 3 in one batch
+  // (its expiry is still set).
+  for (int i = 0; i < 3; ++i)
+    out.push_back(Event{.type = EventType::rate_limited,
+                        .brand = brand,
+                        .at_ms = now - 600'000 + i,
+                        .limit = "phone"});
   return out;
 }
 
@@ -220,7 +227,7 @@ TEST_CASE("a batch writes the entries, counters and expiry times its events one 
   const std::string single = test::unique_brand_now("one-by-one");
   const std::string batched = test::unique_brand_now("batched");
   const std::vector<Event> events = mixed(single, now);
-  REQUIRE(events.size() == 39);
+  REQUIRE(events.size() == 42);
   f.one_by_one(events);
   f.as_batch(of_brand(events, batched));
   const Written expected = f.written(single);
