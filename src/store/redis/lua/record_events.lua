@@ -12,9 +12,7 @@
 local i = 5
 for _ = 1, tonumber(ARGV[4]) do
   local s = tonumber(ARGV[i])
-  local xadd = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
-  for j = i + 1, i + s do xadd[#xadd + 1] = ARGV[j] end
-  redis.call(unpack(xadd))
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, i + 1, i + s))
   i = i + 1 + s
 end
 -- Bounded in time as well as length: entries older than the retention go (whole nodes at a
