@@ -16,9 +16,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -213,6 +220,41 @@ std::vector<Event> mixed(const std::string& brand, std::int64_t now) {
   return out;
 }
 
+// The log lines (stderr) written while it lives, parsed; its text once it is gone.
+class LoggedLines {
+ public:
+  LoggedLines() : fd_(::mkstemp(path_)), saved_(::dup(STDERR_FILENO)) {
+    REQUIRE(fd_ >= 0);
+    ::dup2(fd_, STDERR_FILENO);
+  }
+  ~LoggedLines() { restore(); }
+  LoggedLines(const LoggedLines&) = delete;
+  LoggedLines& operator=(const LoggedLines&) = delete;
+  // The lines whose msg is `msg`, with stderr given back.
+  std::vector<nlohmann::json> with_msg(const std::string& msg) {
+    restore();
+    std::ifstream in(path_);
+    std::vector<nlohmann::json> out;
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("msg", "") == msg) out.push_back(j);
+    }
+    return out;
+  }
+
+ private:
+  void restore() {
+    if (saved_ < 0) return;
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    ::close(fd_);
+    saved_ = -1;
+  }
+  char path_[32] = "/tmp/otpgate-ev-log-XXXXXX";
+  int fd_;
+  int saved_;
+};
+
 std::vector<Event> of_brand(std::vector<Event> events, const std::string& brand) {
   for (Event& e : events) e.brand = brand;
   return events;
@@ -306,16 +348,44 @@ TEST_CASE("a sink that goes with its loop stopped leaves nothing behind that run
   BatchFixture f;
   const std::string brand = test::unique_brand_now("sink-stop");
   const std::vector<Event> events = mixed(brand, wall_clock_ms());
+  LoggedLines log;
   {
     RedisEventSink sink(f.ioc, f.conn, bounds, true, 4);
-    for (std::size_t i = 0; i < 6; ++i) sink.publish(events[i]);  // 4 sent, 2 pending
+    for (std::size_t i = 0; i < 6; ++i) sink.publish(events[i]);  // 4 handed over, 2 pending
     f.ioc.stop();
   }
-  // Shutdown: the 6 were counted lost. A loop run again (production's never is) still runs the
-  // 4 calls it was handed, and the posted flush, which finds the gone sink's batch dropped.
+  const auto lines = log.with_msg("event not recorded");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["events"] == 6);
+  CHECK(lines[0]["cause"] == "shutdown");
+  // A loop run again (production's never is) still runs the 4 calls it was handed, and the
+  // posted flush, which finds the gone sink's batch dropped.
   f.ioc.restart();
   f.ioc.run_for(200ms);
   const Written w = f.written(brand);
   REQUIRE(w.entries.size() == 4);
   CHECK(w.entries[3].at(1) == "checked_wrong");
+}
+
+TEST_CASE("a batch Redis refuses is logged with its count and not tried again",
+          "[integration][analytics][batch]") {
+  BatchFixture f;
+  const std::string brand = test::unique_brand_now("sink-refused");
+  const std::string stream = AnalyticsKeys::events(brand);
+  f.run({"SET", stream, "not a stream"});  // XADD answers WRONGTYPE: the script fails
+  const std::vector<Event> events = mixed(brand, wall_clock_ms());
+  LoggedLines log;
+  {
+    RedisEventSink sink(f.ioc, f.conn, bounds);
+    for (std::size_t i = 0; i < 9; ++i) sink.publish(events[i]);
+    f.ioc.run_for(300ms);
+    f.run({"DEL", stream});
+    f.ioc.run_for(500ms);  // a retry would now write the stream
+  }
+  const auto lines = log.with_msg("event not recorded");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["events"] == 9);
+  CHECK(lines[0]["lost"] == 9);
+  CHECK(lines[0]["brand"] == brand);
+  CHECK(f.written(brand).entries.empty());
 }
