@@ -227,7 +227,10 @@ class LoggedLines {
     REQUIRE(fd_ >= 0);
     ::dup2(fd_, STDERR_FILENO);
   }
-  ~LoggedLines() { restore(); }
+  ~LoggedLines() {
+    restore();
+    ::unlink(path_);
+  }
   LoggedLines(const LoggedLines&) = delete;
   LoggedLines& operator=(const LoggedLines&) = delete;
   // The lines whose msg is `msg`, with stderr given back.
