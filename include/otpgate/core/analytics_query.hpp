@@ -4,6 +4,7 @@
 
 #include "otpgate/core/analytics.hpp"
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ std::variant<StatsQuery, QueryError> parse_stats_query(
 struct Tile {
   Granularity granularity;
   std::int64_t start_ms;
+  friend auto operator<=>(const Tile&, const Tile&) = default;
 };
 std::vector<Tile> cover(std::int64_t from_ms, std::int64_t to_ms);
 

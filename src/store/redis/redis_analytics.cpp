@@ -1,11 +1,13 @@
 #include "otpgate/store/redis/redis_analytics.hpp"
 
+#include "otpgate/core/analytics_batch.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
 #include "otpgate/util/log_limit.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -27,62 +29,147 @@ std::string AnalyticsKeys::bucket(std::string_view brand, an::Granularity g,
          std::to_string(start_ms);
 }
 
-RecordEventCall record_event_call(const Event& e, const StreamBounds& bounds, bool counters) {
-  const an::Increments inc = counters ? an::increments_for(e) : an::Increments{};
-  RecordEventCall call;
-  call.keys.push_back(AnalyticsKeys::events(e.brand));
+RecordEventsCall record_events_call(std::span<const Event> events, const StreamBounds& bounds,
+                                    bool counters) {
+  RecordEventsCall call;
+  call.keys.push_back(AnalyticsKeys::events(events.front().brand));
+  std::int64_t newest = 0;
+  for (const Event& e : events) newest = std::max(newest, e.at_ms);
+  const std::int64_t retention_ms = std::max<std::int64_t>(1, bounds.retention.count());
   call.args.push_back(std::to_string(bounds.max_len));
-  // Events without a verification (a refused create, a rate limit on create) have no start:
-  // their start buckets are the event's own and receive nothing.
-  const std::int64_t started = e.started_ms > 0 ? e.started_ms : e.at_ms;
-  for (std::int64_t t : {e.at_ms, started}) {
-    for (an::Granularity g : an::all_granularities) {
-      const std::int64_t start = an::bucket_floor(t, g);
-      call.keys.push_back(AnalyticsKeys::bucket(e.brand, g, start));
-      call.args.push_back(std::to_string(start + an::info(g).bucket_ms + an::info(g).retention_ms));
+  call.args.push_back(std::to_string(std::max<std::int64_t>(0, newest - retention_ms)));
+  call.args.push_back(std::to_string(retention_ms));
+  call.args.push_back(std::to_string(events.size()));
+  for (const Event& e : events) {
+    const auto fields = event_fields(e);
+    call.args.push_back(std::to_string(2 * fields.size()));
+    for (const auto& [k, v] : fields) {
+      call.args.push_back(k);
+      call.args.push_back(v);
     }
   }
-  call.args.push_back(inc.marks_start ? std::to_string(started) : std::string());
-  const std::int64_t retention_ms = std::max<std::int64_t>(1, bounds.retention.count());
-  call.args.push_back(std::to_string(std::max<std::int64_t>(0, e.at_ms - retention_ms)));
-  call.args.push_back(std::to_string(retention_ms));
-  const auto fields = event_fields(e);
-  call.args.push_back(std::to_string(2 * fields.size()));
-  call.args.push_back(std::to_string(inc.by_event_time.size()));
-  call.args.push_back(std::to_string(inc.by_start_time.size()));
-  for (const auto& [k, v] : fields) {
-    call.args.push_back(k);
-    call.args.push_back(v);
+  if (!counters) return call;
+  for (const auto& [tile, adds] : an::aggregate_increments(events)) {
+    const an::GranularityInfo& g = an::info(tile.granularity);
+    call.keys.push_back(
+        AnalyticsKeys::bucket(events.front().brand, tile.granularity, tile.start_ms));
+    call.args.push_back(std::to_string(tile.start_ms + g.bucket_ms + g.retention_ms));
+    call.args.push_back(adds.last_start > 0 ? std::to_string(adds.last_start) : std::string());
+    call.args.push_back(std::to_string(adds.counts.size()));
+    for (const auto& [field, n] : adds.counts) {
+      call.args.push_back(field);
+      call.args.push_back(std::to_string(n));
+    }
   }
-  call.args.insert(call.args.end(), inc.by_event_time.begin(), inc.by_event_time.end());
-  call.args.insert(call.args.end(), inc.by_start_time.begin(), inc.by_start_time.end());
   return call;
 }
 
 namespace {
 
-// Redis away: every event of every request would log one.
+// Redis away: every batch of every thread would log one.
 log::limited unrecorded_event_lines;
+
+// A batch's events by brand, each brand's in publish order (a batch mostly holds one brand).
+std::vector<std::vector<Event>> split_by_brand(std::vector<Event>&& batch) {
+  std::vector<std::vector<Event>> out;
+  for (Event& e : batch) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const auto& group) { return group.front().brand == e.brand; });
+    if (it == out.end()) it = out.emplace(out.end());
+    it->push_back(std::move(e));
+  }
+  return out;
+}
 
 }  // namespace
 
+struct RedisEventSink::State : std::enable_shared_from_this<State> {
+  State(boost::asio::io_context& ioc, redis::Connection& conn, StreamBounds bounds, bool counters,
+        std::size_t max_batch)
+      : ioc(ioc), conn(conn), bounds(bounds), counters(counters), max_batch(max_batch) {}
+
+  void flush();
+  void append(std::vector<Event> events);
+  void log_lost(const std::string& brand, std::size_t n, std::string_view why);
+
+  boost::asio::io_context& ioc;
+  redis::Connection& conn;
+  const StreamBounds bounds;
+  const bool counters;
+  const std::size_t max_batch;
+  std::vector<Event> pending;
+  bool flush_posted = false;
+  std::size_t in_flight = 0;  // events of calls not answered yet
+  // Events lost on this thread since its last "event not recorded" line (lines are
+  // rate-limited across threads; the next line written carries the count).
+  std::size_t lost_unlogged = 0;
+};
+
+void RedisEventSink::State::flush() {
+  if (pending.empty()) return;
+  std::vector<Event> batch;
+  batch.swap(pending);
+  for (auto& events : split_by_brand(std::move(batch))) append(std::move(events));
+}
+
+void RedisEventSink::State::append(std::vector<Event> events) {
+  in_flight += events.size();
+  // Not retried: a failed batch is logged with its count, and the requests have gone on.
+  boost::asio::co_spawn(
+      ioc,
+      [self = shared_from_this(), call = record_events_call(events, bounds, counters),
+       brand = events.front().brand, n = events.size()]() -> task<void> {
+        auto r =
+            co_await self->conn.eval(scripts::cached(scripts::record_events), call.keys, call.args);
+        self->in_flight -= n;
+        if (!r || r.value().is_error()) self->log_lost(brand, n, "redis");
+      },
+      boost::asio::detached);
+}
+
+void RedisEventSink::State::log_lost(const std::string& brand, std::size_t n,
+                                     std::string_view why) {
+  lost_unlogged += n;
+  unrecorded_event_lines.write(log::level::warn, "event not recorded", [&] {
+    auto fields = nlohmann::json{
+        {"brand", brand}, {"events", n}, {"lost", lost_unlogged}, {"cause", std::string(why)}};
+    lost_unlogged = 0;
+    return fields;
+  });
+}
+
 RedisEventSink::RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn,
-                               StreamBounds bounds, bool counters)
-    : ioc_(ioc), conn_(conn), bounds_(bounds), counters_(counters) {}
+                               StreamBounds bounds, bool counters, std::size_t max_batch)
+    : state_(std::make_shared<State>(ioc, conn, bounds, counters,
+                                     std::max<std::size_t>(1, max_batch))) {}
+
+RedisEventSink::~RedisEventSink() {
+  State& s = *state_;
+  if (!s.ioc.stopped()) {
+    s.flush();  // the loop still runs: the calls go out
+    return;
+  }
+  // Shutdown: the loop will not run the flush or answer the calls again. A posted flush that
+  // a restarted loop might still run finds nothing: what is counted lost here stays lost.
+  const std::size_t lost = s.pending.size() + s.in_flight;
+  s.pending.clear();
+  if (lost > 0)
+    log::write(log::level::warn, "event not recorded",
+               {{"events", lost}, {"lost", lost + s.lost_unlogged}, {"cause", "shutdown"}});
+}
 
 void RedisEventSink::publish(const Event& e) {
   // Fire and forget on this thread's loop: the request does not wait for its event.
-  boost::asio::co_spawn(
-      ioc_,
-      [&conn = conn_, call = record_event_call(e, bounds_, counters_),
-       type = std::string(to_string(e.type)), brand = e.brand]() -> task<void> {
-        auto r = co_await conn.eval(scripts::cached(scripts::record_event), call.keys, call.args);
-        if (!r || r.value().is_error())
-          unrecorded_event_lines.write(log::level::warn, "event not recorded", [&] {
-            return nlohmann::json{{"type", type}, {"brand", brand}};
-          });
-      },
-      boost::asio::detached);
+  State& s = *state_;
+  s.pending.push_back(e);
+  if (s.pending.size() >= s.max_batch) return s.flush();
+  if (s.flush_posted) return;
+  s.flush_posted = true;
+  // Posted behind every handler already queued: what they publish joins this batch.
+  boost::asio::post(s.ioc, [self = state_] {
+    self->flush_posted = false;
+    self->flush();
+  });
 }
 
 namespace {

@@ -1,5 +1,5 @@
-// Analytics on Redis: the event sink that appends an event and adds its counters in one script
-// call on the brand's slot, and the reader of the bucket counters.
+// Analytics on Redis: the event sink that appends events in batches and adds their counters in
+// one script call per brand and batch on the brand's slot, and the reader of the bucket counters.
 #pragma once
 
 #include "otpgate/ports/alert_store.hpp"
@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,25 +37,37 @@ struct StreamBounds {
   std::chrono::milliseconds retention;
 };
 
-// The script call that records e (arguments of scripts::record_event), exposed for tests.
-struct RecordEventCall {
+// The script call that appends a batch of one brand's events, in order, and adds their counters
+// summed per bucket and field (arguments of scripts::record_events), exposed for tests. events:
+// not empty, all of one brand. counters false: the events alone (OTPGATE_ANALYTICS=off).
+struct RecordEventsCall {
   std::vector<std::string> keys;
   std::vector<std::string> args;
 };
-// counters false: the event alone (OTPGATE_ANALYTICS=off).
-RecordEventCall record_event_call(const Event& e, const StreamBounds& bounds, bool counters = true);
+RecordEventsCall record_events_call(std::span<const Event> events, const StreamBounds& bounds,
+                                    bool counters = true);
 
+// Appends events in batches, one per turn of its io_context: the first event published after a
+// flush posts the next flush, so every event published by the handlers already queued goes with
+// it, and a batch that reaches max_batch goes at once. A flush makes one script call per brand
+// in the batch (the stream and the buckets share the brand's slot), not waited for by anyone.
+// One per io thread, used from that thread only: no locks.
 class RedisEventSink final : public EventSink {
  public:
+  static constexpr std::size_t default_max_batch = 64;
   RedisEventSink(boost::asio::io_context& ioc, redis::Connection& conn, StreamBounds bounds,
-                 bool counters = true);
+                 bool counters = true, std::size_t max_batch = default_max_batch);
+  // With the io_context stopped (shutdown), the events not yet flushed and those whose call was
+  // not answered are logged as not recorded; otherwise what is pending is flushed.
+  ~RedisEventSink() override;
+  RedisEventSink(const RedisEventSink&) = delete;
+  RedisEventSink& operator=(const RedisEventSink&) = delete;
   void publish(const Event& e) override;
 
  private:
-  boost::asio::io_context& ioc_;
-  redis::Connection& conn_;
-  StreamBounds bounds_;
-  bool counters_;
+  // Shared with the posted flush and the calls in flight, which may outlive the sink.
+  struct State;
+  std::shared_ptr<State> state_;
 };
 
 class RedisStatsStore final : public StatsStore {

@@ -35,8 +35,8 @@ extern const std::string_view send_deadline;
 // Limits: a send's brand-wide admission (the brand's slot: IP, range and brand limits and the
 // SMS pumping watch in one call).
 extern const std::string_view admit_brand;
-// Analytics (the brand's slot): an event and its counters, and the buckets' readers.
-extern const std::string_view record_event;
+// Analytics (the brand's slot): a batch of events with their counters, and the buckets' readers.
+extern const std::string_view record_events;
 extern const std::string_view read_buckets;
 extern const std::string_view sum_buckets;
 // Brand managers' templates, support's view of a phone, and an unlock's audit entry with its

@@ -1,4 +1,4 @@
-// A brand's event stream is bounded in time as well as in length (record_event.lua): entries
+// A brand's event stream is bounded in time as well as in length (record_events.lua): entries
 // older than the retention go with the next append, and a brand that falls idle does not keep
 // its stream: the key expires a retention after its last event.
 //
@@ -34,9 +34,9 @@ std::string cli(const std::vector<std::string>& args) {
 
 struct StreamFixture : test::ConnectedRedis {
   void record(const Event& e, const StreamBounds& bounds) {
-    const RecordEventCall call = record_event_call(e, bounds);
+    const RecordEventsCall call = record_events_call(std::span<const Event>(&e, 1), bounds);
     auto r = test::run_sync(
-        ioc, conn.eval(scripts::cached(scripts::record_event), call.keys, call.args));
+        ioc, conn.eval(scripts::cached(scripts::record_events), call.keys, call.args));
     REQUIRE(r.has_value());
     REQUIRE(!r.value().is_error());
   }

@@ -34,9 +34,9 @@ std::string cli(const std::vector<std::string>& args) {
 struct AnalyticsFixture : test::ConnectedRedis {
   RedisStatsStore stats{conn};
   void record(const Event& e) {
-    const RecordEventCall call = record_event_call(e, 1000);
+    const RecordEventsCall call = record_events_call(std::span<const Event>(&e, 1), 1000);
     auto r = test::run_sync(
-        ioc, conn.eval(scripts::cached(scripts::record_event), call.keys, call.args));
+        ioc, conn.eval(scripts::cached(scripts::record_events), call.keys, call.args));
     REQUIRE(r.has_value());
     REQUIRE(!r.value().is_error());
   }
