@@ -16,20 +16,34 @@ using namespace otpgate::test;
 using namespace otpgate::test::fault_e2e;
 using namespace std::chrono_literals;
 
-TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry replays it",
-          "[e2e][send-claim][fault]") {
+namespace {
+
+// A private Redis behind a proxy the test cuts, a gateway that holds each SMS 1.5 s, and a brand
+// with a 3 s delivery deadline and no resend cooldown (the shutdown grace is the default 10 s).
+struct SlowSendWorld {
   RedisServer redis;
-  FaultProxy proxy(redis.port());
-  FakeHttpServer slow([](const RecordedRequest& r) {
+  FaultProxy proxy{redis.port()};
+  FakeHttpServer slow{[](const RecordedRequest& r) {
     FakeReply reply = gateway_e2e::twilio_accepts(r);
     reply.delay = 1500ms;
     return reply;
-  });
-  OwnBrandWorld w({{"tw", gateway_e2e::twilio_gateway(slow)}}, {"tw"},
+  }};
+  OwnBrandWorld w{{{"tw", gateway_e2e::twilio_gateway(slow)}},
+                  {"tw"},
                   {{"OTPGATE_REDIS", "127.0.0.1:" + std::to_string(proxy.port())},
                    {"OTPGATE_REDIS_TIMEOUT_MS", "300"}},
                   {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
-                  {{"resend_cooldown_seconds", 0}});
+                  {{"resend_cooldown_seconds", 0}}};
+};
+
+}  // namespace
+
+TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry replays it",
+          "[e2e][send-claim][fault]") {
+  SlowSendWorld world;
+  FaultProxy& proxy = world.proxy;
+  FakeHttpServer& slow = world.slow;
+  OwnBrandWorld& w = world.w;
   REQUIRE(w.otpgate->wait_ready());
   const auto created = w.create(fresh_phone());
   REQUIRE(created.status == 201);
@@ -63,8 +77,8 @@ TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry r
   CHECK(retry.status == 200);
   CHECK(retry.header("idempotent-replayed") == "true");
   CHECK(slow.request_count() == 2);  // no second SMS for the one resend
-  const auto got = http_get(w.otpgate->base_url() + "/v1/verifications/" + id,
-                            {bearer(w.brands.key("shop"))});
+  const auto got =
+      http_get(w.otpgate->base_url() + "/v1/verifications/" + id, {bearer(w.brands.key("shop"))});
   REQUIRE(got.status == 200);
   CHECK(got.json()["sends_left"] == sends_left - 1);
   CHECK(got.json()["delivery"]["status"] == "accepted");
@@ -75,19 +89,10 @@ TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry r
 // sent the code again once it ran out).
 TEST_CASE("a stop waits for a sent resend's recording and its retry after a restart replays it",
           "[e2e][send-claim][fault][shutdown]") {
-  RedisServer redis;
-  FaultProxy proxy(redis.port());
-  FakeHttpServer slow([](const RecordedRequest& r) {
-    FakeReply reply = gateway_e2e::twilio_accepts(r);
-    reply.delay = 1500ms;
-    return reply;
-  });
-  OwnBrandWorld w({{"tw", gateway_e2e::twilio_gateway(slow)}}, {"tw"},
-                  {{"OTPGATE_REDIS", "127.0.0.1:" + std::to_string(proxy.port())},
-                   {"OTPGATE_REDIS_TIMEOUT_MS", "300"},
-                   {"OTPGATE_SHUTDOWN_GRACE_MS", "10000"}},
-                  {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
-                  {{"resend_cooldown_seconds", 0}});
+  SlowSendWorld world;
+  FaultProxy& proxy = world.proxy;
+  FakeHttpServer& slow = world.slow;
+  OwnBrandWorld& w = world.w;
   REQUIRE(w.otpgate->wait_ready());
   const auto created = w.create(fresh_phone());
   REQUIRE(created.status == 201);
