@@ -35,6 +35,7 @@
 #include "otpgate/wiring/brand_reloader.hpp"
 #include "otpgate/wiring/config.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 
@@ -69,7 +70,7 @@ struct ThreadState {
                                   metrics::process())),
         dispatcher(gateways, catalog, clock, random),
         service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
-                            keyring, cfg.retention_ms}),
+                            keyring, cfg.retention_ms, cfg.redis.command_timeout.count()}),
         audit(redis),
         verifications(VerificationRequestsDeps{service, brands, phones, audit, clock, keyring}),
         report_reader(catalog),
@@ -297,16 +298,34 @@ int run() {
   std::optional<MetricsListener> metrics_listener;
   if (cfg.metrics_server) metrics_listener.emplace(*cfg.metrics_server);
 
-  boost::asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
+  // The first SIGTERM/SIGINT stops gracefully (OTPGATE_SHUTDOWN_GRACE_MS); a second one during
+  // that grace stops at once. Waited for on a thread of their own: an io thread may finish its
+  // part of the stop while others still wait out the grace.
+  boost::asio::io_context signal_ioc;
+  boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::write(log::level::info, "shutting down", {{"signal", sig}});
     server.stop();
+    signals.async_wait([&](const boost::system::error_code& again, int second) {
+      if (again) return;
+      log::write(log::level::warn, "second signal: stopping now", {{"signal", second}});
+      server.stop_now();
+    });
   });
   // SIGHUP: the brand files again, read on a thread of the reloader's own.
   BrandReloader reloader(server.context(0), cfg, shared.catalog, shared.names, shared.brands);
   log::write(log::level::info, "otpgate listening",
              listening_fields(cfg, shared, server, metrics_listener));
+  std::thread signal_thread([&signal_ioc] { signal_ioc.run(); });
+  struct JoinSignalThread {
+    boost::asio::io_context& ioc;
+    std::thread& thread;
+    ~JoinSignalThread() {
+      ioc.stop();
+      thread.join();
+    }
+  } join_signal_thread{signal_ioc, signal_thread};
   server.run();
   log::write(log::level::info, "otpgate stopped");
   return 0;

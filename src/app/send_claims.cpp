@@ -27,26 +27,43 @@
 namespace otpgate {
 namespace {
 
-// Backoff from 100 ms to 500 ms: a release's 16 attempts take about 7 s; a recording keeps
-// trying until its claim runs out, so it lands within half a second of Redis coming back.
+// Backoff from 100 ms to 500 ms: a release's 16 attempts take about 7 s. A recording keeps
+// trying every 250 ms until its claim runs out, so with the Redis link's reconnect backoff
+// (at most 500 ms) it lands within about 0.8 s of Redis coming back.
 constexpr int store_attempts = 16;
 constexpr std::chrono::milliseconds first_wait{100};
-constexpr std::chrono::milliseconds longest_wait{500};
+constexpr std::chrono::milliseconds longest_release_wait{500};
+constexpr std::chrono::milliseconds longest_record_wait{250};
 
-// Waits before the next attempt (doubling the wait up to longest_wait); false when the timer was
-// cancelled (the io context is stopping).
-task<bool> pause_before_retry(boost::asio::steady_timer& timer, std::chrono::milliseconds& wait) {
+// Waits before the next attempt (doubling the wait up to `longest`); false when the timer was
+// cancelled.
+task<bool> pause_before_retry(boost::asio::steady_timer& timer, std::chrono::milliseconds& wait,
+                              std::chrono::milliseconds longest) {
   timer.expires_after(wait);
   boost::system::error_code ec;
   co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-  wait = std::min(wait * 2, longest_wait);
+  wait = std::min(wait * 2, longest);
   co_return !ec;
 }
 
 }  // namespace
 
-std::int64_t VerificationService::claim_ms(const Brand& brand) {
-  return claim_lead_ms + brand.delivery.deadline.count() + claim_record_ms;
+VerificationService::~VerificationService() {
+  // The io context stopped (a stop's grace ran out) with these still waiting for Redis: their
+  // claims run out, and a retry then sends the code again.
+  if (unrecorded_ > 0)
+    log::write(log::level::error, "sent SMS not recorded: shutting down",
+               {{"sends", unrecorded_}});
+}
+
+std::int64_t VerificationService::claim_lead_ms() const {
+  // A create's two calls before its send (its own slot's script, the brand's admission), each
+  // up to the command deadline, and 3 s for the rest (5 s with the default 1 s deadline).
+  return 2 * d_.redis_timeout_ms + 3'000;
+}
+
+std::int64_t VerificationService::claim_ms(const Brand& brand) const {
+  return claim_lead_ms() + brand.delivery.deadline.count() + claim_record_ms;
 }
 
 bool VerificationService::claim_covers_send(const Brand& brand, const HeldClaim& claim) const {
@@ -83,7 +100,7 @@ task<void> VerificationService::keep_releasing(HeldClaim claim) {
   for (int attempt = 0; attempt < store_attempts; ++attempt) {
     auto released = co_await release(claim);
     if (released) co_return;  // released, or nothing left to release
-    if (!co_await pause_before_retry(timer, wait)) co_return;
+    if (!co_await pause_before_retry(timer, wait, longest_release_wait)) co_return;
   }
   // The claim then runs out by itself: the retry waits for it (IDEMPOTENCY_KEY_IN_USE).
   static log::limited lines;
@@ -92,31 +109,27 @@ task<void> VerificationService::keep_releasing(HeldClaim claim) {
 
 task<void> VerificationService::record_later(const UnrecordedSend& send) {
   auto ex = co_await boost::asio::this_coro::executor;
-  boost::asio::co_spawn(ex, tracked(keep_recording(std::make_shared<const UnrecordedSend>(send))),
+  boost::asio::co_spawn(ex, tracked(recording(std::make_shared<const UnrecordedSend>(send))),
                         boost::asio::detached);
+}
+
+task<void> VerificationService::recording(std::shared_ptr<const UnrecordedSend> send) {
+  // Counted by hand, as in tracked(): a frame the stopped io context destroys never resumes.
+  ++unrecorded_;
+  co_await keep_recording(std::move(send));
+  --unrecorded_;
 }
 
 task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedSend> send) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   std::chrono::milliseconds wait = first_wait;
   // Until the claim runs out (the retries cannot take the send over before): the sooner after
-  // Redis is back, the fewer retries hear IDEMPOTENCY_KEY_IN_USE. Without a claim (no key), as
-  // a release would.
-  const auto more = [&](int attempt) {
-    return send->until_ms > 0 ? d_.clock.now_ms() < send->until_ms : attempt < store_attempts;
-  };
-  for (int attempt = 0; more(attempt); ++attempt) {
-    if (!co_await pause_before_retry(timer, wait)) {
-      // The process is stopping (the io context is): a retry will send this code again once
-      // the claim runs out.
-      static log::limited stopped_lines;
-      stopped_lines.write(log::level::error, "sent SMS not recorded: shutting down", [&] {
-        return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
-      });
-      co_return;
-    }
+  // Redis is back, the fewer retries hear IDEMPOTENCY_KEY_IN_USE. Without a claim (no key)
+  // until_ms is the send deadline's margin (deliver): no retry takes such a send over.
+  for (;;) {
+    const bool timer_ran = co_await pause_before_retry(timer, wait, longest_record_wait);
     // Run out meanwhile: a retry may have sent it again since, and its record must stand.
-    if (!more(attempt)) break;
+    if (!timer_ran || d_.clock.now_ms() >= send->until_ms) break;
     auto after =
         co_await d_.store.record_delivery(send->id, send->brand, send->update, d_.clock.now_ms());
     if (after) {

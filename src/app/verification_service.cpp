@@ -119,6 +119,9 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     co_await release_later(claim);
     co_return failure(errc::store_timeout);
   }
+  // A first send's created event: once per create, by the request that sends (a create whose
+  // claim no longer covered its send emits none; its retry, which sends, does).
+  if (first_send) emit(EventType::created, r);
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
@@ -136,7 +139,11 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     // Sent: recorded when Redis answers again (the claim stays until then, so no retry sends
     // the code twice). Not sent: the claim is given back, and the retry may send it now.
     if (sent.accepted) {
-      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report, claim.until_ms};
+      // Without a claim no retry takes the send over: recorded for as long as a claim's
+      // recording would be, past the 16 attempts a release makes.
+      const std::int64_t until =
+          claim.until_ms > 0 ? claim.until_ms : d_.clock.now_ms() + claim_record_ms;
+      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report, until};
       co_await record_later(unrecorded);
     } else {
       co_await release_later(claim);
@@ -189,6 +196,10 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     if (to_errc(created.error()) == errc::store_timeout) co_await release_later(claim);
     co_return failure(to_errc(created.error()));
   }
+  // Only a created record keeps the index entry the create noted for its draft: a replay, a
+  // claim of an earlier create's send, a refusal stored nothing under the draft's id.
+  if (created.value().what != CreateOutcome::kind::created)
+    co_await forget_first_send_later(v.record.id);
   if (created.value().what == CreateOutcome::kind::created) {
     const SendAdmission brand_part = brand_admission(*cmd.brand, v.record, cmd.client_ip);
     auto admitted = co_await d_.limits.admit_send(brand_part, now);
@@ -216,9 +227,8 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
     case CreateOutcome::kind::idempotency_conflict:
       co_return failure(errc::idempotency_conflict);
     case CreateOutcome::kind::claimed: {
-      // An earlier request stored this verification and never sent it: its first send is
-      // this retry's, under the key (the created event was never emitted for it).
-      emit(EventType::created, created.record);
+      // An earlier request stored this verification and never sent it: its first send (and
+      // its created event) is this retry's, under the key.
       Answer a = co_await deliver(brand, created.record, true, claim);
       co_return a;
     }
@@ -235,7 +245,6 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
     case CreateOutcome::kind::created:
       break;
   }
-  emit(EventType::created, v.record);
   Answer a = co_await deliver(brand, v.record, true, claim);
   co_return a;
 }

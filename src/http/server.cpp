@@ -308,4 +308,13 @@ void Server::stop() {
   for (auto& w : impl_->workers) asio::post(w->ioc, [wp = w.get()] { wp->begin_shutdown(); });
 }
 
+void Server::stop_now() {
+  impl_->stop_requested.store(true);
+  for (auto& w : impl_->workers)
+    asio::post(w->ioc, [wp = w.get()] {
+      wp->begin_shutdown();
+      wp->force_close_all();
+    });
+}
+
 }  // namespace otpgate::http

@@ -54,11 +54,12 @@ struct worker {
   // connection still in its handshake is idle), give the busy ones shutdown_grace, then stop the
   // io_context.
   void begin_shutdown();
+  // As the grace running out, now (a second signal): every connection closed, then the stop.
+  void force_close_all();
   // A session ended (called from its destructor).
   void on_connection_closed();
 
  private:
-  void force_close_all();
   // Stops once no connection is left and no background work is pending (polled every 50 ms).
   void finish_when_idle();
   void finish();

@@ -16,7 +16,7 @@ Answer resend(ServiceWorld& w, const VerificationId& id) {
 }
 
 std::int64_t claim_ms(const ServiceWorld& w) {
-  return VerificationService::claim_ms(w.brand);
+  return w.service.claim_ms(w.brand);
 }
 
 // A created verification whose cooldown has passed.
@@ -72,7 +72,7 @@ TEST_CASE("a resend whose claim Redis used up before the send sends nothing: its
   ServiceWorld w;
   const VerificationId id = resendable(w);
   // The resend script answers just too late for the send and its recording to fit the claim.
-  const std::int64_t lead = VerificationService::claim_lead_ms + 1;
+  const std::int64_t lead = w.service.claim_lead_ms() + 1;
   w.store.on_call = [&](const std::string& op) {
     if (op == "resend") w.clock.advance(lead);
   };

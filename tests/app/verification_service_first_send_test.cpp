@@ -38,7 +38,7 @@ std::size_t sweep(ServiceWorld& w) {
 }
 
 std::int64_t claim_ms(const ServiceWorld& w) {
-  return VerificationService::claim_ms(w.brand);
+  return w.service.claim_ms(w.brand);
 }
 
 }  // namespace
@@ -184,4 +184,75 @@ TEST_CASE("a retry with under 30 s of the code left ends the create send_failed,
   CHECK(late.record->delivery_status == DeliveryStatus::failed);
   CHECK(w.gateways["alpha"].sent.empty());
   CHECK(w.events.types() == std::vector<EventType>{EventType::send_failed});
+}
+
+TEST_CASE("a create whose claim Redis used up before the send: one created event, by the retry",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-6");
+  // The create's script answers just too late for the send and its recording to fit the claim.
+  const std::int64_t lead = w.service.claim_lead_ms() + 1;
+  w.store.on_call = [&](const std::string& op) {
+    if (op == "create") w.clock.advance(lead);
+  };
+  CHECK(w.create(cmd).error == errc::store_timeout);
+  CHECK(w.gateways["alpha"].sent.empty());
+  CHECK(w.events.count(EventType::created) == 0);  // before: emitted by a request that sent none
+  w.store.on_call = nullptr;
+  const Answer retried = w.create(cmd);
+  REQUIRE(retried.error == errc::ok);
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::sent});
+}
+
+TEST_CASE("a claim's lead covers two Redis command deadlines",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  CHECK(w.service.claim_lead_ms() == 5'000);  // the default 1 s deadline
+  // A 10 s deadline: a create whose calls before the send took 18 s still sends.
+  ServiceDeps deps{w.registry, w.store, w.limits, w.events, w.dispatcher, w.clock,
+                   w.random,   w.keys,  60'000,   10'000};
+  VerificationService slow_redis{deps};
+  CHECK(slow_redis.claim_lead_ms() == 23'000);
+  const CreateCommand cmd = keyed(w, "order-7");
+  w.store.on_call = [&](const std::string& op) {
+    if (op == "create") w.clock.advance(18'000);
+  };
+  const Answer a = w.run(slow_redis.create(cmd));
+  CHECK(a.error == errc::ok);  // before: 503 whenever the calls took over 5 s
+  CHECK(w.gateways["alpha"].sent.size() == 1);
+}
+
+TEST_CASE("a sent create recorded late without a key is recorded past a release's 16 tries",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  // Redis answers no recording for 18 tries (about 4 s), then does.
+  int refused = 0;
+  w.store.on_call = [&](const std::string& op) {
+    if (op == "record_delivery" && ++refused <= 19)
+      w.store.fail_next["record_delivery"] = errc::store_timeout;
+  };
+  const Answer a = w.create("+4915112345678");
+  CHECK(a.error == errc::store_timeout);
+  w.ioc.restart();
+  w.ioc.run();  // the recording, in the background
+  CHECK(refused == 20);
+  const VerificationRecord& r = only_record(w);
+  CHECK(r.delivery_status == DeliveryStatus::accepted);  // before: left queued, then send_failed
+  CHECK(w.events.count(EventType::sent) == 1);
+  CHECK(w.store.unsent.empty());
+}
+
+TEST_CASE("a replayed create leaves no entry for the deadline sweep",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-8");
+  REQUIRE(w.create(cmd).error == errc::ok);
+  const Answer replay = w.create(cmd);
+  REQUIRE(replay.replayed);
+  w.ioc.restart();
+  w.ioc.poll();  // the entries go in the background
+  CHECK(w.store.unsent.empty());  // before: the replay's draft id stayed, for the sweep to visit
+  w.clock.advance(send_deadline_ms(claim_ms(w)));
+  CHECK(sweep(w) == 0);
 }

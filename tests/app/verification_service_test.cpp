@@ -76,7 +76,7 @@ TEST_CASE(
   // In flight for the claim; then the retry takes the send over. The first send's record was
   // lost (and its background recording gives up when the claim runs out), so the same code
   // goes out once more, for the same id.
-  w.clock.advance(VerificationService::claim_ms(w.brand));
+  w.clock.advance(w.service.claim_ms(w.brand));
   const Answer later = w.create(cmd);
   CHECK(later.error == errc::ok);
   CHECK_FALSE(later.replayed);

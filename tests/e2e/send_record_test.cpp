@@ -19,8 +19,13 @@ using namespace std::chrono_literals;
 namespace {
 
 // A private Redis behind a proxy the test cuts, a gateway that holds each SMS 1.5 s, and a brand
-// with a 3 s delivery deadline and no resend cooldown (the shutdown grace is the default 10 s).
+// with a 3 s delivery deadline and no resend cooldown (the shutdown grace is the default 10 s
+// unless `env` says otherwise).
+using Env = std::map<std::string, std::string>;
+
 struct SlowSendWorld {
+  explicit SlowSendWorld(const Env& env = {}) : w(world(env)) {}
+
   RedisServer redis;
   FaultProxy proxy{redis.port()};
   FakeHttpServer slow{[](const RecordedRequest& r) {
@@ -28,13 +33,41 @@ struct SlowSendWorld {
     reply.delay = 1500ms;
     return reply;
   }};
-  OwnBrandWorld w{{{"tw", gateway_e2e::twilio_gateway(slow)}},
-                  {"tw"},
-                  {{"OTPGATE_REDIS", "127.0.0.1:" + std::to_string(proxy.port())},
-                   {"OTPGATE_REDIS_TIMEOUT_MS", "300"}},
-                  {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
-                  {{"resend_cooldown_seconds", 0}}};
+  OwnBrandWorld w;
+
+ private:
+  OwnBrandWorld world(Env env) {
+    env["OTPGATE_REDIS"] = "127.0.0.1:" + std::to_string(proxy.port());
+    env["OTPGATE_REDIS_TIMEOUT_MS"] = "300";
+    return OwnBrandWorld{{{"tw", gateway_e2e::twilio_gateway(slow)}},
+                         {"tw"},
+                         env,
+                         {{"retries", 0}, {"attempt_timeout_ms", 2500}, {"deadline_ms", 3000}},
+                         {{"resend_cooldown_seconds", 0}}};
+  }
 };
+
+// A keyed resend whose SMS the gateway took while the proxy refuses Redis: answered 503, its
+// record waiting in the background. Answers the resend's URL path and its headers.
+std::pair<std::string, Headers> resend_sent_unrecorded(SlowSendWorld& world) {
+  OwnBrandWorld& w = world.w;
+  REQUIRE(w.otpgate->wait_ready());
+  const auto created = w.create(fresh_phone());
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["id"];
+  const Headers h = {bearer(w.brands.key("shop")), {"Idempotency-Key", "stop-" + id}};
+  const std::string url = "/v1/verifications/" + id + "/resend";
+  std::thread outage([&] {
+    std::this_thread::sleep_for(500ms);
+    world.proxy.refuse(true);
+    world.proxy.cut();
+  });
+  const auto first = http_post_json(w.otpgate->base_url() + url, nlohmann::json::object(), h);
+  outage.join();
+  CHECK(first.status == 503);
+  REQUIRE(world.slow.request_count() == 2);
+  return {url, h};
+}
 
 }  // namespace
 
@@ -93,22 +126,7 @@ TEST_CASE("a stop waits for a sent resend's recording and its retry after a rest
   FaultProxy& proxy = world.proxy;
   FakeHttpServer& slow = world.slow;
   OwnBrandWorld& w = world.w;
-  REQUIRE(w.otpgate->wait_ready());
-  const auto created = w.create(fresh_phone());
-  REQUIRE(created.status == 201);
-  const std::string id = created.json()["id"];
-  const Headers h = {bearer(w.brands.key("shop")), {"Idempotency-Key", "stop-" + id}};
-  const std::string url = "/v1/verifications/" + id + "/resend";
-
-  std::thread outage([&] {
-    std::this_thread::sleep_for(500ms);
-    proxy.refuse(true);
-    proxy.cut();
-  });
-  const auto first = http_post_json(w.otpgate->base_url() + url, nlohmann::json::object(), h);
-  outage.join();
-  CHECK(first.status == 503);
-  REQUIRE(slow.request_count() == 2);
+  const auto [url, h] = resend_sent_unrecorded(world);
   // Stopped while the record waits for Redis, which comes back a second later.
   REQUIRE(w.otpgate->stop(SIGTERM));
   std::this_thread::sleep_for(1s);
@@ -123,4 +141,65 @@ TEST_CASE("a stop waits for a sent resend's recording and its retry after a rest
   CHECK(retry.status == 200);
   CHECK(retry.header("idempotent-replayed") == "true");
   CHECK(slow.request_count() == 2);
+}
+
+// Redis back 2 s before the resend's claim runs out: the recording lands first, so the retry
+// replays it. The return is timed just after a refused reconnect of the (one) Redis link:
+// with a 2 s reconnect backoff (before) the link came back only after the claim had run out,
+// the retry took the send over and the customer got the code twice.
+TEST_CASE("a resend recorded just before its claim runs out is replayed, not sent again",
+          "[e2e][send-claim][fault]") {
+  SlowSendWorld world(Env{{"OTPGATE_THREADS", "1"}});
+  const auto start = std::chrono::steady_clock::now();
+  const auto [url, h] = resend_sent_unrecorded(world);
+  OwnBrandWorld& w = world.w;
+  // The claim: two 300 ms command deadlines and 3 s, the 3 s delivery deadline, 20 s to record.
+  const auto claim_end = start + 3600ms + 3000ms + 20000ms;
+  std::this_thread::sleep_until(claim_end - 2500ms);
+  const std::size_t refused = world.proxy.counters().refused;
+  while (world.proxy.counters().refused == refused) std::this_thread::sleep_for(5ms);
+  REQUIRE(std::chrono::steady_clock::now() < claim_end - 1500ms);  // the link still retries
+  world.proxy.refuse(false);
+
+  HttpResponse retry;
+  do {
+    std::this_thread::sleep_for(200ms);
+    retry = http_post_json(w.otpgate->base_url() + url, nlohmann::json::object(), h);
+  } while ((retry.status == 503 || retry.status == 409) &&
+           std::chrono::steady_clock::now() < claim_end + 10s);
+  CHECK(retry.status == 200);
+  CHECK(retry.header("idempotent-replayed") == "true");
+  CHECK(world.slow.request_count() == 2);
+}
+
+// A stop whose grace runs out while a sent SMS still waits to be recorded says so: that send's
+// retry will send the code again (before: the line was never written).
+TEST_CASE("a stop whose grace ends before a sent SMS is recorded logs it",
+          "[e2e][send-claim][fault][shutdown]") {
+  SlowSendWorld world(Env{{"OTPGATE_SHUTDOWN_GRACE_MS", "1000"}});
+  resend_sent_unrecorded(world);
+  OwnBrandWorld& w = world.w;
+  REQUIRE(w.otpgate->stop(SIGTERM));
+  const auto exited = w.otpgate->wait_exit(15s);
+  REQUIRE(exited.has_value());
+  const auto lines = w.log_lines("sent SMS not recorded: shutting down");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["sends"] == 1);
+}
+
+// A second SIGTERM during the grace stops at once (before: ignored, the process waited out
+// its grace).
+TEST_CASE("a second signal during the stop's grace stops at once",
+          "[e2e][send-claim][fault][shutdown]") {
+  SlowSendWorld world(Env{{"OTPGATE_SHUTDOWN_GRACE_MS", "120000"}});
+  resend_sent_unrecorded(world);
+  OwnBrandWorld& w = world.w;
+  REQUIRE(w.otpgate->stop(SIGTERM));
+  std::this_thread::sleep_for(500ms);
+  CHECK_FALSE(w.otpgate->wait_exit(100ms).has_value());  // the grace waits for the record
+  REQUIRE(w.otpgate->stop(SIGTERM));
+  const auto exited = w.otpgate->wait_exit(15s);  // Redis still away: the grace had 2 min left
+  REQUIRE(exited.has_value());
+  CHECK(w.log_lines("second signal: stopping now").size() == 1);
+  CHECK(w.log_lines("sent SMS not recorded: shutting down").size() == 1);
 }

@@ -75,6 +75,8 @@ struct ServiceDeps {
   Random& random;
   const Keyring& keys;
   std::int64_t retention_ms = 86'400'000;
+  // The Redis command deadline (OTPGATE_REDIS_TIMEOUT_MS): a claim's lead covers two of them.
+  std::int64_t redis_timeout_ms = 1'000;
 };
 
 // A send claim a request of VerificationService holds (docs/architecture.md, "A create's faults"):
@@ -92,6 +94,10 @@ struct HeldClaim {
 class VerificationService {
  public:
   explicit VerificationService(ServiceDeps deps) : d_(deps) {}
+  // Logs the sends a gateway took that were never recorded (a stop whose grace ran out first).
+  ~VerificationService();
+  VerificationService(const VerificationService&) = delete;
+  VerificationService& operator=(const VerificationService&) = delete;
 
   task<Answer> create(const CreateCommand& cmd);
   // brand: the caller's brand, or "*" for a key valid for all brands.
@@ -126,18 +132,20 @@ class VerificationService {
   bool background_work() const { return background_ > 0; }
 
   // How long a request holds the claim on a send it makes: the Redis calls before the send
-  // (claim_lead_ms), the send (the delivery deadline), then its recording, retried in the
-  // background while Redis is away (claim_record_ms). A retry takes the send over only after
-  // that, so a send a gateway took is recorded first unless Redis stays away all that time.
-  static constexpr std::int64_t claim_lead_ms = 5'000;
+  // (claim_lead_ms: two command deadlines and 3 s, 5 s by default), the send (the delivery
+  // deadline), then its recording, retried in the background while Redis is away
+  // (claim_record_ms). A retry takes the send over only after that, so a send a gateway took
+  // is recorded first unless Redis stays away all that time.
   static constexpr std::int64_t claim_record_ms = 20'000;
-  static std::int64_t claim_ms(const Brand& brand);
+  std::int64_t claim_lead_ms() const;
+  std::int64_t claim_ms(const Brand& brand) const;
 
  private:
   // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
   // the brand's policy as of now.
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
-  // Sends the code, records the gateway's answer and emits sent/resent or send_failed. The
+  // Sends the code (a first send emits created before), records the gateway's answer and
+  // emits sent/resent or send_failed. The
   // claim it was sent under is settled in the same store call (retries replay it from then
   // on); when that call fails and no gateway took the SMS, the claim is released.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send,
@@ -154,6 +162,7 @@ class VerificationService {
   // reports match, and the send deadline never ends it send_failed.
   struct UnrecordedSend;
   task<void> record_later(const UnrecordedSend& send);
+  task<void> recording(std::shared_ptr<const UnrecordedSend> send);
   task<void> keep_recording(std::shared_ptr<const UnrecordedSend> send);
   // A create's first send is recorded: its entry in the index of unsent first sends goes, in
   // the background, so the deadline sweep has nothing to visit for it.
@@ -177,7 +186,7 @@ class VerificationService {
     DeliveryUpdate update;
     EventType event = EventType::sent;
     SendReport report;
-    std::int64_t until_ms = 0;  // the claim's end: recording after it would be too late
+    std::int64_t until_ms = 0;  // the claim's end (or, without one, the recording's)
   };
   // Renders the code's SMS and sends it through the brand's gateways from index `first` on.
   task<SendReport> send_code(const Brand& brand, const VerificationRecord& r, std::size_t first);
@@ -233,7 +242,8 @@ class VerificationService {
   task<void> tracked(task<void> work);
 
   ServiceDeps d_;
-  int background_ = 0;  // releases and recordings running (this thread's only)
+  int background_ = 0;   // releases and recordings running (this thread's only)
+  int unrecorded_ = 0;   // of them, recordings of sends a gateway took
 };
 
 }  // namespace otpgate

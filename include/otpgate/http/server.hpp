@@ -65,6 +65,9 @@ class Server {
   void run();
   // Thread-safe: begins a graceful shutdown.
   void stop();
+  // Thread-safe: a shutdown that does not wait (a second signal): open connections are closed
+  // and the threads stop without waiting out the grace or the background work.
+  void stop_now();
   // On stop(), thread i stops only once busy() answers false (polled on that thread, every
   // 50 ms), within shutdown_grace like its open requests. Call it from the factory of thread i.
   void wait_on_shutdown(unsigned i, std::function<bool()> busy);

@@ -38,7 +38,9 @@ struct Config {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds reconnect_min{50};
-  std::chrono::milliseconds reconnect_max{2000};
+  // Short: a send recorded in the background after an outage (app/send_claims.cpp) must land
+  // soon after Redis is back, before its claim runs out.
+  std::chrono::milliseconds reconnect_max{500};
   // An idle connection sends PING this often: a Redis that stopped answering is noticed (the
   // PING times out, the link reconnects and is not ready) even when no request uses it, so
   // readiness means "Redis answered recently".
