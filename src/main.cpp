@@ -280,8 +280,10 @@ int run() {
     api::Router& router = state->router;
     links[i].store(&state->redis);
     // A stop waits for the sends this thread still records in the background (a retry would
-    // send them again).
-    server.wait_on_shutdown(i, [&svc = state->service] { return svc.background_work(); });
+    // send them again), and for its events on their way to Redis.
+    server.wait_on_shutdown(i, [&svc = state->service, &events = state->events] {
+      return svc.background_work() || events.busy();
+    });
     std::lock_guard lock(states_mutex);
     states[i] = std::move(state);
     // Not a coroutine lambda: it only starts the router's coroutine, so nothing captured has

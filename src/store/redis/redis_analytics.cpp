@@ -158,6 +158,10 @@ RedisEventSink::~RedisEventSink() {
                {{"events", lost}, {"lost", lost + s.lost_unlogged}, {"cause", "shutdown"}});
 }
 
+bool RedisEventSink::busy() const {
+  return !state_->pending.empty() || state_->in_flight > 0;
+}
+
 void RedisEventSink::publish(const Event& e) {
   // Fire and forget on this thread's loop: the request does not wait for its event.
   State& s = *state_;

@@ -63,6 +63,8 @@ class RedisEventSink final : public EventSink {
   RedisEventSink(const RedisEventSink&) = delete;
   RedisEventSink& operator=(const RedisEventSink&) = delete;
   void publish(const Event& e) override;
+  // Events published and not yet answered by Redis (a graceful stop waits for them).
+  bool busy() const;
 
  private:
   // Shared with the posted flush and the calls in flight, which may outlive the sink.
