@@ -12,10 +12,6 @@
 namespace otpgate {
 namespace {
 
-Answer failure(errc e) {
-  return Answer{.error = e};
-}
-
 // The public sentence for a denied limit: which limit in words, never a number or an address.
 std::string limit_message(LimitScope scope) {
   switch (scope) {
@@ -129,7 +125,7 @@ task<Answer> VerificationService::admit_resend(const Brand& brand, const Verific
   // released for it).
   if (!admitted && !claim.empty()) {
     co_await release_later(claim);
-    co_return failure(to_errc(admitted.error()));
+    co_return error_answer(to_errc(admitted.error()));
   }
   // Refused (or unknown, without a key): the resend will not be sent, so its claim and the
   // phone's token go back, and a retry is judged anew.
@@ -137,7 +133,7 @@ task<Answer> VerificationService::admit_resend(const Brand& brand, const Verific
   if (!undone)
     log::write(log::level::warn, "refused resend not taken back",
                {{"brand", claimed.record.brand}});
-  if (!admitted) co_return failure(to_errc(admitted.error()));
+  if (!admitted) co_return error_answer(to_errc(admitted.error()));
   co_await settle(claim, claimed.record.brand);
   co_return refused_by(a, claimed.record, admitted.value());
 }

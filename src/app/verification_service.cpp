@@ -12,15 +12,6 @@
 namespace otpgate {
 namespace {
 
-Answer failure(errc e, std::optional<VerificationRecord> r = std::nullopt) {
-  return Answer{.error = e, .record = std::move(r)};
-}
-
-// An operation on a verification that is no longer pending: 410 when it ended by expiring.
-errc not_pending_error(const VerificationRecord& r) {
-  return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
-}
-
 // The order's fields for {{amount}} (formatted for the SMS's locale: "49,99 €" in German),
 // {{currency}}, {{payee}} and {{order_id}} (empty without an order). The amount is formatted from
 // its text as sent, as before the order was typed.
@@ -35,6 +26,10 @@ TemplateValues order_values(const std::optional<Order>& order, const std::string
 }
 
 }  // namespace
+
+errc VerificationService::not_pending_error(const VerificationRecord& r) {
+  return r.status == Status::expired ? errc::verification_expired : errc::not_pending;
+}
 
 task<VerificationService::SendReport> VerificationService::send_code(const Brand& brand,
                                                                      const VerificationRecord& r,
@@ -112,12 +107,12 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
 
 task<Answer> VerificationService::deliver(const Brand& brand, const VerificationRecord& r,
                                           bool first_send, const HeldClaim& claim) {
-  if (r.id.empty()) co_return failure(errc::internal);
+  if (r.id.empty()) co_return error_answer(errc::internal);
   if (!claim_covers_send(brand, claim)) {
     // Redis was slow before the send: a retry may take the send over before this one could be
     // recorded, so this request sends nothing and answers as a timeout; its retry sends.
     co_await release_later(claim);
-    co_return failure(errc::store_timeout);
+    co_return error_answer(errc::store_timeout);
   }
   // A first send's created event: once per create, by the request that sends (a create whose
   // claim no longer covered its send emits none; its retry, which sends, does).
@@ -148,22 +143,22 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     } else {
       co_await release_later(claim);
     }
-    co_return failure(to_errc(after.error()));
+    co_return error_answer(to_errc(after.error()));
   }
   emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
   if (first_send) co_await forget_first_send_later(r.id);
-  if (!sent.accepted) co_return failure(errc::sms_delivery_failed, after.value());
+  if (!sent.accepted) co_return error_answer(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};
 }
 
 task<Answer> VerificationService::create(const CreateCommand& cmd) {
   if (!cmd.brand->country_allowed(cmd.country)) {
     emit_refused(cmd, "country");
-    co_return failure(errc::phone_not_allowed);
+    co_return error_answer(errc::phone_not_allowed);
   }
   if (!cmd.sms_line) {
     emit_refused(cmd, "line_type");
-    Answer refused = failure(errc::phone_not_allowed);
+    Answer refused = error_answer(errc::phone_not_allowed);
     refused.message = "This phone number is not a mobile number; codes are sent to mobiles only.";
     co_return refused;
   }
@@ -173,7 +168,7 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     // order, such as CAMARA send-code) from issuing a code that is not bound to a payment.
     // A support call's code authorises no payment, so it is never bound.
     auto bound = cmd.order ? psd2_binding(*cmd.order) : std::nullopt;
-    if (!bound) co_return failure(errc::permission_denied);
+    if (!bound) co_return error_answer(errc::permission_denied);
     binding = std::move(*bound);
   }
   const std::int64_t now = d_.clock.now_ms();
@@ -194,7 +189,7 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
   if (!created) {
     // A timeout: the create may have run, and this request holds its claim, unused.
     if (to_errc(created.error()) == errc::store_timeout) co_await release_later(claim);
-    co_return failure(to_errc(created.error()));
+    co_return error_answer(to_errc(created.error()));
   }
   // Only a created record keeps the index entry the create noted for its draft: a replay, a
   // claim of an earlier create's send, a refusal stored nothing under the draft's id.
@@ -205,7 +200,7 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     auto admitted = co_await d_.limits.admit_send(brand_part, now);
     if (!admitted) {
       co_await release_later(claim);
-      co_return failure(to_errc(admitted.error()));
+      co_return error_answer(to_errc(admitted.error()));
     }
     if (admitted.value().what != AdmissionVerdict::kind::allowed) {
       auto undone = co_await d_.store.undo_create(v, now);
@@ -225,7 +220,7 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
     case CreateOutcome::kind::blocked:
       co_return Answer{.error = errc::phone_blocked, .retry_after_ms = created.retry_after_ms};
     case CreateOutcome::kind::idempotency_conflict:
-      co_return failure(errc::idempotency_conflict);
+      co_return error_answer(errc::idempotency_conflict);
     case CreateOutcome::kind::claimed: {
       // An earlier request stored this verification and never sent it: its first send (and
       // its created event) is this retry's, under the key.
@@ -251,9 +246,9 @@ task<Answer> VerificationService::answer_created(const Brand& brand, const NewVe
 
 task<Answer> VerificationService::get(const VerificationId& id, const std::string& brand) {
   auto found = co_await d_.store.get(id);
-  if (!found) co_return failure(to_errc(found.error()));
+  if (!found) co_return error_answer(to_errc(found.error()));
   if (!found.value() || (brand != "*" && found.value()->brand != brand))
-    co_return failure(errc::not_found);
+    co_return error_answer(errc::not_found);
   VerificationRecord r = std::move(*found.value());
   const std::int64_t now = d_.clock.now_ms();
   if (r.status == Status::pending && effective_status(r, now) == Status::expired) {
@@ -290,7 +285,7 @@ task<Answer> VerificationService::check(const VerificationId& id, const std::str
   const RetryEntry entry = retry_entry(retry, brand, id, "check\n" + mac + "\n" + bound_mac);
   const std::int64_t now = d_.clock.now_ms();
   auto out = co_await d_.store.check(id, brand, mac, bound_mac, now, entry);
-  if (!out) co_return failure(to_errc(out.error()));
+  if (!out) co_return error_answer(to_errc(out.error()));
   auto& o = out.value();
   if (o.blocked) co_return Answer{.error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms};
   // A replay answers as the first request did; its events were emitted then.
@@ -309,94 +304,20 @@ Answer VerificationService::answer_check(const CheckOutcome& o) {
                     .record = o.record,
                     .attempts_left = attempts_left(o.record)};
     case CheckResult::failed:
-      return failure(errc::verification_failed, o.record);
+      return error_answer(errc::verification_failed, o.record);
     case CheckResult::expired:
-      return failure(errc::verification_expired, o.record);
+      return error_answer(errc::verification_expired, o.record);
     case CheckResult::not_pending:
-      return failure(not_pending_error(o.record), o.record);
+      return error_answer(not_pending_error(o.record), o.record);
   }
-  return failure(errc::internal);
-}
-
-task<Answer> VerificationService::resend(const VerificationId& id, const std::string& brand,
-                                         const RetryKey& retry) {
-  // The phone's limits depend on the verification's brand: an all-brands key reads it first.
-  std::string owner = brand;
-  if (owner == "*") {
-    auto found = co_await d_.store.get(id);
-    if (!found) co_return failure(to_errc(found.error()));
-    if (!found.value()) co_return failure(errc::not_found);
-    owner = found.value()->brand;
-  }
-  const auto brands = d_.brands.current();  // kept for the send
-  const auto b = brands->find(owner);
-  if (b == brands->end()) co_return failure(errc::not_found);
-  const std::vector<Rate> rates = phone_rates(b->second);
-  const RetryEntry entry = retry_entry(retry, brand, id, "resend");
-  const SendHold hold = resend_hold(b->second, entry);
-  const std::int64_t now = d_.clock.now_ms();
-  const HeldClaim claim{.id = id,
-                        .entry = entry,
-                        .holder = hold.holder,
-                        .until_ms = hold.holder.empty() ? 0 : now + hold.claim_ms};
-  auto out = co_await d_.store.resend(id, owner, rates, now, entry, hold);
-  if (!out) {
-    // A timeout: the claim may have been recorded, held by this request, unused.
-    if (to_errc(out.error()) == errc::store_timeout) co_await release_later(claim);
-    co_return failure(to_errc(out.error()));
-  }
-  auto& o = out.value();
-  if (o.blocked)
-    co_return Answer{
-        .error = errc::phone_blocked, .retry_after_ms = o.retry_after_ms, .brand = owner};
-  if (o.in_flight) co_return Answer{.error = errc::idempotency_in_flight, .retry_after_ms = 1'000};
-  if (o.limited) {
-    // The event names the resend that was refused, as apply_resend would have counted it.
-    VerificationRecord attempted = o.record;
-    std::int64_t wait = 0;
-    apply_resend(attempted, d_.clock.now_ms(), wait);
-    co_return limited(attempted, LimitScope::phone, o.retry_after_ms);
-  }
-  if (o.replayed) co_return replayed_resend(o);
-  if (o.result != ResendResult::sent) co_return refused_resend(o);
-  // A claim an earlier request left unsent: counted and admitted then (or its admission's
-  // answer was lost), so it is sent as it is.
-  if (!o.taken_over) {
-    const Answer admitted = co_await admit_resend(b->second, id, o, rates, claim);
-    if (admitted.error != errc::ok) co_return admitted;
-  }
-  Answer a = co_await deliver(b->second, o.record, false, claim);
-  co_return a;
-}
-
-Answer VerificationService::refused_resend(const ResendOutcome& o) {
-  switch (o.result) {
-    case ResendResult::too_soon:
-      return Answer{
-          .error = errc::resend_too_soon, .record = o.record, .retry_after_ms = o.retry_after_ms};
-    case ResendResult::too_late:
-      return Answer{.error = errc::send_limit_reached,
-                    .record = o.record,
-                    .message =
-                        "Less than 30 seconds of this code's validity would be left; "
-                        "start a new verification instead."};
-    case ResendResult::expired:
-      emit(EventType::expired, o.record);
-      return failure(errc::verification_expired, o.record);
-    case ResendResult::not_pending:
-      return failure(not_pending_error(o.record), o.record);
-    case ResendResult::limit_reached:
-    case ResendResult::sent:
-      break;
-  }
-  return failure(errc::send_limit_reached, o.record);
+  return error_answer(errc::internal);
 }
 
 task<Answer> VerificationService::cancel(const VerificationId& id, const std::string& brand,
                                          const RetryKey& retry) {
   const RetryEntry entry = retry_entry(retry, brand, id, "cancel");
   auto out = co_await d_.store.cancel(id, brand, d_.clock.now_ms(), entry);
-  if (!out) co_return failure(to_errc(out.error()));
+  if (!out) co_return error_answer(to_errc(out.error()));
   auto& o = out.value();
   Answer a;
   switch (o.result) {
@@ -406,53 +327,14 @@ task<Answer> VerificationService::cancel(const VerificationId& id, const std::st
       break;
     case CancelResult::expired:
       if (!o.replayed) emit(EventType::expired, o.record);
-      a = failure(errc::verification_expired, o.record);
+      a = error_answer(errc::verification_expired, o.record);
       break;
     case CancelResult::not_pending:
-      a = failure(not_pending_error(o.record), o.record);
+      a = error_answer(not_pending_error(o.record), o.record);
       break;
   }
   a.replayed = o.replayed;
   co_return a;
-}
-
-task<errc> VerificationService::apply_report(const VerificationId& id, const ReportUpdate& report) {
-  const std::int64_t now = d_.clock.now_ms();
-  auto out = co_await d_.store.apply_report(id, report, now);
-  if (!out) co_return to_errc(out.error());
-  const ReportOutcome& o = out.value();
-  if (o.what == ReportOutcome::kind::applied && report.status != DeliveryStatus::accepted) {
-    const bool delivered = report.status == DeliveryStatus::delivered;
-    Event e = event_of(delivered ? EventType::delivered : EventType::undelivered, o.record);
-    // The report belongs to the last send (the store matched its gateway and message id).
-    e.latency_ms = std::max<std::int64_t>(0, now - o.record.last_send_ms);
-    e.first_delivery = delivered && o.record.delivered_ms == now;
-    d_.events.publish(e);
-  }
-  if (o.resend_claimed) co_await resend_after_undelivered(o.record);
-  co_return errc::ok;
-}
-
-task<void> VerificationService::resend_after_undelivered(const VerificationRecord& r) {
-  const auto brands = d_.brands.current();  // kept for the send
-  const auto brand = brands->find(r.brand);
-  if (brand == brands->end() || r.id.empty()) co_return;
-  const auto& order = brand->second.gateways;
-  const auto failed_at = std::find(order.begin(), order.end(), r.gateway);
-  const std::size_t next = failed_at == order.end()
-                               ? order.size()
-                               : static_cast<std::size_t>(failed_at - order.begin()) + 1;
-  if (next >= order.size()) {
-    log::write(log::level::info, "no gateway left for the automatic resend",
-               {{"verification_id", r.id.str()}, {"gateway", r.gateway}});
-    co_return;
-  }
-  const SendReport report = co_await send_code(brand->second, r, next);
-  const DispatchResult& sent = report.dispatch;
-  const DeliveryUpdate update{
-      .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
-  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
-  if (after && sent.accepted) emit_send(EventType::resent, after.value(), report);
 }
 
 }  // namespace otpgate

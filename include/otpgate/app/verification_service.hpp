@@ -65,6 +65,11 @@ struct Answer {
   std::string brand;
 };
 
+// The answer with error e, about r when given.
+inline Answer error_answer(errc e, std::optional<VerificationRecord> r = std::nullopt) {
+  return Answer{.error = e, .record = std::move(r)};
+}
+
 struct ServiceDeps {
   const BrandRegistry& brands;
   VerificationStore& store;
@@ -226,6 +231,9 @@ class VerificationService {
   // A check's events, and its answer.
   void emit_check(const CheckOutcome& o);
   static Answer answer_check(const CheckOutcome& o);
+  // The error of an operation on a verification that is no longer pending: 410 when it ended by
+  // expiring.
+  static errc not_pending_error(const VerificationRecord& r);
   // The answer to a resend the rule refused (too soon, too late, no sends left, not pending).
   Answer refused_resend(const ResendOutcome& o);
   // 429 for a limit that denied r's send, with its rate_limited event.

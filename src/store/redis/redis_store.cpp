@@ -1,97 +1,17 @@
 #include "otpgate/store/redis/redis_store.hpp"
 
+#include "script_calls.hpp"
+
 #include "otpgate/core/first_send.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
-#include "otpgate/util/log.hpp"
 
-#include <boost/asio/this_coro.hpp>
-#include <nlohmann/json.hpp>
-
-#include <charconv>
 #include <map>
 
 namespace otpgate {
-namespace {
 
 using redis::Reply;
-
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-// A decoded reply of a per-verification script: {result, number, {field, value, ...}}.
-struct Transition {
-  std::string tag;
-  std::int64_t number = 0;  // the second element as a number (retry-after, lock ms)
-  std::string text;         // the second element as text (the replayed id)
-  std::optional<VerificationRecord> record;
-  bool replayed = false;  // a fourth element: the outcome recorded under an Idempotency-Key
-};
-
-result<Transition> decode(const Reply& r) {
-  if (r.is_error()) {
-    scripts::log_script_error(r.str);
-    return errc::store_protocol;
-  }
-  if (r.type != Reply::kind::array || r.elements.empty() ||
-      r.elements[0].type != Reply::kind::string)
-    return errc::store_protocol;
-  Transition t{r.elements[0].str};
-  if (t.tag == "not_found") return errc::not_found;
-  if (r.elements.size() > 1) {
-    const Reply& n = r.elements[1];
-    t.number = n.type == Reply::kind::integer ? n.integer : to_int(n.str);
-    t.text = n.str;
-  }
-  if (r.elements.size() > 2) {
-    auto rec = record_from_reply(r.elements[2]);
-    if (!rec) return rec.error();
-    t.record = std::move(rec.value());
-  }
-  t.replayed = r.elements.size() > 3;
-  return t;
-}
-
-task<result<Transition>> run_script(redis::Connection& conn, std::string_view source,
-                                    const std::vector<std::string>& keys,
-                                    const std::vector<std::string>& args) {
-  auto reply = co_await conn.eval(scripts::cached(source), keys, args);
-  if (!reply) co_return reply.error();
-  co_return decode(reply.value());
-}
-
-// run_script for an action that takes an Idempotency-Key (check, resend, cancel: _retry.lua):
-// another request's entry under the key is an error.
-task<result<Transition>> run_action(redis::Connection& conn, std::string_view source,
-                                    const std::vector<std::string>& keys,
-                                    const std::vector<std::string>& args) {
-  auto t = co_await run_script(conn, source, keys, args);
-  if (t && t.value().tag == "idem_conflict") co_return errc::idempotency_conflict;
-  co_return t;
-}
-
-// A script that answers 1 (it changed something) or 0.
-task<result<bool>> flag_script(redis::Connection& conn, std::string_view source,
-                               const std::vector<std::string>& keys,
-                               const std::vector<std::string>& args) {
-  auto reply = co_await conn.eval(scripts::cached(source), keys, args);
-  if (!reply) co_return reply.error();
-  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
-  co_return reply.value().integer == 1;
-}
-
-// The script's result name as R, with the record it returned.
-template <class R>
-result<std::pair<R, VerificationRecord>> outcome(Transition& t,
-                                                 const std::map<std::string, R, std::less<>>& m) {
-  auto it = m.find(t.tag);
-  if (it == m.end() || !t.record) return errc::store_protocol;
-  return std::pair<R, VerificationRecord>(it->second, std::move(*t.record));
-}
-
-}  // namespace
+// The script calls and their decoding, shared with nothing else (script_calls.hpp).
+using namespace store_calls;
 
 std::string RedisKeys::record(const VerificationId& id) {
   return record(id.tag(), id.str());
