@@ -130,11 +130,11 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
     const bool timer_ran = co_await pause_before_retry(timer, wait, longest_record_wait);
     // Run out meanwhile: a retry may have sent it again since, and its record must stand.
     if (!timer_ran || d_.clock.now_ms() >= send->until_ms) break;
-    auto after =
-        co_await d_.store.record_delivery(send->id, send->brand, send->update, d_.clock.now_ms());
+    const VerificationRecord& r = send->record;
+    auto after = co_await d_.store.record_delivery(r.id, r.brand, send->update, d_.clock.now_ms());
     if (after) {
-      emit_send(send->event, after.value(), send->report);
-      if (send->update.first_send) co_await forget_first_send_later(send->id);
+      emit_recorded_send(r, send->event, after.value(), send->report, send->update.first_send);
+      if (send->update.first_send) co_await forget_first_send_later(r.id);
       co_return;
     }
     if (to_errc(after.error()) == errc::not_found) co_return;  // expired meanwhile
@@ -143,7 +143,7 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
   // ends it send_failed although the SMS went out.
   static log::limited lines;
   lines.write(log::level::warn, "sent SMS not recorded", [&] {
-    return nlohmann::json{{"brand", send->brand}, {"gateway", send->update.gateway}};
+    return nlohmann::json{{"brand", send->record.brand}, {"gateway", send->update.gateway}};
   });
 }
 

@@ -61,9 +61,21 @@ void VerificationService::emit_send(EventType type, const VerificationRecord& r,
   d_.events.publish(e);
 }
 
+void VerificationService::emit_recorded_send(const VerificationRecord& sent, EventType type,
+                                             const VerificationRecord& after,
+                                             const SendReport& report, bool first_send) {
+  // A create's created event goes with its first send's record, so a create whose send was
+  // handed over to a retry (its claim given back) is counted started once, by the send that
+  // was recorded.
+  if (first_send) emit(EventType::created, sent);
+  emit_send(type, after, report);
+}
+
 void VerificationService::emit_unsent_failed(const VerificationRecord& r) {
-  // Counted as every other send failure (metrics, analytics): a send_failed that ended it.
-  emit_send(EventType::send_failed, r, SendReport{});
+  // Counted as every other first send that failed (metrics, analytics): its create started
+  // (created is emitted with a first send's record, and this one never had one), then a
+  // send_failed ended it.
+  emit_recorded_send(r, EventType::send_failed, r, SendReport{}, true);
 }
 
 }  // namespace otpgate

@@ -114,9 +114,6 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
     co_await release_later(claim);
     co_return error_answer(errc::store_timeout);
   }
-  // A first send's created event: once per create, by the request that sends (a create whose
-  // claim no longer covered its send emits none; its retry, which sends, does).
-  if (first_send) emit(EventType::created, r);
   const SendReport report = co_await send_code(brand, r, 0);
   const DispatchResult& sent = report.dispatch;
   // Named arguments: g++ 12 destroys temporaries of a conditional inside a co_await
@@ -128,7 +125,10 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
       .first_send = first_send,
       .idempotency_key = claim.create ? claim.create->idempotency_key : claim.entry.key,
       .resend_claim = claim.holder};
+  // Counted until its record is in: a stop that ends this frame meanwhile logs it.
+  if (sent.accepted) ++unrecorded_;
   auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
+  if (sent.accepted) --unrecorded_;
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
   if (!after) {
     // Sent: recorded when Redis answers again (the claim stays until then, so no retry sends
@@ -138,14 +138,15 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
       // recording would be, past the 16 attempts a release makes.
       const std::int64_t until =
           claim.until_ms > 0 ? claim.until_ms : d_.clock.now_ms() + claim_record_ms;
-      const UnrecordedSend unrecorded{r.id, r.brand, update, ok_event, report, until};
+      const UnrecordedSend unrecorded{r, update, ok_event, report, until};
       co_await record_later(unrecorded);
     } else {
       co_await release_later(claim);
     }
     co_return error_answer(to_errc(after.error()));
   }
-  emit_send(sent.accepted ? ok_event : EventType::send_failed, after.value(), report);
+  emit_recorded_send(r, sent.accepted ? ok_event : EventType::send_failed, after.value(), report,
+                     first_send);
   if (first_send) co_await forget_first_send_later(r.id);
   if (!sent.accepted) co_return error_answer(errc::sms_delivery_failed, after.value());
   co_return Answer{.record = after.value()};

@@ -94,6 +94,9 @@ void link::arm_connect_timer() {
         connect_timed_out_lines.write(log::level::warn, "redis connect timed out",
                                       [&] { return where(self->config_); });
         self->resolver_.cancel();
+        // This attempt already waited the connect timeout: the next one after the shortest
+        // backoff, so a Redis that hung is reached soon after it answers again.
+        self->backoff_ = self->config_.reconnect_min;
         self->drop_and_reconnect();
       });
 }

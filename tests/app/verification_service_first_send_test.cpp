@@ -183,7 +183,7 @@ TEST_CASE("a retry with under 30 s of the code left ends the create send_failed,
   CHECK(late.record->status == Status::send_failed);
   CHECK(late.record->delivery_status == DeliveryStatus::failed);
   CHECK(w.gateways["alpha"].sent.empty());
-  CHECK(w.events.types() == std::vector<EventType>{EventType::send_failed});
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::send_failed});
 }
 
 TEST_CASE("a create whose claim Redis used up before the send: one created event, by the retry",
@@ -255,4 +255,19 @@ TEST_CASE("a replayed create leaves no entry for the deadline sweep",
   CHECK(w.store.unsent.empty());  // before: the replay's draft id stayed, for the sweep to visit
   w.clock.advance(send_deadline_ms(claim_ms(w)));
   CHECK(sweep(w) == 0);
+}
+
+TEST_CASE("a create whose failed send went unrecorded is counted started once: by its retry",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  const CreateCommand cmd = keyed(w, "order-9");
+  w.gateways.add("alpha", {permanent()});
+  w.gateways.add("beta", {permanent()});
+  w.store.fail_next["record_delivery"] = errc::store_timeout;
+  CHECK(w.create(cmd).error == errc::store_timeout);  // no gateway took it: the claim goes back
+  w.gateways.add("alpha", {accepted("alpha-2")});
+  const Answer retried = w.create(cmd);
+  REQUIRE(retried.error == errc::ok);
+  // Before: created, then created and sent again by the retry.
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::sent});
 }

@@ -38,7 +38,7 @@ struct SlowSendWorld {
  private:
   OwnBrandWorld world(Env env) {
     env["OTPGATE_REDIS"] = "127.0.0.1:" + std::to_string(proxy.port());
-    env["OTPGATE_REDIS_TIMEOUT_MS"] = "300";
+    env.emplace("OTPGATE_REDIS_TIMEOUT_MS", "300");
     return OwnBrandWorld{{{"tw", gateway_e2e::twilio_gateway(slow)}},
                          {"tw"},
                          env,
@@ -202,4 +202,29 @@ TEST_CASE("a second signal during the stop's grace stops at once",
   REQUIRE(exited.has_value());
   CHECK(w.log_lines("second signal: stopping now").size() == 1);
   CHECK(w.log_lines("sent SMS not recorded: shutting down").size() == 1);
+}
+
+// The same when the stop comes while the request itself still waits for its send's record
+// (a Redis that hangs, a long command timeout): before, only background recordings counted.
+TEST_CASE("a stop while a sent create's record call hangs logs it",
+          "[e2e][send-claim][fault][shutdown]") {
+  SlowSendWorld world(Env{{"OTPGATE_SHUTDOWN_GRACE_MS", "1000"}, {"OTPGATE_REDIS_TIMEOUT_MS", "10000"}});
+  OwnBrandWorld& w = world.w;
+  REQUIRE(w.otpgate->wait_ready());
+  // Redis hangs while the gateway holds the SMS; the stop comes once the gateway has taken it.
+  std::thread faults([&] {
+    std::this_thread::sleep_for(500ms);
+    world.proxy.stall();
+    std::this_thread::sleep_for(2s);
+    w.otpgate->stop(SIGTERM);
+  });
+  const auto created = w.create(fresh_phone());
+  faults.join();
+  CHECK(created.status != 201);  // the grace ran out before Redis answered
+  CHECK(world.slow.request_count() == 1);
+  const auto exited = w.otpgate->wait_exit(15s);
+  REQUIRE(exited.has_value());
+  const auto lines = w.log_lines("sent SMS not recorded: shutting down");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["sends"] == 1);
 }

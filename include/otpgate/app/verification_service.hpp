@@ -149,8 +149,8 @@ class VerificationService {
   // The record a create stores: a new id, the code's MAC (bound to `binding` unless it is ""),
   // the brand's policy as of now.
   NewVerification draft(const CreateCommand& cmd, const std::string& binding, std::int64_t now);
-  // Sends the code (a first send emits created before), records the gateway's answer and
-  // emits sent/resent or send_failed. The
+  // Sends the code, records the gateway's answer and emits (once recorded) created for a first
+  // send, then sent/resent or send_failed. The
   // claim it was sent under is settled in the same store call (retries replay it from then
   // on); when that call fails and no gateway took the SMS, the claim is released.
   task<Answer> deliver(const Brand& brand, const VerificationRecord& r, bool first_send,
@@ -186,8 +186,7 @@ class VerificationService {
     std::string_view encoding;
   };
   struct UnrecordedSend {
-    VerificationId id;
-    std::string brand;
+    VerificationRecord record;  // as it was sent
     DeliveryUpdate update;
     EventType event = EventType::sent;
     SendReport report;
@@ -203,7 +202,13 @@ class VerificationService {
   void emit(EventType type, const VerificationRecord& r, int attempt = 0);
   // sent / resent with the text's cost, or send_failed.
   void emit_send(EventType type, const VerificationRecord& r, const SendReport& report);
-  // send_failed for a first send that never happened (its deadline passed unsent).
+  // The events of a send whose record the store confirmed (`after`): for a first send the
+  // create's created event (of the record as `sent`) first, then emit_send's.
+  void emit_recorded_send(const VerificationRecord& sent, EventType type,
+                          const VerificationRecord& after, const SendReport& report,
+                          bool first_send);
+  // created and send_failed for a first send that never happened (its deadline passed unsent,
+  // or too little validity was left for a retry to send it).
   void emit_unsent_failed(const VerificationRecord& r);
   // A create refused for the number (reason: country or line_type).
   void emit_refused(const CreateCommand& cmd, std::string reason);
@@ -251,7 +256,8 @@ class VerificationService {
 
   ServiceDeps d_;
   int background_ = 0;   // releases and recordings running (this thread's only)
-  int unrecorded_ = 0;   // of them, recordings of sends a gateway took
+  int unrecorded_ = 0;   // sends a gateway took whose record is not in yet (requests' and
+                         // background recordings')
 };
 
 }  // namespace otpgate

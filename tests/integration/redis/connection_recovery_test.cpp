@@ -198,3 +198,34 @@ TEST_CASE("a connect that never completes (AUTH unanswered) is abandoned and ret
     CHECK(connections() - before >= 4);
   });
 }
+
+// A connect that timed out already waited its connect timeout: the next one starts after the
+// shortest backoff, not a doubled one, so a link whose Redis hung comes back soon after Redis
+// does (a sent SMS recorded in the background must land before its claim runs out).
+TEST_CASE("after a connect timeout the next attempt comes after the shortest backoff",
+          "[integration][redis]") {
+  run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
+    otpgate::test::RedisServer server;
+    const auto connections = [&] {
+      const std::string info = server.cli({"INFO", "stats"});
+      const auto at = info.find("total_connections_received:");
+      return at == std::string::npos ? -1L : std::stol(info.substr(at + 27));
+    };
+    const long before = connections();
+    const pid_t pid = redis_pid(server.port());
+    REQUIRE(::kill(pid, SIGSTOP) == 0);  // the kernel accepts; the PING gets no answer
+
+    Config config = config_for(server.port());
+    config.connect_timeout = 200ms;
+    config.reconnect_min = 20ms;
+    config.reconnect_max = 2000ms;
+    Connection conn(ioc, config);
+    conn.start();
+    co_await sleep_for(4s);
+    REQUIRE(::kill(pid, SIGCONT) == 0);
+    REQUIRE(co_await wait_until([&] { return conn.connected(); }, 5s));
+    // About 4 s / 220 ms = 18 attempts; with the backoff doubling after each timeout (20 ms up
+    // to 2 s) there were 8.
+    CHECK(connections() - before >= 13);
+  });
+}
