@@ -1,4 +1,6 @@
 // The verification record's Redis hash: one table of its fields for writing (the create
+
+#include "script_calls.hpp"
 // script's arguments) and reading (HGETALL, the scripts' answers). The only place the record's
 // typed values become the strings Redis holds.
 #include "otpgate/store/redis/redis_store.hpp"
@@ -6,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <charconv>
 #include <variant>
 
 namespace otpgate {
@@ -14,11 +15,7 @@ namespace {
 
 using redis::Reply;
 
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+using store_calls::to_int;
 
 // The record's hash fields, one table for writing and reading (short names keep the hash small;
 // "st", the status, is handled on its own). Typed members that are not numbers or plain text are

@@ -1,5 +1,7 @@
 #include "otpgate/store/redis/redis_analytics.hpp"
 
+#include "script_calls.hpp"
+
 #include "otpgate/core/analytics_batch.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/util/log.hpp"
@@ -12,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace otpgate {
 
@@ -178,11 +179,7 @@ void RedisEventSink::publish(const Event& e) {
 
 namespace {
 
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+using store_calls::to_int;
 
 std::vector<std::string> bucket_keys(const std::string& brand, const std::vector<an::Tile>& tiles) {
   std::vector<std::string> keys;

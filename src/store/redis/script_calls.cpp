@@ -3,20 +3,9 @@
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
 
-#include <charconv>
-
 namespace otpgate::store_calls {
-namespace {
 
 using redis::Reply;
-
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-}  // namespace
 
 result<Transition> decode(const Reply& r) {
   if (r.is_error()) {

@@ -9,6 +9,7 @@
 #include "otpgate/redis/connection.hpp"
 #include "otpgate/redis/reply.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -18,6 +19,13 @@
 #include <vector>
 
 namespace otpgate::store_calls {
+
+// A number Redis answered as text (a hash field, a counter); 0 when it is not one.
+inline std::int64_t to_int(std::string_view s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
 
 // A decoded reply of a per-verification script.
 struct Transition {

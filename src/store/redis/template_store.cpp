@@ -1,5 +1,7 @@
 #include "otpgate/store/redis/template_store.hpp"
 
+#include "script_calls.hpp"
+
 #include "otpgate/store/redis/audit_log.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
 #include "otpgate/store/redis/redis_store.hpp"
@@ -7,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 
 namespace otpgate {
 namespace {
@@ -23,11 +24,7 @@ std::string versions_key(const std::string& brand, const std::string& locale) {
   return "otp:{brand:" + brand + "}:templates:" + locale + ":versions";
 }
 
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+using store_calls::to_int;
 
 std::int64_t int_of(const Reply& r) {
   return r.type == Reply::kind::integer ? r.integer : to_int(r.str);
