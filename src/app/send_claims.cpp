@@ -107,6 +107,36 @@ task<void> VerificationService::keep_releasing(HeldClaim claim) {
   lines.write(log::level::warn, "send claim not released");
 }
 
+task<void> VerificationService::settle_failed_first_send_later(const VerificationRecord& r,
+                                                               const HeldClaim& claim) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::co_spawn(ex, tracked(keep_settling_failed(r, claim)), boost::asio::detached);
+}
+
+task<void> VerificationService::keep_settling_failed(VerificationRecord r, HeldClaim claim) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  std::chrono::milliseconds wait = first_wait;
+  for (int attempt = 0; attempt < store_attempts; ++attempt) {
+    auto found = co_await d_.store.get(r.id);
+    if (found) {
+      const std::optional<VerificationRecord>& now = found.value();
+      // While this request holds the claim nothing but its own record ends the create
+      // send_failed with a failed delivery.
+      if (now && now->status == Status::send_failed &&
+          now->delivery_status == DeliveryStatus::failed) {
+        emit_recorded_send(r, EventType::send_failed, *now, SendReport{}, true);
+        co_await forget_first_send_later(r.id);
+      } else if (now && !claim.empty()) {
+        co_await keep_releasing(std::move(claim));
+      }
+      co_return;
+    }
+    if (!co_await pause_before_retry(timer, wait, longest_release_wait)) co_return;
+  }
+  static log::limited lines;
+  lines.write(log::level::warn, "failed first send not settled");
+}
+
 task<void> VerificationService::record_later(const UnrecordedSend& send) {
   auto ex = co_await boost::asio::this_coro::executor;
   boost::asio::co_spawn(ex, tracked(recording(std::make_shared<const UnrecordedSend>(send))),

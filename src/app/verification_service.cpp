@@ -140,6 +140,8 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
           claim.until_ms > 0 ? claim.until_ms : d_.clock.now_ms() + claim_record_ms;
       const UnrecordedSend unrecorded{r, update, ok_event, report, until};
       co_await record_later(unrecorded);
+    } else if (first_send) {
+      co_await settle_failed_first_send_later(r, claim);
     } else {
       co_await release_later(claim);
     }

@@ -271,3 +271,30 @@ TEST_CASE("a create whose failed send went unrecorded is counted started once: b
   // Before: created, then created and sent again by the retry.
   CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::sent});
 }
+
+TEST_CASE("a failed first send recorded without an answer still has its created and send_failed",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  w.gateways.add("alpha", {permanent()});
+  w.gateways.add("beta", {permanent()});
+  SECTION("without a key") {
+    w.store.lose_reply_next.insert("record_delivery");
+    CHECK(w.create("+4915112345678").error == errc::store_timeout);
+  }
+  SECTION("with a key: its retry replays the failure") {
+    const CreateCommand cmd = keyed(w, "order-10");
+    w.store.lose_reply_next.insert("record_delivery");
+    CHECK(w.create(cmd).error == errc::store_timeout);
+    w.ioc.restart();
+    w.ioc.run();
+    const Answer replay = w.create(cmd);
+    CHECK(replay.replayed);
+    CHECK(replay.error == errc::sms_delivery_failed);
+  }
+  w.ioc.restart();
+  w.ioc.run();  // the settling, in the background
+  CHECK(only_record(w).status == Status::send_failed);
+  // Before: nothing (created waited for an answer that was lost, the replay emits nothing).
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::send_failed});
+  CHECK(w.store.unsent.empty());
+}

@@ -339,6 +339,7 @@ task<result<VerificationRecord>> FakeVerificationStore::record_delivery(
   }
   apply_send_outcome(*r, update.gateway, update.accepted, update.first_send, update.message_id,
                      now_ms);
+  if (losing("record_delivery")) co_return make_error_code(errc::store_timeout);
   co_return *r;
 }
 
