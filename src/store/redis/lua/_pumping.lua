@@ -3,13 +3,17 @@
 -- brand's watching-since key, the prefix's hash and the brand's hash of all prefixes (one slot);
 -- every call renews their TTL (ttl_ms).
 
-local function pumping_load(key, now, window, baseline)
-  local h = redis.call('HMGET', key, 'r', 'b', 't', 'u')
+-- The decayed counts of a hash read as HMGET key r b t u, and its blocked-until.
+local function pumping_decay(h, now, window, baseline)
   local t = tonumber(h[3]) or now
   local dt = now - t
   if dt < 0 then dt = 0 end
   return (tonumber(h[1]) or 0) * math.exp(-dt / window),
          (tonumber(h[2]) or 0) * math.exp(-dt / baseline), tonumber(h[4]) or 0
+end
+
+local function pumping_load(key, now, window, baseline)
+  return pumping_decay(redis.call('HMGET', key, 'r', 'b', 't', 'u'), now, window, baseline)
 end
 
 local function pumping_store(key, now, recent, base, blocked_until, ttl)
@@ -28,9 +32,10 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   local since = tonumber(redis.call('GET', since_key) or '')
   if not since then since = now end
   redis.call('SET', since_key, string.format('%.0f', since), 'PX', ttl)
-  local blocked_until = tonumber(redis.call('HGET', prefix_key, 'u')) or 0
+  local h = redis.call('HMGET', prefix_key, 'r', 'b', 't', 'u')
+  local blocked_until = tonumber(h[4]) or 0
   if blocked_until > now then return 'blocked', blocked_until - now end
-  local recent, base = pumping_load(prefix_key, now, window, baseline)
+  local recent, base = pumping_decay(h, now, window, baseline)
   local all_recent, all_base = pumping_load(all_key, now, window, baseline)
   local elapsed = now - since
   if elapsed < 1 then elapsed = 1 end
