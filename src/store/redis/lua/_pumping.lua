@@ -16,10 +16,11 @@ local function pumping_load(key, now, window, baseline)
   return pumping_decay(redis.call('HMGET', key, 'r', 'b', 't', 'u'), now, window, baseline)
 end
 
-local function pumping_store(key, now, recent, base, blocked_until, ttl)
+-- now_s: now as %.0f writes it; a blocked_until of 0 is written '0', as %.0f writes it.
+local function pumping_store(key, now_s, recent, base, blocked_until, ttl)
   redis.call('HSET', key, 'r', string.format('%.17g', recent), 'b',
-             string.format('%.17g', base), 't', string.format('%.0f', now), 'u',
-             string.format('%.0f', blocked_until))
+             string.format('%.17g', base), 't', now_s, 'u',
+             blocked_until == 0 and '0' or string.format('%.0f', blocked_until))
   redis.call('PEXPIRE', key, ttl)
 end
 
@@ -46,12 +47,13 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   if rest_base >= min_sends and rest_recent > 0 then
     rest_growth = rate(rest_recent, window, elapsed) / rate(rest_base, baseline, elapsed)
   end
+  local now_s = string.format('%.0f', now)
   if recent + 1.5 >= min_sends and growth > factor * math.max(1, rest_growth) then
-    pumping_store(prefix_key, now, recent, base, now + block, ttl)
-    pumping_store(all_key, now, all_recent, all_base, 0, ttl)
+    pumping_store(prefix_key, now_s, recent, base, now + block, ttl)
+    pumping_store(all_key, now_s, all_recent, all_base, 0, ttl)
     return 'tripped', block
   end
-  pumping_store(prefix_key, now, recent + 1, base + 1, 0, ttl)
-  pumping_store(all_key, now, all_recent + 1, all_base + 1, 0, ttl)
+  pumping_store(prefix_key, now_s, recent + 1, base + 1, 0, ttl)
+  pumping_store(all_key, now_s, all_recent + 1, all_base + 1, 0, ttl)
   return 'allowed', 0
 end
