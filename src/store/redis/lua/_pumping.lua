@@ -3,8 +3,8 @@
 -- brand's watching-since key, the prefix's hash and the brand's hash of all prefixes (one slot);
 -- every call renews their TTL (ttl_ms).
 
-local function pumping_load(key, now, window, baseline)
-  local h = redis.call('HMGET', key, 'r', 'b', 't', 'u')
+-- The decayed counts of a hash read as HMGET key r b t u, and its blocked-until.
+local function pumping_decay(h, now, window, baseline)
   local t = tonumber(h[3]) or now
   local dt = now - t
   if dt < 0 then dt = 0 end
@@ -12,10 +12,15 @@ local function pumping_load(key, now, window, baseline)
          (tonumber(h[2]) or 0) * math.exp(-dt / baseline), tonumber(h[4]) or 0
 end
 
-local function pumping_store(key, now, recent, base, blocked_until, ttl)
+local function pumping_load(key, now, window, baseline)
+  return pumping_decay(redis.call('HMGET', key, 'r', 'b', 't', 'u'), now, window, baseline)
+end
+
+-- now_s: now as %.0f writes it; a blocked_until of 0 is written '0', as %.0f writes it.
+local function pumping_store(key, now_s, recent, base, blocked_until, ttl)
   redis.call('HSET', key, 'r', string.format('%.17g', recent), 'b',
-             string.format('%.17g', base), 't', string.format('%.0f', now), 'u',
-             string.format('%.0f', blocked_until))
+             string.format('%.17g', base), 't', now_s, 'u',
+             blocked_until == 0 and '0' or string.format('%.0f', blocked_until))
   redis.call('PEXPIRE', key, ttl)
 end
 
@@ -28,9 +33,10 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   local since = tonumber(redis.call('GET', since_key) or '')
   if not since then since = now end
   redis.call('SET', since_key, string.format('%.0f', since), 'PX', ttl)
-  local blocked_until = tonumber(redis.call('HGET', prefix_key, 'u')) or 0
+  local h = redis.call('HMGET', prefix_key, 'r', 'b', 't', 'u')
+  local blocked_until = tonumber(h[4]) or 0
   if blocked_until > now then return 'blocked', blocked_until - now end
-  local recent, base = pumping_load(prefix_key, now, window, baseline)
+  local recent, base = pumping_decay(h, now, window, baseline)
   local all_recent, all_base = pumping_load(all_key, now, window, baseline)
   local elapsed = now - since
   if elapsed < 1 then elapsed = 1 end
@@ -41,12 +47,13 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   if rest_base >= min_sends and rest_recent > 0 then
     rest_growth = rate(rest_recent, window, elapsed) / rate(rest_base, baseline, elapsed)
   end
+  local now_s = string.format('%.0f', now)
   if recent + 1.5 >= min_sends and growth > factor * math.max(1, rest_growth) then
-    pumping_store(prefix_key, now, recent, base, now + block, ttl)
-    pumping_store(all_key, now, all_recent, all_base, 0, ttl)
+    pumping_store(prefix_key, now_s, recent, base, now + block, ttl)
+    pumping_store(all_key, now_s, all_recent, all_base, 0, ttl)
     return 'tripped', block
   end
-  pumping_store(prefix_key, now, recent + 1, base + 1, 0, ttl)
-  pumping_store(all_key, now, all_recent + 1, all_base + 1, 0, ttl)
+  pumping_store(prefix_key, now_s, recent + 1, base + 1, 0, ttl)
+  pumping_store(all_key, now_s, all_recent + 1, all_base + 1, 0, ttl)
   return 'allowed', 0
 end

@@ -12,12 +12,13 @@
 
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-local rates, tats = {}, {}
+local tats = {}
+-- Every rate's TAT in one read; the scopes are judged in order, the first that denies answers.
+local stored = gcra_read(1, n)
 for i = 1, n do
-  rates[i] = {KEYS[i], tonumber(ARGV[2 + 3 * i - 1]), tonumber(ARGV[2 + 3 * i])}
-  local tat, wait = gcra_verdict({rates[i]}, now)
-  if not tat then return {'limited', ARGV[2 + 3 * i - 2], wait} end
-  tats[i] = tat[1]
+  local tat, wait = gcra_step(tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2]), stored[i], now)
+  if not tat then return {'limited', ARGV[3 * i], wait} end
+  tats[i] = tat
 end
 local p = 3 + 3 * n
 if ARGV[p] == '1' then
@@ -27,5 +28,5 @@ if ARGV[p] == '1' then
                                     tonumber(ARGV[p + 5]), ARGV[p + 6])
   if verdict ~= 'allowed' then return {verdict, ms} end
 end
-gcra_commit(rates, tats, now)
+gcra_commit(1, tats, now)
 return {'allowed'}

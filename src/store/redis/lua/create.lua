@@ -41,26 +41,30 @@ end
 local lock_ttl = redis.call('PTTL', KEYS[3])
 if lock_ttl > 0 then return {'blocked', lock_ttl} end
 local n = tonumber(ARGV[8])
-local rates = gcra_rates(5, n, 9)
-local tats, retry = gcra_verdict(rates, now)
+local tats, retry = gcra_verdict(5, n, 9, 2, now)
 if not tats then return {'limited', retry} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('id collision') end
-gcra_commit(rates, tats, now)
+gcra_commit(5, tats, now)
 if ARGV[3] ~= '' then
   redis.call('DEL', KEYS[2])
   redis.call('HSET', KEYS[2], 'fp', ARGV[3], 'id', ARGV[5], 'at', ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
-local fields = {}
-for i = 9 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
+-- The record's fields, then its send's deadline and holder, in one write.
+local fields = {unpack(ARGV, 9 + 2 * n)}
+local m = #fields
+fields[m + 1], fields[m + 2], fields[m + 3], fields[m + 4] =
+  'sd', now + tonumber(ARGV[7]), 'sk', ARGV[5]
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[1], 'sd', now + tonumber(ARGV[7]), 'sk', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 -- The phone's index of its newest verifications (for support's lookup): capped, and kept
--- as long as the newest record it names (a TTL is only ever extended).
-redis.call('LPUSH', KEYS[4], ARGV[5])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[6]) - 1)
-if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
+-- as long as the newest record it names (a TTL is only ever extended). A list no longer than
+-- the cap needs no trim, and one this push created has no TTL yet (PTTL would answer -1).
+local length = redis.call('LPUSH', KEYS[4], ARGV[5])
+local kept = tonumber(ARGV[6])
+if length > kept then redis.call('LTRIM', KEYS[4], 0, kept - 1) end
+local record_ttl = tonumber(ARGV[2])
+if (length == 1 and -1 or redis.call('PTTL', KEYS[4])) < record_ttl then
   redis.call('PEXPIRE', KEYS[4], ARGV[2])
 end
 return {'created'}

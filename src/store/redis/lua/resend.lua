@@ -63,10 +63,9 @@ if math.max(now, available) > tonumber(v[5]) - 30000 then
   return retry_record(entry, fp, r, {'too_late', 0, redis.call('HGETALL', r)})
 end
 if now < available then return {'too_soon', available - now, redis.call('HGETALL', r)} end
-local rates = gcra_rates(3, n, 4)
-local tats, retry = gcra_verdict(rates, now)
+local tats, retry = gcra_verdict(3, n, 4, 2, now)
 if not tats then return {'limited', retry, redis.call('HGETALL', r)} end
-gcra_commit(rates, tats, now)
+gcra_commit(3, tats, now)
 redis.call('HINCRBY', r, 'sn', 1)
 redis.call('HSET', r, 'ls', now)
 local fields = redis.call('HGETALL', r)
