@@ -154,8 +154,8 @@ task<void> VerificationService::keep_recording(std::shared_ptr<const UnrecordedS
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   std::chrono::milliseconds wait = first_wait;
   // Until the claim runs out (the retries cannot take the send over before): the sooner after
-  // Redis is back, the fewer retries hear IDEMPOTENCY_KEY_IN_USE. Without a claim (no key)
-  // until_ms is the send deadline's margin (deliver): no retry takes such a send over.
+  // Redis is back, the fewer retries hear IDEMPOTENCY_KEY_IN_USE. Without a claim (no key, no
+  // retry takes the send over) until_ms is claim_record_ms after the send (deliver).
   for (;;) {
     const bool timer_ran = co_await pause_before_retry(timer, wait, longest_record_wait);
     // Run out meanwhile: a retry may have sent it again since, and its record must stand.
