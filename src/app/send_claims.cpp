@@ -108,20 +108,24 @@ task<void> VerificationService::keep_releasing(HeldClaim claim) {
 }
 
 task<void> VerificationService::settle_failed_first_send_later(const VerificationRecord& r,
-                                                               const HeldClaim& claim) {
+                                                               const HeldClaim& claim,
+                                                               std::int64_t until_ms) {
   auto ex = co_await boost::asio::this_coro::executor;
-  boost::asio::co_spawn(ex, tracked(keep_settling_failed(r, claim)), boost::asio::detached);
+  boost::asio::co_spawn(ex, tracked(keep_settling_failed(r, claim, until_ms)),
+                        boost::asio::detached);
 }
 
-task<void> VerificationService::keep_settling_failed(VerificationRecord r, HeldClaim claim) {
+task<void> VerificationService::keep_settling_failed(VerificationRecord r, HeldClaim claim,
+                                                     std::int64_t until_ms) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   std::chrono::milliseconds wait = first_wait;
-  for (int attempt = 0; attempt < store_attempts; ++attempt) {
+  // Until the claim's end (keyless: the end the create's own claim would have had, before the
+  // sweep may end it): until then nothing but this request's own record ends the create
+  // send_failed with a failed delivery, so the events emitted here are that send's.
+  while (d_.clock.now_ms() < until_ms) {
     auto found = co_await d_.store.get(r.id);
     if (found) {
       const std::optional<VerificationRecord>& now = found.value();
-      // While this request holds the claim nothing but its own record ends the create
-      // send_failed with a failed delivery.
       if (now && now->status == Status::send_failed &&
           now->delivery_status == DeliveryStatus::failed) {
         emit_recorded_send(r, EventType::send_failed, *now, SendReport{}, true);
@@ -131,7 +135,7 @@ task<void> VerificationService::keep_settling_failed(VerificationRecord r, HeldC
       }
       co_return;
     }
-    if (!co_await pause_before_retry(timer, wait, longest_release_wait)) co_return;
+    if (!co_await pause_before_retry(timer, wait, longest_record_wait)) co_return;
   }
   static log::limited lines;
   lines.write(log::level::warn, "failed first send not settled");

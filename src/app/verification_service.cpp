@@ -141,7 +141,10 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
       const UnrecordedSend unrecorded{r, update, ok_event, report, until};
       co_await record_later(unrecorded);
     } else if (first_send) {
-      co_await settle_failed_first_send_later(r, claim);
+      // A keyless create's own claim (in_flight_ms) ends at its creation plus claim_ms.
+      const std::int64_t until =
+          claim.until_ms > 0 ? claim.until_ms : r.created_ms + claim_ms(brand);
+      co_await settle_failed_first_send_later(r, claim, until);
     } else {
       co_await release_later(claim);
     }

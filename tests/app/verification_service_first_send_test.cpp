@@ -298,3 +298,21 @@ TEST_CASE("a failed first send recorded without an answer still has its created 
   CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::send_failed});
   CHECK(w.store.unsent.empty());
 }
+
+TEST_CASE("a failed first send whose answer was lost is settled however long Redis stays away",
+          "[app][service][create][first-send]") {
+  ServiceWorld w;
+  w.gateways.add("alpha", {permanent()});
+  w.gateways.add("beta", {permanent()});
+  w.store.lose_reply_next.insert("record_delivery");
+  // Redis answers no read for 20 tries (about 5 s; before, the settling gave up after 16).
+  int refused = 0;
+  w.store.on_call = [&](const std::string& op) {
+    if (op == "get" && ++refused <= 20) w.store.fail_next["get"] = errc::store_unavailable;
+  };
+  CHECK(w.create(keyed(w, "order-11")).error == errc::store_timeout);
+  w.ioc.restart();
+  w.ioc.run();
+  CHECK(refused == 21);
+  CHECK(w.events.types() == std::vector<EventType>{EventType::created, EventType::send_failed});
+}

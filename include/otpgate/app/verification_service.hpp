@@ -164,8 +164,10 @@ class VerificationService {
   // answers, either the failure was recorded after all (its answer was lost: its created and
   // send_failed events now, as deliver would have emitted them) or the create is still unsent
   // (its claim is given back for the retry; without one the deadline sweep ends it).
-  task<void> settle_failed_first_send_later(const VerificationRecord& r, const HeldClaim& claim);
-  task<void> keep_settling_failed(VerificationRecord r, HeldClaim claim);
+  // Tried until until_ms (the claim's end).
+  task<void> settle_failed_first_send_later(const VerificationRecord& r, const HeldClaim& claim,
+                                            std::int64_t until_ms);
+  task<void> keep_settling_failed(VerificationRecord r, HeldClaim claim, std::int64_t until_ms);
   task<result<bool>> release(const HeldClaim& claim);
   // A send a gateway took whose record the store did not confirm (a Redis call timed out):
   // recorded in the background, retried with backoff, then its sent/resent event emitted, so
