@@ -20,7 +20,7 @@ namespace otpgate::gateways {
 struct PoolLimits {
   // Connections to one host:port (so to one gateway, unless gateways share a host). A send
   // beyond it waits for a free connection, and the wait counts inside its timeout.
-  long max_host_connections = 32;
+  long max_host_connections = 256;
   // A connection idle this long is closed: by libcurl when the next transfer starts, and by a
   // timer this long after the last transfer ended when none follows.
   std::chrono::milliseconds idle_timeout{30'000};
