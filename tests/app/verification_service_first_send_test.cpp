@@ -41,6 +41,16 @@ std::int64_t claim_ms(const ServiceWorld& w) {
   return w.service.claim_ms(w.brand);
 }
 
+// Lets the background work run (the index entries go), then checks that the deadline sweep
+// finds nothing to visit.
+void expect_nothing_for_the_sweep(ServiceWorld& w) {
+  w.ioc.restart();
+  w.ioc.poll();
+  CHECK(w.store.unsent.empty());
+  w.clock.advance(send_deadline_ms(claim_ms(w)));
+  CHECK(sweep(w) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("a create whose answer was lost is sent by its retry at once: the same id, one SMS",
@@ -130,11 +140,7 @@ TEST_CASE("a create whose first send is recorded leaves nothing for the deadline
   // No gateway took it: recorded as failed, so settled too.
   REQUIRE(w.create("+4915112345670").error == errc::sms_delivery_failed);
   REQUIRE(w.store.records.size() == 2);
-  w.ioc.restart();
-  w.ioc.poll();  // the entries go in the background
-  CHECK(w.store.unsent.empty());
-  w.clock.advance(send_deadline_ms(claim_ms(w)));
-  CHECK(sweep(w) == 0);
+  expect_nothing_for_the_sweep(w);
 }
 
 TEST_CASE("an unsent create nobody retries ends send_failed at its deadline, once",
@@ -250,11 +256,8 @@ TEST_CASE("a replayed create leaves no entry for the deadline sweep",
   REQUIRE(w.create(cmd).error == errc::ok);
   const Answer replay = w.create(cmd);
   REQUIRE(replay.replayed);
-  w.ioc.restart();
-  w.ioc.poll();  // the entries go in the background
-  CHECK(w.store.unsent.empty());  // before: the replay's draft id stayed, for the sweep to visit
-  w.clock.advance(send_deadline_ms(claim_ms(w)));
-  CHECK(sweep(w) == 0);
+  // Before: the replay's draft id stayed, for the sweep to visit.
+  expect_nothing_for_the_sweep(w);
 }
 
 TEST_CASE("a create whose failed send went unrecorded is counted started once: by its retry",

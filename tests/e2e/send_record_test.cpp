@@ -69,6 +69,14 @@ std::pair<std::string, Headers> resend_sent_unrecorded(SlowSendWorld& world) {
   return {url, h};
 }
 
+// Waits for the stopped process to exit; answers its `sent SMS not recorded: shutting down`
+// lines.
+std::vector<nlohmann::json> unrecorded_at_exit(OwnBrandWorld& w) {
+  const auto exited = w.otpgate->wait_exit(15s);
+  REQUIRE(exited.has_value());
+  return w.log_lines("sent SMS not recorded: shutting down");
+}
+
 }  // namespace
 
 TEST_CASE("a resend sent while Redis was unreachable is recorded and its retry replays it",
@@ -180,9 +188,7 @@ TEST_CASE("a stop whose grace ends before a sent SMS is recorded logs it",
   resend_sent_unrecorded(world);
   OwnBrandWorld& w = world.w;
   REQUIRE(w.otpgate->stop(SIGTERM));
-  const auto exited = w.otpgate->wait_exit(15s);
-  REQUIRE(exited.has_value());
-  const auto lines = w.log_lines("sent SMS not recorded: shutting down");
+  const auto lines = unrecorded_at_exit(w);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["sends"] == 1);
 }
@@ -198,17 +204,17 @@ TEST_CASE("a second signal during the stop's grace stops at once",
   std::this_thread::sleep_for(500ms);
   CHECK_FALSE(w.otpgate->wait_exit(100ms).has_value());  // the grace waits for the record
   REQUIRE(w.otpgate->stop(SIGTERM));
-  const auto exited = w.otpgate->wait_exit(15s);  // Redis still away: the grace had 2 min left
-  REQUIRE(exited.has_value());
+  // Redis still away: the grace had 2 min left.
+  CHECK(unrecorded_at_exit(w).size() == 1);
   CHECK(w.log_lines("second signal: stopping now").size() == 1);
-  CHECK(w.log_lines("sent SMS not recorded: shutting down").size() == 1);
 }
 
 // The same when the stop comes while the request itself still waits for its send's record
 // (a Redis that hangs, a long command timeout): before, only background recordings counted.
 TEST_CASE("a stop while a sent create's record call hangs logs it",
           "[e2e][send-claim][fault][shutdown]") {
-  SlowSendWorld world(Env{{"OTPGATE_SHUTDOWN_GRACE_MS", "1000"}, {"OTPGATE_REDIS_TIMEOUT_MS", "10000"}});
+  SlowSendWorld world(
+      Env{{"OTPGATE_SHUTDOWN_GRACE_MS", "1000"}, {"OTPGATE_REDIS_TIMEOUT_MS", "10000"}});
   OwnBrandWorld& w = world.w;
   REQUIRE(w.otpgate->wait_ready());
   // Redis hangs while the gateway holds the SMS; the stop comes once the gateway has taken it.
@@ -222,9 +228,7 @@ TEST_CASE("a stop while a sent create's record call hangs logs it",
   faults.join();
   CHECK(created.status != 201);  // the grace ran out before Redis answered
   CHECK(world.slow.request_count() == 1);
-  const auto exited = w.otpgate->wait_exit(15s);
-  REQUIRE(exited.has_value());
-  const auto lines = w.log_lines("sent SMS not recorded: shutting down");
+  const auto lines = unrecorded_at_exit(w);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["sends"] == 1);
 }
