@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -126,9 +127,12 @@ class Walk {
   std::uintmax_t bytes_ = 0;
 };
 
-bool accepts_gzip_of(const http::Request& req) {
-  const auto field = req.header("accept-encoding");
-  return field && accepts_gzip(*field);
+// A list-valued field sent as several field lines is one list (RFC 9110 5.3).
+std::optional<std::string> list_field(const http::Request& req, std::string_view lower_name) {
+  std::optional<std::string> out;
+  for (const auto& [name, value] : req.headers)
+    if (name == lower_name) out = out ? *out + ", " + value : value;
+  return out;
 }
 
 http::Response not_found(std::string_view message) {
@@ -192,7 +196,8 @@ http::Response respond(const Files& files, std::string_view name, const http::Re
         "OTPGATE_CONSOLE_DIR).");
   const File* f = files.find(name.empty() ? std::string_view("index.html") : name);
   if (!f) return not_found("No such console file.");
-  const bool gzip = !f->gzip.empty() && accepts_gzip_of(req);
+  const auto accept_encoding = list_field(req, "accept-encoding");
+  const bool gzip = !f->gzip.empty() && accepts_gzip(accept_encoding.value_or(""));
   const std::string& etag = gzip ? f->gzip_etag : f->etag;
   http::Response r;
   r.content_type = std::string(f->content_type);
@@ -201,7 +206,7 @@ http::Response respond(const Files& files, std::string_view name, const http::Re
   // Both variants name the field that chose between them (RFC 9110 12.5.5), so a cache keeps
   // them apart; a file without a gzip variant does not vary.
   if (!f->gzip.empty()) r.headers.emplace_back("Vary", "Accept-Encoding");
-  const auto inm = req.header("if-none-match");
+  const auto inm = list_field(req, "if-none-match");
   if (inm && if_none_match_matches(*inm, etag)) {
     r.status = 304;  // RFC 9110 15.4.5: with the ETag, Cache-Control and Vary of the 200
     return r;

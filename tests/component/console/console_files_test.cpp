@@ -161,6 +161,18 @@ TEST_CASE("console files: respond picks the variant and answers 304 to its tag",
   CHECK(not_modified.body.empty());
   CHECK(header(not_modified, "ETag") == app->gzip_etag);
   CHECK(header(not_modified, "Content-Encoding").empty());
+  // Several field lines are one list.
+  CHECK(console::respond(files, "assets/app-1.js",
+                         get({{"if-none-match", "\"x\""}, {"if-none-match", app->etag}}))
+            .status == 304);
+  CHECK(header(console::respond(files, "assets/app-1.js",
+                                get({{"accept-encoding", "br"}, {"accept-encoding", "gzip"}})),
+               "Content-Encoding") == "gzip");
+  CHECK(
+      header(console::respond(files, "assets/app-1.js",
+                              get({{"accept-encoding", "gzip"}, {"accept-encoding", "gzip;q=0"}})),
+             "Content-Encoding")
+          .empty());
   const auto index = console::respond(files, "", get());
   CHECK(index.status == 200);
   CHECK(index.content_type == "text/html; charset=utf-8");
