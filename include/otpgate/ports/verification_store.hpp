@@ -189,6 +189,15 @@ class VerificationStore {
                                                            const std::string& brand,
                                                            const DeliveryUpdate& update,
                                                            std::int64_t now_ms) = 0;
+  // The same for a caller holding a copy of the record (any copy read since its create: only
+  // the fields a send or another request can change differ from the stored ones): answers that
+  // copy with those fields as the store holds them after this send. A store that cannot read
+  // back fewer fields answers its whole record.
+  virtual task<result<VerificationRecord>> record_delivery(const VerificationRecord& known,
+                                                           const DeliveryUpdate& update,
+                                                           std::int64_t now_ms) {
+    return record_delivery(known.id, known.brand, update, now_ms);
+  }
   // Applies a gateway's delivery report to the verification it names (see ReportOutcome).
   virtual task<result<ReportOutcome>> apply_report(const VerificationId& id,
                                                    const ReportUpdate& report,
