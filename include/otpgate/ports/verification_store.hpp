@@ -8,6 +8,7 @@
 #include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -218,6 +219,19 @@ class VerificationStore {
   // does not visit it at its deadline; only the index changes. Losing this call costs the sweep
   // one visit, nothing else.
   virtual task<result<bool>> forget_first_send(const VerificationId& id) = 0;
+  // forget_first_send for several creates at once (one call where the store can); how many
+  // entries went, or the first error (the other ids are still tried).
+  virtual task<result<std::size_t>> forget_first_sends(const std::vector<VerificationId>& ids) {
+    std::size_t dropped = 0;
+    std::optional<boost::system::error_code> failed;
+    for (const VerificationId& id : ids) {
+      auto one = co_await forget_first_send(id);
+      if (!one && !failed) failed = one.error();
+      if (one && one.value()) ++dropped;
+    }
+    if (failed) co_return *failed;
+    co_return dropped;
+  }
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

@@ -160,6 +160,17 @@ task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::i
   co_return ids;
 }
 
+task<result<std::size_t>> RedisStore::forget_first_sends(const std::vector<VerificationId>& ids) {
+  if (ids.empty()) co_return std::size_t{0};
+  std::vector<std::string> cmd = {"ZREM", RedisKeys::unsent()};
+  cmd.reserve(2 + ids.size());
+  for (const VerificationId& id : ids) cmd.push_back(id.str());
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return static_cast<std::size_t>(reply.value().integer);
+}
+
 task<result<bool>> RedisStore::forget_first_send(const VerificationId& id) {
   const std::vector<std::string> cmd = {"ZREM", RedisKeys::unsent(), id.str()};
   auto reply = co_await conn_.command(cmd);

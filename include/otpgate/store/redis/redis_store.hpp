@@ -74,6 +74,8 @@ class RedisStore final : public VerificationStore {
   task<result<std::vector<VerificationId>>> overdue_first_sends(std::int64_t now_ms,
                                                                 std::size_t limit) override;
   task<result<bool>> forget_first_send(const VerificationId& id) override;
+  // One ZREM of all the ids.
+  task<result<std::size_t>> forget_first_sends(const std::vector<VerificationId>& ids) override;
   task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
                                                                    std::int64_t now_ms) override;
   bool ready() const override;
