@@ -188,13 +188,18 @@ task<void> VerificationService::tracked(task<void> work) {
 }
 
 task<void> VerificationService::forget_first_send_later(const VerificationId& id) {
+  to_forget_.push_back(id);
+  if (to_forget_.size() > 1) co_return;  // the call for this turn's ids is already on its way
   auto ex = co_await boost::asio::this_coro::executor;
-  boost::asio::co_spawn(ex, forget_first_send(id), boost::asio::detached);
+  // co_spawn starts it from the executor's queue: the ids the handlers before it add join it.
+  boost::asio::co_spawn(ex, forget_first_sends(), boost::asio::detached);
 }
 
-task<void> VerificationService::forget_first_send(VerificationId id) {
-  // Not waited for by the request; lost, it costs the sweep one visit at the deadline.
-  auto dropped = co_await d_.store.forget_first_send(id);
+task<void> VerificationService::forget_first_sends() {
+  std::vector<VerificationId> ids;
+  ids.swap(to_forget_);
+  // Not waited for by the requests; lost, it costs the sweep one visit per id at its deadline.
+  auto dropped = co_await d_.store.forget_first_sends(ids);
   (void)dropped;
 }
 

@@ -120,7 +120,7 @@ task<void> VerificationService::resend_after_undelivered(const VerificationRecor
   const DispatchResult& sent = report.dispatch;
   const DeliveryUpdate update{
       .gateway = sent.gateway, .message_id = sent.message_id, .accepted = sent.accepted};
-  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r, update, d_.clock.now_ms());
   if (after && sent.accepted) emit_send(EventType::resent, after.value(), report);
 }
 

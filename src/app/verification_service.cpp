@@ -127,7 +127,7 @@ task<Answer> VerificationService::deliver(const Brand& brand, const Verification
       .resend_claim = claim.holder};
   // Counted until its record is in: a stop that ends this frame meanwhile logs it.
   if (sent.accepted) ++unrecorded_;
-  auto after = co_await d_.store.record_delivery(r.id, r.brand, update, d_.clock.now_ms());
+  auto after = co_await d_.store.record_delivery(r, update, d_.clock.now_ms());
   if (sent.accepted) --unrecorded_;
   const EventType ok_event = first_send ? EventType::sent : EventType::resent;
   if (!after) {

@@ -178,9 +178,11 @@ class VerificationService {
   task<void> recording(std::shared_ptr<const UnrecordedSend> send);
   task<void> keep_recording(std::shared_ptr<const UnrecordedSend> send);
   // A create's first send is recorded: its entry in the index of unsent first sends goes, in
-  // the background, so the deadline sweep has nothing to visit for it.
+  // the background, so the deadline sweep has nothing to visit for it. The ids of one turn of
+  // the event loop go in one call (forget_first_sends): a ZREM per create cost Redis and this
+  // thread a command each.
   task<void> forget_first_send_later(const VerificationId& id);
-  task<void> forget_first_send(VerificationId id);
+  task<void> forget_first_sends();
   // A resend's hold on its claim under retry's key: a fresh claim id, for as long as the brand's
   // delivery deadline and a margin (none without a key).
   SendHold resend_hold(const Brand& brand, const RetryEntry& entry);
@@ -264,6 +266,7 @@ class VerificationService {
 
   ServiceDeps d_;
   int background_ = 0;   // releases and recordings running (this thread's only)
+  std::vector<VerificationId> to_forget_;  // forget_first_send_later's ids not yet passed on
   int unrecorded_ = 0;   // sends a gateway took whose record is not in yet (requests' and
                          // background recordings')
 };

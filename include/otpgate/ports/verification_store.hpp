@@ -8,6 +8,7 @@
 #include "otpgate/ports/retry_entry.hpp"
 #include "otpgate/ports/task.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -189,6 +190,15 @@ class VerificationStore {
                                                            const std::string& brand,
                                                            const DeliveryUpdate& update,
                                                            std::int64_t now_ms) = 0;
+  // The same for a caller holding a copy of the record (any copy read since its create: only
+  // the fields a send or another request can change differ from the stored ones): answers that
+  // copy with those fields as the store holds them after this send. A store that cannot read
+  // back fewer fields answers its whole record.
+  virtual task<result<VerificationRecord>> record_delivery(const VerificationRecord& known,
+                                                           const DeliveryUpdate& update,
+                                                           std::int64_t now_ms) {
+    return record_delivery(known.id, known.brand, update, now_ms);
+  }
   // Applies a gateway's delivery report to the verification it names (see ReportOutcome).
   virtual task<result<ReportOutcome>> apply_report(const VerificationId& id,
                                                    const ReportUpdate& report,
@@ -209,6 +219,19 @@ class VerificationStore {
   // does not visit it at its deadline; only the index changes. Losing this call costs the sweep
   // one visit, nothing else.
   virtual task<result<bool>> forget_first_send(const VerificationId& id) = 0;
+  // forget_first_send for several creates at once (one call where the store can); how many
+  // entries went, or the first error (the other ids are still tried).
+  virtual task<result<std::size_t>> forget_first_sends(const std::vector<VerificationId>& ids) {
+    std::size_t dropped = 0;
+    std::optional<boost::system::error_code> failed;
+    for (const VerificationId& id : ids) {
+      auto one = co_await forget_first_send(id);
+      if (!one && !failed) failed = one.error();
+      if (one && one.value()) ++dropped;
+    }
+    if (failed) co_return *failed;
+    co_return dropped;
+  }
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

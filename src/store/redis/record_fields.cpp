@@ -119,6 +119,45 @@ bool read_typed(R& r, Typed t, const std::string& value) {
   return false;
 }
 
+const FieldDef* field_named(std::string_view name) {
+  for (const auto& f : record_fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// False when the value cannot be the field's (see read_typed).
+bool read_field(R& r, const FieldDef& f, const std::string& value) {
+  bool readable = true;
+  std::visit(overloaded{[&](std::string R::*m) { r.*m = value; },
+                        [&](std::int64_t R::*m) { r.*m = to_int(value); },
+                        [&](int R::*m) { r.*m = static_cast<int>(to_int(value)); },
+                        [&](Typed t) { readable = read_typed(r, t, value); }},
+             f.member);
+  return readable;
+}
+
+// The field as a record without it in the hash reads (`absent`, a default record).
+void reset_field(R& r, const FieldDef& f, const R& absent) {
+  std::visit(overloaded{[&](Typed t) {
+                          switch (t) {
+                            case Typed::id: r.id = absent.id; break;
+                            case Typed::phone: r.phone = absent.phone; break;
+                            case Typed::delivery_status:
+                              r.delivery_status = absent.delivery_status;
+                              break;
+                            case Typed::order: r.order = absent.order; break;
+                            case Typed::code_length:
+                              r.code_format.length = absent.code_format.length;
+                              break;
+                            case Typed::code_alphabet:
+                              r.code_format.alphabet = absent.code_format.alphabet;
+                              break;
+                          }
+                        },
+                        [&](auto m) { r.*m = absent.*m; }},
+             f.member);
+}
+
 }  // namespace
 
 std::vector<std::string> record_to_fields(const VerificationRecord& r) {
@@ -144,19 +183,46 @@ result<VerificationRecord> record_from_reply(const Reply& flat) {
     const std::string& key = flat.elements[i].str;
     const std::string& value = flat.elements[i + 1].str;
     if (key == "st") status = status_from_string(value);
-    for (const auto& f : record_fields) {
-      if (f.name != key) continue;
-      std::visit(overloaded{[&](std::string R::*m) { r.*m = value; },
-                            [&](std::int64_t R::*m) { r.*m = to_int(value); },
-                            [&](int R::*m) { r.*m = static_cast<int>(to_int(value)); },
-                            [&](Typed t) { readable = read_typed(r, t, value) && readable; }},
-                 f.member);
-      break;
-    }
+    if (const FieldDef* f = field_named(key)) readable = read_field(r, *f, value) && readable;
   }
   if (!status || !readable || r.id.empty()) return errc::store_protocol;
   r.status = *status;
   return r;
+}
+
+const std::vector<std::string>& record_changing_fields() {
+  // st fin: check, cancel, expiry, a failed first send, the sweep; au: check; sn ls: resend and
+  // its undo; dst gw mid: a send's record; dst dl ar: a delivery report. (sd and sk, the send's
+  // claim, are not part of VerificationRecord.)
+  static const std::vector<std::string> names = {"st", "fin", "au",  "sn", "ls",
+                                                 "dst", "gw", "mid", "dl", "ar"};
+  return names;
+}
+
+result<VerificationRecord> record_overlaid(VerificationRecord known, const Reply& values) {
+  const auto& names = record_changing_fields();
+  if (values.type != Reply::kind::array || values.elements.size() != names.size())
+    return errc::store_protocol;
+  const VerificationRecord absent;  // what record_from_reply leaves for a field not in the hash
+  bool readable = true;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Reply& v = values.elements[i];
+    if (names[i] == "st") {
+      const auto status = v.is_nil() ? std::nullopt : status_from_string(v.str);
+      if (!status) return errc::store_protocol;
+      known.status = *status;
+      continue;
+    }
+    const FieldDef* f = field_named(names[i]);
+    if (!f) return errc::store_protocol;
+    if (v.is_nil()) {
+      reset_field(known, *f, absent);
+      continue;
+    }
+    readable = read_field(known, *f, v.str) && readable;
+  }
+  if (!readable) return errc::store_protocol;
+  return known;
 }
 
 }  // namespace otpgate

@@ -160,6 +160,17 @@ task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::i
   co_return ids;
 }
 
+task<result<std::size_t>> RedisStore::forget_first_sends(const std::vector<VerificationId>& ids) {
+  if (ids.empty()) co_return std::size_t{0};
+  std::vector<std::string> cmd = {"ZREM", RedisKeys::unsent()};
+  cmd.reserve(2 + ids.size());
+  for (const VerificationId& id : ids) cmd.push_back(id.str());
+  auto reply = co_await conn_.command(cmd);
+  if (!reply) co_return reply.error();
+  if (reply.value().type != Reply::kind::integer) co_return errc::store_protocol;
+  co_return static_cast<std::size_t>(reply.value().integer);
+}
+
 task<result<bool>> RedisStore::forget_first_send(const VerificationId& id) {
   const std::vector<std::string> cmd = {"ZREM", RedisKeys::unsent(), id.str()};
   auto reply = co_await conn_.command(cmd);
@@ -346,24 +357,53 @@ task<result<CancelOutcome>> RedisStore::cancel(const VerificationId& id, const s
   co_return CancelOutcome{o.value().first, std::move(o.value().second), t.value().replayed};
 }
 
+namespace {
+
+// delivery.lua's keys and arguments, without the fields to answer.
+void delivery_call(const VerificationId& id, const std::string& brand, const DeliveryUpdate& u,
+                   std::int64_t now_ms, std::vector<std::string>& keys,
+                   std::vector<std::string>& args) {
+  keys.push_back(RedisKeys::record(id));
+  if (!u.idempotency_key.empty())
+    keys.push_back(RedisKeys::idempotency(id.tag(), u.idempotency_key));
+  args = {brand,       std::to_string(now_ms), u.gateway, u.accepted ? "1" : "0",
+          u.first_send ? "1" : "0", u.message_id, u.resend_claim};
+}
+
+}  // namespace
+
 task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationId& id,
                                                              const std::string& brand,
                                                              const DeliveryUpdate& u,
                                                              std::int64_t now_ms) {
-  std::vector<std::string> keys = {RedisKeys::record(id)};
-  if (!u.idempotency_key.empty())
-    keys.push_back(RedisKeys::idempotency(id.tag(), u.idempotency_key));
-  const std::vector<std::string> args = {brand,
-                                         std::to_string(now_ms),
-                                         u.gateway,
-                                         u.accepted ? "1" : "0",
-                                         u.first_send ? "1" : "0",
-                                         u.message_id,
-                                         u.resend_claim};
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+  delivery_call(id, brand, u, now_ms, keys, args);
   auto t = co_await run_script(conn_, scripts::delivery, keys, args);
   if (!t) co_return t.error();
   if (!t.value().record) co_return errc::store_protocol;
   co_return std::move(*t.value().record);
+}
+
+task<result<VerificationRecord>> RedisStore::record_delivery(const VerificationRecord& known,
+                                                             const DeliveryUpdate& u,
+                                                             std::int64_t now_ms) {
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+  delivery_call(known.id, known.brand, u, now_ms, keys, args);
+  const auto& fields = record_changing_fields();
+  args.insert(args.end(), fields.begin(), fields.end());
+  auto reply = co_await conn_.eval(scripts::cached(scripts::delivery), keys, args);
+  if (!reply) co_return reply.error();
+  const Reply& r = reply.value();
+  if (r.is_error()) {
+    scripts::log_script_error(r.str);
+    co_return errc::store_protocol;
+  }
+  if (r.type != Reply::kind::array || r.elements.empty()) co_return errc::store_protocol;
+  if (r.elements[0].str == "not_found") co_return errc::not_found;
+  if (r.elements[0].str != "ok" || r.elements.size() < 3) co_return errc::store_protocol;
+  co_return record_overlaid(known, r.elements[2]);
 }
 
 task<result<ReportOutcome>> RedisStore::apply_report(const VerificationId& id,

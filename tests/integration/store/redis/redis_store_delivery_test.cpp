@@ -124,3 +124,78 @@ TEST_CASE("the expire script marks expiry as the core does, once",
   same_delivery(*stored.value(), model);
   CHECK(model.status == Status::expired);  // the scenario does reach expiry
 }
+
+namespace {
+
+// The record as one read of the whole hash gives it, field by field.
+std::vector<std::string> stored_fields(StoreFixture& f, const VerificationId& id) {
+  auto got = f.run(f.store.get(id));
+  REQUIRE(got);
+  REQUIRE(got.value());
+  return record_to_fields(*got.value());
+}
+
+// A record with every typed field set, so the copy laid over is not mostly defaults.
+NewVerification full_verification() {
+  auto v = make_verification(fresh_tag());
+  v.record.code_format = CodeFormat{.length = 8, .alphabet = CodeAlphabet::alphanumeric};
+  v.record.order = Order{.id = "A-17",
+                         .amount = Amount::parse("49.90"),
+                         .currency = "EUR",
+                         .payee = "Nordwind Shop"};
+  v.record.order_bound = 1;
+  v.record.auto_resend = 1;
+  v.record.metadata_json = R"({"cart":"c1"})";
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("a send recorded over the caller's copy answers the record as stored",
+          "[integration][store][delivery]") {
+  StoreFixture f;
+  // The copy is the create's draft: a wrong code, a resend and a report change the record after
+  // it; the answer must still be the record as a whole read gives it.
+  auto v = full_verification();
+  const VerificationId id = id_of(v);
+  REQUIRE(f.run(f.store.create(v, t0)));
+  const DeliveryUpdate first{
+      .gateway = "alpha", .message_id = "m1", .accepted = true, .first_send = true};
+  auto sent = f.run(f.store.record_delivery(v.record, first, t0 + 1));
+  REQUIRE(sent);
+  CHECK(record_to_fields(sent.value()) == stored_fields(f, id));
+  REQUIRE(f.run(f.store.check(id, nordwind, wrong_mac, no_order_mac, t0 + 2)));
+  const ReportUpdate undelivered{.gateway = "alpha", .message_id = "m1",
+                                 .status = DeliveryStatus::undelivered, .claim_resend = true};
+  REQUIRE(f.run(f.store.apply_report(id, undelivered, t0 + 3)));
+  REQUIRE(f.run(f.store.resend(id, nordwind, no_rates, t0 + 40'000)));
+  const DeliveryUpdate again{.gateway = "beta", .message_id = "m2", .accepted = true};
+  auto resent = f.run(f.store.record_delivery(v.record, again, t0 + 40'001));
+  REQUIRE(resent);
+  CHECK(resent.value().attempts_used == 1);
+  CHECK(resent.value().sends == 2);
+  CHECK(record_to_fields(resent.value()) == stored_fields(f, id));
+  const DeliveryUpdate refused{.gateway = "gamma", .accepted = false};
+  auto kept = f.run(f.store.record_delivery(v.record, refused, t0 + 40'002));
+  REQUIRE(kept);
+  CHECK(record_to_fields(kept.value()) == stored_fields(f, id));
+}
+
+TEST_CASE("a refused first send recorded over the caller's copy answers it ended",
+          "[integration][store][delivery]") {
+  StoreFixture f;
+  auto v = full_verification();
+  const VerificationId id = id_of(v);
+  REQUIRE(f.run(f.store.create(v, t0)));
+  const DeliveryUpdate failed{.gateway = "alpha", .accepted = false, .first_send = true};
+  auto got = f.run(f.store.record_delivery(v.record, failed, t0 + 5));
+  REQUIRE(got);
+  CHECK(got.value().status == Status::send_failed);
+  CHECK(got.value().finished_ms == t0 + 5);
+  CHECK(record_to_fields(got.value()) == stored_fields(f, id));
+  const DeliveryUpdate none{.gateway = "alpha", .accepted = true, .first_send = true};
+  auto other = make_verification(fresh_tag());
+  auto missing = f.run(f.store.record_delivery(other.record, none, t0 + 6));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error() == make_error_code(errc::not_found));
+}

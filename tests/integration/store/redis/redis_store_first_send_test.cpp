@@ -168,6 +168,33 @@ TEST_CASE("a create's index entry is dropped by forget_first_send and only that"
   CHECK(record.value()->delivery_status == DeliveryStatus::accepted);
 }
 
+TEST_CASE("forget_first_sends drops the entries of the ids given in one call and only those",
+          "[integration][store][first-send]") {
+  StoreFixture f;
+  const std::string tag = fresh_tag();
+  const auto one = keyed(tag, "one");
+  const auto two = keyed(tag, "two");
+  const auto other = keyed(tag, "stays");
+  for (const auto* v : {&one, &two, &other}) {
+    auto created = f.run(f.store.create(*v, t0));
+    REQUIRE(created);
+  }
+  const std::vector<VerificationId> ids = {id_of(one), id_of(two)};
+  auto dropped = f.run(f.store.forget_first_sends(ids));
+  REQUIRE(dropped);
+  CHECK(dropped.value() == 2);
+  CHECK_FALSE(indexed(id_of(one)));
+  CHECK_FALSE(indexed(id_of(two)));
+  CHECK(indexed(id_of(other)));
+  auto again = f.run(f.store.forget_first_sends(ids));
+  REQUIRE(again);
+  CHECK(again.value() == 0);
+  const std::vector<VerificationId> none;
+  auto empty = f.run(f.store.forget_first_sends(none));
+  REQUIRE(empty);
+  CHECK(empty.value() == 0);
+}
+
 TEST_CASE("a create's note and script leave together: both run before either reply is read",
           "[integration][store][first-send]") {
   // Replies held between Redis and the store: Redis runs what it receives, the store reads
