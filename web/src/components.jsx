@@ -36,8 +36,9 @@ export function ErrorNote({ error, onRetry }) {
 
 /** A table that may be wider than a phone: scrollable, focusable, named. */
 export function TableScroll({ label, children }) {
+  const { t } = useApp();
   return (
-    <div class="table-scroll" role="region" aria-label={label} tabIndex={0}>
+    <div class="table-scroll" role="region" aria-label={t('table.label', { name: label })} tabIndex={0}>
       {children}
     </div>
   );

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diffChars, diffLines, diffText, unchanged } from '../src/lib/diff.js';
+import { diffChars, diffLines, diffText, unchanged, similarity } from '../src/lib/diff.js';
 
 test('identical texts have only same runs', () => {
   const ops = diffChars('Your code', 'Your code');
@@ -52,4 +52,12 @@ test('diffText pairs a replaced line and diffs its characters', () => {
     { op: 'del', value: '1' },
     { op: 'add', value: '2' },
   ]);
+});
+
+test('a rewritten line is shown removed and added, not as a character soup', () => {
+  const out = diffText('Gültig {{ttl_minutes}} min', 'Stale edit {{code}}');
+  assert.deepEqual(out.map((o) => o.op), ['del', 'add']);
+  assert.ok(similarity('abc', 'abd') > 0.5);
+  assert.ok(similarity('Gültig {{ttl_minutes}} min', 'Stale edit {{code}}') < 0.5);
+  assert.equal(similarity('', ''), 1);
 });

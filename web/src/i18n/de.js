@@ -41,6 +41,7 @@ export default {
   'action.refresh': 'Aktualisieren',
   'action.cancel': 'Abbrechen',
   'state.loading': 'Wird geladen …',
+  'table.label': 'Tabelle: {name}',
   'state.none': 'Keine.',
 
   'error.network': 'Der Dienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung.',

@@ -41,6 +41,7 @@ export default {
   'action.refresh': 'Refresh',
   'action.cancel': 'Cancel',
   'state.loading': 'Loading…',
+  'table.label': 'Table: {name}',
   'state.none': 'None.',
 
   'error.network': 'The service could not be reached. Check your connection.',

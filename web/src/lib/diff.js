@@ -54,9 +54,18 @@ export function diffLines(before, after) {
   return lcsOps(before.split('\n'), after.split('\n'));
 }
 
+/** How alike two strings are: 2 × common characters / both lengths, in [0, 1]. */
+export function similarity(a, b) {
+  const total = [...a].length + [...b].length;
+  if (total === 0) return 1;
+  const common = diffChars(a, b).filter((o) => o.op === 'same').reduce((n, o) => n + [...o.value].length, 0);
+  return (2 * common) / total;
+}
+
 /**
- * Line diff whose changed line pairs (a deleted line followed by an added one) also carry a
- * character diff (`chars`), so a one-letter edit shows as one letter.
+ * Line diff whose changed line pairs (a deleted line followed by an added one that is at least
+ * half the same) also carry a character diff (`chars`), so a one-letter edit shows as one
+ * letter while a rewritten line shows as removed and added.
  */
 export function diffText(before, after) {
   const lines = diffLines(before, after);
@@ -64,7 +73,7 @@ export function diffText(before, after) {
   for (let k = 0; k < lines.length; k += 1) {
     const cur = lines[k];
     const next = lines[k + 1];
-    if (cur.op === 'del' && next && next.op === 'add') {
+    if (cur.op === 'del' && next && next.op === 'add' && similarity(cur.value, next.value) >= 0.5) {
       out.push({ op: 'change', before: cur.value, after: next.value, chars: diffChars(cur.value, next.value) });
       k += 1;
     } else {
