@@ -34,3 +34,24 @@ test('the catalogues keep the labels the browser tests drive the app by', () => 
   assert.equal(en['signin.key'], 'API key');
   assert.equal(en['signin.submit'], 'Sign in');
 });
+
+test('every literal key the views use is in the catalogue', async () => {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const root = new URL('../src/', import.meta.url).pathname;
+  const files = [];
+  const walk = async (dir) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (/\.(jsx?|mjs)$/.test(e.name)) files.push(p);
+    }
+  };
+  await walk(root);
+  const used = new Set();
+  for (const f of files) {
+    for (const m of (await readFile(f, 'utf8')).matchAll(/\bt\('([a-zA-Z0-9_.]+)'/g)) used.add(m[1]);
+  }
+  assert.ok(used.size > 100, `found only ${used.size} keys: the scan is broken`);
+  assert.deepEqual([...used].filter((k) => !(k in en)), []);
+});

@@ -6,9 +6,8 @@ import { useApp } from '../context.js';
 import { seg } from '../api.js';
 import { ErrorNote, TableScroll, ViewHeading } from '../components.jsx';
 import { formatNumber, formatTime } from '../lib/format.js';
+import { checkOutcome, normalisePhone, isE164 } from '../lib/callcheck.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-const normalisePhone = (s) => s.replace(/[\s()./-]/g, '');
 
 export function Support() {
   const { t } = useApp();
@@ -31,13 +30,23 @@ function Lookup() {
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [detail, setDetail] = useState(null);
+
+  const show = async (id) => {
+    setError(null);
+    try {
+      setDetail((await api.get(`/v1/verifications/${seg(id)}`)).data);
+    } catch (err) {
+      setError(err);
+    }
+  };
 
   const lookup = async (e) => {
     e?.preventDefault();
     const p = normalisePhone(phone);
     setError(null);
     setNotice(null);
-    if (!E164.test(p)) {
+    if (!isE164(p)) {
       setError({ kind: 'other', message: t('support.phoneInvalid') });
       return;
     }
@@ -121,12 +130,17 @@ function Lookup() {
                     <td>{t(`purpose.${v.purpose}`)}</td>
                     <td>{t(`status.${v.status}`)}</td>
                     <td>{v.delivery_status ? t(`delivery.${v.delivery_status}`) : '–'}</td>
-                    <td class="mono">{v.id}</td>
+                    <td>
+                      <button type="button" class="link" aria-label={t('support.showVerification', { id: v.id })} onClick={() => show(v.id)}>
+                        <span class="mono">{v.id}</span>
+                      </button>
+                    </td>
                   </tr>
                 )) : <tr><td colSpan={5}>{t('state.none')}</td></tr>}
               </tbody>
             </table>
           </TableScroll>
+          {detail ? <VerificationDetail v={detail} onClose={() => setDetail(null)} /> : null}
           <form onSubmit={unlock} class="unlock" novalidate>
             <h3>{t('support.unlockTitle')}</h3>
             <label for="unlock-reason">{t('support.reason')}</label>
@@ -152,18 +166,6 @@ function Lookup() {
   );
 }
 
-// The outcome of a check as the agent must read it: confirmed, wrong code (n left), failed,
-// expired, locked, or not pending.
-function checkOutcome(err) {
-  if (!err) return { state: 'confirmed' };
-  if (err.code === 'CODE_INVALID') return { state: 'wrong', left: err.body?.attempts_left };
-  if (err.code === 'VERIFICATION_FAILED') return { state: 'failed' };
-  if (err.code === 'VERIFICATION_EXPIRED') return { state: 'expired' };
-  if (err.code === 'PHONE_NUMBER_BLOCKED') return { state: 'blocked' };
-  if (err.code === 'VERIFICATION_NOT_PENDING') return { state: 'not_pending', status: err.body?.verification?.status };
-  return null;
-}
-
 function CallerCheck() {
   const { t, lang, api, brand, me } = useApp();
   const [phone, setPhone] = useState('');
@@ -179,7 +181,7 @@ function CallerCheck() {
     setError(null);
     setOutcome(null);
     const p = normalisePhone(phone);
-    if (!E164.test(p)) {
+    if (!isE164(p)) {
       setError({ kind: 'other', message: t('support.phoneInvalid') });
       return;
     }
@@ -303,5 +305,49 @@ function Outcome({ outcome, t }) {
     <p role="alert" class={`outcome ${good ? 'ok' : 'err'}`} data-testid="call-outcome" data-state={outcome.state}>
       {text}
     </p>
+  );
+}
+
+// One verification as GET /v1/verifications/{id} returns it; order and metadata are the shop's
+// values and shown as text.
+function VerificationDetail({ v, onClose }) {
+  const { t, lang } = useApp();
+  const meta = Object.entries(v.metadata ?? {});
+  return (
+    <div class="card" data-testid="verification-detail" role="group" aria-label={t('support.verification', { id: v.id })}>
+      <h3>{t('support.verification', { id: v.id })}</h3>
+      <dl class="kv">
+        <div><dt>{t('support.status')}</dt><dd>{t(`status.${v.status}`)}</dd></div>
+        <div><dt>{t('support.purpose')}</dt><dd>{t(`purpose.${v.purpose}`)}</dd></div>
+        <div><dt>{t('support.created')}</dt><dd>{formatTime(lang, v.created_at)}</dd></div>
+        <div><dt>{t('call.expires')}</dt><dd>{formatTime(lang, v.expires_at)}</dd></div>
+        <div><dt>{t('call.attemptsLeft')}</dt><dd>{formatNumber(lang, v.attempts_left)}</dd></div>
+        <div><dt>{t('support.sendsLeft')}</dt><dd>{formatNumber(lang, v.sends_left)}</dd></div>
+        <div>
+          <dt>{t('support.delivery')}</dt>
+          <dd>{v.delivery?.status ? t(`delivery.${v.delivery.status}`) : '–'}{v.delivery?.gateway ? ` (${v.delivery.gateway})` : ''}</dd>
+        </div>
+        <div><dt>{t('support.locale')}</dt><dd>{v.locale ?? '–'}</dd></div>
+      </dl>
+      {v.order ? (
+        <>
+          <h4>{t('support.order')}</h4>
+          <dl class="details" data-testid="verification-order">
+            {['id', 'amount', 'currency', 'payee'].filter((k) => v.order[k] !== undefined && v.order[k] !== null).map((k) => (
+              <div key={k}><dt>{t(`order.${k}`)}</dt><dd>{String(v.order[k])}</dd></div>
+            ))}
+          </dl>
+        </>
+      ) : null}
+      <h4>{t('support.metadata')}</h4>
+      {meta.length ? (
+        <dl class="details" data-testid="verification-metadata">
+          {meta.map(([k, val]) => (
+            <div key={k}><dt>{k}</dt><dd>{String(val)}</dd></div>
+          ))}
+        </dl>
+      ) : <p class="muted">{t('state.none')}</p>}
+      <button type="button" onClick={onClose}>{t('action.close')}</button>
+    </div>
   );
 }
