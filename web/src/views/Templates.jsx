@@ -180,7 +180,7 @@ function Editor({ locale }) {
       <div class="editor-grid">
         <div>
           <label for="template-text">{t('templates.text')}</label>
-          <HighlightedTextarea id="template-text" value={text} onInput={setText} runs={highlightRuns(text)} describedBy="template-counters template-ucs2" />
+          <HighlightedTextarea id="template-text" value={text} onInput={setText} runs={highlightRuns(text)} invalid={hasErrors} describedBy="template-counters template-ucs2" />
           <Counters local={local} sms={current && preview.sms ? preview.sms : null} t={t} lang={lang} />
           <Ucs2List local={local} t={t} />
           <Problems problems={problems} t={t} pending={!current} />
@@ -194,7 +194,6 @@ function Editor({ locale }) {
           </div>
           {notice ? <p role="status" class="ok" data-testid="template-notice">{notice}</p> : null}
           <ErrorNote error={error} />
-          {hasErrors ? null : null}
         </div>
         <PhonePreview preview={current ? preview : null} stale={!current} t={t} />
       </div>
@@ -255,7 +254,7 @@ function Editor({ locale }) {
 // A textarea over a mirror of its text in which the UCS-2 characters are marked: the marks show
 // through the transparent textarea at the characters' places (the mirror is hidden from
 // assistive technology; the list below names the characters).
-function HighlightedTextarea({ id, value, onInput, runs, describedBy }) {
+function HighlightedTextarea({ id, value, onInput, runs, describedBy, invalid }) {
   const mirror = useRef(null);
   const sync = (e) => {
     if (mirror.current) {
@@ -276,6 +275,7 @@ function HighlightedTextarea({ id, value, onInput, runs, describedBy }) {
         rows={6}
         spellcheck={false}
         aria-describedby={describedBy}
+        aria-invalid={invalid ? 'true' : 'false'}
         onInput={(e) => {
           onInput(e.currentTarget.value);
           sync(e);
