@@ -35,9 +35,11 @@ function sleep(ms, signal) {
 
 /**
  * @param {{getKey: () => string|null, onUnauthenticated: (err: ApiError) => void,
- *   onRetry: (info: {waitMs: number, attempt: number}|null) => void, base?: string}} hooks
+ *   onRetry: (info: {waitMs: number, attempt: number}|null) => void, base?: string,
+ *   wait?: (ms: number, signal?: AbortSignal) => Promise<void>, random?: () => number}} hooks
+ *   wait and random are for tests.
  */
-export function createApi({ getKey, onUnauthenticated, onRetry, base = '' }) {
+export function createApi({ getKey, onUnauthenticated, onRetry, base = '', wait = sleep, random = Math.random }) {
   async function once(method, path, opts) {
     const headers = { Accept: opts.accept ?? 'application/json', ...opts.headers };
     const key = opts.key ?? getKey();
@@ -93,9 +95,9 @@ export function createApi({ getKey, onUnauthenticated, onRetry, base = '' }) {
       }
       const err = r.error;
       if (retryable && isRetryable(err) && attempt < MAX_RETRIES && !opts.noRetry) {
-        const waitMs = backoffMs(attempt, err.retryAfterMs, Math.random());
+        const waitMs = backoffMs(attempt, err.retryAfterMs, random());
         onRetry?.({ waitMs, attempt: attempt + 1, kind: err.kind });
-        await sleep(waitMs, opts.signal);
+        await wait(waitMs, opts.signal);
         continue;
       }
       if (attempt > 0) onRetry?.(null);
