@@ -97,9 +97,6 @@ export function App() {
       setBrand(chosen);
       setMe(who);
       setSignInNote(null);
-      if (!window.location.hash || window.location.hash === '#/') {
-        window.location.hash = `#/${viewsFor(who.roles)[0]}`;
-      }
     },
     [api],
   );
@@ -149,6 +146,8 @@ export function App() {
 
   const views = viewsFor(me.roles);
   const route = resolveRoute(hash, me.roles);
+  // The address shows the view shown (a route this key may not open was replaced).
+  if (window.location.hash !== `#/${route}`) window.history.replaceState(null, '', `#/${route}`);
   const View = VIEW_COMPONENTS[route];
   const brandName = brands.find((b) => b.id === brand)?.display_name ?? brand;
 
