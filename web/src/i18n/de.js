@@ -300,4 +300,9 @@ export default {
   'order.currency': 'Währung',
   'order.payee': 'Zahlungsempfänger',
   'action.close': 'Schließen',
+  'dashboard.allBrands': 'Alle Marken',
+  'dashboard.downloadAllBrands': 'Alle Marken herunterladen (CSV)',
+  'call.resend': 'Code erneut senden',
+  'call.resent': 'Der Code wurde erneut gesendet.',
+  'dashboard.downloadSummary': 'Trichter und Quoten herunterladen (CSV)',
 };

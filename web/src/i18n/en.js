@@ -300,4 +300,9 @@ export default {
   'order.currency': 'Currency',
   'order.payee': 'Payee',
   'action.close': 'Close',
+  'dashboard.allBrands': 'All brands',
+  'dashboard.downloadAllBrands': 'Download all brands (CSV)',
+  'call.resend': 'Resend code',
+  'call.resent': 'The code was sent again.',
+  'dashboard.downloadSummary': 'Download funnel and rates (CSV)',
 };

@@ -17,7 +17,9 @@ const INDICATORS = ['wrong_codes', 'rate_limited', 'prefix_blocked', 'locked', '
 const OUTCOME_COLUMNS = ['started', 'sent', 'delivered', 'approved', 'failed', 'cancelled', 'send_failed'];
 
 export function Dashboard() {
-  const { t, lang, api, brand } = useApp();
+  const { t, lang, api, brand, me } = useApp();
+  const allBrands = me?.brand === '*';
+  const [overview, setOverview] = useState(null);
   const [choice, setChoice] = useState({ preset: '24h', granularity: '' });
   const [custom, setCustom] = useState(() => ({
     from: toLocalInput(Date.now() - 6 * 3600e3),
@@ -48,10 +50,12 @@ export function Dashboard() {
     Promise.all([
       api.get(`/v1/brands/${seg(brand)}/stats?${q}`, { signal: ctl.signal }),
       api.get(`/v1/brands/${seg(brand)}/alerts`, { signal: ctl.signal }),
+      allBrands ? api.get(`/v1/stats?${q}`, { signal: ctl.signal }) : Promise.resolve(null),
     ])
-      .then(([s, a]) => {
+      .then(([s, a, o]) => {
         setStats(s.data);
         setAlerts(a.data);
+        setOverview(o ? o.data : null);
       })
       .catch((e) => {
         if (e.name !== 'AbortError') setError(e);
@@ -60,16 +64,18 @@ export function Dashboard() {
     return () => ctl.abort();
   }, [range.ok && range.from, range.ok && range.to, range.ok && range.granularity, brand, reload]);
 
-  const downloadSeries = async () => {
+  // The API's own CSV: the brand's series, or (all brands) one row per brand and the market.
+  const downloadApiCsv = async (path, name) => {
     if (!range.ok) return;
     const q = new URLSearchParams({ from: range.from, to: range.to, granularity: range.granularity });
     try {
-      const r = await api.get(`/v1/brands/${seg(brand)}/stats?${q}`, { accept: 'text/csv' });
-      downloadText(r.data, csvFileName(brand, `series-${range.granularity}`, range.from, range.to));
+      const r = await api.get(`${path}?${q}`, { accept: 'text/csv' });
+      downloadText(r.data, csvFileName(brand, name, range.from, range.to));
     } catch (e) {
       setError(e);
     }
   };
+  const downloadSeries = () => downloadApiCsv(`/v1/brands/${seg(brand)}/stats`, `series-${range.granularity}`);
 
   return (
     <section class="view dashboard" aria-busy={loading ? 'true' : 'false'}>
@@ -114,6 +120,9 @@ export function Dashboard() {
       <ErrorNote error={error} onRetry={() => setReload((n) => n + 1)} />
       {loading && !stats ? <Loading /> : null}
       {stats ? <StatsBody stats={stats} alerts={alerts} brand={brand} t={t} lang={lang} /> : null}
+      {overview ? (
+        <Overview data={overview} t={t} lang={lang} onDownload={() => downloadApiCsv('/v1/stats', 'all-brands')} />
+      ) : null}
     </section>
   );
 }
@@ -168,6 +177,9 @@ function StatsBody({ stats, alerts, brand, t, lang }) {
             </tbody>
           </table>
         </TableScroll>
+        <button type="button" onClick={() => downloadText(toCsv(summaryRows(stats)), csvFileName(brand, 'summary', stats.from, stats.to))}>
+          {t('dashboard.downloadSummary')}
+        </button>
         {!market.comparable ? <p class="muted">{t('dashboard.marketNotComparable', { brands: market.brands ?? '?' })}</p> : null}
       </section>
 
@@ -210,6 +222,16 @@ function StatsBody({ stats, alerts, brand, t, lang }) {
       <Alerts alerts={alerts} fallback={stats.alerts} t={t} lang={lang} />
     </>
   );
+}
+
+// The funnel and the rates with the market's, as shown above the charts.
+function summaryRows(stats) {
+  const m = stats.market?.comparable ? stats.market.rates ?? {} : {};
+  return [
+    ['metric', 'brand', 'market'],
+    ...[...FUNNEL_MAIN, ...FUNNEL_SIDE].map((k) => [`funnel.${k}`, stats.funnel?.[k], null]),
+    ...['conversion', 'delivery', 'abandonment', 'failure', 'send_failure'].map((k) => [`rate.${k}`, stats.rates?.[k], m[k]]),
+  ];
 }
 
 function FunnelBar({ label, value, of, lang }) {
@@ -447,6 +469,41 @@ function Alerts({ alerts, fallback, t, lang }) {
           </TableScroll>
         </details>
       ) : null}
+    </section>
+  );
+}
+
+// GET /v1/stats (`*` keys): every brand's funnel and rates, and the market, for the same range.
+function Overview({ data, t, lang, onDownload }) {
+  const rows = [...(data.brands ?? []), ...(data.market ? [{ ...data.market, brand: '*' }] : [])];
+  return (
+    <section aria-labelledby="overview-h">
+      <h2 id="overview-h">{t('dashboard.allBrands')}</h2>
+      <TableScroll label={t('dashboard.allBrands')}>
+        <table data-testid="all-brands">
+          <thead>
+            <tr>
+              <th scope="col">{t('header.brand')}</th>
+              {['started', 'approved', 'abandoned', 'failed'].map((k) => <th key={k} scope="col">{t(`funnel.${k}`)}</th>)}
+              <th scope="col">{t('rate.conversion')}</th>
+              <th scope="col">{t('rate.delivery')}</th>
+              <th scope="col">{t('indicator.wrong_codes')} ({t('dashboard.per1000')})</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.brand} data-brand={r.brand}>
+                <th scope="row">{r.brand === '*' ? t('dashboard.market') : r.brand}</th>
+                {['started', 'approved', 'abandoned', 'failed'].map((k) => <td key={k}>{formatNumber(lang, r.funnel?.[k])}</td>)}
+                <td>{formatPercent(lang, r.rates?.conversion)}</td>
+                <td>{formatPercent(lang, r.rates?.delivery)}</td>
+                <td>{formatDecimal(lang, r.fraud?.wrong_codes?.per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={onDownload}>{t('dashboard.downloadAllBrands')}</button>
     </section>
   );
 }

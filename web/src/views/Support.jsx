@@ -229,6 +229,21 @@ function CallerCheck() {
     }
   };
 
+  const resend = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.post(`/v1/verifications/${seg(verification.id)}/resend`, {}, { idempotent: true });
+      setVerification(r.data);
+      setOutcome({ state: 'resent' });
+    } catch (err) {
+      if (err.body?.verification) setVerification(err.body.verification);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const cancel = async () => {
     setBusy(true);
     try {
@@ -277,6 +292,7 @@ function CallerCheck() {
                 <input type="text" inputMode="text" autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
               </label>
               <button type="submit" disabled={busy}>{t('call.check')}</button>
+              <button type="button" disabled={busy} onClick={resend}>{t('call.resend')}</button>
               <button type="button" disabled={busy} onClick={cancel}>{t('call.cancel')}</button>
             </form>
           ) : null}
@@ -298,9 +314,10 @@ function Outcome({ outcome, t }) {
     expired: t('call.expired'),
     blocked: t('call.blocked'),
     cancelled: t('call.cancelled'),
+    resent: t('call.resent'),
     not_pending: t('call.notPending', { status: outcome.status ? t(`status.${outcome.status}`) : '?' }),
   }[outcome.state];
-  const good = outcome.state === 'confirmed';
+  const good = outcome.state === 'confirmed' || outcome.state === 'resent';
   return (
     <p role="alert" class={`outcome ${good ? 'ok' : 'err'}`} data-testid="call-outcome" data-state={outcome.state}>
       {text}
