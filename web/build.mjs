@@ -4,12 +4,15 @@
 // rebuilds on start.
 
 import * as esbuild from 'esbuild';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.join(root, 'dist');
+const final = path.join(root, 'dist');
+// Built next to dist/ and swapped in at the end, so a server reading dist/ meanwhile never
+// sees half a build (nor an index.html naming assets not written yet).
+const dist = path.join(root, '.dist-build');
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(path.join(dist, 'assets'), { recursive: true });
@@ -46,4 +49,6 @@ if (/<script(?![^>]*\bsrc=)[^>]*>/i.test(html) || /\sstyle=/i.test(html) || /<st
   throw new Error('build: index.html must not hold inline script or style');
 }
 await writeFile(path.join(dist, 'index.html'), html);
+await rm(final, { recursive: true, force: true });
+await rename(dist, final);
 console.log(`built dist/index.html, ${outputs.join(', ')}`);

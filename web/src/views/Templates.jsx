@@ -253,34 +253,33 @@ function Editor({ locale }) {
 
 // A textarea over a mirror of its text in which the UCS-2 characters are marked: the marks show
 // through the transparent textarea at the characters' places (the mirror is hidden from
-// assistive technology; the list below names the characters).
+// assistive technology; the list below names the characters). The textarea grows with its text
+// (templates are at most 1,000 bytes) so it never shows a scrollbar, which would narrow its
+// lines and wrap them apart from the mirror's.
 function HighlightedTextarea({ id, value, onInput, runs, describedBy, invalid }) {
-  const mirror = useRef(null);
-  const sync = (e) => {
-    if (mirror.current) {
-      mirror.current.scrollTop = e.currentTarget.scrollTop;
-      mirror.current.scrollLeft = e.currentTarget.scrollLeft;
-    }
-  };
+  const input = useRef(null);
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }, [value]);
   return (
     <div class="hl-wrap">
-      <div class="hl-mirror" ref={mirror} aria-hidden="true">
+      <div class="hl-mirror" aria-hidden="true">
         {runs.map((r, i) => (r.ucs2 ? <mark key={i}>{r.text}</mark> : <span key={i}>{r.text}</span>))}
         {'\n'}
       </div>
       <textarea
         id={id}
+        ref={input}
         class="hl-input"
         value={value}
-        rows={6}
+        rows={4}
         spellcheck={false}
         aria-describedby={describedBy}
         aria-invalid={invalid ? 'true' : 'false'}
-        onInput={(e) => {
-          onInput(e.currentTarget.value);
-          sync(e);
-        }}
-        onScroll={sync}
+        onInput={(e) => onInput(e.currentTarget.value)}
       />
     </div>
   );
