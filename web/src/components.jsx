@@ -53,11 +53,18 @@ export function Loading() {
   );
 }
 
-/** Moves focus to the view's heading when a view opens (keyboard and screen reader users). */
+/**
+ * Moves focus to the view's heading when a view is opened from the menu or after sign-in
+ * (keyboard and screen reader users land on it), not when a brand switch re-opens it: the focus
+ * then stays on the brand selector.
+ */
 export function ViewHeading({ children }) {
   const ref = useRef(null);
   useEffect(() => {
-    ref.current?.focus();
+    const active = document.activeElement;
+    if (!active || active === document.body || active.closest('nav') || active.closest('form')?.closest('.signin')) {
+      ref.current?.focus();
+    }
   }, []);
   return (
     <h1 tabIndex={-1} ref={ref}>

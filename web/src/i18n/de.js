@@ -305,4 +305,5 @@ export default {
   'call.resend': 'Code erneut senden',
   'call.resent': 'Der Code wurde erneut gesendet.',
   'dashboard.downloadSummary': 'Trichter und Quoten herunterladen (CSV)',
+  'dashboard.overview': 'Übersicht mit dem Markt',
 };

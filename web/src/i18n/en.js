@@ -305,4 +305,5 @@ export default {
   'call.resend': 'Resend code',
   'call.resent': 'The code was sent again.',
   'dashboard.downloadSummary': 'Download funnel and rates (CSV)',
+  'dashboard.overview': 'overview with the market',
 };
