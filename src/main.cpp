@@ -13,6 +13,7 @@
 #include "otpgate/app/template_sync.hpp"
 #include "otpgate/app/verification_service.hpp"
 #include "otpgate/app/delivery_reports.hpp"
+#include "otpgate/console/console_files.hpp"
 #include "otpgate/app/verification_requests.hpp"
 #include "otpgate/crypto/key_directory.hpp"
 #include "otpgate/crypto/openssl.hpp"
@@ -59,7 +60,8 @@ struct ThreadState {
   ThreadState(boost::asio::io_context& ioc, unsigned index, const AppConfig& cfg,
               BrandRegistry& brands, const KeyDirectory& keys, const Keyring& keyring,
               const Clock& clock, const gateways::GatewayCatalog& catalog,
-              const std::vector<std::string>& gateway_names, std::function<bool()> ready)
+              const std::vector<std::string>& gateway_names, const console::Files& console,
+              std::function<bool()> ready)
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
@@ -85,7 +87,8 @@ struct ThreadState {
         stats(brands, stats_store, alert_store, clock),
         stats_api(api::StatsApiContext{stats, clock}),
         router(api::ApiContext{keys, verifications, reports, std::move(ready), clock, brand_api,
-                               stats_api, cfg.metrics_server ? nullptr : &metrics::registry()}) {
+                               stats_api, brands, console,
+                               cfg.metrics_server ? nullptr : &metrics::registry()}) {
     redis.start();
     // One poller per process lays the brand managers' saved templates over the brand files,
     // and one evaluates the analytics alerts (one evaluator per brand across processes).
@@ -209,7 +212,8 @@ struct Shared {
         keyring(cfg.secret),
         names(gateway_names(*brands.files(), catalog)),
         brand_count(brands.files()->size()),
-        brand_ids(otpgate::brand_ids(*brands.files())) {}
+        brand_ids(otpgate::brand_ids(*brands.files())),
+        console(console::load_files(cfg.console_dir)) {}
 
   const gateways::GatewayCatalog catalog;
   BrandRegistry brands;
@@ -220,6 +224,8 @@ struct Shared {
   const std::vector<std::string> names;  // the gateways each thread instantiates
   const std::size_t brand_count;
   const std::vector<std::string> brand_ids;
+  // OTPGATE_CONSOLE_DIR, read once: no request reads the filesystem.
+  const console::Loaded console;
 };
 
 // The process's metrics: the brands and gateways they may name, the circuits' states.
@@ -237,6 +243,7 @@ nlohmann::json listening_fields(const AppConfig& cfg, const Shared& shared,
                                 const std::optional<MetricsListener>& metrics_listener) {
   nlohmann::json listening{{"threads", cfg.server.threads},
                            {"brands", shared.brand_count},
+                           {"console_files", shared.console.files.size()},
                            {"redis", cfg.redis.host + ":" + std::to_string(cfg.redis.port)}};
   if (cfg.server.plain) {
     listening["address"] = cfg.server.address;
@@ -261,6 +268,7 @@ int run() {
   (void)crypto::parse_phone("+4915112345678");
   Shared shared(cfg);
   const metrics::Registration circuits = export_metrics(shared);
+  for (const auto& warning : shared.console.warnings) log::write(log::level::warn, warning);
 
   std::mutex states_mutex;
   std::vector<std::unique_ptr<ThreadState>> states(cfg.server.threads);
@@ -274,9 +282,9 @@ int run() {
     });
   };
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
-    auto state =
-        std::make_unique<ThreadState>(ioc, i, cfg, shared.brands, shared.keys, shared.keyring,
-                                      shared.clock, shared.catalog, shared.names, ready);
+    auto state = std::make_unique<ThreadState>(ioc, i, cfg, shared.brands, shared.keys,
+                                               shared.keyring, shared.clock, shared.catalog,
+                                               shared.names, shared.console.files, ready);
     api::Router& router = state->router;
     links[i].store(&state->redis);
     // A stop waits for the sends this thread still records in the background (a retry would

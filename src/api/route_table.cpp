@@ -16,6 +16,9 @@ constexpr std::string_view subscribers_denied =
 constexpr std::string_view stats_denied =
     "Statistics need an API key with the analyst or admin role.";
 
+// Every role: the routes that tell a key about itself.
+constexpr Roles any_role = {shop, brand_manager, support, analyst, admin};
+
 constexpr Route unauthenticated(std::string_view method, std::string_view path,
                                 std::string_view operation, Handler handler) {
   return Route{method, path, operation, handler, Access::open};
@@ -33,6 +36,14 @@ constexpr auto table = std::to_array<Route>({
     unauthenticated("GET", "/readyz", "getReadiness", Handler::readyz),
     unauthenticated("GET", "/openapi.json", "getOpenApiDocument", Handler::openapi),
     unauthenticated("GET", "/metrics", "getMetrics", Handler::metrics),
+    // The web console's static files (console/console_files.hpp): index.html and other top-level
+    // files, and the bundler's hashed assets.
+    unauthenticated("GET", "/console", "redirectToConsole", Handler::console_redirect),
+    unauthenticated("GET", "/console/", "getConsoleIndex", Handler::console_file),
+    unauthenticated("GET", "/console/{file}", "getConsoleFile", Handler::console_file),
+    unauthenticated("GET", "/console/assets/{asset}", "getConsoleAsset", Handler::console_file),
+    keyed("GET", "/v1/me", "getCurrentKey", Handler::me, any_role, ""),
+    keyed("GET", "/v1/brands", "listBrands", Handler::list_brands, any_role, ""),
     keyed("POST", "/v1/verifications", "createVerification", Handler::create_verification,
           {shop, support}, verifications_denied),
     keyed("GET", "/v1/verifications/{id}", "getVerification", Handler::get_verification,

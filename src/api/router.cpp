@@ -1,5 +1,6 @@
 #include "otpgate/api/router.hpp"
 
+#include "otpgate/api/caller_api.hpp"
 #include "otpgate/api/errors.hpp"
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/openapi.hpp"
@@ -38,6 +39,33 @@ std::string_view action_of(Handler h) {
   }
 }
 
+bool is_console_path(std::string_view path) {
+  return path == "/console" || path.substr(0, 9) == "/console/";
+}
+
+bool has_header(const http::Response& r, std::string_view lower_name) {
+  for (const auto& [name, value] : r.headers) {
+    if (name.size() != lower_name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; same && i < name.size(); ++i)
+      same = std::tolower(static_cast<unsigned char>(name[i])) == lower_name[i];
+    if (same) return true;
+  }
+  return false;
+}
+
+// Every answer under /console, whatever its status, carries the console's security headers (a
+// 404 page is a page too); every other answer is data for a program: never sniffed as HTML, and
+// never stored by a cache unless the route says otherwise (it may hold a masked phone number or a
+// template a manager has not published).
+void add_edge_headers(const http::Request& req, http::Response& r) {
+  if (is_console_path(req.path))
+    console::add_security_headers(r);
+  else
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (!has_header(r, "cache-control")) r.headers.emplace_back("Cache-Control", "no-store");
+}
+
 Caller caller_of(const ApiKey& key) {
   return Caller{.key_id = key.id, .brand = key.brand, .support = key.has_role(Role::support)};
 }
@@ -63,6 +91,7 @@ task<http::Response> Router::handle(http::Request& req) {
   // /metrics served by OTPGATE_METRICS_LISTEN: no such route on this listener.
   if (!ctx_.metrics && m.name == "/metrics") m = RouteMatch{};
   http::Response r = co_await admit(req, m);
+  add_edge_headers(req, r);
   r.log_route = std::string(m.name);
   co_return r;
 }
@@ -102,6 +131,11 @@ task<http::Response> Router::serve_open(http::Request& req, const RouteMatch& m)
       co_return openapi_response();
     case Handler::metrics:
       co_return metrics_response(req, *ctx_.metrics);
+    case Handler::console_redirect:
+      co_return console::redirect_to_root(req);
+    case Handler::console_file:
+      // The route matched /console/ or one or two segments below it: the rest is the name.
+      co_return console::respond(ctx_.console, std::string_view(req.path).substr(9), req);
     case Handler::delivery_report: {
       http::Response r = co_await delivery_report(req, m.param("gateway"));
       co_return r;
@@ -114,6 +148,10 @@ task<http::Response> Router::serve_open(http::Request& req, const RouteMatch& m)
 task<http::Response> Router::serve(http::Request& req, const RouteMatch& m, const ApiKey& key) {
   const Handler h = m.route->handler;
   switch (h) {
+    case Handler::me:
+      co_return key_info_response(key);
+    case Handler::list_brands:
+      co_return brands_response(*ctx_.brands.current(), key);
     case Handler::create_verification: {
       http::Response r = co_await create(req, key);
       co_return r;

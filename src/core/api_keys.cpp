@@ -52,6 +52,10 @@ std::optional<Role> role_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view role_name(Role r) {
+  return role_names[static_cast<std::size_t>(r)];
+}
+
 bool ApiKey::has_role(Role r) const {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
 }

@@ -262,6 +262,7 @@ AppConfig config_from_env() {
   c.brands_dir = env_or("OTPGATE_BRANDS_DIR", c.brands_dir);
   c.templates_dir = env_or("OTPGATE_TEMPLATES_DIR", c.templates_dir);
   c.api_keys_file = env_or("OTPGATE_API_KEYS_FILE", c.api_keys_file);
+  c.console_dir = env_or("OTPGATE_CONSOLE_DIR", c.console_dir);
   c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
   c.gateways_file = env_or("OTPGATE_GATEWAYS_FILE", "");
   c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;

@@ -20,6 +20,10 @@ enum class Handler {
   readyz,
   openapi,
   metrics,
+  console_redirect,  // GET /console: 308 to /console/
+  console_file,      // GET /console/, /console/{file}, /console/assets/{asset}
+  me,                // GET /v1/me: the calling key's id, brand and roles
+  list_brands,       // GET /v1/brands: the brands the calling key may act for
   create_verification,
   get_verification,
   check_verification,

@@ -8,6 +8,7 @@
 #include "otpgate/api/stats_api.hpp"
 #include "otpgate/app/delivery_reports.hpp"
 #include "otpgate/app/verification_requests.hpp"
+#include "otpgate/console/console_files.hpp"
 #include "otpgate/http/message.hpp"
 #include "otpgate/ports/key_directory.hpp"
 
@@ -26,8 +27,10 @@ struct ApiContext {
   // GET /readyz: true when the whole process can serve (every io thread's Redis connection).
   std::function<bool()> ready;
   const Clock& clock;
-  BrandApi& brand_api;  // /v1/brands/{brand}/...
-  StatsApi& stats_api;  // /v1/stats, /v1/brands/{brand}/stats and .../alerts
+  BrandApi& brand_api;            // /v1/brands/{brand}/...
+  StatsApi& stats_api;            // /v1/stats, /v1/brands/{brand}/stats and .../alerts
+  const BrandRegistry& brands;    // GET /v1/brands
+  const console::Files& console;  // /console/...: shared by every thread, immutable
   // GET /metrics on this listener; null when OTPGATE_METRICS_LISTEN serves it elsewhere.
   const metrics::Registry* metrics = nullptr;
 };

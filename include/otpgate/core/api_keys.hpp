@@ -14,6 +14,8 @@ namespace otpgate {
 enum class Role { shop, brand_manager, support, analyst, admin };
 
 std::optional<Role> role_from_string(std::string_view s);
+// The role's name as in the keys file and the API ("brand_manager").
+std::string_view role_name(Role r);
 
 struct ApiKey {
   std::string id;     // a name for logs and audit entries; never the key

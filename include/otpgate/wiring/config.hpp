@@ -35,6 +35,9 @@ struct AppConfig {
   std::string brands_dir = "brands";
   std::string templates_dir = "templates";
   std::string api_keys_file = "config/api-keys.json";
+  // OTPGATE_CONSOLE_DIR: the web console's built files, served under /console/ (read at
+  // start-up; missing: the console is not built, a warning).
+  std::string console_dir = "web/dist";
   gateways::GatewaySettings gateways;      // OTPGATE_SMS_OUTBOX
   std::string gateways_file;               // OTPGATE_GATEWAYS_FILE ("" = only file and log)
   std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS

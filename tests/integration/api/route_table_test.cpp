@@ -61,9 +61,39 @@ TEST_CASE("routes: each route is there once, named once, and keyed routes say wh
     CHECK(r.path.front() == '/');
     if (r.access == Access::api_key) {
       CHECK_FALSE(r.roles.empty());
-      CHECK_FALSE(r.denied.empty());
+      // A route every role may call (GET /v1/me) never refuses a role: no message to give.
+      CHECK(r.denied.empty() == (r.roles.list().size() == 5 && !r.all_brands_key));
     } else {
       CHECK(r.roles.empty());
     }
   }
+}
+
+TEST_CASE("routes: the console's paths and the two about the key", "[integration][routes]") {
+  CHECK(match_route("GET", "/console").route->handler == Handler::console_redirect);
+  CHECK(match_route("GET", "/console/").route->handler == Handler::console_file);
+  CHECK(match_route("HEAD", "/console/").route->handler == Handler::console_file);
+  const auto file = match_route("GET", "/console/index.html");
+  REQUIRE(file.route != nullptr);
+  CHECK(file.name == "/console/{file}");
+  const auto asset = match_route("GET", "/console/assets/app-1.js");
+  REQUIRE(asset.route != nullptr);
+  CHECK(asset.name == "/console/assets/{asset}");
+  CHECK(asset.param("asset") == "app-1.js");
+  const auto post = match_route("POST", "/console/");
+  CHECK(post.route == nullptr);
+  CHECK(post.allow == "GET, HEAD");
+  for (const char* path : {"/console//index.html", "/console/a/b", "/console/assets/a/b.js",
+                           "/console/assets//x.js", "/consolex", "/console/../keys.json/x"}) {
+    CAPTURE(path);
+    CHECK(match_route("GET", path).route == nullptr);
+  }
+  for (const char* path : {"/v1/me", "/v1/brands"}) {
+    const auto m = match_route("GET", path);
+    REQUIRE(m.route != nullptr);
+    CHECK(m.route->access == Access::api_key);
+    CHECK(m.route->roles.list().size() == 5);
+    CHECK_FALSE(m.route->all_brands_key);
+  }
+  CHECK(match_route("GET", "/v1/brands/nordwind").route == nullptr);
 }
