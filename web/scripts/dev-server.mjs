@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Development server for the console (no dependency): serves web/dist under /console/ with the
-// headers otpgate sends (the same CSP, so a violation shows up here first) and proxies /v1/,
+// headers otpgate sends (src/console/console_files.cpp: the same CSP, so a violation shows up
+// here first; unlike otpgate it reads dist/ on every request, so a rebuild needs no restart)
+// and proxies /v1/,
 // /healthz, /readyz and /openapi.json to a running otpgate.
 //
 //   OTPGATE_URL          the otpgate to proxy to (default http://127.0.0.1:8080)
@@ -26,7 +28,8 @@ const shimKeys = process.env.CONSOLE_DEV_SHIM_KEYS;
 const shimBrands = process.env.CONSOLE_DEV_SHIM_BRANDS;
 
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+  "form-action 'self'; frame-ancestors 'none'";
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -43,6 +46,7 @@ function securityHeaders() {
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
   };
 }
 
