@@ -105,7 +105,11 @@ export function App() {
   useEffect(() => {
     if (!keyRef.current) return;
     signIn(keyRef.current)
-      .catch((e) => signOut(e.consoleRefused ? 'signin.refused' : 'signin.expired'))
+      .catch((e) => {
+        if (e.consoleRefused) signOut('signin.refused');
+        else if (e.status === 401) signOut('signin.expired');
+        else signOut('signin.restoreFailed');
+      })
       .finally(() => setRestoring(false));
   }, []);
 
@@ -134,11 +138,17 @@ export function App() {
   };
 
   const ctx = { t, lang, api, me, brand, brands };
+  const banner = retry ? (
+    <div class="banner" role="status" data-testid="retry-banner">
+      {t('error.unavailableRetrying', { seconds: Math.ceil(retry.waitMs / 1000) })}
+    </div>
+  ) : null;
 
   if (!me) {
     return (
       <AppContext.Provider value={ctx}>
         <LanguageBar lang={lang} onChange={changeLang} />
+        {banner}
         {restoring ? null : <SignIn onSignIn={signIn} note={signInNote} />}
       </AppContext.Provider>
     );
@@ -203,11 +213,7 @@ export function App() {
           ))}
         </ul>
       </nav>
-      {retry ? (
-        <div class="banner" role="status" data-testid="retry-banner">
-          {t('error.unavailableRetrying', { seconds: Math.ceil(retry.waitMs / 1000) })}
-        </div>
-      ) : null}
+      {banner}
       <main id="main" tabIndex={-1}>
         {brand ? (
           <View key={`${route}:${brand}`} />

@@ -306,4 +306,9 @@ export default {
   'call.resent': 'Der Code wurde erneut gesendet.',
   'dashboard.downloadSummary': 'Trichter und Quoten herunterladen (CSV)',
   'dashboard.overview': 'Übersicht mit dem Markt',
+  'signin.restoreFailed': 'Der Dienst war nicht erreichbar, um Ihren Schlüssel zu prüfen. Bitte melden Sie sich neu an.',
+  'dashboard.byLocale': 'Nach SMS-Sprache',
+  'dashboard.byPurpose': 'Nach Zweck',
+  'dashboard.locale': 'Sprache',
+  'dashboard.purpose': 'Zweck',
 };

@@ -306,4 +306,9 @@ export default {
   'call.resent': 'The code was sent again.',
   'dashboard.downloadSummary': 'Download funnel and rates (CSV)',
   'dashboard.overview': 'overview with the market',
+  'signin.restoreFailed': 'The service could not be reached to check your key. Sign in again.',
+  'dashboard.byLocale': 'By SMS language',
+  'dashboard.byPurpose': 'By purpose',
+  'dashboard.locale': 'Language',
+  'dashboard.purpose': 'Purpose',
 };

@@ -217,6 +217,8 @@ function StatsBody({ stats, alerts, brand, t, lang }) {
 
       <Breakdown id="gateway" title={t('dashboard.byGateway')} rows={stats.by_gateway} keyField="gateway" brand={brand} stats={stats} t={t} lang={lang} latency={stats.delivery_latency} />
       <Breakdown id="country" title={t('dashboard.byCountry')} rows={stats.by_country} keyField="country" brand={brand} stats={stats} t={t} lang={lang} />
+      <Breakdown id="locale" title={t('dashboard.byLocale')} rows={stats.by_locale} keyField="locale" brand={brand} stats={stats} t={t} lang={lang} />
+      <Breakdown id="purpose" title={t('dashboard.byPurpose')} rows={stats.by_purpose} keyField="purpose" brand={brand} stats={stats} t={t} lang={lang} />
 
       <Fraud stats={stats} brand={brand} t={t} lang={lang} />
       <Alerts alerts={alerts} fallback={stats.alerts} t={t} lang={lang} />
@@ -351,7 +353,7 @@ function Breakdown({ id, title, rows, keyField, brand, stats, t, lang, latency }
           <tbody>
             {list.length ? list.map((r) => (
               <tr key={r[keyField]}>
-                <th scope="row">{r[keyField]}</th>
+                <th scope="row">{keyField === 'purpose' ? t(`purpose.${r.purpose}`) : r[keyField]}</th>
                 {OUTCOME_COLUMNS.map((k) => <td key={k}>{formatNumber(lang, r[k])}</td>)}
                 <td>{formatPercent(lang, r.conversion)}</td>
                 <td>{formatPercent(lang, r.delivery)}</td>
