@@ -1,0 +1,513 @@
+// The analyst dashboard: one GET /v1/brands/{brand}/stats per range (docs/analytics.md) and
+// GET .../alerts; the series also as the API's own CSV (Accept: text/csv).
+
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../context.js';
+import { seg } from '../api.js';
+import { ErrorNote, Loading, TableScroll, ViewHeading, downloadText } from '../components.jsx';
+import { Chart } from '../Chart.jsx';
+import { resolveRange, toLocalInput } from '../lib/timerange.js';
+import { toCsv, csvFileName } from '../lib/csv.js';
+import { formatNumber, formatPercent, formatDecimal, formatSeconds, formatTime } from '../lib/format.js';
+
+const FUNNEL_MAIN = ['started', 'sent', 'delivered', 'approved'];
+const FUNNEL_SIDE = ['abandoned', 'expired', 'cancelled', 'failed', 'send_failed', 'pending'];
+const INDICATORS = ['wrong_codes', 'rate_limited', 'prefix_blocked', 'locked', 'unlocked', 'refused_line_type',
+  'refused_country', 'send_failures', 'undelivered', 'resends', 'support_calls', 'anomalies'];
+const OUTCOME_COLUMNS = ['started', 'sent', 'delivered', 'approved', 'failed', 'cancelled', 'send_failed'];
+
+export function Dashboard() {
+  const { t, lang, api, brand, me } = useApp();
+  const allBrands = me?.brand === '*';
+  const [overview, setOverview] = useState(null);
+  const [choice, setChoice] = useState({ preset: '24h', granularity: '' });
+  const [custom, setCustom] = useState(() => ({
+    from: toLocalInput(Date.now() - 6 * 3600e3),
+    to: toLocalInput(Date.now()),
+  }));
+  const [stats, setStats] = useState(null);
+  const [alerts, setAlerts] = useState(null);
+  const [error, setError] = useState(null);
+  const [rangeError, setRangeError] = useState(null);
+  const [loading, setLoading] = useState(false);
+  const [reload, setReload] = useState(0);
+
+  const range = useMemo(
+    () => resolveRange({ ...choice, ...(choice.preset === 'custom' ? custom : {}) }, Date.now()),
+    [choice, custom, reload],
+  );
+
+  useEffect(() => {
+    if (!range.ok) {
+      setRangeError(t(`range.${range.error}`));
+      return undefined;
+    }
+    setRangeError(null);
+    const ctl = new AbortController();
+    const q = new URLSearchParams({ from: range.from, to: range.to, granularity: range.granularity });
+    setLoading(true);
+    setError(null);
+    Promise.all([
+      api.get(`/v1/brands/${seg(brand)}/stats?${q}`, { signal: ctl.signal }),
+      api.get(`/v1/brands/${seg(brand)}/alerts`, { signal: ctl.signal }),
+      allBrands ? api.get(`/v1/stats?${q}`, { signal: ctl.signal }) : Promise.resolve(null),
+    ])
+      .then(([s, a, o]) => {
+        setStats(s.data);
+        setAlerts(a.data);
+        setOverview(o ? o.data : null);
+      })
+      .catch((e) => {
+        if (e.name !== 'AbortError') setError(e);
+      })
+      .finally(() => setLoading(false));
+    return () => ctl.abort();
+  }, [range.ok && range.from, range.ok && range.to, range.ok && range.granularity, brand, reload]);
+
+  // The API's own CSV: the brand's series, or (all brands) one row per brand and the market.
+  const downloadApiCsv = async (path, name) => {
+    if (!range.ok) return;
+    const q = new URLSearchParams({ from: range.from, to: range.to, granularity: range.granularity });
+    try {
+      const r = await api.get(`${path}?${q}`, { accept: 'text/csv' });
+      downloadText(r.data, csvFileName(brand, name, range.from, range.to));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const downloadSeries = () => downloadApiCsv(`/v1/brands/${seg(brand)}/stats`, `series-${range.granularity}`);
+
+  return (
+    <section class="view dashboard" aria-busy={loading ? 'true' : 'false'}>
+      <ViewHeading>{t('dashboard.title')}</ViewHeading>
+      <form class="range" onSubmit={(e) => { e.preventDefault(); setReload((n) => n + 1); }}>
+        <label>
+          <span>{t('range.label')}</span>
+          <select value={choice.preset} onChange={(e) => setChoice({ preset: e.currentTarget.value, granularity: '' })}>
+            {['24h', '7d', '30d', 'custom'].map((p) => (
+              <option key={p} value={p}>{t(`range.${p}`)}</option>
+            ))}
+          </select>
+        </label>
+        {choice.preset === 'custom' ? (
+          <>
+            <label>
+              <span>{t('range.from')}</span>
+              <input type="datetime-local" value={custom.from} onChange={(e) => setCustom({ ...custom, from: e.currentTarget.value })} />
+            </label>
+            <label>
+              <span>{t('range.to')}</span>
+              <input type="datetime-local" value={custom.to} onChange={(e) => setCustom({ ...custom, to: e.currentTarget.value })} />
+            </label>
+          </>
+        ) : null}
+        <label>
+          <span>{t('range.granularity')}</span>
+          <select
+            value={range.ok ? range.granularity : ''}
+            disabled={!range.ok}
+            onChange={(e) => setChoice({ ...choice, granularity: e.currentTarget.value })}
+          >
+            {(range.ok ? range.allowed : []).map((g) => (
+              <option key={g} value={g}>{t(`granularity.${g}`)}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t('action.refresh')}</button>
+        <button type="button" onClick={downloadSeries} disabled={!range.ok}>{t('dashboard.downloadSeries')}</button>
+      </form>
+      {rangeError ? <ErrorNote error={{ kind: 'other', message: rangeError }} /> : null}
+      <ErrorNote error={error} onRetry={() => setReload((n) => n + 1)} />
+      {loading && !stats ? <Loading /> : null}
+      {stats ? <StatsBody stats={stats} alerts={alerts} brand={brand} t={t} lang={lang} /> : null}
+      {overview ? (
+        <Overview data={overview} t={t} lang={lang} onDownload={() => downloadApiCsv('/v1/stats', 'all-brands')} />
+      ) : null}
+    </section>
+  );
+}
+
+function StatsBody({ stats, alerts, brand, t, lang }) {
+  const f = stats.funnel;
+  const pct = (v) => formatPercent(lang, v);
+  const num = (v) => formatNumber(lang, v);
+  const market = stats.market ?? {};
+  const mrates = market.comparable ? market.rates ?? {} : {};
+  return (
+    <>
+      <p class="muted" data-testid="range-served">
+        {t('dashboard.served', {
+          from: formatTime(lang, stats.from),
+          to: formatTime(lang, stats.to),
+          granularity: t(`granularity.${stats.granularity}`),
+        })}
+      </p>
+
+      <section aria-labelledby="funnel-h">
+        <h2 id="funnel-h">{t('dashboard.funnel')}</h2>
+        <ol class="funnel" data-testid="funnel">
+          {FUNNEL_MAIN.map((k) => (
+            <li key={k} data-stage={k}>
+              <FunnelBar label={t(`funnel.${k}`)} value={f[k]} of={f.started} lang={lang} />
+            </li>
+          ))}
+        </ol>
+        <dl class="kv funnel-side" data-testid="funnel-side">
+          {FUNNEL_SIDE.map((k) => (
+            <div key={k} data-stage={k}>
+              <dt>{t(`funnel.${k}`)}</dt>
+              <dd>{num(f[k])}</dd>
+            </div>
+          ))}
+        </dl>
+        <TableScroll label={t('dashboard.rates')}>
+          <table data-testid="rates">
+            <caption>{t('dashboard.rates')}</caption>
+            <thead>
+              <tr><th scope="col">{t('dashboard.rate')}</th><th scope="col">{t('dashboard.brand')}</th><th scope="col">{t('dashboard.market')}</th></tr>
+            </thead>
+            <tbody>
+              {['conversion', 'delivery', 'abandonment', 'failure', 'send_failure'].map((k) => (
+                <tr key={k} data-rate={k}>
+                  <th scope="row">{t(`rate.${k}`)}</th>
+                  <td>{pct(stats.rates?.[k])}</td>
+                  <td>{pct(mrates[k])}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+        <button type="button" onClick={() => downloadText(toCsv(summaryRows(stats)), csvFileName(brand, 'summary', stats.from, stats.to))}>
+          {t('dashboard.downloadSummary')}
+        </button>
+        {!market.comparable ? <p class="muted">{t('dashboard.marketNotComparable', { brands: market.brands ?? '?' })}</p> : null}
+      </section>
+
+      <OverTime stats={stats} t={t} lang={lang} />
+
+      <section aria-labelledby="approve-h">
+        <h2 id="approve-h">{t('dashboard.approval')}</h2>
+        <dl class="kv">
+          <div><dt>{t('dashboard.attemptsMean')}</dt><dd data-testid="attempts-mean">{formatDecimal(lang, stats.attempts_to_approve?.mean, 2)}</dd></div>
+          <div><dt>{t('dashboard.sendsMean')}</dt><dd>{formatDecimal(lang, stats.sends_per_approval?.mean, 2)}</dd></div>
+          <div><dt>{t('dashboard.ttaP50')}</dt><dd>{formatSeconds(lang, stats.time_to_approve?.p50_seconds)}</dd></div>
+          <div><dt>{t('dashboard.ttaP90')}</dt><dd>{formatSeconds(lang, stats.time_to_approve?.p90_seconds)}</dd></div>
+          <div><dt>{t('dashboard.ttaMarketP50')}</dt><dd>{formatSeconds(lang, market.comparable ? market.time_to_approve?.p50_seconds : null)}</dd></div>
+          <div><dt>{t('dashboard.ttaMarketP90')}</dt><dd>{formatSeconds(lang, market.comparable ? market.time_to_approve?.p90_seconds : null)}</dd></div>
+        </dl>
+        <div class="grid2">
+          <CountTable title={t('dashboard.attempts')} head={t('dashboard.attemptsCol')} counts={stats.attempts_to_approve?.counts} t={t} lang={lang} />
+          <CountTable title={t('dashboard.sends')} head={t('dashboard.sendsCol')} counts={stats.sends_per_approval?.counts} t={t} lang={lang} />
+        </div>
+        <TableScroll label={t('dashboard.tta')}>
+          <table data-testid="time-to-approve">
+            <caption>{t('dashboard.tta')}</caption>
+            <thead><tr><th scope="col">{t('dashboard.upTo')}</th><th scope="col">{t('dashboard.count')}</th></tr></thead>
+            <tbody>
+              {(stats.time_to_approve?.buckets ?? []).filter((b) => b.count > 0).map((b) => (
+                <tr key={String(b.le_seconds)}>
+                  <th scope="row">{b.le_seconds === null ? t('dashboard.more') : formatSeconds(lang, b.le_seconds)}</th>
+                  <td>{num(b.count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      </section>
+
+      <Breakdown id="gateway" title={t('dashboard.byGateway')} rows={stats.by_gateway} keyField="gateway" brand={brand} stats={stats} t={t} lang={lang} latency={stats.delivery_latency} />
+      <Breakdown id="country" title={t('dashboard.byCountry')} rows={stats.by_country} keyField="country" brand={brand} stats={stats} t={t} lang={lang} />
+      <Breakdown id="locale" title={t('dashboard.byLocale')} rows={stats.by_locale} keyField="locale" brand={brand} stats={stats} t={t} lang={lang} />
+      <Breakdown id="purpose" title={t('dashboard.byPurpose')} rows={stats.by_purpose} keyField="purpose" brand={brand} stats={stats} t={t} lang={lang} />
+
+      <Fraud stats={stats} brand={brand} t={t} lang={lang} />
+      <Alerts alerts={alerts} fallback={stats.alerts} t={t} lang={lang} />
+    </>
+  );
+}
+
+// The funnel and the rates with the market's, as shown above the charts.
+function summaryRows(stats) {
+  const m = stats.market?.comparable ? stats.market.rates ?? {} : {};
+  return [
+    ['metric', 'brand', 'market'],
+    ...[...FUNNEL_MAIN, ...FUNNEL_SIDE].map((k) => [`funnel.${k}`, stats.funnel?.[k], null]),
+    ...['conversion', 'delivery', 'abandonment', 'failure', 'send_failure'].map((k) => [`rate.${k}`, stats.rates?.[k], m[k]]),
+  ];
+}
+
+function FunnelBar({ label, value, of, lang }) {
+  const share = of ? value / of : null;
+  return (
+    <div class="funnel-stage">
+      <span class="funnel-label">{label}</span>
+      <span class="funnel-value">{formatNumber(lang, value)}</span>
+      <span class="funnel-share">{formatPercent(lang, share)}</span>
+      <span
+        class="bar"
+        aria-hidden="true"
+        ref={(el) => {
+          // Set through the CSSOM (allowed by the CSP), not a style attribute.
+          if (el) el.style.width = `${Math.round((share ?? 0) * 100)}%`;
+        }}
+      />
+    </div>
+  );
+}
+
+function OverTime({ stats, t, lang }) {
+  const series = stats.series ?? [];
+  const market = stats.market?.comparable ? stats.market.rates : null;
+  const data = useMemo(() => {
+    const xs = series.map((p) => Date.parse(p.from) / 1000);
+    const conv = series.map((p) => (p.started ? p.approved / p.started : null));
+    const deliv = series.map((p) => (p.sent ? p.delivered / p.sent : null));
+    const mc = series.map(() => market?.conversion ?? null);
+    const md = series.map(() => market?.delivery ?? null);
+    return [xs, conv, deliv, mc, md];
+  }, [stats]);
+  const volume = useMemo(() => [data[0], series.map((p) => p.started), series.map((p) => p.approved)], [stats]);
+  const rateSeries = useMemo(() => [
+    { label: t('rate.conversion'), stroke: '#1f5fbf' },
+    { label: t('rate.delivery'), stroke: '#1b7f3b' },
+    { label: t('dashboard.marketConversion'), stroke: '#1f5fbf', dash: [6, 4] },
+    { label: t('dashboard.marketDelivery'), stroke: '#1b7f3b', dash: [6, 4] },
+  ], [lang]);
+  const volumeSeries = useMemo(() => [
+    { label: t('funnel.started'), stroke: '#6b4fbb' },
+    { label: t('funnel.approved'), stroke: '#b35900' },
+  ], [lang]);
+  const pct = (v) => formatPercent(lang, v);
+  if (!series.length) return null;
+  return (
+    <section aria-labelledby="overtime-h">
+      <h2 id="overtime-h">{t('dashboard.overTime')}</h2>
+      <figure>
+        <figcaption>{t('dashboard.ratesChart')}</figcaption>
+        <Chart data={data} series={rateSeries} yFormat={(v) => formatPercent(lang, v)} yRange={[0, 1]} testId="chart-rates" />
+      </figure>
+      <figure>
+        <figcaption>{t('dashboard.volumeChart')}</figcaption>
+        <Chart data={volume} series={volumeSeries} yFormat={(v) => formatNumber(lang, v)} testId="chart-volume" />
+      </figure>
+      <details>
+        <summary>{t('dashboard.seriesTable')}</summary>
+        <TableScroll label={t('dashboard.seriesTable')}>
+          <table data-testid="series">
+            <thead>
+              <tr>
+                <th scope="col">{t('dashboard.bucket')}</th>
+                {['started', 'sent', 'delivered', 'approved', 'abandoned', 'failed'].map((k) => <th key={k} scope="col">{t(`funnel.${k}`)}</th>)}
+                <th scope="col">{t('rate.conversion')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {series.map((p) => (
+                <tr key={p.from}>
+                  <th scope="row">{formatTime(lang, p.from)}</th>
+                  {['started', 'sent', 'delivered', 'approved', 'abandoned', 'failed'].map((k) => <td key={k}>{formatNumber(lang, p[k])}</td>)}
+                  <td>{pct(p.conversion)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      </details>
+    </section>
+  );
+}
+
+function CountTable({ title, head, counts, t, lang }) {
+  const rows = Object.entries(counts ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+  return (
+    <TableScroll label={title}>
+      <table>
+        <caption>{title}</caption>
+        <thead><tr><th scope="col">{head}</th><th scope="col">{t('dashboard.approvals')}</th></tr></thead>
+        <tbody>
+          {rows.length ? rows.map(([n, c]) => (
+            <tr key={n}><th scope="row">{n}</th><td>{formatNumber(lang, c)}</td></tr>
+          )) : <tr><td colSpan={2}>{t('state.none')}</td></tr>}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+function Breakdown({ id, title, rows, keyField, brand, stats, t, lang, latency }) {
+  const list = rows ?? [];
+  const lat = new Map((latency ?? []).map((l) => [l.gateway, l]));
+  const head = [t(`dashboard.${keyField}`), ...OUTCOME_COLUMNS.map((k) => t(`funnel.${k}`)), t('rate.conversion'), t('rate.delivery')];
+  if (latency) head.push(t('dashboard.latencyP50'), t('dashboard.latencyP90'));
+  const csvRows = () => [
+    [keyField, ...OUTCOME_COLUMNS, 'conversion', 'delivery', ...(latency ? ['latency_p50_seconds', 'latency_p90_seconds'] : [])],
+    ...list.map((r) => [r[keyField], ...OUTCOME_COLUMNS.map((k) => r[k]), r.conversion, r.delivery,
+      ...(latency ? [lat.get(r[keyField])?.p50_seconds ?? null, lat.get(r[keyField])?.p90_seconds ?? null] : [])]),
+  ];
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{title}</h2>
+      <TableScroll label={title}>
+        <table data-testid={`by-${id}`}>
+          <thead><tr>{head.map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
+          <tbody>
+            {list.length ? list.map((r) => (
+              <tr key={r[keyField]}>
+                <th scope="row">{keyField === 'purpose' ? t(`purpose.${r.purpose}`) : r[keyField]}</th>
+                {OUTCOME_COLUMNS.map((k) => <td key={k}>{formatNumber(lang, r[k])}</td>)}
+                <td>{formatPercent(lang, r.conversion)}</td>
+                <td>{formatPercent(lang, r.delivery)}</td>
+                {latency ? <td>{formatSeconds(lang, lat.get(r[keyField])?.p50_seconds)}</td> : null}
+                {latency ? <td>{formatSeconds(lang, lat.get(r[keyField])?.p90_seconds)}</td> : null}
+              </tr>
+            )) : <tr><td colSpan={head.length}>{t('state.none')}</td></tr>}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(toCsv(csvRows()), csvFileName(brand, `by-${id}`, stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: title })}
+      </button>
+    </section>
+  );
+}
+
+function Fraud({ stats, brand, t, lang }) {
+  const fraud = stats.fraud ?? {};
+  const rows = [
+    ...INDICATORS.filter((k) => fraud[k]).map((k) => ({ key: k, label: t(`indicator.${k}`), ...fraud[k] })),
+    ...Object.entries(fraud.rate_limited_by_kind ?? {}).map(([kind, v]) => ({
+      key: `rate_limited:${kind}`,
+      label: t('indicator.rateLimitedKind', { kind: t(`limit.${kind}`) }),
+      ...v,
+    })),
+  ];
+  const above = (r) => r.market_per_1000 !== null && r.market_per_1000 !== undefined && r.per_1000 > 2 * r.market_per_1000 && r.count > 0;
+  const csv = () => toCsv([
+    ['indicator', 'count', 'per_1000', 'market_per_1000'],
+    ...rows.map((r) => [r.key, r.count, r.per_1000, r.market_per_1000]),
+  ]);
+  return (
+    <section aria-labelledby="fraud-h">
+      <h2 id="fraud-h">{t('dashboard.fraud')}</h2>
+      <TableScroll label={t('dashboard.fraud')}>
+        <table data-testid="fraud">
+          <thead>
+            <tr>
+              <th scope="col">{t('dashboard.indicator')}</th>
+              <th scope="col">{t('dashboard.count')}</th>
+              <th scope="col">{t('dashboard.per1000')}</th>
+              <th scope="col">{t('dashboard.marketPer1000')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
+                <th scope="row">
+                  {r.label}
+                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
+                </th>
+                <td>{formatNumber(lang, r.count)}</td>
+                <td>{formatDecimal(lang, r.per_1000, 1)}</td>
+                <td>{formatDecimal(lang, r.market_per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, 'fraud', stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: t('dashboard.fraud') })}
+      </button>
+    </section>
+  );
+}
+
+function Alerts({ alerts, fallback, t, lang }) {
+  const open = alerts?.open ?? fallback ?? [];
+  const recent = alerts?.recent ?? [];
+  const row = (a) => (
+    <tr key={`${a.id}:${a.opened_at}`}>
+      <th scope="row">{t(`indicator.${a.indicator}`)}{a.prefix ? ` ${a.prefix}` : ''}</th>
+      <td>{formatTime(lang, a.opened_at)}</td>
+      <td>{a.closed_at ? formatTime(lang, a.closed_at) : '–'}</td>
+      <td>{formatNumber(lang, a.count)}</td>
+      <td>{formatDecimal(lang, a.value, 1)}</td>
+      <td>{formatDecimal(lang, a.reference, 1)}</td>
+    </tr>
+  );
+  const head = (
+    <thead>
+      <tr>
+        <th scope="col">{t('dashboard.indicator')}</th>
+        <th scope="col">{t('alerts.opened')}</th>
+        <th scope="col">{t('alerts.closed')}</th>
+        <th scope="col">{t('dashboard.count')}</th>
+        <th scope="col">{t('alerts.value')}</th>
+        <th scope="col">{t('alerts.reference')}</th>
+      </tr>
+    </thead>
+  );
+  return (
+    <section aria-labelledby="alerts-h">
+      <h2 id="alerts-h">{t('alerts.title')}</h2>
+      {open.length ? (
+        <TableScroll label={t('alerts.open')}>
+          <table data-testid="alerts-open">
+            <caption>{t('alerts.open')}</caption>
+            {head}
+            <tbody>{open.map(row)}</tbody>
+          </table>
+        </TableScroll>
+      ) : (
+        <p data-testid="alerts-none">{t('alerts.none')}</p>
+      )}
+      {recent.length ? (
+        <details>
+          <summary>{t('alerts.recent', { n: recent.length })}</summary>
+          <TableScroll label={t('alerts.recentTable')}>
+            <table>
+              {head}
+              <tbody>{recent.map(row)}</tbody>
+            </table>
+          </TableScroll>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+// GET /v1/stats (`*` keys): every brand's funnel and rates, and the market, for the same range.
+function Overview({ data, t, lang, onDownload }) {
+  const rows = [...(data.brands ?? []), ...(data.market ? [{ ...data.market, brand: '*' }] : [])];
+  return (
+    // Not a named region, and a table name without the word "brand": getByLabel('Brand') finds
+    // the brand switcher only.
+    <section>
+      <h2>{t('dashboard.allBrands')}</h2>
+      <TableScroll label={t('dashboard.overview')}>
+        <table data-testid="all-brands">
+          <thead>
+            <tr>
+              <th scope="col">{t('header.brand')}</th>
+              {['started', 'approved', 'abandoned', 'failed'].map((k) => <th key={k} scope="col">{t(`funnel.${k}`)}</th>)}
+              <th scope="col">{t('rate.conversion')}</th>
+              <th scope="col">{t('rate.delivery')}</th>
+              <th scope="col">{t('indicator.wrong_codes')} ({t('dashboard.per1000')})</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.brand} data-brand={r.brand}>
+                <th scope="row">{r.brand === '*' ? t('dashboard.market') : r.brand}</th>
+                {['started', 'approved', 'abandoned', 'failed'].map((k) => <td key={k}>{formatNumber(lang, r.funnel?.[k])}</td>)}
+                <td>{formatPercent(lang, r.rates?.conversion)}</td>
+                <td>{formatPercent(lang, r.rates?.delivery)}</td>
+                <td>{formatDecimal(lang, r.fraud?.wrong_codes?.per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={onDownload}>{t('dashboard.downloadAllBrands')}</button>
+    </section>
+  );
+}
