@@ -1,0 +1,189 @@
+// Sign-in and the role and brand boundaries of the console, in a real browser on the real binary.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { axeViolations, launchBrowser, screenshot, startOtpgate, watchedPage } from './harness.mjs';
+
+let svc;
+let browser;
+before(async () => {
+  svc = await startOtpgate();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await svc?.stop();
+});
+
+// Chromium logs every 4xx answer as a console error; those are expected here.
+const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
+
+async function signIn(page, key) {
+  await page.goto(`${svc.base}/console/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('the sign-in page is served under its CSP and is accessible', async () => {
+  const res = await fetch(`${svc.base}/console/`);
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page, problems } = await watchedPage(context);
+  await page.goto(`${svc.base}/console/`);
+  await page.getByLabel('API key').waitFor();
+  await screenshot(page, 'sign-in');
+  assert.deepEqual(await axeViolations(page), []);
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('a shop key cannot sign in and is not kept', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page, problems } = await watchedPage(context);
+  await signIn(page, svc.keys[svc.brands.a].shop);
+  await page.getByTestId('error').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  assert.equal(await page.getByLabel('API key').count(), 1);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('a wrong key is refused with the API message', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page } = await watchedPage(context);
+  await signIn(page, 'not-a-key-at-all');
+  await page.getByTestId('error').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  await context.close();
+});
+
+test('each role sees its own views only', async () => {
+  const a = svc.brands.a;
+  const expected = {
+    brand_manager: ['Templates'],
+    support: ['Support desk', 'Audit log'],
+    analyst: ['Dashboard'],
+    admin: ['Dashboard', 'Audit log'],
+  };
+  const all = ['Dashboard', 'Templates', 'Support desk', 'Audit log'];
+  for (const [role, views] of Object.entries(expected)) {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const { page, problems } = await watchedPage(context);
+    await signIn(page, svc.keys[a][role]);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    for (const name of all) {
+      const n = await page.getByRole('link', { name, exact: true }).count();
+      assert.equal(n > 0, views.includes(name), `${role}: link ${name}`);
+    }
+    assert.equal(await page.getByTestId('key-id').innerText(), `${role}-${a}`);
+    // A route the role does not open shows none of its view.
+    await page.goto(`${svc.base}/console/#/templates`);
+    if (!views.includes('Templates')) {
+      await page.waitForTimeout(300);
+      assert.equal(await page.getByLabel('Template text').count(), 0, `${role} sees templates`);
+    }
+    assert.deepEqual(real(problems), [], role);
+    await context.close();
+  }
+});
+
+test('the key is kept in sessionStorage only and forgotten on sign-out', async () => {
+  const key = svc.keys[svc.brands.a].analyst;
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page } = await watchedPage(context);
+  await signIn(page, key);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  const stored = await page.evaluate(() => ({
+    local: JSON.stringify({ ...localStorage }),
+    session: JSON.stringify({ ...sessionStorage }),
+    cookie: document.cookie,
+  }));
+  assert.ok(!stored.local.includes(key), 'the key is in localStorage');
+  assert.equal(stored.cookie, '');
+  assert.ok(stored.session.includes(key), 'the key is not in sessionStorage');
+  assert.equal((await context.cookies()).length, 0);
+  // A reload keeps the session (sessionStorage), a new tab of another context does not.
+  await page.reload();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
+  const after = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+  assert.ok(!after.includes(key), 'the key outlived the sign-out');
+  await context.close();
+});
+
+test('a brand-bound key has no brand switcher and cannot be pointed at another brand', async () => {
+  const { a, b } = svc.brands;
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page } = await watchedPage(context);
+  await signIn(page, svc.keys[a].support);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: /^Brand/ }).count(), 0);
+  assert.match(await page.getByTestId('brand').innerText(), /Alpha Mobil/);
+  // Whatever the page is told, brand B's data does not come back to this key.
+  await page.evaluate((other) => {
+    for (const k of Object.keys(sessionStorage))
+      if (/brand/i.test(k)) sessionStorage.setItem(k, other);
+  }, b);
+  await page.reload();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  assert.match(await page.getByTestId('brand').innerText(), /Alpha Mobil/);
+  const leaked = await page.evaluate(async (other) => {
+    const key = Object.values({ ...sessionStorage }).find((v) => v.startsWith('test_'));
+    const r = await fetch(`/v1/brands/${other}/audit`, { headers: { Authorization: `Bearer ${key}` } });
+    return r.status;
+  }, b);
+  assert.equal(leaked, 403);
+  await context.close();
+});
+
+test('a * key switches brands', async () => {
+  const { a, b } = svc.brands;
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page, problems } = await watchedPage(context);
+  await signIn(page, svc.keys.star);
+  const select = page.getByRole('combobox', { name: /^Brand/ });
+  await select.waitFor();
+  const options = await select.locator('option').allInnerTexts();
+  assert.ok(options.some((o) => o.includes(a)) && options.some((o) => o.includes(b)), options.join());
+  await select.selectOption(b);
+  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await page.getByTestId('audit-count').waitFor();
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('German is chosen from the browser and English can be switched to', async () => {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const { page } = await watchedPage(context);
+  await page.goto(`${svc.base}/console/`);
+  const lang = page.getByLabel(/Sprache/);
+  await lang.waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+  await lang.selectOption('en');
+  await page.getByLabel('API key').waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await context.close();
+});
+
+test('a key the API stops accepting returns to sign-in with a note', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const { page } = await watchedPage(context);
+  await signIn(page, svc.keys[svc.brands.a].support);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  // As if the key were revoked: the API answers 401 to the next call.
+  await page.evaluate(() => {
+    for (const k of Object.keys(sessionStorage))
+      if (sessionStorage.getItem(k).startsWith('test_')) sessionStorage.setItem(k, 'test_revoked');
+  });
+  await page.reload();
+  await page.getByLabel('API key').waitFor();
+  await page.getByTestId('signin-note').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  await context.close();
+});

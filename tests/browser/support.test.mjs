@@ -1,0 +1,161 @@
+// The support desk: a locked number unlocked with a reason (and the audit log showing it), a
+// caller identity check with a wrong and the right code, and hostile values shown as text.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import {
+  axeViolations, freshPhone, launchBrowser, screenshot, startOtpgate, watchedPage,
+} from './harness.mjs';
+
+const hostile = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
+let svc;
+let browser;
+before(async () => {
+  // Two wrong codes lock a number, so the test can lock one quickly.
+  svc = await startOtpgate({
+    brandJson: {
+      lock: { max_failed_checks: 2, window_seconds: 3600, duration_seconds: 900,
+              max_duration_seconds: 86400 },
+    },
+  });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await svc?.stop();
+});
+
+const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
+
+async function signedIn(key) {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const watched = await watchedPage(context);
+  await watched.page.goto(`${svc.base}/console/`);
+  await watched.page.getByLabel('API key').fill(key);
+  await watched.page.getByRole('button', { name: 'Sign in' }).click();
+  await watched.page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return { context, ...watched };
+}
+
+// Locks `phone` for brand a through the shop API: two wrong codes.
+async function lock(phone, metadata) {
+  const shop = svc.keys[svc.brands.a].shop;
+  const created = await svc.api(shop, 'POST', '/v1/verifications',
+                                { phone_number: phone, ...(metadata ? { metadata } : {}) });
+  assert.equal(created.status, 201, created.text);
+  const right = svc.lastCode(phone);
+  const wrong = right === '000000' ? '111111' : '000000';
+  for (let i = 0; i < 2; i++)
+    await svc.api(shop, 'POST', `/v1/verifications/${created.json.id}/check`, { code: wrong });
+  const sub = await svc.api(svc.keys[svc.brands.a].support, 'GET',
+                            `/v1/brands/${svc.brands.a}/subscribers/${encodeURIComponent(phone)}`);
+  assert.equal(sub.json.locked, true, sub.text);
+  return created.json.id;
+}
+
+test('an agent unlocks a locked number with a reason and the audit log shows it', async () => {
+  const { a } = svc.brands;
+  const phone = freshPhone();
+  await lock(phone);
+  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  await page.getByLabel('Phone number', { exact: true }).fill(phone);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByTestId('lock-state').waitFor();
+  assert.match(await page.getByTestId('lock-state').innerText(), /Locked until/);
+  await screenshot(page, 'support-desk');
+
+  // No reason, no unlock.
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.waitForTimeout(500);
+  const still = await svc.api(svc.keys[a].support, 'GET',
+                              `/v1/brands/${a}/subscribers/${encodeURIComponent(phone)}`);
+  assert.equal(still.json.locked, true, 'unlocked without a reason');
+
+  const reason = `Caller identified, ticket 4711 ${hostile}`;
+  await page.getByLabel('Reason for unlocking').fill(reason);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByTestId('unlock-notice').waitFor();
+  const after = await svc.api(svc.keys[a].support, 'GET',
+                              `/v1/brands/${a}/subscribers/${encodeURIComponent(phone)}`);
+  assert.equal(after.json.locked, false, after.text);
+  await page.waitForFunction(() =>
+    /Not locked/.test(document.querySelector('[data-testid=lock-state]')?.innerText ?? ''));
+
+  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  const row = page.locator('[data-testid=audit] tr[data-action="subscriber.unlock"]').first();
+  await row.waitFor();
+  const text = await row.innerText();
+  assert.ok(text.includes(hostile), `the reason is not shown as text: ${text}`);
+  assert.ok(text.includes(`support-${a}`), text);
+  assert.equal(await page.locator('[data-testid=audit] img').count(), 0, 'markup from a reason');
+  await screenshot(page, 'audit-log');
+  assert.deepEqual(await axeViolations(page), []);
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('metadata of a verification is shown as text', async () => {
+  const { a } = svc.brands;
+  const phone = freshPhone();
+  const shop = svc.keys[a].shop;
+  const created = await svc.api(shop, 'POST', '/v1/verifications',
+                                { phone_number: phone, metadata: { note: hostile } });
+  assert.equal(created.status, 201, created.text);
+  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  await page.getByLabel('Phone number', { exact: true }).fill(phone);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByRole('button', { name: `Show verification ${created.json.id}` }).click();
+  const meta = page.getByTestId('verification-metadata');
+  await meta.waitFor();
+  assert.ok((await meta.innerText()).includes(hostile), await meta.innerText());
+  assert.equal(await page.locator('[data-testid=verification-detail] img, [data-testid=verification-detail] script').count(), 0);
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('a caller check: a wrong code says how many are left, the right one confirms', async () => {
+  const { a } = svc.brands;
+  const phone = freshPhone();
+  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  await page.getByLabel('Caller’s phone number').fill(phone);
+  await page.getByLabel('Reason for the check').fill('inbound call, ticket 4712');
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByLabel('Code read out by the caller').waitFor();
+  let code;
+  for (let i = 0; i < 50 && !code; i++) {
+    try { code = svc.lastCode(phone); } catch { await page.waitForTimeout(100); }
+  }
+  assert.ok(code, 'no SMS went out');
+  const wrong = code === '000000' ? '111111' : '000000';
+  await page.getByLabel('Code read out by the caller').fill(wrong);
+  await page.getByRole('button', { name: 'Check code' }).click();
+  const outcome = page.getByTestId('call-outcome');
+  await page.waitForSelector('[data-testid=call-outcome][data-state=wrong]');
+  // The brand allows 5 attempts: 4 are left after one wrong code.
+  assert.match(await page.getByTestId('attempts-left').innerText(), /\b4\b/);
+  await screenshot(page, 'caller-check');
+  await page.getByLabel('Code read out by the caller').fill(code);
+  await page.getByRole('button', { name: 'Check code' }).click();
+  await page.waitForSelector('[data-testid=call-outcome][data-state=confirmed]');
+  assert.match(await outcome.innerText(), /confirmed/i);
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
+
+test('a support desk fits a 360 px wide phone', async () => {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+  const { page, problems } = await watchedPage(context);
+  await page.goto(`${svc.base}/console/`);
+  await page.getByLabel('API key').fill(svc.keys[svc.brands.a].support);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  await page.getByLabel('Phone number', { exact: true }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+  await screenshot(page, 'support-desk-360');
+  assert.deepEqual(real(problems), []);
+  await context.close();
+});
