@@ -1,6 +1,7 @@
 #include "otpgate/api/requests.hpp"
 
 #include "otpgate/api/errors.hpp"
+#include "otpgate/core/ascii.hpp"
 #include "otpgate/core/idempotency.hpp"
 #include "otpgate/core/strict_json.hpp"
 #include "otpgate/core/template_lint.hpp"
@@ -248,10 +249,7 @@ namespace {
 
 bool is_text_plain(std::string_view content_type) {
   constexpr std::string_view plain = "text/plain";
-  if (content_type.size() < plain.size()) return false;
-  for (std::size_t i = 0; i < plain.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(content_type[i])) != plain[i]) return false;
-  return true;
+  return iequals_ascii(content_type.substr(0, plain.size()), plain);
 }
 
 bool sent_twice(const http::Request& req, std::string_view lower_name) {

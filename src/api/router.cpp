@@ -5,6 +5,7 @@
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/openapi.hpp"
 #include "otpgate/api/requests.hpp"
+#include "otpgate/core/ascii.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,8 +19,7 @@ const ApiKey* authenticate(const http::Request& req, const KeyDirectory& keys) {
   const auto auth = req.header("authorization");
   constexpr std::string_view scheme = "bearer";
   if (!auth || auth->size() <= scheme.size() || (*auth)[scheme.size()] != ' ') return nullptr;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>((*auth)[i])) != scheme[i]) return nullptr;
+  if (!iequals_ascii(auth->substr(0, scheme.size()), scheme)) return nullptr;
   const auto start = auth->find_first_not_of(' ', scheme.size());
   if (start == std::string_view::npos) return nullptr;
   return keys.find(auth->substr(start));

@@ -1,28 +1,21 @@
 #include "otpgate/app/template_service.hpp"
 
 #include "otpgate/app/retry_entry.hpp"
+#include "otpgate/core/ascii.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace otpgate {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // The brand's own spelling of a locale it lists ("DE-at" -> "de-AT"), else the tag as given.
 std::string locale_of(const Brand& brand, std::string_view tag) {
   for (const auto& l : brand.locales)
-    if (iequals(l, tag)) return l;
+    if (iequals_ascii(l, tag)) return l;
   return std::string(tag);
 }
 

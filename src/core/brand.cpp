@@ -1,9 +1,10 @@
 #include "otpgate/core/brand.hpp"
 
+#include "otpgate/core/ascii.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace otpgate {
@@ -124,10 +125,7 @@ const Template* Brand::template_for(std::string_view locale, std::string& chosen
   // BCP 47 tags are case-insensitive ("DE-at" is "de-AT"); a brand writes only in its locales.
   for (const auto& candidate : locale_candidates(locale, default_locale)) {
     const auto listed = std::find_if(locales.begin(), locales.end(), [&](const std::string& l) {
-      return std::equal(l.begin(), l.end(), candidate.begin(), candidate.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-      });
+      return iequals_ascii(l, candidate);
     });
     if (listed == locales.end()) continue;
     if (auto it = texts.find(*listed); it != texts.end()) {

@@ -1,5 +1,7 @@
 #include "otpgate/core/static_content.hpp"
 
+#include "otpgate/core/ascii.hpp"
+
 #include <array>
 #include <cctype>
 #include <utility>
@@ -25,15 +27,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 12> types = 
 
 constexpr std::string_view ows = " \t";
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(ows);
   if (first == std::string_view::npos) return {};
@@ -58,7 +51,7 @@ bool positive_weight(std::string_view params) {
         trim(params.substr(at, semi == std::string_view::npos ? semi : semi - at));
     at = semi == std::string_view::npos ? semi : semi + 1;
     const auto eq = p.find('=');
-    if (eq == std::string_view::npos || !iequals(trim(p.substr(0, eq)), "q")) continue;
+    if (eq == std::string_view::npos || !iequals_ascii(trim(p.substr(0, eq)), "q")) continue;
     const std::string_view q = trim(p.substr(eq + 1));
     if (q.empty() || q.size() > 5 || (q[0] != '0' && q[0] != '1')) return false;
     if (q.size() > 1 && (q[1] != '.')) return false;
@@ -131,7 +124,7 @@ bool accepts_gzip(std::string_view field) {
     const std::string_view coding = trim(element.substr(0, semi));
     const std::string_view params =
         semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1);
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (iequals_ascii(coding, "gzip") || iequals_ascii(coding, "x-gzip")) {
       // The first naming decides; a later "gzip;q=0" after "gzip" is a contradiction we read
       // as the refusal.
       gzip = (named ? gzip : true) && positive_weight(params);

@@ -1,5 +1,6 @@
 #include "otpgate/core/template_lint.hpp"
 
+#include "otpgate/core/ascii.hpp"
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/sms_text.hpp"
 
@@ -28,16 +29,9 @@ bool stops_lint(std::string_view code) {
   return code == "TEMPLATE_TOO_LONG" || code == "TEMPLATE_EMPTY" || code == "INVALID_UTF8";
 }
 
-bool same_tag(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 bool offers(const Brand& brand, std::string_view locale) {
   return std::any_of(brand.locales.begin(), brand.locales.end(),
-                     [&](const std::string& l) { return same_tag(l, locale); });
+                     [&](const std::string& l) { return iequals_ascii(l, locale); });
 }
 
 std::string listed(const std::vector<std::string>& items) {

@@ -2,9 +2,11 @@
 
 #include "support/redis_server.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 using namespace otpgate::test;
 
@@ -70,8 +72,10 @@ TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]
     if (events.find(id) != std::string::npos && events.find("approved") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  // Only this verification's entries, in order: type follows the "type" field name.
-  std::vector<std::string> types;
+  // Only this verification's entries, ordered by their "at" (stable): the check and the create
+  // may be served by different io threads, whose batches can reach Redis in either order
+  // (docs/analytics.md). Type follows the "type" field name.
+  std::vector<std::pair<long long, std::string>> timed;
   std::istringstream lines(events);
   std::vector<std::string> all;
   for (std::string line; std::getline(lines, line);) all.push_back(line);
@@ -82,13 +86,20 @@ TEST_CASE("every state change lands in the brand's event stream", "[e2e][events]
     std::size_t end = i + 2;
     while (end + 1 < all.size() && all[end] != "type") ++end;
     bool ours = false;
-    for (std::size_t j = i + 2; j + 1 < end; ++j)
+    long long at = 0;
+    for (std::size_t j = i + 2; j + 1 < end; ++j) {
       if (all[j] == "verification_id" && all[j + 1] == id) ours = true;
+      if (all[j] == "at") at = std::stoll(all[j + 1]);
+    }
     if (!ours) continue;
-    types.push_back(all[i + 1]);
+    timed.emplace_back(at, all[i + 1]);
     for (std::size_t j = i + 2; j + 1 < end; j += 2)
       if (all[j] != "at") our_values.push_back(all[j + 1]);
   }
+  std::stable_sort(timed.begin(), timed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> types;
+  for (const auto& [at, type] : timed) types.push_back(type);
   const std::vector<std::string> expected = {"created", "sent", "checked_wrong", "checked_right",
                                              "approved"};
   CHECK(types == expected);

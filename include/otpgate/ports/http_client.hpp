@@ -3,11 +3,11 @@
 // (gateways/http.hpp). Production: gateways::CurlMulti, the io thread's libcurl multi handle.
 #pragma once
 
+#include "otpgate/core/ascii.hpp"
 #include "otpgate/core/errc.hpp"
 #include "otpgate/ports/task.hpp"
 
 #include <chrono>
-#include <cctype>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,18 +33,8 @@ struct HttpResponse {
   // The first header of that name (case-insensitive), or "".
   std::string header(std::string_view name) const {
     for (const auto& [k, v] : headers)
-      if (iequal(k, name)) return v;
+      if (iequals_ascii(k, name)) return v;
     return "";
-  }
-
- private:
-  static bool iequal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(a[i])) !=
-          std::tolower(static_cast<unsigned char>(b[i])))
-        return false;
-    return true;
   }
 };
 
