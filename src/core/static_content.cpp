@@ -41,15 +41,22 @@ std::string_view opaque_tag(std::string_view tag) {
   return {};
 }
 
+// The next element of a list separated by `sep`, trimmed, from `at` on; `at` moves past it
+// (npos after the last).
+std::string_view next_element(std::string_view list, char sep, std::size_t& at) {
+  const auto end = list.find(sep, at);
+  const std::string_view element =
+      trim(list.substr(at, end == std::string_view::npos ? end : end - at));
+  at = end == std::string_view::npos ? end : end + 1;
+  return element;
+}
+
 // RFC 9110 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ). Anything else is
 // malformed and read as 0: a client that cannot write a weight does not get a coding it may not
 // decode.
 bool positive_weight(std::string_view params) {
   for (std::size_t at = 0; at != std::string_view::npos;) {
-    const auto semi = params.find(';', at);
-    const std::string_view p =
-        trim(params.substr(at, semi == std::string_view::npos ? semi : semi - at));
-    at = semi == std::string_view::npos ? semi : semi + 1;
+    const std::string_view p = next_element(params, ';', at);
     const auto eq = p.find('=');
     if (eq == std::string_view::npos || !iequals_ascii(trim(p.substr(0, eq)), "q")) continue;
     const std::string_view q = trim(p.substr(eq + 1));
@@ -116,10 +123,7 @@ bool if_none_match_matches(std::string_view field, std::string_view etag) {
 bool accepts_gzip(std::string_view field) {
   bool named = false, gzip = false, star = false;
   for (std::size_t at = 0; at != std::string_view::npos;) {
-    const auto comma = field.find(',', at);
-    const std::string_view element =
-        trim(field.substr(at, comma == std::string_view::npos ? comma : comma - at));
-    at = comma == std::string_view::npos ? comma : comma + 1;
+    const std::string_view element = next_element(field, ',', at);
     const auto semi = element.find(';');
     const std::string_view coding = trim(element.substr(0, semi));
     const std::string_view params =

@@ -1,69 +1,54 @@
 // Sign-in and the role and brand boundaries of the console, in a real browser on the real binary.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { axeViolations, launchBrowser, screenshot, startOtpgate, watchedPage } from './harness.mjs';
+import {
+  axeViolations, screenshot, signIn, unexpected, watchedPage, withOtpgateAndBrowser,
+} from './harness.mjs';
 
-let svc;
-let browser;
-before(async () => {
-  svc = await startOtpgate();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await svc?.stop();
-});
+const world = withOtpgateAndBrowser();
 
-// Chromium logs every 4xx answer as a console error; those are expected here.
-const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
-
-async function signIn(page, key) {
-  await page.goto(`${svc.base}/console/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 test('the sign-in page is served under its CSP and is accessible', async () => {
-  const res = await fetch(`${svc.base}/console/`);
+  const res = await fetch(`${world.svc.base}/console/`);
   assert.equal(res.status, 200);
   const csp = res.headers.get('content-security-policy');
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /frame-ancestors 'none'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-  const context = await browser.newContext({ locale: 'en-US' });
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page, problems } = await watchedPage(context);
-  await page.goto(`${svc.base}/console/`);
+  await page.goto(`${world.svc.base}/console/`);
   await page.getByLabel('API key').waitFor();
   await screenshot(page, 'sign-in');
   assert.deepEqual(await axeViolations(page), []);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('a shop key cannot sign in and is not kept', async () => {
-  const context = await browser.newContext({ locale: 'en-US' });
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page, problems } = await watchedPage(context);
-  await signIn(page, svc.keys[svc.brands.a].shop);
+  await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].shop);
   await page.getByTestId('error').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
   assert.equal(await page.getByLabel('API key').count(), 1);
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('a wrong key is refused with the API message', async () => {
-  const context = await browser.newContext({ locale: 'en-US' });
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page } = await watchedPage(context);
-  await signIn(page, 'not-a-key-at-all');
+  await signIn(page, world.svc.base, 'not-a-key-at-all');
   await page.getByTestId('error').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
   await context.close();
 });
 
 test('each role sees its own views only', async () => {
-  const a = svc.brands.a;
+  const a = world.svc.brands.a;
   const expected = {
     brand_manager: ['Templates'],
     support: ['Support desk', 'Audit log'],
@@ -72,9 +57,9 @@ test('each role sees its own views only', async () => {
   };
   const all = ['Dashboard', 'Templates', 'Support desk', 'Audit log'];
   for (const [role, views] of Object.entries(expected)) {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await world.browser.newContext({ locale: 'en-US' });
     const { page, problems } = await watchedPage(context);
-    await signIn(page, svc.keys[a][role]);
+    await signIn(page, world.svc.base, world.svc.keys[a][role]);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     for (const name of all) {
       const n = await page.getByRole('link', { name, exact: true }).count();
@@ -82,21 +67,21 @@ test('each role sees its own views only', async () => {
     }
     assert.equal(await page.getByTestId('key-id').innerText(), `${role}-${a}`);
     // A route the role does not open shows none of its view.
-    await page.goto(`${svc.base}/console/#/templates`);
+    await page.goto(`${world.svc.base}/console/#/templates`);
     if (!views.includes('Templates')) {
       await page.waitForTimeout(300);
       assert.equal(await page.getByLabel('Template text').count(), 0, `${role} sees templates`);
     }
-    assert.deepEqual(real(problems), [], role);
+    assert.deepEqual(unexpected(problems), [], role);
     await context.close();
   }
 });
 
 test('the key is kept in sessionStorage only and forgotten on sign-out', async () => {
-  const key = svc.keys[svc.brands.a].analyst;
-  const context = await browser.newContext({ locale: 'en-US' });
+  const key = world.svc.keys[world.svc.brands.a].analyst;
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page } = await watchedPage(context);
-  await signIn(page, key);
+  await signIn(page, world.svc.base, key);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   const stored = await page.evaluate(() => ({
     local: JSON.stringify({ ...localStorage }),
@@ -118,10 +103,10 @@ test('the key is kept in sessionStorage only and forgotten on sign-out', async (
 });
 
 test('a brand-bound key has no brand switcher and cannot be pointed at another brand', async () => {
-  const { a, b } = svc.brands;
-  const context = await browser.newContext({ locale: 'en-US' });
+  const { a, b } = world.svc.brands;
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page } = await watchedPage(context);
-  await signIn(page, svc.keys[a].support);
+  await signIn(page, world.svc.base, world.svc.keys[a].support);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   assert.equal(await page.getByRole('combobox', { name: /^Brand/ }).count(), 0);
   assert.match(await page.getByTestId('brand').innerText(), /Alpha Mobil/);
@@ -143,10 +128,10 @@ test('a brand-bound key has no brand switcher and cannot be pointed at another b
 });
 
 test('a * key switches brands', async () => {
-  const { a, b } = svc.brands;
-  const context = await browser.newContext({ locale: 'en-US' });
+  const { a, b } = world.svc.brands;
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page, problems } = await watchedPage(context);
-  await signIn(page, svc.keys.star);
+  await signIn(page, world.svc.base, world.svc.keys.star);
   const select = page.getByRole('combobox', { name: /^Brand/ });
   await select.waitFor();
   const options = await select.locator('option').allInnerTexts();
@@ -154,14 +139,14 @@ test('a * key switches brands', async () => {
   await select.selectOption(b);
   await page.getByRole('link', { name: 'Audit log', exact: true }).click();
   await page.getByTestId('audit-count').waitFor();
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('German is chosen from the browser and English can be switched to', async () => {
-  const context = await browser.newContext({ locale: 'de-DE' });
+  const context = await world.browser.newContext({ locale: 'de-DE' });
   const { page } = await watchedPage(context);
-  await page.goto(`${svc.base}/console/`);
+  await page.goto(`${world.svc.base}/console/`);
   const lang = page.getByLabel(/Sprache/);
   await lang.waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'de');
@@ -172,9 +157,9 @@ test('German is chosen from the browser and English can be switched to', async (
 });
 
 test('a key the API stops accepting returns to sign-in with a note', async () => {
-  const context = await browser.newContext({ locale: 'en-US' });
+  const context = await world.browser.newContext({ locale: 'en-US' });
   const { page } = await watchedPage(context);
-  await signIn(page, svc.keys[svc.brands.a].support);
+  await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].support);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   // As if the key were revoked: the API answers 401 to the next call.
   await page.evaluate(() => {

@@ -2,51 +2,40 @@
 // downloads it as CSV.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
-  axeViolations, freshPhone, launchBrowser, screenshot, startOtpgate, watchedPage,
+  axeViolations, freshPhone, screenshot, signIn, unexpected, watchedPage, withOtpgateAndBrowser,
 } from './harness.mjs';
 
-let svc;
-let browser;
-before(async () => {
-  svc = await startOtpgate();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await svc?.stop();
-});
-
-const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
+const world = withOtpgateAndBrowser();
 
 // Six checkouts on brand a: three approved (one after a wrong code), one cancelled, two left
 // pending.
 async function scriptedMix() {
-  const shop = svc.keys[svc.brands.a].shop;
+  const shop = world.svc.keys[world.svc.brands.a].shop;
   const ids = [];
   for (let i = 0; i < 6; i++) {
     const phone = freshPhone();
-    const r = await svc.api(shop, 'POST', '/v1/verifications', { phone_number: phone });
+    const r = await world.svc.api(shop, 'POST', '/v1/verifications', { phone_number: phone });
     assert.equal(r.status, 201, r.text);
     ids.push({ id: r.json.id, phone });
   }
   for (const { id, phone } of ids.slice(0, 3)) {
-    const code = svc.lastCode(phone);
+    const code = world.svc.lastCode(phone);
     if (id === ids[0].id) {
-      await svc.api(shop, 'POST', `/v1/verifications/${id}/check`,
+      await world.svc.api(shop, 'POST', `/v1/verifications/${id}/check`,
                     { code: code === '000000' ? '111111' : '000000' });
     }
-    const r = await svc.api(shop, 'POST', `/v1/verifications/${id}/check`, { code });
+    const r = await world.svc.api(shop, 'POST', `/v1/verifications/${id}/check`, { code });
     assert.equal(r.json.status, 'approved', r.text);
   }
-  const c = await svc.api(shop, 'POST', `/v1/verifications/${ids[3].id}/cancel`, {});
+  const c = await world.svc.api(shop, 'POST', `/v1/verifications/${ids[3].id}/cancel`, {});
   assert.equal(c.status, 200, c.text);
 }
 
 async function stats() {
-  return svc.api(svc.keys[svc.brands.a].analyst, 'GET', `/v1/brands/${svc.brands.a}/stats`);
+  return world.svc.api(world.svc.keys[world.svc.brands.a].analyst, 'GET', `/v1/brands/${world.svc.brands.a}/stats`);
 }
 
 test('an analyst sees the funnel numbers the API returns', async () => {
@@ -61,12 +50,10 @@ test('an analyst sees the funnel numbers the API returns', async () => {
   assert.equal(api.funnel.started, 6, JSON.stringify(api.funnel));
   assert.equal(api.funnel.approved, 3);
 
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1400 },
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1400 },
                                              acceptDownloads: true });
   const { page, problems } = await watchedPage(context);
-  await page.goto(`${svc.base}/console/`);
-  await page.getByLabel('API key').fill(svc.keys[svc.brands.a].analyst);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].analyst);
   await page.getByTestId('funnel').waitFor();
   for (const stage of ['started', 'sent', 'delivered', 'approved']) {
     const shown = await page.locator(`[data-testid=funnel] [data-stage=${stage}] .funnel-value`).innerText();
@@ -99,20 +86,20 @@ test('an analyst sees the funnel numbers the API returns', async () => {
   // Another range asks the API again and says which range it shows.
   await page.getByLabel('Time range').selectOption({ index: 1 });
   await page.getByTestId('range-served').waitFor();
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('the dashboard fits a 360 px wide phone', async () => {
-  const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 360, height: 740 } });
+  const context = await world.browser.newContext({ locale: 'de-DE', viewport: { width: 360, height: 740 } });
   const { page, problems } = await watchedPage(context);
-  await page.goto(`${svc.base}/console/`);
-  await page.getByLabel(/API-Schlüssel|API key/).fill(svc.keys[svc.brands.a].analyst);
+  await page.goto(`${world.svc.base}/console/`);
+  await page.getByLabel(/API-Schlüssel|API key/).fill(world.svc.keys[world.svc.brands.a].analyst);
   await page.getByRole('button', { name: /Anmelden|Sign in/ }).click();
   await page.getByTestId('funnel').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   await screenshot(page, 'dashboard-360-de');
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });

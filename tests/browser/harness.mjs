@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -210,4 +211,30 @@ export async function screenshot(page, name) {
   const out = process.env.OTPGATE_SCREENSHOTS;
   if (!out) return;
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+}
+
+// One otpgate (startOtpgate's options) and one browser for a test file: node:test hooks start
+// them before its tests and stop them after. world.svc and world.browser are set once they run.
+export function withOtpgateAndBrowser(options) {
+  const world = { svc: null, browser: null };
+  before(async () => {
+    world.svc = await startOtpgate(options);
+    world.browser = await launchBrowser();
+  });
+  after(async () => {
+    await world.browser?.close();
+    await world.svc?.stop();
+  });
+  return world;
+}
+
+// The problems a watched page recorded, without Chromium's "Failed to load resource" lines,
+// which it logs for every 4xx answer (a 412, 422 or 401 the test caused on purpose).
+export const unexpected = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
+
+// Opens the console at `base` and signs in with `key` (waits for nothing after the click).
+export async function signIn(page, base, key) {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }

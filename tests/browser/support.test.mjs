@@ -1,63 +1,49 @@
 // The support desk: a locked number unlocked with a reason (and the audit log showing it), a
 // caller identity check with a wrong and the right code, and hostile values shown as text.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
-  axeViolations, freshPhone, launchBrowser, screenshot, startOtpgate, watchedPage,
+  axeViolations, freshPhone, screenshot, signIn, unexpected, watchedPage, withOtpgateAndBrowser,
 } from './harness.mjs';
 
 const hostile = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
-let svc;
-let browser;
-before(async () => {
-  // Two wrong codes lock a number, so the test can lock one quickly.
-  svc = await startOtpgate({
-    brandJson: {
-      lock: { max_failed_checks: 2, window_seconds: 3600, duration_seconds: 900,
-              max_duration_seconds: 86400 },
-    },
-  });
-  browser = await launchBrowser();
+const world = withOtpgateAndBrowser({
+  brandJson: {
+    lock: { max_failed_checks: 2, window_seconds: 3600, duration_seconds: 900,
+            max_duration_seconds: 86400 },
+  },
 });
-after(async () => {
-  await browser?.close();
-  await svc?.stop();
-});
-
-const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
 
 async function signedIn(key) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const watched = await watchedPage(context);
-  await watched.page.goto(`${svc.base}/console/`);
-  await watched.page.getByLabel('API key').fill(key);
-  await watched.page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(watched.page, world.svc.base, key);
   await watched.page.getByRole('button', { name: 'Sign out' }).waitFor();
   return { context, ...watched };
 }
 
 // Locks `phone` for brand a through the shop API: two wrong codes.
 async function lock(phone, metadata) {
-  const shop = svc.keys[svc.brands.a].shop;
-  const created = await svc.api(shop, 'POST', '/v1/verifications',
+  const shop = world.svc.keys[world.svc.brands.a].shop;
+  const created = await world.svc.api(shop, 'POST', '/v1/verifications',
                                 { phone_number: phone, ...(metadata ? { metadata } : {}) });
   assert.equal(created.status, 201, created.text);
-  const right = svc.lastCode(phone);
+  const right = world.svc.lastCode(phone);
   const wrong = right === '000000' ? '111111' : '000000';
   for (let i = 0; i < 2; i++)
-    await svc.api(shop, 'POST', `/v1/verifications/${created.json.id}/check`, { code: wrong });
-  const sub = await svc.api(svc.keys[svc.brands.a].support, 'GET',
-                            `/v1/brands/${svc.brands.a}/subscribers/${encodeURIComponent(phone)}`);
+    await world.svc.api(shop, 'POST', `/v1/verifications/${created.json.id}/check`, { code: wrong });
+  const sub = await world.svc.api(world.svc.keys[world.svc.brands.a].support, 'GET',
+                            `/v1/brands/${world.svc.brands.a}/subscribers/${encodeURIComponent(phone)}`);
   assert.equal(sub.json.locked, true, sub.text);
   return created.json.id;
 }
 
 test('an agent unlocks a locked number with a reason and the audit log shows it', async () => {
-  const { a } = svc.brands;
+  const { a } = world.svc.brands;
   const phone = freshPhone();
   await lock(phone);
-  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  const { context, page, problems } = await signedIn(world.svc.keys[a].support);
   await page.getByRole('link', { name: 'Support desk', exact: true }).click();
   await page.getByLabel('Phone number', { exact: true }).fill(phone);
   await page.getByRole('button', { name: 'Look up' }).click();
@@ -68,7 +54,7 @@ test('an agent unlocks a locked number with a reason and the audit log shows it'
   // No reason, no unlock.
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.waitForTimeout(500);
-  const still = await svc.api(svc.keys[a].support, 'GET',
+  const still = await world.svc.api(world.svc.keys[a].support, 'GET',
                               `/v1/brands/${a}/subscribers/${encodeURIComponent(phone)}`);
   assert.equal(still.json.locked, true, 'unlocked without a reason');
 
@@ -76,7 +62,7 @@ test('an agent unlocks a locked number with a reason and the audit log shows it'
   await page.getByLabel('Reason for unlocking').fill(reason);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByTestId('unlock-notice').waitFor();
-  const after = await svc.api(svc.keys[a].support, 'GET',
+  const after = await world.svc.api(world.svc.keys[a].support, 'GET',
                               `/v1/brands/${a}/subscribers/${encodeURIComponent(phone)}`);
   assert.equal(after.json.locked, false, after.text);
   await page.waitForFunction(() =>
@@ -91,18 +77,18 @@ test('an agent unlocks a locked number with a reason and the audit log shows it'
   assert.equal(await page.locator('[data-testid=audit] img').count(), 0, 'markup from a reason');
   await screenshot(page, 'audit-log');
   assert.deepEqual(await axeViolations(page), []);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('metadata of a verification is shown as text', async () => {
-  const { a } = svc.brands;
+  const { a } = world.svc.brands;
   const phone = freshPhone();
-  const shop = svc.keys[a].shop;
-  const created = await svc.api(shop, 'POST', '/v1/verifications',
+  const shop = world.svc.keys[a].shop;
+  const created = await world.svc.api(shop, 'POST', '/v1/verifications',
                                 { phone_number: phone, metadata: { note: hostile } });
   assert.equal(created.status, 201, created.text);
-  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  const { context, page, problems } = await signedIn(world.svc.keys[a].support);
   await page.getByRole('link', { name: 'Support desk', exact: true }).click();
   await page.getByLabel('Phone number', { exact: true }).fill(phone);
   await page.getByRole('button', { name: 'Look up' }).click();
@@ -111,14 +97,14 @@ test('metadata of a verification is shown as text', async () => {
   await meta.waitFor();
   assert.ok((await meta.innerText()).includes(hostile), await meta.innerText());
   assert.equal(await page.locator('[data-testid=verification-detail] img, [data-testid=verification-detail] script').count(), 0);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('a caller check: a wrong code says how many are left, the right one confirms', async () => {
-  const { a } = svc.brands;
+  const { a } = world.svc.brands;
   const phone = freshPhone();
-  const { context, page, problems } = await signedIn(svc.keys[a].support);
+  const { context, page, problems } = await signedIn(world.svc.keys[a].support);
   await page.getByRole('link', { name: 'Support desk', exact: true }).click();
   await page.getByLabel('Caller’s phone number').fill(phone);
   await page.getByLabel('Reason for the check').fill('inbound call, ticket 4712');
@@ -126,7 +112,7 @@ test('a caller check: a wrong code says how many are left, the right one confirm
   await page.getByLabel('Code read out by the caller').waitFor();
   let code;
   for (let i = 0; i < 50 && !code; i++) {
-    try { code = svc.lastCode(phone); } catch { await page.waitForTimeout(100); }
+    try { code = world.svc.lastCode(phone); } catch { await page.waitForTimeout(100); }
   }
   assert.ok(code, 'no SMS went out');
   const wrong = code === '000000' ? '111111' : '000000';
@@ -141,21 +127,19 @@ test('a caller check: a wrong code says how many are left, the right one confirm
   await page.getByRole('button', { name: 'Check code' }).click();
   await page.waitForSelector('[data-testid=call-outcome][data-state=confirmed]');
   assert.match(await outcome.innerText(), /confirmed/i);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
 test('a support desk fits a 360 px wide phone', async () => {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
   const { page, problems } = await watchedPage(context);
-  await page.goto(`${svc.base}/console/`);
-  await page.getByLabel('API key').fill(svc.keys[svc.brands.a].support);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].support);
   await page.getByRole('link', { name: 'Support desk', exact: true }).click();
   await page.getByLabel('Phone number', { exact: true }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   await screenshot(page, 'support-desk-360');
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });

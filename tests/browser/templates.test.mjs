@@ -1,33 +1,23 @@
 // The template editor: live lint and encoding, save with the ETag, a stale save's conflict
 // dialog, the history and a rollback, and a hostile text shown as text.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { axeViolations, launchBrowser, screenshot, startOtpgate, watchedPage } from './harness.mjs';
+import {
+  axeViolations, screenshot, signIn, unexpected, watchedPage, withOtpgateAndBrowser,
+} from './harness.mjs';
 
-let svc;
-let browser;
-before(async () => {
-  svc = await startOtpgate();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await svc?.stop();
-});
+const world = withOtpgateAndBrowser();
 
-const real = (problems) => problems.filter((p) => !/Failed to load resource/.test(p));
-const path = () => `/v1/brands/${svc.brands.a}/templates/en`;
-const template = async () => (await svc.api(svc.keys[svc.brands.a].brand_manager, 'GET', path())).json;
+const path = () => `/v1/brands/${world.svc.brands.a}/templates/en`;
+const template = async () => (await world.svc.api(world.svc.keys[world.svc.brands.a].brand_manager, 'GET', path())).json;
 
 // A manager's editor on the English template of brand a.
 async function editor() {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
   const watched = await watchedPage(context);
   const { page } = watched;
-  await page.goto(`${svc.base}/console/`);
-  await page.getByLabel('API key').fill(svc.keys[svc.brands.a].brand_manager);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].brand_manager);
   await page.getByRole('link', { name: 'Templates', exact: true }).click();
   await page.getByLabel('Locale').selectOption('en');
   await page.getByLabel('Template text').waitFor();
@@ -97,19 +87,19 @@ test('a manager edits with é, € and ő, sees the encoding, saves, and a stale
     .includes(String(v + 3)), before);
   assert.equal((await template()).text, mine);
 
-  assert.deepEqual(real(first.problems), []);
-  assert.deepEqual(real(second.problems), []);
+  assert.deepEqual(unexpected(first.problems), []);
+  assert.deepEqual(unexpected(second.problems), []);
   await first.context.close();
   await second.context.close();
 });
 
 test('the history diffs a version against the text and rolls back to it', async () => {
   const start = await template();
-  const key = svc.keys[svc.brands.a].brand_manager;
+  const key = world.svc.keys[world.svc.brands.a].brand_manager;
   const older = `${start.text.split(' (')[0]} Version A`;
-  let put = await svc.api(key, 'PUT', path(), { text: older }, { 'If-Match': `"${start.version}"` });
+  let put = await world.svc.api(key, 'PUT', path(), { text: older }, { 'If-Match': `"${start.version}"` });
   assert.equal(put.status, 200, put.text);
-  put = await svc.api(key, 'PUT', path(), { text: `${older} and B` }, { 'If-Match': `"${start.version + 1}"` });
+  put = await world.svc.api(key, 'PUT', path(), { text: `${older} and B` }, { 'If-Match': `"${start.version + 1}"` });
   assert.equal(put.status, 200, put.text);
   const target = start.version + 1;
 
@@ -125,7 +115,7 @@ test('the history diffs a version against the text and rolls back to it', async 
   const now = await template();
   assert.equal(now.text, older);
   assert.equal(now.version, target + 2);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
 
@@ -147,6 +137,6 @@ test('a template with markup is previewed and shown as text', async () => {
   await settled(page, (h) => (document.querySelector('[data-testid=sms-preview]')?.innerText ?? '').includes(h),
                 hostile);
   assert.equal(await page.locator('main img, main script').count(), 0);
-  assert.deepEqual(real(problems), []);
+  assert.deepEqual(unexpected(problems), []);
   await context.close();
 });
