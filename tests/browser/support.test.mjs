@@ -50,6 +50,7 @@ test('an agent unlocks a locked number with a reason and the audit log shows it'
   await page.getByTestId('lock-state').waitFor();
   assert.match(await page.getByTestId('lock-state').innerText(), /Locked until/);
   await screenshot(page, 'support-desk');
+  assert.deepEqual(await axeViolations(page), []);
 
   // No reason, no unlock.
   await page.getByRole('button', { name: 'Unlock' }).click();
