@@ -66,12 +66,23 @@ test('each role sees its own views only', async () => {
       assert.equal(n > 0, views.includes(name), `${role}: link ${name}`);
     }
     assert.equal(await page.getByTestId('key-id').innerText(), `${role}-${a}`);
-    // A route the role does not open shows none of its view.
-    await page.goto(`${world.svc.base}/console/#/templates`);
-    if (!views.includes('Templates')) {
-      await page.waitForTimeout(300);
-      assert.equal(await page.getByLabel('Template text').count(), 0, `${role} sees templates`);
+    // A route the role does not open falls back to one it does: the view is not even asked for
+    // (no heading, no refused API call), and the address follows the view shown.
+    // link name: [route, the view's heading]
+    const routes = { Dashboard: ['dashboard', 'Dashboard'], Templates: ['templates', 'SMS templates'],
+                     'Support desk': ['support', 'Support desk'], 'Audit log': ['audit', 'Audit log'] };
+    const refused = [];
+    page.on('response', (r) => { if (r.status() === 403) refused.push(r.url()); });
+    for (const [name, [route, heading]] of Object.entries(routes)) {
+      if (views.includes(name)) continue;
+      await page.goto(`${world.svc.base}/console/#/${route}`);
+      await page.waitForFunction((r) => !location.hash.startsWith(`#/${r}`), route);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      const shown = await page.getByRole('heading', { name: heading, exact: true }).count();
+      assert.equal(shown, 0, `${role} sees ${heading}`);
+      assert.equal(await page.getByTestId('error').count(), 0, `${role}: ${route}`);
     }
+    assert.deepEqual(refused, [], `${role}: refused calls`);
     assert.deepEqual(unexpected(problems), [], role);
     await context.close();
   }
@@ -152,7 +163,7 @@ test('German is chosen from the browser and English can be switched to', async (
   assert.equal(await page.locator('html').getAttribute('lang'), 'de');
   await lang.selectOption('en');
   await page.getByLabel('API key').waitFor();
-  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
   await context.close();
 });
 

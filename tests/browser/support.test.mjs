@@ -132,12 +132,39 @@ test('a caller check: a wrong code says how many are left, the right one confirm
   await context.close();
 });
 
+test('editing the number after a lookup takes the card and its unlock away', async () => {
+  const { a } = world.svc.brands;
+  const locked = freshPhone();
+  const other = freshPhone();
+  await lock(locked);
+  const { context, page, problems } = await signedIn(world.svc.keys[a].support);
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  await page.getByLabel('Phone number', { exact: true }).fill(locked);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByTestId('subscriber').waitFor();
+  await page.getByLabel('Phone number', { exact: true }).fill(other);
+  assert.equal(await page.getByTestId('subscriber').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Unlock' }).count(), 0);
+  const still = await world.svc.api(world.svc.keys[a].support, 'GET',
+                                    `/v1/brands/${a}/subscribers/${encodeURIComponent(locked)}`);
+  assert.equal(still.json.locked, true);
+  assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});
+
 test('a support desk fits a 360 px wide phone', async () => {
   const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
   const { page, problems } = await watchedPage(context);
   await signIn(page, world.svc.base, world.svc.keys[world.svc.brands.a].support);
   await page.getByRole('link', { name: 'Support desk', exact: true }).click();
-  await page.getByLabel('Phone number', { exact: true }).waitFor();
+  // With a verification opened: its id is the longest word on the page.
+  const phone = freshPhone();
+  const created = await world.svc.api(world.svc.keys[world.svc.brands.a].shop, 'POST',
+                                      '/v1/verifications', { phone_number: phone });
+  await page.getByLabel('Phone number', { exact: true }).fill(phone);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByRole('button', { name: `Show verification ${created.json.id}` }).click();
+  await page.getByTestId('verification-detail').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   await screenshot(page, 'support-desk-360');

@@ -104,6 +104,13 @@ test('the history diffs a version against the text and rolls back to it', async 
   const target = start.version + 1;
 
   const { context, page, problems } = await editor();
+  // An unsaved draft is not replaced by a rollback: save or discard first.
+  const rollbackButton = page.getByRole('button', { name: `Roll back to version ${target}` });
+  await page.getByLabel('Template text').fill(`${older} draft`);
+  await page.getByTestId('history-draft-note').waitFor();
+  assert.equal(await rollbackButton.isDisabled(), true);
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+  assert.equal(await rollbackButton.isDisabled(), false);
   await page.getByRole('button', { name: `Compare version ${target} with the text` }).click();
   const diff = page.getByTestId('diff');
   await diff.waitFor();

@@ -42,7 +42,7 @@ function sleep(ms, signal) {
 export function createApi({ getKey, onUnauthenticated, onRetry, base = '', wait = sleep, random = Math.random }) {
   async function once(method, path, opts) {
     const headers = { Accept: opts.accept ?? 'application/json', ...opts.headers };
-    const key = opts.key ?? getKey();
+    const { key } = opts;
     if (key) headers.Authorization = `Bearer ${key}`;
     let body;
     if (opts.body !== undefined) {
@@ -87,8 +87,13 @@ export function createApi({ getKey, onUnauthenticated, onRetry, base = '', wait 
   async function request(method, path, opts = {}) {
     const retryable = method === 'GET' || opts.idempotent;
     if (opts.idempotent) opts = { ...opts, headers: { ...opts.headers, 'Idempotency-Key': newIdempotencyKey() } };
+    // A request keeps the key it started with. The API scopes an Idempotency-Key per API key, so
+    // a retry sent with the next signed-in key would act again, in that person's name: when the
+    // key changed while the request waited (sign-out, idle sign-out, another key), it is dropped.
+    const explicit = opts.key !== undefined;
+    const key = explicit ? opts.key : getKey();
     for (let attempt = 0; ; attempt += 1) {
-      const r = await once(method, path, opts);
+      const r = await once(method, path, { ...opts, key });
       if (r.ok) {
         if (attempt > 0) onRetry?.(null);
         return r.ok;
@@ -98,11 +103,15 @@ export function createApi({ getKey, onUnauthenticated, onRetry, base = '', wait 
         const waitMs = backoffMs(attempt, err.retryAfterMs, random());
         onRetry?.({ waitMs, attempt: attempt + 1, kind: err.kind });
         await wait(waitMs, opts.signal);
+        if (!explicit && getKey() !== key) {
+          onRetry?.(null);
+          throw new DOMException('the key changed while the request waited', 'AbortError');
+        }
         continue;
       }
       if (attempt > 0) onRetry?.(null);
       const apiError = new ApiError(err);
-      if (err.kind === 'unauthenticated' && !opts.key) onUnauthenticated?.(apiError);
+      if (err.kind === 'unauthenticated' && !explicit) onUnauthenticated?.(apiError);
       throw apiError;
     }
   }

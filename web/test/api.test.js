@@ -109,3 +109,30 @@ test('path segments are escaped (a phone number keeps its +)', () => {
   assert.equal(seg('+4915112345678'), '%2B4915112345678');
   assert.equal(seg('../x'), '..%2Fx');
 });
+
+test('a retry is dropped when the key changed meanwhile, never sent with the next key', async () => {
+  script(
+    answer(503, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis' }),
+    answer(200, { ok: true }),
+  );
+  let key = 'agent-a';
+  const { a, retries } = api({
+    getKey: () => key,
+    // Agent A signs out and agent B signs in while the unlock waits for its retry.
+    wait: async () => { key = 'agent-b'; },
+  });
+  await assert.rejects(a.post('/v1/brands/x/subscribers/%2B49/unlock', { reason: 'r' }, { idempotent: true }),
+                       (e) => e.name === 'AbortError');
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].init.headers.Authorization, 'Bearer agent-a');
+  assert.equal(retries.at(-1), null); // the banner is cleared
+});
+
+test('a retry after sign-out is dropped, not sent without a key', async () => {
+  script(answer(503, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis' }), answer(200, {}));
+  let key = 'agent-a';
+  const { a, unauth } = api({ getKey: () => key, wait: async () => { key = null; } });
+  await assert.rejects(a.get('/v1/brands/x/stats'), (e) => e.name === 'AbortError');
+  assert.equal(calls.length, 1);
+  assert.equal(unauth.length, 0); // no "key not accepted" after a sign-out
+});

@@ -212,6 +212,7 @@ export default {
   'history.diff': 'Version {version} mit dem Text vergleichen',
   'history.rollback': 'Auf Version {version} zurücksetzen',
   'history.rollbackFiles': 'Auf die Dateien zurücksetzen (Version 0)',
+  'history.draftFirst': 'Speichern oder verwerfen Sie die Änderungen im Editor vor dem Zurücksetzen: Ein Zurücksetzen ersetzt sie.',
 
   'support.title': 'Support',
   'support.lookup': 'Nummer nachschlagen',

@@ -212,6 +212,7 @@ export default {
   'history.diff': 'Compare version {version} with the text',
   'history.rollback': 'Roll back to version {version}',
   'history.rollbackFiles': 'Roll back to the files (version 0)',
+  'history.draftFirst': 'Save or discard the changes in the editor before rolling back: a rollback replaces them.',
 
   'support.title': 'Support desk',
   'support.lookup': 'Look up a number',

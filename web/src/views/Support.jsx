@@ -41,11 +41,24 @@ function Lookup() {
     }
   };
 
+  // The card and the unlock act on the number looked up: once the field says another, they go,
+  // so an agent never unlocks the number they no longer see.
+  const forget = () => {
+    setSub(null);
+    setLooked(null);
+    setDetail(null);
+    setNotice(null);
+  };
+  const edit = (value) => {
+    setPhone(value);
+    if (looked !== null && normalisePhone(value) !== looked) forget();
+  };
+
   const lookup = async (e) => {
     e?.preventDefault();
     const p = normalisePhone(phone);
     setError(null);
-    setNotice(null);
+    forget();
     if (!isE164(p)) {
       setError({ kind: 'other', message: t('support.phoneInvalid') });
       return;
@@ -65,6 +78,7 @@ function Lookup() {
 
   const unlock = async (e) => {
     e.preventDefault();
+    if (!looked) return;
     setNotice(null);
     setError(null);
     if (!reason.trim()) {
@@ -92,7 +106,7 @@ function Lookup() {
       <form onSubmit={lookup} class="row" novalidate>
         <label>
           <span>{t('support.phone')}</span>
-          <input type="tel" autocomplete="off" value={phone} placeholder="+4915112345678" onInput={(e) => setPhone(e.currentTarget.value)} />
+          <input type="tel" autocomplete="off" value={phone} placeholder="+4915112345678" onInput={(e) => edit(e.currentTarget.value)} />
         </label>
         <button type="submit" disabled={busy}>{t('support.lookupButton')}</button>
       </form>

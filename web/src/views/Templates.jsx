@@ -119,10 +119,12 @@ function Editor({ locale }) {
     setBusy(true);
     setError(null);
     setNotice(null);
+    const sent = text;
     try {
-      const r = await api.put(base, { text }, { headers: { 'If-Match': etag }, idempotent: true });
+      const r = await api.put(base, { text: sent }, { headers: { 'If-Match': etag }, idempotent: true });
       setServer(r.data);
-      setText(r.data.text ?? text);
+      // What was typed while the save ran (a retry can take seconds) stays, as a draft on top.
+      setText((now) => (now === sent ? r.data.text ?? sent : now));
       setConflict(null);
       setNotice(t('templates.saved', { version: r.data.version }));
       loadVersions();
@@ -205,6 +207,7 @@ function Editor({ locale }) {
         setDiffFor={setDiffFor}
         onRollback={rollback}
         busy={busy}
+        dirty={dirty}
         t={t}
         lang={lang}
       />
@@ -397,13 +400,16 @@ function DiffView({ before, after, t }) {
   );
 }
 
-function History({ versions, text, diffFor, setDiffFor, onRollback, busy, t, lang }) {
+// A rollback publishes at once, so it is offered only without an unsaved draft (which it would
+// replace): save or discard first.
+function History({ versions, text, diffFor, setDiffFor, onRollback, busy, dirty, t, lang }) {
   if (!versions) return null;
   const list = versions.versions ?? [];
   return (
     <section aria-labelledby="history-h" class="history">
       <h2 id="history-h">{t('history.title')}</h2>
       {list.length ? null : <p>{t('history.none')}</p>}
+      {dirty && list.length ? <p data-testid="history-draft-note">{t('history.draftFirst')}</p> : null}
       <ol data-testid="history">
         {list.map((v) => (
           <li key={v.version} data-version={v.version}>
@@ -422,7 +428,7 @@ function History({ versions, text, diffFor, setDiffFor, onRollback, busy, t, lan
                 </button>
               ) : null}
               {v.version !== versions.current_version ? (
-                <button type="button" disabled={busy} onClick={() => onRollback(v.version)}>
+                <button type="button" disabled={busy || dirty} onClick={() => onRollback(v.version)}>
                   {t('history.rollback', { version: v.version })}
                 </button>
               ) : null}
@@ -432,7 +438,7 @@ function History({ versions, text, diffFor, setDiffFor, onRollback, busy, t, lan
         ))}
       </ol>
       {versions.current_version > 0 ? (
-        <button type="button" disabled={busy} onClick={() => onRollback(0)}>
+        <button type="button" disabled={busy || dirty} onClick={() => onRollback(0)}>
           {t('history.rollbackFiles')}
         </button>
       ) : null}
