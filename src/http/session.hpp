@@ -30,7 +30,9 @@ using beast_response = bhttp::response<bhttp::string_body>;
 // Message helpers (session.cpp): no stream involved.
 Request to_request(beast_request&& m, std::string_view remote);
 Response error_response(unsigned status, std::string_view code, std::string_view message);
-beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
+// Every answer goes out through here, the handler's as well as the server's own, so here it gets
+// the edge headers for the path it answers (http/edge_headers.hpp).
+beast_response to_beast(Response&& r, std::string_view path, unsigned version, bool keep_alive,
                         std::string_view correlator);
 // RFC 9110 9.3.2: a HEAD answer has GET's headers but no content.
 void drop_body_keep_length(beast_response& res);
@@ -40,6 +42,11 @@ bool wants_continue(const beast_request& m);
 // disconnect), and the correlator to use for it.
 Response read_error_response(const beast::error_code& ec, const ServerConfig& config);
 std::string correlator_of_partial(const beast_request& partial);
+// The path of a request Beast could not read, as far as it can be told: the parsed target, else
+// the second word of the raw request line still in `unread` (Beast consumes nothing of a request
+// line it refuses, nor of a header block over the limit); "" when there is none. Only for the
+// answer's edge headers: it never reaches the log.
+std::string path_of_unread(const beast_request& partial, const beast::flat_buffer& unread);
 
 struct access_entry {
   std::string method, route, phone;
@@ -177,7 +184,7 @@ class session final : public connection_control {
     // names the route template.
     const access_entry entry{req.method, res.log_route.empty() ? "{unrouted}" : res.log_route,
                              res.log_phone_masked};
-    auto out = to_beast(std::move(res), version, keep, req.correlator);
+    auto out = to_beast(std::move(res), req.path, version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
     count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
@@ -225,7 +232,7 @@ class session final : public connection_control {
     // Not the target: a request cut off by a limit never reached the router, which alone
     // knows which part of a path is a phone number or an id.
     const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
-    auto out = to_beast(std::move(res), 11, false, correlator);
+    auto out = to_beast(std::move(res), path_of_unread(partial, buffer_), 11, false, correlator);
     count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
     if (sent) co_await linger();

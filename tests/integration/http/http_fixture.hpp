@@ -42,12 +42,12 @@ struct handler_state {
   std::atomic<bool> slow_started{false};
 };
 
-// /slow waits 300 ms on an asio timer; /throw throws; /users/... sets the access-log fields;
-// everything else echoes what the server parsed.
+// /slow waits 300 ms on an asio timer; a path ending in /throw throws; /users/... sets the
+// access-log fields; everything else echoes what the server parsed.
 inline Server::HandlerFactory test_handlers(handler_state& state) {
   return [&state](boost::asio::io_context& ioc, unsigned) -> otpgate::http::Handler {
     return [&state, &ioc](Request& req) -> boost::asio::awaitable<Response> {
-      if (req.path == "/throw") throw std::runtime_error("db password is hunter2");
+      if (req.path.ends_with("/throw")) throw std::runtime_error("db password is hunter2");
       Response res;
       if (req.path == "/slow") {
         state.slow_started = true;

@@ -1,0 +1,93 @@
+// The Beast server's own share of the HTTP rules, whoever made the answer (the handler, or the
+// server itself before any handler ran): the edge headers of docs/security.md on every answer.
+#include "http_fixture.hpp"
+
+using namespace otpgate::test::http_fixture;
+
+namespace {
+
+const std::string csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+// An answer under /console: the console's security headers (docs/security.md "The console").
+void check_console_headers(const reply& r) {
+  CHECK(r.header("content-security-policy") == csp);
+  CHECK(r.header("x-content-type-options") == "nosniff");
+  CHECK(r.header("referrer-policy") == "no-referrer");
+  CHECK(r.header("x-frame-options") == "DENY");
+  CHECK(r.header("cross-origin-opener-policy") == "same-origin");
+  CHECK(r.header("cache-control") == "no-store");
+}
+
+// Any other answer: data for a program, never sniffed, never stored.
+void check_api_headers(const reply& r) {
+  CHECK(r.header("x-content-type-options") == "nosniff");
+  CHECK(r.header("cache-control") == "no-store");
+  CHECK(r.headers.count("content-security-policy") == 0);
+}
+
+// One request on a fresh connection; the server may stop reading early (413), so the answer is
+// read whatever send() managed.
+reply answer_to(unsigned short port, const std::string& request) {
+  client c(port);
+  REQUIRE(c.connected());
+  c.send(request);
+  auto r = c.read_reply();
+  REQUIRE(r);
+  return *r;
+}
+
+}  // namespace
+
+TEST_CASE("http server: answers made before any handler carry the edge headers",
+          "[integration][http][edge]") {
+  running_server s;
+  const std::string big_header = "X-Big: " + std::string(20'000, 'h') + "\r\n";
+  const std::string big_body(1 << 20, 'x');
+
+  SECTION("400 for a request line Beast refuses") {
+    const auto console = answer_to(s.port(), "GET /console/ HTTP/2.0\r\nHost: t\r\n\r\n");
+    CHECK(console.status == 400);
+    check_console_headers(console);
+    const auto api = answer_to(s.port(), "GET /v1/me HTTP/2.0\r\nHost: t\r\n\r\n");
+    CHECK(api.status == 400);
+    check_api_headers(api);
+  }
+  SECTION("431 for a header block over the limit") {
+    const auto console = answer_to(s.port(), get("/console/index.html", big_header));
+    CHECK(console.status == 431);
+    check_console_headers(console);
+    const auto api = answer_to(s.port(), get("/v1/me", big_header));
+    CHECK(api.status == 431);
+    check_api_headers(api);
+  }
+  SECTION("413 for a body over the limit") {
+    const auto console = answer_to(s.port(), post("/console/", big_body));
+    CHECK(console.status == 413);
+    check_console_headers(console);
+    const auto api = answer_to(s.port(), post("/v1/verifications", big_body));
+    CHECK(api.status == 413);
+    check_api_headers(api);
+  }
+  SECTION("500 for a handler that threw") {
+    const auto console = answer_to(s.port(), get("/console/throw"));
+    CHECK(console.status == 500);
+    check_console_headers(console);
+    const auto api = answer_to(s.port(), get("/v1/throw"));
+    CHECK(api.status == 500);
+    check_api_headers(api);
+  }
+  SECTION("a handler's own answer") {
+    const auto console = answer_to(s.port(), get("/console/assets/x.js"));
+    CHECK(console.status == 200);
+    check_console_headers(console);
+    CHECK(console.header("x-test") == "yes");  // the handler's headers are kept
+    const auto api = answer_to(s.port(), get("/v1/things"));
+    CHECK(api.status == 200);
+    check_api_headers(api);
+    // Not a prefix match: /consoles is not the console.
+    check_api_headers(answer_to(s.port(), get("/consoles")));
+  }
+}
