@@ -85,8 +85,13 @@ beast_response to_beast(Response&& r, std::string_view path, unsigned version, b
   }
   res.set("x-correlator", correlator);
   res.keep_alive(keep_alive);
-  if (status_has_body(r.status)) res.body() = std::move(r.body);
-  res.prepare_payload();  // Content-Length (none for 204/304, as RFC 9110 8.6 requires)
+  // RFC 9110 8.6: no Content-Length on a 204, and on a 304 only the 200's own length. Beast's
+  // prepare_payload would write "Content-Length: 0" on both; without a body and without the
+  // field the message is still framed (RFC 9112 6.3: these statuses end at the header).
+  if (status_has_body(r.status)) {
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+  }
   return res;
 }
 

@@ -1,5 +1,6 @@
 // The Beast server's own share of the HTTP rules, whoever made the answer (the handler, or the
-// server itself before any handler ran): the edge headers of docs/security.md on every answer.
+// server itself before any handler ran): the edge headers of docs/security.md on every answer,
+// and no Content-Length on a 304 or 204 (RFC 9110 8.6).
 #include "http_fixture.hpp"
 
 using namespace otpgate::test::http_fixture;
@@ -90,4 +91,34 @@ TEST_CASE("http server: answers made before any handler carry the edge headers",
     // Not a prefix match: /consoles is not the console.
     check_api_headers(answer_to(s.port(), get("/consoles")));
   }
+}
+
+TEST_CASE("http server: a 304 and a 204 carry no Content-Length", "[integration][http][edge]") {
+  running_server s;
+  client c(s.port());
+  REQUIRE(c.send(get("/status/304")));
+  const auto not_modified = c.read_reply();
+  REQUIRE(not_modified);
+  CHECK(not_modified->status == 304);
+  CHECK(not_modified->header("etag") == "\"t1\"");
+  // RFC 9110 8.6: on a 304 only the 200's own length would be allowed; 0 is a lie.
+  CHECK(not_modified->headers.count("content-length") == 0);
+  CHECK(not_modified->headers.count("transfer-encoding") == 0);
+
+  REQUIRE(c.send(get("/status/204")));  // the same connection: framing still intact
+  const auto no_content = c.read_reply();
+  REQUIRE(no_content);
+  CHECK(no_content->status == 204);
+  CHECK(no_content->headers.count("content-length") == 0);  // RFC 9110 8.6: MUST NOT
+  CHECK(no_content->headers.count("transfer-encoding") == 0);
+
+  REQUIRE(c.send("HEAD /status/304 HTTP/1.1\r\nHost: t\r\n\r\n" + get("/after")));
+  const auto head = c.read_reply(/*head_only=*/true);
+  REQUIRE(head);
+  CHECK(head->status == 304);
+  CHECK(head->headers.count("content-length") == 0);
+  const auto after = c.read_reply();
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(parsed(*after)["path"] == "/after");
 }
