@@ -1,5 +1,6 @@
 // The HTTP edge of the real binary, read as raw bytes: answers the HTTP layer makes before the
-// router (400, 431) carry the headers docs/security.md promises.
+// router (400, 431) carry the headers docs/security.md promises, and a 401 names its scheme
+// (RFC 9110 11.6.1).
 #include "e2e_helpers.hpp"
 
 using namespace otpgate::test;
@@ -59,4 +60,16 @@ TEST_CASE("http edge: a 400 or 431 before the router carries the edge headers",
     CHECK(has_line(a, "cache-control: no-store"));
     CHECK(a.head.find("content-security-policy") == std::string::npos);
   }
+}
+
+TEST_CASE("http edge: a 401 carries WWW-Authenticate Bearer", "[e2e][http-edge]") {
+  OtpgateProcess p;
+  for (const Headers& headers : {Headers{}, Headers{bearer("not-a-key")},
+                                 Headers{{"Authorization", "Basic dXNlcjpwYXNz"}}}) {
+    const auto r = http_get(p.base_url() + "/v1/me", headers);
+    require_error(r, 401, "UNAUTHENTICATED");
+    CHECK(r.header("www-authenticate") == "Bearer realm=\"otpgate\"");
+  }
+  // Every other status: no challenge.
+  CHECK(http_get(p.base_url() + "/healthz").header("www-authenticate").empty());
 }
