@@ -142,6 +142,12 @@ std::string path_of_unread(const beast_request& partial, const beast::flat_buffe
   return std::string(target.substr(0, target.find('?')));
 }
 
+std::optional<Response> host_error(const beast_request& m) {
+  const std::size_t hosts = m.count(bhttp::field::host);
+  if (hosts == 1 || (hosts == 0 && m.version() < 11)) return std::nullopt;
+  return error_response(400, "INVALID_REQUEST", "The request needs exactly one Host header.");
+}
+
 std::string correlator_of_partial(const beast_request& partial) {
   const auto client = partial.find("x-correlator");
   return correlator_for(client == partial.end() ? std::nullopt

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -47,6 +48,9 @@ std::string correlator_of_partial(const beast_request& partial);
 // line it refuses, nor of a header block over the limit); "" when there is none. Only for the
 // answer's edge headers: it never reaches the log.
 std::string path_of_unread(const beast_request& partial, const beast::flat_buffer& unread);
+// RFC 9112 3.2: an HTTP/1.1 request without a Host, or any request with more than one, MUST be
+// answered 400. The answer, or nullopt for a request that is fine.
+std::optional<Response> host_error(const beast_request& m);
 
 struct access_entry {
   std::string method, route, phone;
@@ -176,8 +180,15 @@ class session final : public connection_control {
     }
     const unsigned version = parser.get().version();
     const bool client_keep_alive = parser.get().keep_alive();
+    std::optional<Response> refused = host_error(parser.get());
     Request req = to_request(parser.release(), remote_);
-    Response res = co_await call_handler(req);
+    // Plain statements, not `refused ? ... : co_await ...`: see the note on g++ 12 above. The
+    // message was read whole, so the connection stays usable after the 400.
+    Response res;
+    if (refused)
+      res = std::move(*refused);
+    else
+      res = co_await call_handler(req);
     // Checked after the handler: a stop() during it must still close this connection.
     const bool keep = client_keep_alive && !w_.stopping;
     // The raw path never reaches the log: it may hold a phone number or an id. The handler

@@ -1,6 +1,6 @@
 // The HTTP edge of the real binary, read as raw bytes: answers the HTTP layer makes before the
-// router (400, 431) carry the headers docs/security.md promises, and a 401 names its scheme
-// (RFC 9110 11.6.1).
+// router (400, 431) carry the headers docs/security.md promises, a 401 names its scheme
+// (RFC 9110 11.6.1), and an HTTP/1.1 request without Host is refused (RFC 9112 3.2).
 #include "e2e_helpers.hpp"
 
 using namespace otpgate::test;
@@ -72,4 +72,20 @@ TEST_CASE("http edge: a 401 carries WWW-Authenticate Bearer", "[e2e][http-edge]"
   }
   // Every other status: no challenge.
   CHECK(http_get(p.base_url() + "/healthz").header("www-authenticate").empty());
+}
+
+TEST_CASE("http edge: an HTTP/1.1 request without Host gets 400 INVALID_REQUEST",
+          "[e2e][http-edge]") {
+  OtpgateProcess p;
+  const auto a = answer_of(p, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(a.status_line.rfind("HTTP/1.1 400", 0) == 0);
+  // Not const: a missing key must fail the CHECK, not assert.
+  auto j = nlohmann::json::parse(a.body, nullptr, false);
+  CHECK(j["status"] == 400);
+  CHECK(j["code"] == "INVALID_REQUEST");
+  CHECK(j["message"].is_string());
+  CHECK(has_line(a, "x-content-type-options: nosniff"));
+  // With Host the same request is served.
+  CHECK(answer_of(p, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .status_line.rfind("HTTP/1.1 200", 0) == 0);
 }

@@ -1,6 +1,7 @@
 // The Beast server's own share of the HTTP rules, whoever made the answer (the handler, or the
 // server itself before any handler ran): the edge headers of docs/security.md on every answer,
-// and no Content-Length on a 304 or 204 (RFC 9110 8.6).
+// no Content-Length on a 304 or 204 (RFC 9110 8.6), and 400 for a request without exactly one
+// Host (RFC 9112 3.2).
 #include "http_fixture.hpp"
 
 using namespace otpgate::test::http_fixture;
@@ -121,4 +122,30 @@ TEST_CASE("http server: a 304 and a 204 carry no Content-Length", "[integration]
   REQUIRE(after);
   CHECK(after->status == 200);
   CHECK(parsed(*after)["path"] == "/after");
+}
+
+TEST_CASE("http server: a request without exactly one Host gets 400 INVALID_REQUEST",
+          "[integration][http][edge]") {
+  running_server s;
+  for (const std::string& request :
+       {std::string("GET /no-host HTTP/1.1\r\n\r\n"),
+        std::string("GET /two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+        std::string("GET /two HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n")}) {
+    CAPTURE(request);
+    const auto r = answer_to(s.port(), request);
+    CHECK(r.status == 400);
+    auto j = parsed(r);  // not const: a missing key must fail the CHECK, not assert
+    CHECK(j["status"] == 400);
+    CHECK(j["code"] == "INVALID_REQUEST");
+    CHECK(j["message"] == "The request needs exactly one Host header.");
+    CHECK_FALSE(j.contains("path"));  // the handler never saw it
+    check_api_headers(r);
+  }
+  // HTTP/1.0 had no Host; one Host with an empty value is what RFC 9112 3.2 asks of a client
+  // whose target has no authority.
+  for (const std::string& request : {std::string("GET /old HTTP/1.0\r\n\r\n"),
+                                     std::string("GET /empty HTTP/1.1\r\nHost:\r\n\r\n")}) {
+    CAPTURE(request);
+    CHECK(answer_to(s.port(), request).status == 200);
+  }
 }
