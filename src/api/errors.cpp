@@ -15,6 +15,10 @@ http::Response error_response(errc e, std::string_view message, const nlohmann::
   // A message may quote what a caller sent; replace keeps invalid UTF-8 from throwing.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (p.status == 503) r.headers.emplace_back("Retry-After", "1");
+  // RFC 9110 11.6.1: a 401 MUST name a scheme the resource takes. API keys travel as Bearer
+  // tokens (RFC 6750 3); a delivery report's 401 (a bad vendor signature) names it too, as the
+  // only scheme otpgate has.
+  if (p.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"otpgate\"");
   return r;
 }
 

@@ -9,8 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cctype>
-
 namespace otpgate::api {
 namespace {
 
@@ -39,33 +37,6 @@ std::string_view action_of(Handler h) {
   }
 }
 
-bool is_console_path(std::string_view path) {
-  return path == "/console" || path.substr(0, 9) == "/console/";
-}
-
-bool has_header(const http::Response& r, std::string_view lower_name) {
-  for (const auto& [name, value] : r.headers) {
-    if (name.size() != lower_name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; same && i < name.size(); ++i)
-      same = std::tolower(static_cast<unsigned char>(name[i])) == lower_name[i];
-    if (same) return true;
-  }
-  return false;
-}
-
-// Every answer under /console, whatever its status, carries the console's security headers (a
-// 404 page is a page too); every other answer is data for a program: never sniffed as HTML, and
-// never stored by a cache unless the route says otherwise (it may hold a masked phone number or a
-// template a manager has not published).
-void add_edge_headers(const http::Request& req, http::Response& r) {
-  if (is_console_path(req.path))
-    console::add_security_headers(r);
-  else
-    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  if (!has_header(r, "cache-control")) r.headers.emplace_back("Cache-Control", "no-store");
-}
-
 Caller caller_of(const ApiKey& key) {
   return Caller{.key_id = key.id, .brand = key.brand, .support = key.has_role(Role::support)};
 }
@@ -90,8 +61,9 @@ task<http::Response> Router::handle(http::Request& req) {
   RouteMatch m = match_route(req.method, req.path);
   // /metrics served by OTPGATE_METRICS_LISTEN: no such route on this listener.
   if (!ctx_.metrics && m.name == "/metrics") m = RouteMatch{};
+  // The edge headers (console security headers, nosniff, no-store) are the HTTP session's to
+  // add, to this answer as to the ones it makes itself: http/edge_headers.hpp.
   http::Response r = co_await admit(req, m);
-  add_edge_headers(req, r);
   r.log_route = std::string(m.name);
   co_return r;
 }

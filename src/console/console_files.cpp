@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <fstream>
 #include <optional>
@@ -17,21 +16,6 @@ namespace otpgate::console {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Strict: no inline script or style (the app is bundled, styles in files), nothing from another
-// origin, no plugins, no <base>, no framing (clickjacking of the unlock and rollback buttons).
-constexpr std::string_view csp =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
-
-constexpr std::array<std::pair<std::string_view, std::string_view>, 5> security_headers = {{
-    {"Content-Security-Policy", csp},
-    {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
-    {"X-Frame-Options", "DENY"},
-    {"Cross-Origin-Opener-Policy", "same-origin"},
-}};
 
 std::string etag_of(std::string_view bytes) {
   const std::string hash = crypto::digest(crypto::DigestAlgorithm::sha256, bytes);
@@ -224,11 +208,6 @@ http::Response redirect_to_root(const http::Request& req) {
       "Location", "/console/" + (query == std::string::npos ? "" : req.target.substr(query)));
   r.content_type = "text/plain; charset=utf-8";
   return r;
-}
-
-void add_security_headers(http::Response& r) {
-  for (const auto& [name, value] : security_headers)
-    r.headers.emplace_back(std::string(name), std::string(value));
 }
 
 }  // namespace otpgate::console

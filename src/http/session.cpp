@@ -2,6 +2,7 @@
 // the two Beast translation units: keep everything Beast out of the others.
 #include "session.hpp"
 
+#include "otpgate/http/edge_headers.hpp"
 #include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log_limit.hpp"
 
@@ -63,13 +64,14 @@ Response error_response(unsigned status, std::string_view code, std::string_view
   return r;
 }
 
-beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
+beast_response to_beast(Response&& r, std::string_view path, unsigned version, bool keep_alive,
                         std::string_view correlator) {
   if (r.status < 200 || r.status > 599) {
     log::write(log::level::error, "handler returned an invalid status",
                {{"status", r.status}, {"correlator", correlator}});
     r = error_response(500, "INTERNAL", "internal error");
   }
+  add_edge_headers(path, r);
   beast_response res;
   res.version(version);
   res.result(r.status);
@@ -83,8 +85,13 @@ beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
   }
   res.set("x-correlator", correlator);
   res.keep_alive(keep_alive);
-  if (status_has_body(r.status)) res.body() = std::move(r.body);
-  res.prepare_payload();  // Content-Length (none for 204/304, as RFC 9110 8.6 requires)
+  // RFC 9110 8.6: no Content-Length on a 204, and on a 304 only the 200's own length. Beast's
+  // prepare_payload would write "Content-Length: 0" on both; without a body and without the
+  // field the message is still framed (RFC 9112 6.3: these statuses end at the header).
+  if (status_has_body(r.status)) {
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+  }
   return res;
 }
 
@@ -117,6 +124,28 @@ Response read_error_response(const beast::error_code& ec, const ServerConfig& co
         431, "HEADERS_TOO_LARGE",
         "The request headers exceed " + std::to_string(config.header_limit) + " bytes.");
   return error_response(400, "INVALID_REQUEST", "The request is not valid HTTP/1.1.");
+}
+
+std::string path_of_unread(const beast_request& partial, const beast::flat_buffer& unread) {
+  std::string_view target = partial.target();
+  if (target.empty()) {
+    const std::string_view bytes(static_cast<const char*>(unread.data().data()),
+                                 unread.data().size());
+    // request-line = method SP request-target SP HTTP-version (RFC 9112 3)
+    const std::string_view line = bytes.substr(0, bytes.find_first_of("\r\n"));
+    const auto start = line.find(' ');
+    if (start != std::string_view::npos) {
+      target = line.substr(start + 1);
+      target = target.substr(0, target.find(' '));
+    }
+  }
+  return std::string(target.substr(0, target.find('?')));
+}
+
+std::optional<Response> host_error(const beast_request& m) {
+  const std::size_t hosts = m.count(bhttp::field::host);
+  if (hosts == 1 || (hosts == 0 && m.version() < 11)) return std::nullopt;
+  return error_response(400, "INVALID_REQUEST", "The request needs exactly one Host header.");
 }
 
 std::string correlator_of_partial(const beast_request& partial) {

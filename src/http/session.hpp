@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -30,7 +31,9 @@ using beast_response = bhttp::response<bhttp::string_body>;
 // Message helpers (session.cpp): no stream involved.
 Request to_request(beast_request&& m, std::string_view remote);
 Response error_response(unsigned status, std::string_view code, std::string_view message);
-beast_response to_beast(Response&& r, unsigned version, bool keep_alive,
+// Every answer goes out through here, the handler's as well as the server's own, so here it gets
+// the edge headers for the path it answers (http/edge_headers.hpp).
+beast_response to_beast(Response&& r, std::string_view path, unsigned version, bool keep_alive,
                         std::string_view correlator);
 // RFC 9110 9.3.2: a HEAD answer has GET's headers but no content.
 void drop_body_keep_length(beast_response& res);
@@ -40,6 +43,14 @@ bool wants_continue(const beast_request& m);
 // disconnect), and the correlator to use for it.
 Response read_error_response(const beast::error_code& ec, const ServerConfig& config);
 std::string correlator_of_partial(const beast_request& partial);
+// The path of a request Beast could not read, as far as it can be told: the parsed target, else
+// the second word of the raw request line still in `unread` (Beast consumes nothing of a request
+// line it refuses, nor of a header block over the limit); "" when there is none. Only for the
+// answer's edge headers: it never reaches the log.
+std::string path_of_unread(const beast_request& partial, const beast::flat_buffer& unread);
+// RFC 9112 3.2: an HTTP/1.1 request without a Host, or any request with more than one, MUST be
+// answered 400. The answer, or nullopt for a request that is fine.
+std::optional<Response> host_error(const beast_request& m);
 
 struct access_entry {
   std::string method, route, phone;
@@ -169,15 +180,22 @@ class session final : public connection_control {
     }
     const unsigned version = parser.get().version();
     const bool client_keep_alive = parser.get().keep_alive();
+    std::optional<Response> refused = host_error(parser.get());
     Request req = to_request(parser.release(), remote_);
-    Response res = co_await call_handler(req);
+    // Plain statements, not `refused ? ... : co_await ...`: see the note on g++ 12 above. The
+    // message was read whole, so the connection stays usable after the 400.
+    Response res;
+    if (refused)
+      res = std::move(*refused);
+    else
+      res = co_await call_handler(req);
     // Checked after the handler: a stop() during it must still close this connection.
     const bool keep = client_keep_alive && !w_.stopping;
     // The raw path never reaches the log: it may hold a phone number or an id. The handler
     // names the route template.
     const access_entry entry{req.method, res.log_route.empty() ? "{unrouted}" : res.log_route,
                              res.log_phone_masked};
-    auto out = to_beast(std::move(res), version, keep, req.correlator);
+    auto out = to_beast(std::move(res), req.path, version, keep, req.correlator);
     if (req.method == "HEAD") drop_body_keep_length(out);
     count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
@@ -225,7 +243,7 @@ class session final : public connection_control {
     // Not the target: a request cut off by a limit never reached the router, which alone
     // knows which part of a path is a phone number or an id.
     const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
-    auto out = to_beast(std::move(res), 11, false, correlator);
+    auto out = to_beast(std::move(res), path_of_unread(partial, buffer_), 11, false, correlator);
     count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
     if (sent) co_await linger();

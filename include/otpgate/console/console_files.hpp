@@ -1,9 +1,10 @@
 // The web console's built files (web/dist), read once at start-up into an immutable table that
 // every io thread shares, and the answers to GET/HEAD /console/...: content type, strong ETags
-// (one per variant), If-None-Match, the gzip variant when the client takes it, Cache-Control and
-// the security headers every console answer carries. Nothing here reads the filesystem after
-// load_files: a request can only ever name a file the table holds. The HTTP rules themselves are
-// pure (core/static_content.hpp); this is their table and their response.
+// (one per variant), If-None-Match, the gzip variant when the client takes it, Cache-Control.
+// The security headers every console answer carries are the HTTP session's to add
+// (http/edge_headers.hpp), so its own 400s and 431s carry them too. Nothing here reads the
+// filesystem after load_files: a request can only ever name a file the table holds. The HTTP rules
+// themselves are pure (core/static_content.hpp); this is their table and their response.
 #pragma once
 
 #include "otpgate/http/message.hpp"
@@ -71,8 +72,5 @@ http::Response respond(const Files& files, std::string_view name, const http::Re
 
 // GET /console: 308 to /console/ (the query kept), so relative asset URLs resolve under it.
 http::Response redirect_to_root(const http::Request& req);
-
-// The headers every answer under /console carries, also 304s, 404s and 405s (docs/security.md).
-void add_security_headers(http::Response& r);
 
 }  // namespace otpgate::console

@@ -42,13 +42,19 @@ struct handler_state {
   std::atomic<bool> slow_started{false};
 };
 
-// /slow waits 300 ms on an asio timer; /throw throws; /users/... sets the access-log fields;
+// /slow waits 300 ms on an asio timer; a path ending in /throw throws; /users/... sets the
+// access-log fields; /status/<n> answers status n with an empty body (a 304 with an ETag);
 // everything else echoes what the server parsed.
 inline Server::HandlerFactory test_handlers(handler_state& state) {
   return [&state](boost::asio::io_context& ioc, unsigned) -> otpgate::http::Handler {
     return [&state, &ioc](Request& req) -> boost::asio::awaitable<Response> {
-      if (req.path == "/throw") throw std::runtime_error("db password is hunter2");
+      if (req.path.ends_with("/throw")) throw std::runtime_error("db password is hunter2");
       Response res;
+      if (req.path.rfind("/status/", 0) == 0) {
+        res.status = static_cast<unsigned>(std::stoul(req.path.substr(8)));
+        if (res.status == 304) res.headers.emplace_back("ETag", "\"t1\"");
+        co_return res;
+      }
       if (req.path == "/slow") {
         state.slow_started = true;
         boost::asio::steady_timer timer(ioc, 300ms);
