@@ -244,6 +244,7 @@ class session final : public connection_control {
     // knows which part of a path is a phone number or an id.
     const access_entry entry{std::string(partial.method_string()), "{unread}", {}};
     auto out = to_beast(std::move(res), path_of_unread(partial, buffer_), 11, false, correlator);
+    if (partial.method() == bhttp::verb::head) drop_body_keep_length(out);
     count_request(entry, out.result_int(), started);
     const bool sent = co_await send(out);
     if (sent) co_await linger();

@@ -152,6 +152,31 @@ test('editing the number after a lookup takes the card and its unlock away', asy
   await context.close();
 });
 
+test('a lookup answered after the number was edited is not shown', async () => {
+  const { a } = world.svc.brands;
+  const first = freshPhone();
+  const second = freshPhone();
+  await lock(first);
+  const { context, page, problems } = await signedIn(world.svc.keys[a].support);
+  await page.getByRole('link', { name: 'Support desk', exact: true }).click();
+  // The first number's answer is held back until the field says the second number.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(`**/subscribers/${encodeURIComponent(first)}`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByLabel('Phone number', { exact: true }).fill(first);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByLabel('Phone number', { exact: true }).fill(second);
+  release();
+  await page.waitForTimeout(1000);
+  assert.equal(await page.getByTestId('subscriber').count(), 0, 'the first number\'s card is shown');
+  assert.equal(await page.getByRole('button', { name: 'Unlock' }).count(), 0);
+  assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});
+
 test('a support desk fits a 360 px wide phone', async () => {
   const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
   const { page, problems } = await watchedPage(context);

@@ -89,3 +89,15 @@ TEST_CASE("http edge: an HTTP/1.1 request without Host gets 400 INVALID_REQUEST"
   CHECK(answer_of(p, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .status_line.rfind("HTTP/1.1 200", 0) == 0);
 }
+
+TEST_CASE("http edge: a HEAD refused before the router gets the head without a body",
+          "[e2e][http-edge]") {
+  OtpgateProcess p;
+  // 413: the announced body is over the limit, so the request is answered unread.
+  const auto a = answer_of(p,
+                           "HEAD /console/ HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n"
+                           "Connection: close\r\n\r\n");
+  CHECK(a.status_line.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(a.body.empty());
+  CHECK(a.head.find("content-length: ") != std::string::npos);  // the GET's length (RFC 9110 9.3.2)
+}

@@ -1,7 +1,7 @@
 // The support desk (support role): look a number up, unlock it with a reason, and check a
 // caller's identity with a support call (docs/api.md "Support tools", "Support calls").
 
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { useApp } from '../context.js';
 import { seg } from '../api.js';
 import { ErrorNote, TableScroll, ViewHeading } from '../components.jsx';
@@ -31,6 +31,9 @@ function Lookup() {
   const [reasonError, setReasonError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [detail, setDetail] = useState(null);
+  // The number in the field now, for answers that arrive after it was edited.
+  const typed = useRef('');
+  const stillTyped = (p) => normalisePhone(typed.current) === p;
 
   const show = async (id) => {
     setError(null);
@@ -50,6 +53,7 @@ function Lookup() {
     setNotice(null);
   };
   const edit = (value) => {
+    typed.current = value;
     setPhone(value);
     if (looked !== null && normalisePhone(value) !== looked) forget();
   };
@@ -66,9 +70,11 @@ function Lookup() {
     setBusy(true);
     try {
       const r = await api.get(`/v1/brands/${seg(brand)}/subscribers/${seg(p)}`);
+      if (!stillTyped(p)) return;  // the agent has moved on to another number
       setSub(r.data);
       setLooked(p);
     } catch (err) {
+      if (!stillTyped(p)) return;
       setSub(null);
       setError(err);
     } finally {
@@ -88,8 +94,10 @@ function Lookup() {
     setReasonError(null);
     setBusy(true);
     try {
-      const r = await api.post(`/v1/brands/${seg(brand)}/subscribers/${seg(looked)}/unlock`, { reason: reason.trim() }, { idempotent: true });
-      setSub(r.data);
+      const target = looked;
+      const r = await api.post(`/v1/brands/${seg(brand)}/subscribers/${seg(target)}/unlock`, { reason: reason.trim() }, { idempotent: true });
+      // Unlocked either way; the card only while the field still names that number.
+      if (stillTyped(target)) setSub(r.data);
       setReason('');
       setNotice(t('support.unlocked', { phone: r.data.phone_number }));
     } catch (err) {
