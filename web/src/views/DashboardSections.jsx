@@ -1,0 +1,206 @@
+// The dashboard's tables and sections below the funnel and the charts (Dashboard.jsx): counts,
+// breakdowns by gateway and country, fraud indicators against the market, alerts, and the
+// all-brands overview of a * key. Each renders what GET /v1/brands/{brand}/stats answered.
+
+import { TableScroll, downloadText } from '../components.jsx';
+import { toCsv, csvFileName } from '../lib/csv.js';
+import { formatNumber, formatPercent, formatDecimal, formatSeconds, formatTime } from '../lib/format.js';
+
+const INDICATORS = ['wrong_codes', 'rate_limited', 'prefix_blocked', 'locked', 'unlocked', 'refused_line_type',
+  'refused_country', 'send_failures', 'undelivered', 'resends', 'support_calls', 'anomalies'];
+const OUTCOME_COLUMNS = ['started', 'sent', 'delivered', 'approved', 'failed', 'cancelled', 'send_failed'];
+
+export function CountTable({ title, head, counts, t, lang }) {
+  const rows = Object.entries(counts ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+  return (
+    <TableScroll label={title}>
+      <table>
+        <caption>{title}</caption>
+        <thead><tr><th scope="col">{head}</th><th scope="col">{t('dashboard.approvals')}</th></tr></thead>
+        <tbody>
+          {rows.length ? rows.map(([n, c]) => (
+            <tr key={n}><th scope="row">{n}</th><td>{formatNumber(lang, c)}</td></tr>
+          )) : <tr><td colSpan={2}>{t('state.none')}</td></tr>}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+export function Breakdown({ id, title, rows, keyField, brand, stats, t, lang, latency }) {
+  const list = rows ?? [];
+  const lat = new Map((latency ?? []).map((l) => [l.gateway, l]));
+  const head = [t(`dashboard.${keyField}`), ...OUTCOME_COLUMNS.map((k) => t(`funnel.${k}`)), t('rate.conversion'), t('rate.delivery')];
+  if (latency) head.push(t('dashboard.latencyP50'), t('dashboard.latencyP90'));
+  const csvRows = () => [
+    [keyField, ...OUTCOME_COLUMNS, 'conversion', 'delivery', ...(latency ? ['latency_p50_seconds', 'latency_p90_seconds'] : [])],
+    ...list.map((r) => [r[keyField], ...OUTCOME_COLUMNS.map((k) => r[k]), r.conversion, r.delivery,
+      ...(latency ? [lat.get(r[keyField])?.p50_seconds ?? null, lat.get(r[keyField])?.p90_seconds ?? null] : [])]),
+  ];
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{title}</h2>
+      <TableScroll label={title}>
+        <table data-testid={`by-${id}`}>
+          <thead><tr>{head.map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
+          <tbody>
+            {list.length ? list.map((r) => (
+              <tr key={r[keyField]}>
+                <th scope="row">{keyField === 'purpose' ? t(`purpose.${r.purpose}`) : r[keyField]}</th>
+                {OUTCOME_COLUMNS.map((k) => <td key={k}>{formatNumber(lang, r[k])}</td>)}
+                <td>{formatPercent(lang, r.conversion)}</td>
+                <td>{formatPercent(lang, r.delivery)}</td>
+                {latency ? <td>{formatSeconds(lang, lat.get(r[keyField])?.p50_seconds)}</td> : null}
+                {latency ? <td>{formatSeconds(lang, lat.get(r[keyField])?.p90_seconds)}</td> : null}
+              </tr>
+            )) : <tr><td colSpan={head.length}>{t('state.none')}</td></tr>}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(toCsv(csvRows()), csvFileName(brand, `by-${id}`, stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: title })}
+      </button>
+    </section>
+  );
+}
+
+export function Fraud({ stats, brand, t, lang }) {
+  const fraud = stats.fraud ?? {};
+  const rows = [
+    ...INDICATORS.filter((k) => fraud[k]).map((k) => ({ key: k, label: t(`indicator.${k}`), ...fraud[k] })),
+    ...Object.entries(fraud.rate_limited_by_kind ?? {}).map(([kind, v]) => ({
+      key: `rate_limited:${kind}`,
+      label: t('indicator.rateLimitedKind', { kind: t(`limit.${kind}`) }),
+      ...v,
+    })),
+  ];
+  const above = (r) => r.market_per_1000 !== null && r.market_per_1000 !== undefined && r.per_1000 > 2 * r.market_per_1000 && r.count > 0;
+  const csv = () => toCsv([
+    ['indicator', 'count', 'per_1000', 'market_per_1000'],
+    ...rows.map((r) => [r.key, r.count, r.per_1000, r.market_per_1000]),
+  ]);
+  return (
+    <section aria-labelledby="fraud-h">
+      <h2 id="fraud-h">{t('dashboard.fraud')}</h2>
+      <TableScroll label={t('dashboard.fraud')}>
+        <table data-testid="fraud">
+          <thead>
+            <tr>
+              <th scope="col">{t('dashboard.indicator')}</th>
+              <th scope="col">{t('dashboard.count')}</th>
+              <th scope="col">{t('dashboard.per1000')}</th>
+              <th scope="col">{t('dashboard.marketPer1000')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
+                <th scope="row">
+                  {r.label}
+                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
+                </th>
+                <td>{formatNumber(lang, r.count)}</td>
+                <td>{formatDecimal(lang, r.per_1000, 1)}</td>
+                <td>{formatDecimal(lang, r.market_per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, 'fraud', stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: t('dashboard.fraud') })}
+      </button>
+    </section>
+  );
+}
+
+export function Alerts({ alerts, fallback, t, lang }) {
+  const open = alerts?.open ?? fallback ?? [];
+  const recent = alerts?.recent ?? [];
+  const row = (a) => (
+    <tr key={`${a.id}:${a.opened_at}`}>
+      <th scope="row">{t(`indicator.${a.indicator}`)}{a.prefix ? ` ${a.prefix}` : ''}</th>
+      <td>{formatTime(lang, a.opened_at)}</td>
+      <td>{a.closed_at ? formatTime(lang, a.closed_at) : '–'}</td>
+      <td>{formatNumber(lang, a.count)}</td>
+      <td>{formatDecimal(lang, a.value, 1)}</td>
+      <td>{formatDecimal(lang, a.reference, 1)}</td>
+    </tr>
+  );
+  const head = (
+    <thead>
+      <tr>
+        <th scope="col">{t('dashboard.indicator')}</th>
+        <th scope="col">{t('alerts.opened')}</th>
+        <th scope="col">{t('alerts.closed')}</th>
+        <th scope="col">{t('dashboard.count')}</th>
+        <th scope="col">{t('alerts.value')}</th>
+        <th scope="col">{t('alerts.reference')}</th>
+      </tr>
+    </thead>
+  );
+  return (
+    <section aria-labelledby="alerts-h">
+      <h2 id="alerts-h">{t('alerts.title')}</h2>
+      {open.length ? (
+        <TableScroll label={t('alerts.open')}>
+          <table data-testid="alerts-open">
+            <caption>{t('alerts.open')}</caption>
+            {head}
+            <tbody>{open.map(row)}</tbody>
+          </table>
+        </TableScroll>
+      ) : (
+        <p data-testid="alerts-none">{t('alerts.none')}</p>
+      )}
+      {recent.length ? (
+        <details>
+          <summary>{t('alerts.recent', { n: recent.length })}</summary>
+          <TableScroll label={t('alerts.recentTable')}>
+            <table>
+              {head}
+              <tbody>{recent.map(row)}</tbody>
+            </table>
+          </TableScroll>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+// GET /v1/stats (`*` keys): every brand's funnel and rates, and the market, for the same range.
+export function Overview({ data, t, lang, onDownload }) {
+  const rows = [...(data.brands ?? []), ...(data.market ? [{ ...data.market, brand: '*' }] : [])];
+  return (
+    // Not a named region, and a table name without the word "brand": getByLabel('Brand') finds
+    // the brand switcher only.
+    <section>
+      <h2>{t('dashboard.allBrands')}</h2>
+      <TableScroll label={t('dashboard.overview')}>
+        <table data-testid="all-brands">
+          <thead>
+            <tr>
+              <th scope="col">{t('header.brand')}</th>
+              {['started', 'approved', 'abandoned', 'failed'].map((k) => <th key={k} scope="col">{t(`funnel.${k}`)}</th>)}
+              <th scope="col">{t('rate.conversion')}</th>
+              <th scope="col">{t('rate.delivery')}</th>
+              <th scope="col">{t('indicator.wrong_codes')} ({t('dashboard.per1000')})</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.brand} data-brand={r.brand}>
+                <th scope="row">{r.brand === '*' ? t('dashboard.market') : r.brand}</th>
+                {['started', 'approved', 'abandoned', 'failed'].map((k) => <td key={k}>{formatNumber(lang, r.funnel?.[k])}</td>)}
+                <td>{formatPercent(lang, r.rates?.conversion)}</td>
+                <td>{formatPercent(lang, r.rates?.delivery)}</td>
+                <td>{formatDecimal(lang, r.fraud?.wrong_codes?.per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={onDownload}>{t('dashboard.downloadAllBrands')}</button>
+    </section>
+  );
+}
