@@ -92,25 +92,10 @@ bool strong_etag(const std::string& tag) {
   return std::regex_match(tag, std::regex("^\"[0-9a-f]{32}\"$"));
 }
 
-// The status line, the headers (names lower-cased) and the body of one raw answer.
-struct RawAnswer {
-  std::string status_line;
-  std::string head;  // lower-cased
-  std::string body;
-};
-
 RawAnswer raw_get(const OtpgateProcess& p, const std::string& target,
                   const std::string& method = "GET") {
-  const std::string got = raw_exchange(
-      p.port(), method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  RawAnswer a;
-  const auto end = got.find("\r\n\r\n");
-  REQUIRE(end != std::string::npos);
-  a.status_line = got.substr(0, got.find("\r\n"));
-  a.head = got.substr(0, end);
-  for (auto& c : a.head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  a.body = got.substr(end + 4);
-  return a;
+  return split_raw_answer(raw_exchange(
+      p.port(), method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
 }
 
 }  // namespace

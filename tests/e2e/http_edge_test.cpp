@@ -7,23 +7,8 @@ using namespace otpgate::test;
 
 namespace {
 
-// The head of one raw answer, names lower-cased, and its body.
-struct RawAnswer {
-  std::string status_line;
-  std::string head;
-  std::string body;
-};
-
 RawAnswer answer_of(const OtpgateProcess& p, const std::string& bytes) {
-  const std::string got = raw_exchange(p.port(), bytes);
-  RawAnswer a;
-  const auto end = got.find("\r\n\r\n");
-  REQUIRE(end != std::string::npos);
-  a.status_line = got.substr(0, got.find("\r\n"));
-  a.head = got.substr(0, end);
-  for (auto& c : a.head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  a.body = got.substr(end + 4);
-  return a;
+  return split_raw_answer(raw_exchange(p.port(), bytes));
 }
 
 bool has_line(const RawAnswer& a, const std::string& lower_line) {

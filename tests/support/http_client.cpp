@@ -276,4 +276,15 @@ bool closed_by_peer_within(unsigned short port, const std::string& bytes,
   return raw_exchange_result(port, bytes, timeout).closed_by_peer;
 }
 
+RawAnswer split_raw_answer(const std::string& got) {
+  const auto end = got.find("\r\n\r\n");
+  if (end == std::string::npos) throw std::runtime_error("no end of head in: " + got.substr(0, 200));
+  RawAnswer a;
+  a.status_line = got.substr(0, got.find("\r\n"));
+  a.head = got.substr(0, end);
+  for (auto& c : a.head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  a.body = got.substr(end + 4);
+  return a;
+}
+
 }  // namespace otpgate::test

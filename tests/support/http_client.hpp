@@ -95,6 +95,15 @@ std::string raw_exchange(unsigned short port, const std::string& bytes,
 RawResult raw_exchange_result(unsigned short port, const std::string& bytes,
                               std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// One raw answer split at its blank line: the status line, the head (names and values
+// lower-cased, for finds) and the body. Throws when no blank line ends the head.
+struct RawAnswer {
+  std::string status_line;
+  std::string head;
+  std::string body;
+};
+RawAnswer split_raw_answer(const std::string& got);
+
 // Connects, sends `bytes` (e.g. half a request) and keeps the connection open: true when the
 // server closes it within `timeout` (whatever it sent first, such as a 408), false otherwise.
 bool closed_by_peer_within(unsigned short port, const std::string& bytes,
