@@ -7,16 +7,9 @@
 //
 //   OTPGATE_URL          the otpgate to proxy to (default http://127.0.0.1:8080)
 //   CONSOLE_DEV_LISTEN   where to listen (default 127.0.0.1:5173)
-//   CONSOLE_DEV_SHIM_KEYS, CONSOLE_DEV_SHIM_BRANDS
-//                        DEV ONLY, for an otpgate that does not have GET /v1/me and
-//                        GET /v1/brands yet: when the upstream answers 404 to one of them, the
-//                        answer is made here from the keys file (SHA-256 of the Bearer key)
-//                        and the brands folder. Off unless both are set. The console itself
-//                        only ever calls the public API.
 
 import http from 'node:http';
-import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,8 +17,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
 const upstream = new URL(process.env.OTPGATE_URL ?? 'http://127.0.0.1:8080');
 const [host, port] = (process.env.CONSOLE_DEV_LISTEN ?? '127.0.0.1:5173').split(':');
-const shimKeys = process.env.CONSOLE_DEV_SHIM_KEYS;
-const shimBrands = process.env.CONSOLE_DEV_SHIM_BRANDS;
 
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
@@ -97,31 +88,6 @@ function proxy(req, res, body) {
   });
 }
 
-async function shim(req) {
-  if (!shimKeys || !shimBrands || req.method !== 'GET') return null;
-  const url = new URL(req.url, 'http://x');
-  if (url.pathname !== '/v1/me' && url.pathname !== '/v1/brands') return null;
-  const auth = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  const unauth = { status: 401, body: { status: 401, code: 'UNAUTHENTICATED', message: 'The API key is missing or unknown.' } };
-  if (!auth) return unauth;
-  const hash = createHash('sha256').update(auth[1].trim()).digest('hex');
-  const keys = JSON.parse(await readFile(shimKeys, 'utf8')).keys;
-  const key = keys.find((k) => k.sha256 === hash);
-  if (!key) return unauth;
-  if (url.pathname === '/v1/me') return { status: 200, body: { key_id: key.id, brand: key.brand, roles: key.roles } };
-  const brands = [];
-  for (const id of (await readdir(shimBrands)).sort()) {
-    if (key.brand !== '*' && key.brand !== id) continue;
-    try {
-      const b = JSON.parse(await readFile(path.join(shimBrands, id, 'brand.json'), 'utf8'));
-      brands.push({ id, display_name: b.display_name, locales: b.locales, default_locale: b.default_locale });
-    } catch {
-      /* not a brand folder */
-    }
-  }
-  return { status: 200, body: { brands } };
-}
-
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/' || url.pathname === '/console') {
@@ -135,13 +101,6 @@ const server = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const r = await proxy(req, res, Buffer.concat(chunks));
-    if (r.status === 404) {
-      const s = await shim(req);
-      if (s) {
-        res.writeHead(s.status, { 'Content-Type': 'application/json', 'X-Console-Dev-Shim': '1' });
-        return res.end(JSON.stringify(s.body));
-      }
-    }
     const headers = { ...r.headers };
     delete headers['transfer-encoding'];
     delete headers.connection;
@@ -152,6 +111,5 @@ const server = http.createServer(async (req, res) => {
 });
 
 server.listen(Number(port), host, () => {
-  console.log(`console dev server on http://${host}:${port}/console/ -> otpgate ${upstream.href}` +
-    (shimKeys && shimBrands ? ' (dev shim for /v1/me and /v1/brands on)' : ''));
+  console.log(`console dev server on http://${host}:${port}/console/ -> otpgate ${upstream.href}`);
 });
