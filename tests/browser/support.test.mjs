@@ -52,9 +52,12 @@ test('an agent unlocks a locked number with a reason and the audit log shows it'
   await screenshot(page, 'support-desk');
   assert.deepEqual(await axeViolations(page), []);
 
-  // No reason, no unlock.
+  // No reason, no unlock: the form says so and sends nothing.
+  const unlocks = [];
+  page.on('request', (r) => { if (r.url().endsWith('/unlock')) unlocks.push(r.url()); });
   await page.getByRole('button', { name: 'Unlock' }).click();
-  await page.waitForTimeout(500);
+  await page.getByText('Give a reason.').waitFor();
+  assert.deepEqual(unlocks, []);
   const still = await world.svc.api(world.svc.keys[a].support, 'GET',
                               `/v1/brands/${a}/subscribers/${encodeURIComponent(phone)}`);
   assert.equal(still.json.locked, true, 'unlocked without a reason');
@@ -169,8 +172,11 @@ test('a lookup answered after the number was edited is not shown', async () => {
   await page.getByLabel('Phone number', { exact: true }).fill(first);
   await page.getByRole('button', { name: 'Look up' }).click();
   await page.getByLabel('Phone number', { exact: true }).fill(second);
+  const answered = page.waitForResponse((r) => r.url().includes(encodeURIComponent(first)));
   release();
-  await page.waitForTimeout(1000);
+  await answered;
+  // The answer has been handed to the page; give its handlers one frame to run.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
   assert.equal(await page.getByTestId('subscriber').count(), 0, 'the first number\'s card is shown');
   assert.equal(await page.getByRole('button', { name: 'Unlock' }).count(), 0);
   assert.deepEqual(unexpected(problems), []);
