@@ -49,6 +49,7 @@ nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_m
          r.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message_id)}}},
       {"order", r.order ? order_to_json(*r.order) : nlohmann::json(nullptr)},
       {"metadata", object_or_null(r.metadata_json)},
+      {"signals", r.signals ? signals_to_json(*r.signals) : nlohmann::json(nullptr)},
   };
   return j;
 }

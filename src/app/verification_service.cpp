@@ -44,7 +44,9 @@ task<VerificationService::SendReport> VerificationService::send_code(const Brand
   values.brand = brand.display_name;
   values.ttl_minutes = std::to_string(minutes_valid_after_send(r));
   // A support call's code is read aloud to the agent: no line lets a browser or app fill it in.
-  std::string text = purpose == Purpose::support_call
+  // The caller's own text (CAMARA send-code) is sent as the caller wrote it.
+  std::string text = !r.message_text.empty() ? fill_code(r.message_text, code.reveal())
+                     : purpose == Purpose::support_call
                          ? tpl->render(values)
                          : compose_sms(tpl->render(values), code.reveal(), brand.webotp_domain,
                                        brand.webotp_embedded_domain, brand.android_app_hash);
@@ -94,6 +96,7 @@ NewVerification VerificationService::draft(const CreateCommand& cmd, const std::
   r.lock_max_ms = brand.lock.max_duration.count();
   r.order = cmd.order;
   r.metadata_json = cmd.metadata_json;
+  r.message_text = cmd.message_text;
   if (!cmd.idempotency_key.empty()) {
     // Keys and bodies are MACed: the store never holds a caller's raw idempotency key or body.
     // A support call's keys are their own ("\n" cannot follow the brand id in a checkout's,

@@ -38,6 +38,12 @@ class category final : public boost::system::error_category {
         return "phone number blocked";
       case errc::phone_not_allowed:
         return "phone number not allowed";
+      case errc::phone_recently_swapped:
+        return "phone number recently swapped";
+      case errc::identity_mismatch:
+        return "identity mismatch";
+      case errc::signal_unavailable:
+        return "network signal unavailable";
       case errc::idempotency_in_flight:
         return "idempotency key in use by a request still running";
       case errc::idempotency_conflict:

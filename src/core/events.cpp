@@ -35,6 +35,9 @@ std::vector<std::pair<std::string, std::string>> event_fields(const Event& e) {
   if (!e.encoding.empty()) f.emplace_back("encoding", e.encoding);
   if (!e.reason.empty()) f.emplace_back("reason", e.reason);
   if (e.latency_ms >= 0) f.emplace_back("latency_ms", std::to_string(e.latency_ms));
+  if (!e.sim_swap.empty()) f.emplace_back("sim_swap", e.sim_swap);
+  if (!e.kyc.empty()) f.emplace_back("kyc", e.kyc);
+  if (e.flagged) f.emplace_back("flagged", "1");
   return f;
 }
 

@@ -34,6 +34,16 @@ PublicError public_error(errc e) {
               "The phone number is temporarily locked after too many failed checks."};
     case errc::phone_not_allowed:
       return {403, "PHONE_NUMBER_NOT_ALLOWED", "This brand does not send to this phone number."};
+    case errc::phone_recently_swapped:
+      return {403, "PHONE_NUMBER_RECENTLY_SWAPPED",
+              "The SIM card of this phone number was changed recently; no code is sent to it."};
+    case errc::identity_mismatch:
+      return {403, "IDENTITY_MISMATCH",
+              "The customer data does not match the mobile operator's records for this number."};
+    case errc::signal_unavailable:
+      return {503, "NETWORK_SIGNAL_UNAVAILABLE",
+              "The mobile operator's check could not be made and this brand requires it; retry "
+              "later."};
     case errc::idempotency_conflict:
       return {409, "IDEMPOTENCY_KEY_REUSED",
               "This Idempotency-Key was used with a different request body."};

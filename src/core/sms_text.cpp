@@ -92,4 +92,17 @@ std::string compose_sms(std::string body, std::string_view code, std::string_vie
   return body;
 }
 
+std::string fill_code(std::string_view text, std::string_view code) {
+  constexpr std::string_view placeholder = "{{code}}";
+  std::string out;
+  out.reserve(text.size() + code.size());
+  for (std::size_t at = text.find(placeholder); at != std::string_view::npos;
+       at = text.find(placeholder)) {
+    out.append(text.substr(0, at)).append(code);
+    text.remove_prefix(at + placeholder.size());
+  }
+  out.append(text);
+  return out;
+}
+
 }  // namespace otpgate

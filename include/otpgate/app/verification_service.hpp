@@ -6,9 +6,11 @@
 #include "otpgate/app/sms_dispatcher.hpp"
 #include "otpgate/core/brand.hpp"
 #include "otpgate/core/psd2.hpp"
+#include "otpgate/core/signals.hpp"
 #include "otpgate/ports/clock.hpp"
 #include "otpgate/ports/event_sink.hpp"
 #include "otpgate/ports/keyring.hpp"
+#include "otpgate/ports/network_signals.hpp"
 #include "otpgate/ports/random.hpp"
 #include "otpgate/ports/rate_limiter.hpp"
 #include "otpgate/ports/verification_store.hpp"
@@ -40,6 +42,13 @@ struct CreateCommand {
   // support_call text without autofill lines, never bound to an order). Who may ask for it is
   // the edge's decision.
   Purpose purpose = Purpose::checkout;
+  // "" or the caller's own SMS text with {{code}} (CAMARA send-code's `message`, validated by
+  // the edge): sent instead of the brand's template, with every {{code}} replaced and no
+  // autofill lines added. Kept in the record for resends.
+  std::string message_text;
+  // The checkout's customer for KYC Match (the native API's `customer`): passed to the
+  // operator when the brand has a kyc policy, never stored (only the per-field results are).
+  std::optional<Customer> customer;
 };
 
 // The Idempotency-Key of a check, resend or cancel, as the edge validated it (docs/api.md,
@@ -82,6 +91,9 @@ struct ServiceDeps {
   std::int64_t retention_ms = 86'400'000;
   // The Redis command deadline (OTPGATE_REDIS_TIMEOUT_MS): a claim's lead covers two of them.
   std::int64_t redis_timeout_ms = 1'000;
+  // The operator's network signals; nullptr when no operator is configured (a brand with a
+  // signals policy then cannot be loaded: wiring checks its operators).
+  NetworkSignals* signals = nullptr;
 };
 
 // A send claim a request of VerificationService holds (docs/architecture.md, "A create's faults"):

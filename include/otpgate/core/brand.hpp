@@ -7,6 +7,7 @@
 #include "otpgate/core/delivery.hpp"
 #include "otpgate/core/pumping.hpp"
 #include "otpgate/core/rate_limit.hpp"
+#include "otpgate/core/signals.hpp"
 #include "otpgate/core/templates.hpp"
 #include "otpgate/core/types.hpp"
 
@@ -73,6 +74,8 @@ struct Brand {
   // The most SMS parts the verification text may take with the lint's sample values (1-10);
   // nullopt: no cap (the lint only warns above one part).
   std::optional<int> max_segments;
+  // The network signals asked before a code is sent (brand.json "signals"; docs/signals.md).
+  SignalPolicy signals;
   // "verification" template per locale, brand file overriding the global default.
   std::map<std::string, Template> templates;
   // Where each of templates comes from: "default" (templates/), "brand" (the brand's folder)

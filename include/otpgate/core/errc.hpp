@@ -24,6 +24,10 @@ enum class errc {
   too_many_requests,      // a rate limit (phone, IP, prefix, brand) denied a send
   phone_blocked,          // the phone is locked for this brand
   phone_not_allowed,      // country or line type outside the brand's policy
+  // Network signals (core/signals.hpp): the brand's policy refused the create before any SMS
+  phone_recently_swapped,  // the number's SIM changed within the brand's window
+  identity_mismatch,       // the customer data did not match the subscriber (KYC Match)
+  signal_unavailable,      // the operator gave no answer and the policy says on_error: deny
   idempotency_conflict,   // same Idempotency-Key, different body
   idempotency_in_flight,  // same Idempotency-Key while the first request is still running
   sms_delivery_failed,    // no gateway accepted the SMS

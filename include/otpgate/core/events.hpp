@@ -26,7 +26,9 @@ enum class EventType {
   undelivered,   // a gateway's report: it did not (undelivered or failed)
   rate_limited,  // a rate limit denied a send (the limit in `limit`; no verification id on create)
   prefix_blocked,  // SMS pumping suspected: a destination prefix is blocked (in `prefix`)
-  refused,         // a create refused for the number: `reason` country or line_type
+  // a create refused for the number: `reason` country, line_type, or a network signal's
+  // sim_swap, kyc or signal_error (with `sim_swap` / `kyc` set)
+  refused,
   unlocked,        // support unlocked a phone locked by failed checks
   anomaly_opened,  // an analytics alert opened (`reason`: the indicator, `prefix` if any)
   anomaly_closed,  // that alert closed: the indicator is back to normal
@@ -61,6 +63,12 @@ struct Event {
   bool first_delivery = false;
   // delivered / undelivered: ms from the send the report is about to the report
   std::int64_t latency_ms = -1;
+  // created, and refused for a signal: the network signals' outcomes (core/signals.hpp,
+  // SignalOutcome): sim_swap "clear", "swapped" or "error"; kyc "match", "mismatch" or "error";
+  // "" when not asked. flagged: a signal failed a policy whose action is "flag".
+  std::string sim_swap;
+  std::string kyc;
+  bool flagged = false;
 };
 
 // Flat field/value pairs as written to the Redis stream (XADD ... field value ...).

@@ -40,4 +40,8 @@ bool fits_android_retriever(std::string_view text, std::string_view app_hash);
 std::string compose_sms(std::string body, std::string_view code, std::string_view webotp_domain,
                         std::string_view webotp_embedded, std::string_view android_app_hash);
 
+// A caller's own text (CAMARA send-code's message) with every "{{code}}" replaced by the code;
+// nothing else in it is a placeholder.
+std::string fill_code(std::string_view text, std::string_view code);
+
 }  // namespace otpgate

@@ -7,6 +7,7 @@
 #include "otpgate/core/code.hpp"
 #include "otpgate/core/delivery_status.hpp"
 #include "otpgate/core/order.hpp"
+#include "otpgate/core/signals.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -69,6 +70,12 @@ struct VerificationRecord {
   // "" or the create's metadata object as JSON text: opaque to otpgate (up to 10 strings the shop
   // reads back in answers and events), so it stays the validated text and is never parsed here.
   std::string metadata_json;
+  // "" or the caller's own SMS text with {{code}} (CAMARA send-code's message), sent instead of
+  // the brand's template by every send of this verification.
+  std::string message_text;
+  // What the network signals said at create (core/signals.hpp), if any were asked. Only the
+  // outcomes and per-field results: never the customer's data.
+  std::optional<SignalResults> signals;
 };
 
 // The status a reader should see at `now`: a pending record past expires_ms is expired.

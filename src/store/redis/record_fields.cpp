@@ -22,13 +22,13 @@ using store_calls::to_int;
 // Typed entries, written and read by typed_value / read_typed below: their names and values are
 // the strings every earlier version wrote, and the Lua scripts read ('dst', 'ca', 'cl', 'ord').
 using R = VerificationRecord;
-enum class Typed { id, phone, delivery_status, order, code_length, code_alphabet };
+enum class Typed { id, phone, delivery_status, order, code_length, code_alphabet, signals };
 using Member = std::variant<std::string R::*, std::int64_t R::*, int R::*, Typed>;
 struct FieldDef {
   std::string_view name;
   Member member;
 };
-const std::array<FieldDef, 29> record_fields = {{
+const std::array<FieldDef, 31> record_fields = {{
     {"id", Typed::id},
     {"b", &R::brand},
     {"p", Typed::phone},
@@ -58,6 +58,8 @@ const std::array<FieldDef, 29> record_fields = {{
     {"md", &R::metadata_json},
     {"cl", Typed::code_length},
     {"ca", Typed::code_alphabet},  // "digits" or "alphanumeric"
+    {"tx", &R::message_text},      // absent before CAMARA send-code: "", the brand's template
+    {"sg", Typed::signals},        // "" or signals_to_json's text (absent before signals)
 }};
 
 template <class... F>
@@ -81,6 +83,8 @@ std::string typed_value(const R& r, Typed t) {
       return std::to_string(r.code_format.length);
     case Typed::code_alphabet:
       return r.code_format.alphabet == CodeAlphabet::alphanumeric ? "alphanumeric" : "digits";
+    case Typed::signals:
+      return r.signals ? signals_to_json(*r.signals).dump() : std::string();
   }
   return {};
 }
@@ -114,6 +118,11 @@ bool read_typed(R& r, Typed t, const std::string& value) {
     case Typed::code_alphabet:
       r.code_format.alphabet =
           value == "alphanumeric" ? CodeAlphabet::alphanumeric : CodeAlphabet::digits;
+      return true;
+    case Typed::signals:
+      r.signals = value.empty()
+                      ? std::nullopt
+                      : signals_from_json(nlohmann::json::parse(value, nullptr, false));
       return true;
   }
   return false;
@@ -152,6 +161,7 @@ void reset_field(R& r, const FieldDef& f, const R& absent) {
                             case Typed::code_alphabet:
                               r.code_format.alphabet = absent.code_format.alphabet;
                               break;
+                            case Typed::signals: r.signals = absent.signals; break;
                           }
                         },
                         [&](auto m) { r.*m = absent.*m; }},
