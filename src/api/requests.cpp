@@ -115,6 +115,27 @@ std::optional<http::Response> check_metadata(const json& md) {
   return std::nullopt;
 }
 
+// The customer for KYC Match: an object of the fields kyc_fields() names, each a string valid
+// for its field. The values are never echoed in an error (only the field's name).
+Parsed<Customer> parse_customer(const json& c) {
+  if (!c.is_object() || c.empty())
+    return invalid_argument("customer", "Field 'customer' must be an object with at least one "
+                                        "field such as given_name (docs/signals.md).");
+  Customer out;
+  for (auto it = c.begin(); it != c.end(); ++it) {
+    const std::string name = "customer." + it.key();
+    const auto field = kyc_field_named(it.key());
+    if (!field) return invalid_argument(name, "Unknown field '" + name + "'.");
+    if (!it.value().is_string())
+      return invalid_argument(name, "Field '" + name + "' must be a string.");
+    const std::string& value = it.value().get_ref<const std::string&>();
+    if (const auto problem = customer_value_problem(*field, value))
+      return invalid_argument(name, "Field '" + name + "' " + *problem + ".");
+    out.fields.emplace_back(*field, value);
+  }
+  return out;
+}
+
 }  // namespace
 
 Parsed<json> parse_json_object(const http::Request& req, bool allow_empty) {
@@ -163,7 +184,7 @@ Parsed<std::string> parse_reason(const json& body, std::string_view why) {
 
 Parsed<CreateRequest> parse_create(const json& body) {
   if (auto bad = unknown_field(body, {"phone_number", "locale", "order", "client_ip", "metadata",
-                                      "brand", "purpose", "reason"}))
+                                      "brand", "purpose", "reason", "customer"}))
     return *bad;
   CreateRequest c;
   if (body.contains("purpose")) {
@@ -208,6 +229,11 @@ Parsed<CreateRequest> parse_create(const json& body) {
   if (body.contains("metadata")) {
     if (auto bad = check_metadata(body["metadata"])) return *bad;
     c.metadata = body["metadata"];
+  }
+  if (body.contains("customer")) {
+    auto customer = parse_customer(body["customer"]);
+    if (auto* bad = std::get_if<http::Response>(&customer)) return std::move(*bad);
+    c.customer = std::move(std::get<Customer>(customer));
   }
   return c;
 }

@@ -176,7 +176,8 @@ task<http::Response> Router::create(http::Request& req, const ApiKey& key) {
                              .idempotency_key = idem,
                              // The parsed request, keys sorted: the same JSON in another order or
                              // spacing is the same request for Idempotency-Key.
-                             .fingerprint = fields.dump()};
+                             .fingerprint = fields.dump(),
+                             .customer = std::move(c.customer)};
   const Caller caller = caller_of(key);
   const Answer a = co_await ctx_.verifications.start(caller, request);
   http::Response r = render(a, a.replayed ? 200 : 201);

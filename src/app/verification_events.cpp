@@ -3,6 +3,16 @@
 #include "otpgate/app/verification_service.hpp"
 
 namespace otpgate {
+namespace {
+
+// The network signals' outcomes on a created or refused event (never the customer's data).
+void add_signals(Event& e, const SignalResults& s) {
+  if (s.sim_swap) e.sim_swap = std::string(to_string(*s.sim_swap));
+  if (s.kyc) e.kyc = std::string(to_string(*s.kyc));
+  e.flagged = s.flagged;
+}
+
+}  // namespace
 
 Event VerificationService::event_of(EventType type, const VerificationRecord& r,
                                     int attempt) const {
@@ -31,6 +41,7 @@ Event VerificationService::event_of(EventType type, const VerificationRecord& r,
     if (b != brands->end())
       e.prefix = destination_prefix(r.phone.e164(), b->second.limits.prefix_digits);
   }
+  if (type == EventType::created && r.signals) add_signals(e, *r.signals);
   return e;
 }
 
@@ -38,7 +49,8 @@ void VerificationService::emit(EventType type, const VerificationRecord& r, int 
   d_.events.publish(event_of(type, r, attempt));
 }
 
-void VerificationService::emit_refused(const CreateCommand& cmd, std::string reason) {
+void VerificationService::emit_refused(const CreateCommand& cmd, std::string reason,
+                                       const SignalResults* signals) {
   Event e{.type = EventType::refused,
           .brand = cmd.brand->id.str(),
           .phone_masked = cmd.phone.masked(),
@@ -47,6 +59,7 @@ void VerificationService::emit_refused(const CreateCommand& cmd, std::string rea
           .reason = std::move(reason)};
   if (cmd.purpose == Purpose::support_call)
     e.purpose = std::string(to_string(Purpose::support_call));
+  if (signals) add_signals(e, *signals);
   d_.events.publish(e);
 }
 

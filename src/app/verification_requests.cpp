@@ -85,7 +85,8 @@ std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& ca
                        .metadata_json = request.metadata.is_null() ? "" : request.metadata.dump(),
                        .idempotency_key = request.idempotency_key.value_or(""),
                        .body = request.fingerprint,
-                       .purpose = request.purpose};
+                       .purpose = request.purpose,
+                       .customer = request.customer};
 }
 
 task<Answer> VerificationRequests::start(const Caller& caller, const StartRequest& request) {

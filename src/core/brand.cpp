@@ -56,6 +56,39 @@ DeliveryPolicy delivery_policy_from(const json& d) {
   return p;
 }
 
+SignalAction action_field(const json& obj, SignalAction fallback) {
+  if (!obj.contains("action")) return fallback;
+  return obj["action"] == "flag" ? SignalAction::flag : SignalAction::block;
+}
+
+SignalOnError on_error_field(const json& obj) {
+  return obj.value("on_error", std::string("allow")) == "deny" ? SignalOnError::deny
+                                                                : SignalOnError::allow;
+}
+
+// "signals" (validated by the schema: operator ids, enums, ranges).
+SignalPolicy signal_policy_from(const json& s) {
+  SignalPolicy p;
+  if (s.contains("sim_swap")) {
+    const json& o = s["sim_swap"];
+    p.sim_swap = SimSwapPolicy{.operator_id = o.at("operator").get<std::string>(),
+                               .max_age_hours = o.value("max_age_hours", 240),
+                               .action = action_field(o, SignalAction::block),
+                               .on_error = on_error_field(o)};
+  }
+  if (s.contains("kyc")) {
+    const json& o = s["kyc"];
+    KycPolicy k{.operator_id = o.at("operator").get<std::string>(),
+                .min_matches = o.value("min_matches", 0),
+                .action = action_field(o, SignalAction::flag),
+                .on_error = on_error_field(o)};
+    for (const auto& name : o.value("must_match", json::array()))
+      if (const auto f = kyc_field_named(name.get<std::string>())) k.must_match.push_back(*f);
+    p.kyc = std::move(k);
+  }
+  return p;
+}
+
 Rate rate_field(const json& obj, const char* name, Rate fallback) {
   if (obj.contains(name)) fallback.count = obj[name].get<int>();
   return fallback;
@@ -161,6 +194,7 @@ Brand brand_from_json(const BrandId& id, const json& doc) {
     throw std::invalid_argument("/webotp_embedded_domain: needs webotp_domain");
   b.android_app_hash = doc.value("android_app_hash", std::string());
   if (doc.contains("max_segments")) b.max_segments = doc["max_segments"].get<int>();
+  b.signals = signal_policy_from(doc.value("signals", json::object()));
   return b;
 }
 

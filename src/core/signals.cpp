@@ -1,5 +1,7 @@
 #include "otpgate/core/signals.hpp"
 
+#include "otpgate/core/template_lint.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -68,14 +70,72 @@ void fail_policy(SignalVerdict& v, SignalAction action, errc e, std::string_view
   }
 }
 
-void unanswered(SignalVerdict& v, SignalOnError on_error) {
+void no_answer(SignalVerdict& v, SignalOnError on_error) {
   if (on_error == SignalOnError::deny && !v.refuse) {
     v.refuse = errc::signal_unavailable;
     v.reason = "signal_error";
   }
 }
 
+bool digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// YYYY-MM-DD, a day that exists (1900-2099: a customer's birthdate).
+bool calendar_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  const auto y = s.substr(0, 4), m = s.substr(5, 2), d = s.substr(8, 2);
+  if (!digits(y) || !digits(m) || !digits(d)) return false;
+  const int year = std::stoi(std::string(y)), month = std::stoi(std::string(m)),
+            day = std::stoi(std::string(d));
+  if (year < 1900 || year > 2099 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr std::array<int, 12> days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return day <= days[static_cast<std::size_t>(month - 1)] + (month == 2 && leap ? 1 : 0);
+}
+
+// local@domain: one @, both sides non-empty, a dot inside the domain, no spaces.
+bool email_address(std::string_view s) {
+  const auto at = s.find('@');
+  if (at == 0 || at == std::string_view::npos || s.find('@', at + 1) != std::string_view::npos)
+    return false;
+  const auto domain = s.substr(at + 1);
+  const auto dot = domain.find('.');
+  return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size() &&
+         s.find(' ') == std::string_view::npos;
+}
+
 }  // namespace
+
+std::optional<std::string> customer_value_problem(KycField f, std::string_view value) {
+  const auto code_points = std::count_if(value.begin(), value.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (code_points < 1 || code_points > 256) return "must have 1 to 256 characters";
+  if (!safe_sms_value(value))
+    return "must be one line of text without control or direction characters";
+  switch (f) {
+    case KycField::birthdate:
+      if (!calendar_date(value)) return "must be a date such as \"1990-01-31\"";
+      break;
+    case KycField::email:
+      if (value.size() > 254 || !email_address(value))
+        return "must be an email address such as \"name@example.com\"";
+      break;
+    case KycField::country:
+      if (value.size() != 2 || !std::all_of(value.begin(), value.end(),
+                                             [](char c) { return c >= 'A' && c <= 'Z'; }))
+        return "must be an ISO 3166-1 alpha-2 code such as \"DE\"";
+      break;
+    case KycField::gender:
+      if (value != "MALE" && value != "FEMALE" && value != "OTHER")
+        return "must be \"MALE\", \"FEMALE\" or \"OTHER\"";
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
 
 std::span<const KycFieldInfo> kyc_fields() {
   return field_table;
@@ -194,13 +254,20 @@ std::optional<SignalQuery> signal_query(const SignalPolicy& policy, const std::s
   return q;
 }
 
+SignalAnswers unanswered(const SignalQuery& q, SignalFailure f) {
+  SignalAnswers a;
+  if (q.sim_swap) a.sim_swap = SimSwapAnswer{.failure = f};
+  if (q.kyc) a.kyc = KycAnswer{.failure = f};
+  return a;
+}
+
 SignalVerdict decide_signals(const SignalPolicy& policy, const SignalAnswers& answers) {
   SignalVerdict v;
   if (policy.sim_swap && answers.sim_swap) {
     const SimSwapAnswer& a = *answers.sim_swap;
     if (a.failure) {
       v.results.sim_swap = SignalOutcome::error;
-      unanswered(v, policy.sim_swap->on_error);
+      no_answer(v, policy.sim_swap->on_error);
     } else if (a.swapped) {
       v.results.sim_swap = SignalOutcome::swapped;
       fail_policy(v, policy.sim_swap->action, errc::phone_recently_swapped, "sim_swap");
@@ -212,7 +279,7 @@ SignalVerdict decide_signals(const SignalPolicy& policy, const SignalAnswers& an
     const KycAnswer& a = *answers.kyc;
     if (a.failure) {
       v.results.kyc = SignalOutcome::error;
-      unanswered(v, policy.kyc->on_error);
+      no_answer(v, policy.kyc->on_error);
     } else {
       v.results.kyc_fields = a.fields;
       if (kyc_met(*policy.kyc, a.fields)) {

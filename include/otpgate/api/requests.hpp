@@ -3,6 +3,7 @@
 #pragma once
 
 #include "otpgate/core/psd2.hpp"
+#include "otpgate/core/signals.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/http/message.hpp"
@@ -24,6 +25,8 @@ struct CreateRequest {
   nlohmann::json metadata;     // null or a validated object
   Purpose purpose = Purpose::checkout;
   std::string reason;  // support_call: why (required), for the audit log
+  // The checkout's customer for KYC Match, validated field by field; never logged or stored.
+  std::optional<Customer> customer;
 };
 
 struct CheckRequest {

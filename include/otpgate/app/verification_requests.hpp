@@ -37,6 +37,8 @@ struct StartRequest {
   std::string reason;                          // support_call: why, for the audit log
   std::optional<std::string> idempotency_key;  // the header as sent, if present
   std::string fingerprint;  // the parsed request (keys sorted), for idempotent replays
+  // The checkout's customer for KYC Match (never logged or stored; see CreateCommand).
+  std::optional<Customer> customer;
 };
 
 struct VerificationRequestsDeps {

@@ -233,7 +233,13 @@ class VerificationService {
   // or too little validity was left for a retry to send it).
   void emit_unsent_failed(const VerificationRecord& r);
   // A create refused for the number (reason: country or line_type).
-  void emit_refused(const CreateCommand& cmd, std::string reason);
+  // A create refused before anything was stored; signals: the network signals' outcomes when a
+  // signal refused it.
+  void emit_refused(const CreateCommand& cmd, std::string reason,
+                    const SignalResults* signals = nullptr);
+  // The brand's network signals for a create (verification_signals.cpp): what its policy
+  // decides from the operator's answers; nothing asked when the policy asks nothing.
+  task<SignalVerdict> ask_signals(const CreateCommand& cmd);
   // The brand's enabled per-phone rates (the create script takes their token).
   static std::vector<Rate> phone_rates(const Brand& brand);
   // The brand-wide part of admitting a send to r's phone (client_ip "" skips the IP limit; a

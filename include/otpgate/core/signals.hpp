@@ -59,6 +59,12 @@ struct Customer {
   bool empty() const { return fields.empty(); }
 };
 
+// Why a customer field's value cannot be sent (nullopt: it can), as the end of a sentence
+// naming the field: "must be a date such as 1990-01-31". Every value is 1 to 256 characters of
+// one line; birthdate a calendar date (YYYY-MM-DD), email local@domain, country ISO 3166-1
+// alpha-2 in upper case, gender MALE, FEMALE or OTHER (the spec's formats).
+std::optional<std::string> customer_value_problem(KycField f, std::string_view value);
+
 // KYC Match's answer for one field: "true", "false" or "not_available" in the spec.
 enum class KycMatch { yes, no, not_available };
 std::string_view to_string(KycMatch m);  // "true", "false", "not_available"
@@ -173,6 +179,9 @@ struct SignalVerdict {
 // request has a customer; the customer is moved into the query.
 std::optional<SignalQuery> signal_query(const SignalPolicy& policy, const std::string& phone_e164,
                                         std::optional<Customer> customer);
+
+// The answers when nobody could be asked: every signal q asks failed with f (not_configured).
+SignalAnswers unanswered(const SignalQuery& q, SignalFailure f);
 
 // Applies the policy to the operator's answers.
 SignalVerdict decide_signals(const SignalPolicy& policy, const SignalAnswers& answers);

@@ -216,3 +216,33 @@ TEST_CASE("a WebOTP embedded domain needs the WebOTP domain", "[unit][brand]") {
   CHECK(b.webotp_domain == "shop.example");
   CHECK(b.webotp_embedded_domain == "psp.example");
 }
+
+TEST_CASE("brand_from_json reads the signals policies with their defaults", "[unit][brand][signals]") {
+  CHECK(brand_from_json(brand_id(), minimal()).signals.empty());
+  json doc = minimal();
+  doc["signals"] = {{"sim_swap", {{"operator", "telco"}}},
+                    {"kyc",
+                     {{"operator", "telco2"},
+                      {"must_match", {"family_name", "birthdate"}},
+                      {"min_matches", 3},
+                      {"action", "block"},
+                      {"on_error", "deny"}}}};
+  const Brand b = brand_from_json(brand_id(), doc);
+  REQUIRE(b.signals.sim_swap);
+  CHECK(b.signals.sim_swap->operator_id == "telco");
+  CHECK(b.signals.sim_swap->max_age_hours == 240);
+  CHECK(b.signals.sim_swap->action == SignalAction::block);
+  CHECK(b.signals.sim_swap->on_error == SignalOnError::allow);
+  REQUIRE(b.signals.kyc);
+  CHECK(b.signals.kyc->operator_id == "telco2");
+  CHECK(b.signals.kyc->must_match ==
+        std::vector<KycField>{KycField::family_name, KycField::birthdate});
+  CHECK(b.signals.kyc->min_matches == 3);
+  CHECK(b.signals.kyc->action == SignalAction::block);
+  CHECK(b.signals.kyc->on_error == SignalOnError::deny);
+  doc["signals"] = {{"sim_swap", {{"operator", "telco"}, {"max_age_hours", 2}, {"action", "flag"}}}};
+  const Brand flagging = brand_from_json(brand_id(), doc);
+  CHECK(flagging.signals.sim_swap->action == SignalAction::flag);
+  CHECK(flagging.signals.sim_swap->max_age_hours == 2);
+  CHECK_FALSE(flagging.signals.kyc);
+}

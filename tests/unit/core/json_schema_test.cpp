@@ -178,3 +178,25 @@ TEST_CASE("an unsupported keyword is refused even under an absent property", "[u
                        {"properties", {{"host", {{"type", "string"}, {"format", "hostname"}}}}}};
   CHECK_THROWS_AS(validate_against_schema(nested, json::object()), std::invalid_argument);
 }
+
+TEST_CASE("the schema checks the signals policies", "[unit][schema][signals]") {
+  json doc = valid_brand();
+  doc["signals"] = {{"sim_swap", {{"operator", "telco"}, {"max_age_hours", 24}}},
+                    {"kyc", {{"operator", "telco"}, {"must_match", {"family_name"}}}}};
+  CHECK(violation_at(doc) == "(valid)");
+  json bad = doc;
+  bad["signals"]["sim_swap"]["max_age_hours"] = 0;
+  CHECK(violation_at(bad) == "/signals/sim_swap/max_age_hours");
+  bad = doc;
+  bad["signals"]["sim_swap"].erase("operator");
+  CHECK(violation_at(bad) == "/signals/sim_swap/operator");
+  bad = doc;
+  bad["signals"]["kyc"]["must_match"] = {"shoe_size"};
+  CHECK(violation_at(bad) == "/signals/kyc/must_match/0");
+  bad = doc;
+  bad["signals"]["kyc"]["action"] = "warn";
+  CHECK(violation_at(bad) == "/signals/kyc/action");
+  bad = doc;
+  bad["signals"]["number_verification"] = json::object();
+  CHECK(violation_at(bad) == "/signals/number_verification");
+}
