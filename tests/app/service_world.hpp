@@ -11,6 +11,7 @@
 #include "support/fakes/clock.hpp"
 #include "support/fakes/event_sink.hpp"
 #include "support/fakes/keyring.hpp"
+#include "support/fakes/network_signals.hpp"
 #include "support/fakes/random.hpp"
 #include "support/fakes/rate_limiter.hpp"
 #include "support/fakes/sms_gateway.hpp"
@@ -55,12 +56,14 @@ struct ServiceWorld {
   FakeVerificationStore store{limits.book};  // one Redis: the phone's limits are shared
   RecordingEventSink events;
   FakeGateways gateways;
+  FakeNetworkSignals signals;  // asked only when the brand has a signals policy
   // The brand as the tests edit it; publish() puts it into the registry.
   Brand brand = test_brand();
   BrandRegistry registry{BrandCatalog{{"acme", brand}}};
   SmsDispatcher dispatcher{gateways.instances, gateways.circuits, clock, random};
   VerificationService service{
-      ServiceDeps{registry, store, limits, events, dispatcher, clock, random, keys, 60'000}};
+      ServiceDeps{registry, store, limits, events, dispatcher, clock, random, keys, 60'000, 1'000,
+                  &signals}};
 
   ServiceWorld() {
     gateways.add("alpha", {accepted("alpha-1")});
