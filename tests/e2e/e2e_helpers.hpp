@@ -3,6 +3,7 @@
 
 #include "support/http_client.hpp"
 #include "support/otpgate_process.hpp"
+#include "support/redis_server.hpp"
 #include "support/unique_names.hpp"
 
 #include <catch2/catch.hpp>
@@ -112,6 +113,32 @@ inline void require_error(const HttpResponse& r, long status, const std::string&
   CHECK(!j["message"].get<std::string>().empty());
   if (!field.empty()) CHECK(j.value("field", "") == field);
   CHECK(!r.header("x-correlator").empty());
+}
+
+// How many keys of the test Redis hold `needle` anywhere: in a key's name or in any value of a
+// string, hash, list, set, sorted set or stream (one Lua call, so nothing is missed between
+// reads). For "this was never stored" checks.
+inline long redis_keys_containing(const std::string& needle) {
+  static const std::string script = R"(
+local n = 0
+local function has(v) return string.find(v, ARGV[1], 1, true) ~= nil end
+local function any(list) for _, v in ipairs(list) do if type(v) == 'table' then
+  if any(v) then return true end elseif has(tostring(v)) then return true end end return false end
+for _, k in ipairs(redis.call('KEYS', '*')) do
+  local t = redis.call('TYPE', k).ok
+  local found = has(k)
+  if not found then
+    if t == 'string' then found = has(redis.call('GET', k))
+    elseif t == 'hash' then found = any(redis.call('HGETALL', k))
+    elseif t == 'list' then found = any(redis.call('LRANGE', k, 0, -1))
+    elseif t == 'set' then found = any(redis.call('SMEMBERS', k))
+    elseif t == 'zset' then found = any(redis.call('ZRANGE', k, 0, -1))
+    elseif t == 'stream' then found = any(redis.call('XRANGE', k, '-', '+')) end
+  end
+  if found then n = n + 1 end
+end
+return n)";
+  return std::stol(redis_cli(shared_redis_port(), {"EVAL", script, "0", needle}));
 }
 
 // A brands folder and keys file made for one test: the real schema, brands and keys as given.
