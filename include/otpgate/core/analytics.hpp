@@ -62,10 +62,24 @@ std::string bound_label(const std::array<int, N>& bounds, double seconds) {
 }
 
 // The indicators counted by event time (e:<name>), in the order the API lists them.
-inline constexpr std::array<std::string_view, 12> indicators = {
+inline constexpr std::array<std::string_view, 23> indicators = {
     "wrong_codes", "rate_limited",      "prefix_blocked",  "locked",
     "unlocked",    "refused_line_type", "refused_country", "send_failures",
-    "undelivered", "resends",           "support_calls",   "anomalies"};
+    "undelivered", "resends",           "support_calls",   "anomalies",
+    // the network signals (docs/analytics.md), counted on a created event or a refused one that
+    // carries them (sim_swap / kyc set): creates that asked any signal, and per signal
+    "signal_checks", "sim_swap_checks", "sim_swaps", "sim_swap_errors", "kyc_checks",
+    "kyc_mismatches", "kyc_errors", "flagged", "refused_sim_swap", "refused_kyc",
+    "refused_signal_error"};
+// The network signals' indicators (a tail of `indicators`), also the CSV's signal columns.
+inline constexpr std::array<std::string_view, 11> signal_indicators = {
+    "signal_checks",  "sim_swap_checks", "sim_swaps",        "sim_swap_errors",
+    "kyc_checks",     "kyc_mismatches",  "kyc_errors",       "flagged",
+    "refused_sim_swap", "refused_kyc",   "refused_signal_error"};
+// The checks a signal indicator is a share of (its rate per 1,000 checks: swaps among the
+// creates that asked for a SIM swap check, ...); nullopt for the checks themselves and for
+// every other indicator.
+std::optional<std::string_view> checks_of(std::string_view indicator);
 // The kinds of rate_limited (e:rate_limited|<kind>).
 inline constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix", "brand",
                                                                 "prefix_anomaly"};
