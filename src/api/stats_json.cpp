@@ -102,12 +102,14 @@ json indicator_json(const Figures& own, std::string_view name, std::int64_t coun
   const bool shown = market && market->market;
   if (market)
     entry["market_per_1000"] =
-        shown ? number_or_null(market->per_1000(MarketView::indicator(market->market->totals, name)))
-              : json(nullptr);
+        shown
+            ? number_or_null(market->per_1000(MarketView::indicator(market->market->totals, name)))
+            : json(nullptr);
   if (const auto checks = an::checks_of(name)) {
     entry["per_1000_checked"] =
         number_or_null(an::per_1000(count, MarketView::indicator(own.totals, *checks)));
-    if (market) entry["market_per_1000_checked"] = number_or_null(market->per_1000_checked(name, *checks));
+    if (market)
+      entry["market_per_1000_checked"] = number_or_null(market->per_1000_checked(name, *checks));
   }
   return entry;
 }

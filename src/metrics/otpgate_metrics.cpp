@@ -51,7 +51,7 @@ constexpr std::array<std::string_view, 2> encodings = {"gsm7", "ucs2"};
 constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix", "brand",
                                                          "prefix_anomaly"};
 constexpr std::array<std::string_view, 5> refusal_reasons = {"country", "line_type", "sim_swap",
-                                                              "kyc", "signal_error"};
+                                                             "kyc", "signal_error"};
 // The network signals and their outcomes (core/signals.hpp SignalOutcome, as events carry them).
 constexpr std::array<std::string_view, 2> signal_names = {"sim_swap", "kyc"};
 constexpr std::array<std::string_view, 3> sim_swap_outcomes = {"clear", "swapped", "error"};

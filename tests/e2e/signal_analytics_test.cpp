@@ -121,13 +121,15 @@ TEST_CASE("signal events appended through the store show in the stats with the m
   events.insert(events.end(), theirs.begin(), theirs.end());
   append(events, {{w.brand, 11}, {other, 120}});
 
-  const nlohmann::json s =
-      w.wait_stats([](const nlohmann::json& j) { return at(j, "/fraud/signal_checks/count") == 10; });
+  const nlohmann::json s = w.wait_stats(
+      [](const nlohmann::json& j) { return at(j, "/fraud/signal_checks/count") == 10; });
   const std::map<std::string, std::int64_t> expected = {
-      {"signal_checks", 10}, {"sim_swap_checks", 10}, {"sim_swaps", 2},
-      {"sim_swap_errors", 2}, {"kyc_checks", 8},      {"kyc_mismatches", 2},
-      {"kyc_errors", 1},     {"flagged", 2},          {"refused_sim_swap", 1},
-      {"refused_kyc", 1},    {"refused_signal_error", 1}};
+      {"signal_checks", 10},      {"sim_swap_checks", 10},
+      {"sim_swaps", 2},           {"sim_swap_errors", 2},
+      {"kyc_checks", 8},          {"kyc_mismatches", 2},
+      {"kyc_errors", 1},          {"flagged", 2},
+      {"refused_sim_swap", 1},    {"refused_kyc", 1},
+      {"refused_signal_error", 1}};
   CHECK(s["funnel"]["started"] == 8);
   for (const auto& [name, count] : expected) {
     CAPTURE(name);
@@ -183,7 +185,8 @@ TEST_CASE("signal events appended through the store show in the stats with the m
     CHECK(row["fraud"]["kyc_mismatches"]["market_per_1000_checked"].get<double>() ==
           Approx(2000.0 / 38));
   }
-  const auto table = http_get(w.url("/v1/stats"), {bearer(w.brands.key("admin")), {"Accept", "text/csv"}});
+  const auto table =
+      http_get(w.url("/v1/stats"), {bearer(w.brands.key("admin")), {"Accept", "text/csv"}});
   REQUIRE(table.status == 200);
   CHECK(table.body.find("\r\n*,128,") != std::string::npos);
   CHECK(column_sum(table.body, "sim_swaps") == 2 * 12);  // both brands' rows and the * row

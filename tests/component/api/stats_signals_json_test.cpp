@@ -28,9 +28,8 @@ Figures figures(std::int64_t started, an::Counts totals) {
 // checks but only 50 KYC checks (too few to show the market's KYC rates per check).
 BrandStats two_brands() {
   BrandStats s{.brand = "mine",
-               .query = an::StatsQuery{.granularity = an::Granularity::hour,
-                                       .from_ms = t0,
-                                       .to_ms = t0 + 3'600'000}};
+               .query = an::StatsQuery{
+                   .granularity = an::Granularity::hour, .from_ms = t0, .to_ms = t0 + 3'600'000}};
   s.own = figures(10, {{"e:signal_checks", 12},
                        {"e:sim_swap_checks", 10},
                        {"e:sim_swaps", 2},
@@ -64,8 +63,8 @@ TEST_CASE("a brand sees its signal indicators per start and per check against th
                                 {"market_per_1000", 24.0},  // 5 / 210 starts, rounded
                                 {"per_1000_checked", 200.0},
                                 {"market_per_1000_checked", 31.0}}));  // 5 / 160 checks
-  CHECK(f["flagged"]["per_1000_checked"] == 250.0);          // 3 of 12 creates that asked
-  CHECK(f["flagged"]["market_per_1000_checked"] == 47.0);    // 8 / 172, rounded
+  CHECK(f["flagged"]["per_1000_checked"] == 250.0);                    // 3 of 12 creates that asked
+  CHECK(f["flagged"]["market_per_1000_checked"] == 47.0);              // 8 / 172, rounded
   CHECK(f["refused_sim_swap"]["per_1000_checked"] == 100.0);
   // The others made 50 KYC checks: their KYC rates per check stay hidden (rate per start shown).
   CHECK(f["kyc_mismatches"]["per_1000_checked"] == 250.0);
@@ -125,15 +124,20 @@ TEST_CASE("both CSVs end each row with the signal counts", "[component][analytic
       "signal_checks,sim_swap_checks,sim_swaps,sim_swap_errors,kyc_checks,kyc_mismatches,"
       "kyc_errors,flagged,refused_sim_swap,refused_kyc,refused_signal_error\r\n";
   CHECK(series.rfind("from,started,sent,delivered,approved,failed,cancelled,send_failed,expired,"
-                     "pending,abandoned," + signal_header, 0) == 0);
-  CHECK(series.find("\r\n2025-12-03T10:00:00.000Z,10,0,0,0,0,0,0,0,0,0,12,10,2,0,4,1,0,3,1,0,0\r\n") !=
+                     "pending,abandoned," +
+                         signal_header,
+                     0) == 0);
+  CHECK(series.find(
+            "\r\n2025-12-03T10:00:00.000Z,10,0,0,0,0,0,0,0,0,0,12,10,2,0,4,1,0,3,1,0,0\r\n") !=
         std::string::npos);
   MarketStats m{.query = b.query};
   m.brands = {{"mine", b.own}, {"theirs", b.rest}};
   m.market = b.market;
   const std::string table = api::market_csv(m);
   CHECK(table.rfind("brand,started,sent,delivered,approved,failed,cancelled,send_failed,expired,"
-                    "pending,abandoned," + signal_header, 0) == 0);
+                    "pending,abandoned," +
+                        signal_header,
+                    0) == 0);
   CHECK(table.find("\r\ntheirs,200,0,0,0,0,0,0,0,0,0,160,150,3,0,50,10,0,5,0,0,0\r\n") !=
         std::string::npos);
   CHECK(table.find("\r\n*,210,0,0,0,0,0,0,0,0,0,172,160,5,0,54,11,0,8,1,0,0\r\n") !=

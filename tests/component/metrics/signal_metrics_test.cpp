@@ -39,22 +39,34 @@ TEST_CASE("signals are counted by signal and outcome from created and refused ev
   NullSink inner;
   MeteredEventSink sink(inner, m);
   // Every series of a configured brand exists from the start.
-  for (const char* o : {"clear", "swapped", "error"}) CHECK(value(r, signal("acme", "sim_swap", o)) == 0);
-  for (const char* o : {"match", "mismatch", "error"}) CHECK(value(r, signal("acme", "kyc", o)) == 0);
+  for (const char* o : {"clear", "swapped", "error"})
+    CHECK(value(r, signal("acme", "sim_swap", o)) == 0);
+  for (const char* o : {"match", "mismatch", "error"})
+    CHECK(value(r, signal("acme", "kyc", o)) == 0);
   CHECK(value(r, R"(otpgate_verifications_flagged_total{brand="acme"})") == 0);
-  CHECK(value(r, R"(otpgate_verifications_refused_total{brand="acme",reason="signal_error"})") == 0);
+  CHECK(value(r, R"(otpgate_verifications_refused_total{brand="acme",reason="signal_error"})") ==
+        0);
 
-  sink.publish(Event{.type = EventType::created, .brand = "acme", .sim_swap = "clear", .kyc = "match"});
-  sink.publish(Event{.type = EventType::created, .brand = "acme", .sim_swap = "swapped",
-                     .flagged = true});
-  sink.publish(Event{.type = EventType::created, .brand = "acme", .kyc = "mismatch", .flagged = true});
+  sink.publish(
+      Event{.type = EventType::created, .brand = "acme", .sim_swap = "clear", .kyc = "match"});
+  sink.publish(
+      Event{.type = EventType::created, .brand = "acme", .sim_swap = "swapped", .flagged = true});
+  sink.publish(
+      Event{.type = EventType::created, .brand = "acme", .kyc = "mismatch", .flagged = true});
   sink.publish(Event{.type = EventType::created, .brand = "acme"});  // no signal asked
-  sink.publish(Event{.type = EventType::refused, .brand = "acme", .reason = "sim_swap",
-                     .sim_swap = "swapped"});
-  sink.publish(Event{.type = EventType::refused, .brand = "acme", .reason = "kyc",
-                     .sim_swap = "clear", .kyc = "mismatch", .flagged = true});
-  sink.publish(Event{.type = EventType::refused, .brand = "acme", .reason = "signal_error",
-                     .sim_swap = "error", .kyc = "error"});
+  sink.publish(Event{
+      .type = EventType::refused, .brand = "acme", .reason = "sim_swap", .sim_swap = "swapped"});
+  sink.publish(Event{.type = EventType::refused,
+                     .brand = "acme",
+                     .reason = "kyc",
+                     .sim_swap = "clear",
+                     .kyc = "mismatch",
+                     .flagged = true});
+  sink.publish(Event{.type = EventType::refused,
+                     .brand = "acme",
+                     .reason = "signal_error",
+                     .sim_swap = "error",
+                     .kyc = "error"});
   CHECK(inner.seen == 7);
 
   CHECK(value(r, R"(otpgate_verifications_started_total{brand="acme"})") == 4);
@@ -77,8 +89,8 @@ TEST_CASE("signal labels outside the known words read other", "[unit][metrics][s
   m.allow_brands({"acme"});
   NullSink inner;
   MeteredEventSink sink(inner, m);
-  sink.publish(Event{.type = EventType::created, .brand = "acme", .sim_swap = "maybe",
-                     .kyc = "<script>"});
+  sink.publish(
+      Event{.type = EventType::created, .brand = "acme", .sim_swap = "maybe", .kyc = "<script>"});
   sink.publish(Event{.type = EventType::created, .brand = "unknown", .sim_swap = "swapped"});
   CHECK(value(r, signal("acme", "sim_swap", "other")) == 1);
   CHECK(value(r, signal("acme", "kyc", "other")) == 1);

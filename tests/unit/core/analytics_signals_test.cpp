@@ -92,8 +92,9 @@ TEST_CASE("a create without signals adds no signal counter", "[unit][analytics][
   CHECK(signal_fields(sent).empty());
 }
 
-TEST_CASE("a create refused for a signal counts the refusal and the signals it asked, never flagged",
-          "[unit][analytics][signals]") {
+TEST_CASE(
+    "a create refused for a signal counts the refusal and the signals it asked, never flagged",
+    "[unit][analytics][signals]") {
   struct Case {
     const char* reason;
     const char* sim;
@@ -101,21 +102,38 @@ TEST_CASE("a create refused for a signal counts the refusal and the signals it a
     std::set<std::string> expected;
   };
   const std::vector<Case> cases = {
-      {"sim_swap", "swapped", "", {"e:refused_sim_swap", "e:signal_checks", "e:sim_swap_checks",
-                                   "e:sim_swaps"}},
-      {"sim_swap", "swapped", "match", {"e:refused_sim_swap", "e:signal_checks",
-                                        "e:sim_swap_checks", "e:sim_swaps", "e:kyc_checks"}},
-      {"kyc", "", "mismatch", {"e:refused_kyc", "e:signal_checks", "e:kyc_checks",
-                               "e:kyc_mismatches"}},
-      {"kyc", "clear", "mismatch", {"e:refused_kyc", "e:signal_checks", "e:sim_swap_checks",
-                                    "e:kyc_checks", "e:kyc_mismatches"}},
-      {"signal_error", "error", "", {"e:refused_signal_error", "e:signal_checks",
-                                     "e:sim_swap_checks", "e:sim_swap_errors"}},
-      {"signal_error", "clear", "error", {"e:refused_signal_error", "e:signal_checks",
-                                          "e:sim_swap_checks", "e:kyc_checks", "e:kyc_errors"}},
-      {"signal_error", "error", "error", {"e:refused_signal_error", "e:signal_checks",
-                                          "e:sim_swap_checks", "e:sim_swap_errors", "e:kyc_checks",
-                                          "e:kyc_errors"}},
+      {"sim_swap",
+       "swapped",
+       "",
+       {"e:refused_sim_swap", "e:signal_checks", "e:sim_swap_checks", "e:sim_swaps"}},
+      {"sim_swap",
+       "swapped",
+       "match",
+       {"e:refused_sim_swap", "e:signal_checks", "e:sim_swap_checks", "e:sim_swaps",
+        "e:kyc_checks"}},
+      {"kyc",
+       "",
+       "mismatch",
+       {"e:refused_kyc", "e:signal_checks", "e:kyc_checks", "e:kyc_mismatches"}},
+      {"kyc",
+       "clear",
+       "mismatch",
+       {"e:refused_kyc", "e:signal_checks", "e:sim_swap_checks", "e:kyc_checks",
+        "e:kyc_mismatches"}},
+      {"signal_error",
+       "error",
+       "",
+       {"e:refused_signal_error", "e:signal_checks", "e:sim_swap_checks", "e:sim_swap_errors"}},
+      {"signal_error",
+       "clear",
+       "error",
+       {"e:refused_signal_error", "e:signal_checks", "e:sim_swap_checks", "e:kyc_checks",
+        "e:kyc_errors"}},
+      {"signal_error",
+       "error",
+       "error",
+       {"e:refused_signal_error", "e:signal_checks", "e:sim_swap_checks", "e:sim_swap_errors",
+        "e:kyc_checks", "e:kyc_errors"}},
   };
   for (const Case& c : cases) {
     for (const bool flagged : {false, true}) {
