@@ -52,8 +52,7 @@ constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix"
                                                          "prefix_anomaly"};
 constexpr std::array<std::string_view, 5> refusal_reasons = {"country", "line_type", "sim_swap",
                                                              "kyc", "signal_error"};
-// The network signals and their outcomes (core/signals.hpp SignalOutcome, as events carry them).
-constexpr std::array<std::string_view, 2> signal_names = {"sim_swap", "kyc"};
+// The network signals' outcomes (core/signals.hpp SignalOutcome, as events carry them).
 constexpr std::array<std::string_view, 3> sim_swap_outcomes = {"clear", "swapped", "error"};
 constexpr std::array<std::string_view, 3> kyc_outcomes = {"match", "mismatch", "error"};
 constexpr std::array<std::string_view, 3> attempt_outcomes = {"accepted", "transient", "permanent"};
@@ -289,8 +288,8 @@ namespace {
 void count_signals(Family<Counter>& signals, Family<Counter>& flagged, std::string_view brand,
                    const Event& e) {
   if (!e.sim_swap.empty())
-    signals.labels({brand, signal_names[0], one_of(sim_swap_outcomes, e.sim_swap)}).inc();
-  if (!e.kyc.empty()) signals.labels({brand, signal_names[1], one_of(kyc_outcomes, e.kyc)}).inc();
+    signals.labels({brand, "sim_swap", one_of(sim_swap_outcomes, e.sim_swap)}).inc();
+  if (!e.kyc.empty()) signals.labels({brand, "kyc", one_of(kyc_outcomes, e.kyc)}).inc();
   if (e.type == EventType::created && e.flagged) flagged.labels({brand}).inc();
 }
 
