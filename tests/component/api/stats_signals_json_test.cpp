@@ -70,8 +70,7 @@ TEST_CASE("a brand sees its signal indicators per start and per check against th
   CHECK(f["kyc_mismatches"]["per_1000_checked"] == 250.0);
   CHECK(f["kyc_mismatches"]["market_per_1000_checked"].is_null());
   CHECK(f["kyc_mismatches"]["market_per_1000"] == 52.0);  // 11 / 210 starts
-  // No check at all: no rate per check.
-  CHECK(f["kyc_errors"]["per_1000_checked"].is_null());
+  CHECK(f["kyc_errors"]["per_1000_checked"] == 0.0);  // none in 4 KYC checks
   // The checks themselves are plain indicators (a share of the starts).
   CHECK(f["sim_swap_checks"] ==
         json({{"count", 10}, {"per_1000", 1000.0}, {"market_per_1000", 762.0}}));
@@ -97,6 +96,10 @@ TEST_CASE("while the market is not comparable its signal rates are null",
   CHECK(f["sim_swaps"]["market_per_1000"].is_null());
   CHECK(f["sim_swaps"]["market_per_1000_checked"].is_null());
   CHECK(f["sim_swaps"]["per_1000_checked"] == 200.0);
+  // A brand that made no KYC check has no KYC rate per check.
+  s.own = figures(10, {{"e:sim_swap_checks", 10}, {"e:sim_swaps", 2}});
+  CHECK(api::brand_stats_json(s, t0 + 60'000)["fraud"]["kyc_mismatches"]["per_1000_checked"]
+            .is_null());
 }
 
 TEST_CASE("all-brands keys see exact market rates per check and the market's own",

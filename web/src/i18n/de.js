@@ -114,7 +114,9 @@ export default {
   'signals.none': 'Kein Vorgang in diesem Zeitraum hat ein Netzsignal abgefragt.',
   'signals.perChecked': 'Je 1.000 Prüfungen',
   'signals.marketPerChecked': 'Markt je 1.000 Prüfungen',
-  'signals.of': 'von {checks}',
+  'signals.of.sim_swap_checks': 'von SIM-Tausch-Prüfungen',
+  'signals.of.kyc_checks': 'von KYC-Prüfungen',
+  'signals.of.signal_checks': 'von Vorgängen mit Signalabfrage',
 
   'funnel.started': 'Gestartet',
   'funnel.sent': 'Gesendet',

@@ -114,7 +114,9 @@ export default {
   'signals.none': 'No create asked a network signal in this range.',
   'signals.perChecked': 'Per 1,000 checks',
   'signals.marketPerChecked': 'Market per 1,000 checks',
-  'signals.of': 'of {checks}',
+  'signals.of.sim_swap_checks': 'of SIM swap checks',
+  'signals.of.kyc_checks': 'of KYC checks',
+  'signals.of.signal_checks': 'of creates that asked a signal',
 
   'funnel.started': 'Started',
   'funnel.sent': 'Sent',

@@ -155,7 +155,7 @@ export function Signals({ stats, brand, t, lang }) {
               <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
                 <th scope="row">
                   {t(`indicator.${r.key}`)}
-                  {r.checks ? <span class="of-checks"> ({t('signals.of', { checks: t(`indicator.${r.checks}`) })})</span> : null}
+                  {r.checks ? <span class="of-checks"> ({t(`signals.of.${r.checks}`)})</span> : null}
                   {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
                 </th>
                 <td data-field="count">{formatNumber(lang, r.count)}</td>
