@@ -70,6 +70,7 @@ std::optional<double> rounded(const std::optional<double>& v, double step) {
 
 struct MarketView {
   const Figures* market = nullptr;  // nullptr: not shown
+  const Figures* rest = nullptr;    // a brand's view: the other brands (gates per-check rates)
   bool exact = false;               // an all-brands view (/v1/stats): unrounded
   std::optional<double> rate(const std::optional<double>& v) const {
     return exact ? v : rounded(v, 0.001);
@@ -78,22 +79,50 @@ struct MarketView {
     const auto v = an::per_1000(count, market->funnel.started);
     return exact ? v : rounded(v, 1.0);
   }
+  // The market's `name` per 1,000 of its `checks`. A brand sees it only while the other brands
+  // made at least market_min_other_starts such checks (as for starts: their volumes stay hidden).
+  std::optional<double> per_1000_checked(std::string_view name, std::string_view checks) const {
+    if (market == nullptr) return std::nullopt;
+    if (!exact && (rest == nullptr || indicator(rest->totals, checks) < market_min_other_starts))
+      return std::nullopt;
+    const auto v = an::per_1000(indicator(market->totals, name), indicator(market->totals, checks));
+    return exact ? v : rounded(v, 1.0);
+  }
+  static std::int64_t indicator(const an::Counts& c, std::string_view name) {
+    return an::count_of(c, "e:" + std::string(name));
+  }
 };
 
-// Each indicator: the brand's count and rate per 1,000 starts, and the market's rate.
+// One indicator: the brand's count and rate per 1,000 starts, the market's rate; a network
+// signal's indicator also per 1,000 of the checks it is a share of (core/analytics checks_of).
+json indicator_json(const Figures& own, std::string_view name, std::int64_t count,
+                    const std::optional<MarketView>& market) {
+  json entry = {{"count", count},
+                {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
+  const bool shown = market && market->market;
+  if (market)
+    entry["market_per_1000"] =
+        shown
+            ? number_or_null(market->per_1000(MarketView::indicator(market->market->totals, name)))
+            : json(nullptr);
+  if (const auto checks = an::checks_of(name)) {
+    entry["per_1000_checked"] =
+        number_or_null(an::per_1000(count, MarketView::indicator(own.totals, *checks)));
+    if (market)
+      entry["market_per_1000_checked"] = number_or_null(market->per_1000_checked(name, *checks));
+  }
+  return entry;
+}
+
+// Each indicator, and rate_limited by kind.
 json fraud_json(const Figures& own, const std::optional<MarketView>& market) {
   json out = json::object();
-  const auto mine = an::indicator_counts(own.totals);
-  const bool shown = market && market->market;
-  const auto theirs = shown ? an::indicator_counts(market->market->totals) : decltype(mine)();
-  for (const auto& [name, count] : mine) {
-    json entry = {{"count", count},
-                  {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
-    if (market) entry["market_per_1000"] = shown ? number_or_null(market->per_1000(theirs.at(name))) : json(nullptr);
-    out[name] = entry;
-  }
+  for (const auto& [name, count] : an::indicator_counts(own.totals))
+    out[name] = indicator_json(own, name, count, market);
   json kinds = json::object();
-  const auto market_kinds = shown ? an::limit_counts(market->market->totals) : decltype(mine)();
+  const bool shown = market && market->market;
+  const auto market_kinds =
+      shown ? an::limit_counts(market->market->totals) : std::map<std::string, std::int64_t>();
   for (const auto& [kind, count] : an::limit_counts(own.totals)) {
     json entry = {{"count", count},
                   {"per_1000", number_or_null(an::per_1000(count, own.funnel.started))}};
@@ -161,13 +190,14 @@ json brand_stats_json(const BrandStats& s, std::int64_t now) {
     json point = funnel_json(p.funnel);
     point["from"] = rfc3339(p.start_ms);
     point["conversion"] = number_or_null(an::ratio(p.funnel.approved, p.funnel.started));
+    point["signals"] = p.signals;
     series.push_back(std::move(point));
   }
   json alerts = json::array();
   for (const auto& a : s.alerts) alerts.push_back(alert_json(a));
   const an::Counts& t = s.own.totals;
   const bool comparable = s.rest.funnel.started >= market_min_other_starts;
-  const MarketView view{.market = comparable ? &s.market : nullptr};
+  const MarketView view{.market = comparable ? &s.market : nullptr, .rest = &s.rest};
   json market = {{"brands", s.market_brands}, {"comparable", comparable}};
   if (comparable) {
     const an::Histogram tta = an::time_to_approve(s.market.totals);
@@ -225,33 +255,55 @@ namespace {
 constexpr const char* funnel_columns =
     "started,sent,delivered,approved,failed,cancelled,send_failed,expired,pending,abandoned";
 
+// The header's tail: the network signals' indicators, after the funnel.
+std::string signal_columns() {
+  std::string out;
+  for (std::string_view i : an::signal_indicators) out += "," + std::string(i);
+  return out + "\r\n";
+}
+
 void funnel_csv(std::ostringstream& out, const an::Funnel& f) {
   out << f.started << ',' << f.sent << ',' << f.delivered << ',' << f.approved << ',' << f.failed
       << ',' << f.cancelled << ',' << f.send_failed << ',' << f.expired << ',' << f.pending << ','
-      << f.abandoned() << "\r\n";
+      << f.abandoned();
+}
+
+// One count per signal indicator (from a map of them or from bucket totals), ending the row.
+void signals_csv(std::ostringstream& out, const std::map<std::string, std::int64_t>& signals) {
+  for (std::string_view i : an::signal_indicators) {
+    const auto it = signals.find(std::string(i));
+    out << ',' << (it == signals.end() ? 0 : it->second);
+  }
+  out << "\r\n";
+}
+
+void figures_csv(std::ostringstream& out, const Figures& f) {
+  funnel_csv(out, f.funnel);
+  signals_csv(out, an::indicator_counts(f.totals));
 }
 
 }  // namespace
 
 std::string series_csv(const BrandStats& s) {
   std::ostringstream out;
-  out << "from," << funnel_columns << "\r\n";
+  out << "from," << funnel_columns << signal_columns();
   for (const auto& p : s.series) {
     out << rfc3339(p.start_ms) << ',';
     funnel_csv(out, p.funnel);
+    signals_csv(out, p.signals);
   }
   return out.str();
 }
 
 std::string market_csv(const MarketStats& s) {
   std::ostringstream out;
-  out << "brand," << funnel_columns << "\r\n";
+  out << "brand," << funnel_columns << signal_columns();
   for (const auto& [brand, f] : s.brands) {
     out << brand << ',';
-    funnel_csv(out, f.funnel);
+    figures_csv(out, f);
   }
   out << "*,";
-  funnel_csv(out, s.market.funnel);
+  figures_csv(out, s.market);
   return out.str();
 }
 

@@ -24,7 +24,7 @@ std::int64_t longest_ttl_ms(const BrandCatalog& brands) {
   return longest;
 }
 
-// The fields a series point needs.
+// The fields a funnel needs.
 const std::vector<std::string>& funnel_fields() {
   static const std::vector<std::string> fields = [] {
     std::vector<std::string> f = {"c:last"};
@@ -32,6 +32,23 @@ const std::vector<std::string>& funnel_fields() {
     return f;
   }();
   return fields;
+}
+
+// The fields a series point needs: its funnel and the network signals.
+const std::vector<std::string>& series_fields() {
+  static const std::vector<std::string> fields = [] {
+    std::vector<std::string> f = funnel_fields();
+    for (std::string_view i : an::signal_indicators) f.push_back("e:" + std::string(i));
+    return f;
+  }();
+  return fields;
+}
+
+SeriesPoint series_point(std::int64_t start_ms, const an::Counts& c) {
+  SeriesPoint p{.start_ms = start_ms, .funnel = an::settled_funnel_of(c)};
+  for (std::string_view i : an::signal_indicators)
+    p.signals[std::string(i)] = an::count_of(c, "e:" + std::string(i));
+  return p;
 }
 
 }  // namespace
@@ -98,13 +115,13 @@ task<result<std::vector<SeriesPoint>>> StatsService::series(const std::string& b
   const std::int64_t len = an::info(q.granularity).bucket_ms;
   std::vector<an::Tile> points;
   for (std::int64_t t = q.from_ms; t < q.to_ms; t += len) points.push_back({q.granularity, t});
-  auto read = co_await store_.read(brand, points, funnel_fields());
+  auto read = co_await store_.read(brand, points, series_fields());
   if (!read) co_return read.error();
   auto recent = co_await recent_minutes(brand, ttl_ms, q);
   if (!recent) co_return recent.error();
   std::vector<SeriesPoint> out;
   for (std::size_t i = 0; i < points.size(); ++i)
-    out.push_back(SeriesPoint{points[i].start_ms, an::settled_funnel_of(read.value()[i])});
+    out.push_back(series_point(points[i].start_ms, read.value()[i]));
   const std::int64_t now = clock_.now_ms();
   for (const auto& [start, counts] : recent.value()) {
     const auto i = static_cast<std::size_t>((start - q.from_ms) / len);

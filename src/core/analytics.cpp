@@ -1,5 +1,7 @@
 #include "otpgate/core/analytics.hpp"
 
+#include "otpgate/core/signals.hpp"
+
 namespace otpgate::analytics {
 namespace {
 
@@ -60,7 +62,43 @@ void add_report(Increments& inc, const Event& e) {
   }
 }
 
+// The network signals a create asked (created, or refused for a signal): counted by event time,
+// per signal and outcome. A create let through with a failed "flag" policy is flagged; a
+// refused create is not (it did not go through), its refusal counts as e:refused_<reason>.
+void add_signals(std::vector<std::string>& out, const Event& e) {
+  if (e.sim_swap.empty() && e.kyc.empty()) return;
+  const auto is = [](const std::string& v, SignalOutcome o) { return v == to_string(o); };
+  out.push_back("e:signal_checks");
+  if (!e.sim_swap.empty()) {
+    out.push_back("e:sim_swap_checks");
+    if (is(e.sim_swap, SignalOutcome::swapped)) out.push_back("e:sim_swaps");
+    if (is(e.sim_swap, SignalOutcome::error)) out.push_back("e:sim_swap_errors");
+  }
+  if (!e.kyc.empty()) {
+    out.push_back("e:kyc_checks");
+    if (is(e.kyc, SignalOutcome::mismatch)) out.push_back("e:kyc_mismatches");
+    if (is(e.kyc, SignalOutcome::error)) out.push_back("e:kyc_errors");
+  }
+  if (e.type == EventType::created && e.flagged) out.push_back("e:flagged");
+}
+
 }  // namespace
+
+std::optional<std::string_view> checks_of(std::string_view indicator) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> shares = {{
+      {"sim_swaps", "sim_swap_checks"},
+      {"sim_swap_errors", "sim_swap_checks"},
+      {"refused_sim_swap", "sim_swap_checks"},
+      {"kyc_mismatches", "kyc_checks"},
+      {"kyc_errors", "kyc_checks"},
+      {"refused_kyc", "kyc_checks"},
+      {"flagged", "signal_checks"},
+      {"refused_signal_error", "signal_checks"},
+  }};
+  for (const auto& [name, checks] : shares)
+    if (name == indicator) return checks;
+  return std::nullopt;
+}
 
 const GranularityInfo& info(Granularity g) {
   return infos[static_cast<std::size_t>(g)];
@@ -86,6 +124,7 @@ Increments increments_for(const Event& e) {
       inc.marks_start = true;
       add_outcome(inc.by_start_time, e, "started", true);
       if (e.purpose == "support_call") ev.push_back("e:support_calls");
+      add_signals(ev, e);
       break;
     case EventType::sent:
       add_outcome(inc.by_start_time, e, "sent", false);
@@ -131,6 +170,7 @@ Increments increments_for(const Event& e) {
       break;
     case EventType::refused:
       ev.push_back("e:refused_" + e.reason);
+      add_signals(ev, e);
       break;
     case EventType::anomaly_opened:
       ev.push_back("e:anomalies");

@@ -50,7 +50,11 @@ constexpr std::array<std::string_view, 5> end_outcomes = {"approved", "failed", 
 constexpr std::array<std::string_view, 2> encodings = {"gsm7", "ucs2"};
 constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix", "brand",
                                                          "prefix_anomaly"};
-constexpr std::array<std::string_view, 2> refusal_reasons = {"country", "line_type"};
+constexpr std::array<std::string_view, 5> refusal_reasons = {"country", "line_type", "sim_swap",
+                                                             "kyc", "signal_error"};
+// The network signals' outcomes (core/signals.hpp SignalOutcome, as events carry them).
+constexpr std::array<std::string_view, 3> sim_swap_outcomes = {"clear", "swapped", "error"};
+constexpr std::array<std::string_view, 3> kyc_outcomes = {"match", "mismatch", "error"};
 constexpr std::array<std::string_view, 3> attempt_outcomes = {"accepted", "transient", "permanent"};
 constexpr std::array<std::string_view, 2> report_statuses = {"delivered", "undelivered"};
 constexpr std::array<std::string_view, 2> check_results = {"right", "wrong"};
@@ -123,6 +127,8 @@ struct OtpgateMetrics::Families {
   Family<Counter>& segments;
   Family<Counter>& limit_refusals;
   Family<Counter>& refused;
+  Family<Counter>& signals;
+  Family<Counter>& flagged;
   Family<Counter>& pumping_blocks;
   Family<Counter>& locks;
   Family<Counter>& unlocks;
@@ -177,8 +183,15 @@ OtpgateMetrics::Families::Families(Registry& r)
                                "Sends refused by a rate limit or the pumping watch, by limit.",
                                {"brand", "kind"})),
       refused(r.counter("otpgate_verifications_refused_total",
-                        "Creates refused for the number's country or line type.",
+                        "Creates refused for the number's country or line type, or by a "
+                        "network signal's policy.",
                         {"brand", "reason"})),
+      signals(r.counter("otpgate_network_signals_total",
+                        "Network signals asked for creates (let through or refused), by "
+                        "signal and outcome.",
+                        {"brand", "signal", "outcome"})),
+      flagged(r.counter("otpgate_verifications_flagged_total",
+                        "Creates let through flagged by a network signal's policy.", {"brand"})),
       pumping_blocks(r.counter("otpgate_pumping_blocks_total",
                                "Destination prefixes blocked as suspected SMS pumping.",
                                {"brand"})),
@@ -211,6 +224,9 @@ void OtpgateMetrics::allow_brands(const std::vector<std::string>& brands) {
     for (auto e : encodings) f_->segments.labels({b, e});
     for (auto k : limit_kinds) f_->limit_refusals.labels({b, k});
     for (auto r : refusal_reasons) f_->refused.labels({b, r});
+    for (auto o : sim_swap_outcomes) f_->signals.labels({b, "sim_swap", o});
+    for (auto o : kyc_outcomes) f_->signals.labels({b, "kyc", o});
+    f_->flagged.labels({b});
     f_->pumping_blocks.labels({b});
     f_->locks.labels({b});
     f_->unlocks.labels({b});
@@ -265,10 +281,25 @@ void OtpgateMetrics::set_open_alerts(std::string_view brand, std::size_t n) {
   f_->open_alerts.labels({brands_.bound(brand)}).set(static_cast<double>(n));
 }
 
+namespace {
+
+// The network signals a create asked (created, or refused for a signal), and whether it went
+// through flagged (a refused create did not go through).
+void count_signals(Family<Counter>& signals, Family<Counter>& flagged, std::string_view brand,
+                   const Event& e) {
+  if (!e.sim_swap.empty())
+    signals.labels({brand, "sim_swap", one_of(sim_swap_outcomes, e.sim_swap)}).inc();
+  if (!e.kyc.empty()) signals.labels({brand, "kyc", one_of(kyc_outcomes, e.kyc)}).inc();
+  if (e.type == EventType::created && e.flagged) flagged.labels({brand}).inc();
+}
+
+}  // namespace
+
 void OtpgateMetrics::count_event(const Event& e) {
   const std::string_view b = brands_.bound(e.brand);
   switch (e.type) {
     case EventType::created:
+      count_signals(f_->signals, f_->flagged, b, e);
       return f_->started.labels({b}).inc();
     case EventType::approved:
     case EventType::failed:
@@ -290,6 +321,7 @@ void OtpgateMetrics::count_event(const Event& e) {
     case EventType::rate_limited:
       return f_->limit_refusals.labels({b, one_of(limit_kinds, e.limit)}).inc();
     case EventType::refused:
+      count_signals(f_->signals, f_->flagged, b, e);
       return f_->refused.labels({b, one_of(refusal_reasons, e.reason)}).inc();
     case EventType::prefix_blocked:
       return f_->pumping_blocks.labels({b}).inc();

@@ -1,6 +1,8 @@
 // The analyst dashboard shows the funnel the API answers for a scripted mix of checkouts, and
-// downloads it as CSV.
+// downloads it as CSV; and the network signals' indicators against the market as the API
+// answers them.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
@@ -100,6 +102,78 @@ test('the dashboard fits a 360 px wide phone', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   await screenshot(page, 'dashboard-360-de');
+  assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});
+
+// Adds to the counters of the current minute, hour and day of a brand, as the store's
+// record_events script does for events (what each event adds is the C++ rule, tested on the real
+// store in tests/e2e/signal_analytics_test.cpp: signal events cannot be made through the API
+// yet). The counters expire after an hour.
+function addCounters(brand, counts) {
+  const now = Date.now();
+  const port = process.env.OTPGATE_TEST_REDIS_PORT;
+  for (const [g, len] of [['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]]) {
+    const key = `otp:{brand:${brand}}:st:${g}:${Math.floor(now / len) * len}`;
+    for (const [field, n] of Object.entries(counts)) {
+      execFileSync('redis-cli', ['-p', port, 'HINCRBY', key, field, String(n)]);
+    }
+    execFileSync('redis-cli', ['-p', port, 'HSET', key, 'c:last', String(now)]);
+    execFileSync('redis-cli', ['-p', port, 'PEXPIRE', key, '3600000']);
+  }
+}
+
+// How formatDecimal(lang 'en', v, 1) shows a rate, '–' for none.
+const shownRate = (v) => (v === null || v === undefined ? '–'
+  : new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v));
+
+test('an analyst sees the network signals against the market as the API answers them', async () => {
+  const { a, b } = world.svc.brands;
+  addCounters(a, {
+    'e:signal_checks': 10, 'e:sim_swap_checks': 10, 'e:sim_swaps': 3, 'e:sim_swap_errors': 1,
+    'e:kyc_checks': 4, 'e:kyc_mismatches': 1, 'e:flagged': 2, 'e:refused_sim_swap': 1,
+    'e:refused_signal_error': 1,
+  });
+  // The other brand: 150 starts (the market is comparable), 160 SIM swap checks in all.
+  addCounters(b, {
+    'c:started': 150, 'e:signal_checks': 150, 'e:sim_swap_checks': 150, 'e:sim_swaps': 3,
+    'e:kyc_checks': 120, 'e:kyc_mismatches': 60, 'e:flagged': 3,
+  });
+  const api = (await stats()).json;
+  assert.equal(api.fraud.sim_swaps.count, 3, JSON.stringify(api.fraud.sim_swaps));
+  assert.equal(api.fraud.sim_swaps.per_1000_checked, 300);
+  assert.equal(api.fraud.sim_swaps.market_per_1000_checked, 38); // 6 of 160, rounded
+  assert.equal(api.market.comparable, true);
+
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1400 } });
+  const { page, problems } = await watchedPage(context);
+  await signIn(page, world.svc.base, world.svc.keys[a].analyst);
+  await page.getByTestId('signals').waitFor();
+  assert.equal(await page.getByTestId('signals-none').count(), 0);
+  const names = ['signal_checks', 'sim_swap_checks', 'sim_swaps', 'sim_swap_errors', 'refused_sim_swap',
+    'kyc_checks', 'kyc_mismatches', 'kyc_errors', 'refused_kyc', 'flagged', 'refused_signal_error'];
+  for (const name of names) {
+    const row = page.locator(`[data-testid=signals] tr[data-indicator=${name}]`);
+    const cell = async (field) => (await row.locator(`td[data-field=${field}]`).innerText()).trim();
+    const want = api.fraud[name];
+    assert.equal(Number((await cell('count')).replace(/[^\d]/g, '')), want.count, name);
+    assert.equal(await cell('per_1000'), shownRate(want.per_1000), `${name} per 1,000`);
+    assert.equal(await cell('market_per_1000'), shownRate(want.market_per_1000), `${name} market`);
+    if ('per_1000_checked' in want) {
+      assert.equal(await cell('per_1000_checked'), shownRate(want.per_1000_checked), `${name} per check`);
+      assert.equal(await cell('market_per_1000_checked'), shownRate(want.market_per_1000_checked),
+        `${name} market per check`);
+    } else {
+      assert.equal(await cell('per_1000_checked'), '–', name);
+    }
+  }
+  // 300 swaps per 1,000 checks against the market's 38: marked.
+  const swaps = page.locator('[data-testid=signals] tr[data-indicator=sim_swaps]');
+  assert.equal(await swaps.getAttribute('class'), 'hot');
+  assert.match(await swaps.innerText(), /over twice the market/);
+  assert.notEqual(await page.locator('[data-testid=signals] tr[data-indicator=kyc_mismatches]').getAttribute('class'), 'hot');
+  await screenshot(page, 'dashboard-signals');
+  assert.deepEqual(await axeViolations(page), []);
   assert.deepEqual(unexpected(problems), []);
   await context.close();
 });

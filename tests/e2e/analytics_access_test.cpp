@@ -106,7 +106,9 @@ TEST_CASE("the market is the sum over the brands, and a brand sees only market r
   REQUIRE(series.status == 200);
   CHECK(series.header("content-type").find("text/csv") == 0);
   CHECK(series.body.rfind("from,started,sent,delivered,approved,failed,cancelled,send_failed,"
-                          "expired,pending,abandoned\r\n",
+                          "expired,pending,abandoned,signal_checks,sim_swap_checks,sim_swaps,"
+                          "sim_swap_errors,kyc_checks,kyc_mismatches,kyc_errors,flagged,"
+                          "refused_sim_swap,refused_kyc,refused_signal_error\r\n",
                           0) == 0);
   // 24 h by minute: a header and 1,440 or 1,441 rows (the current minute included).
   const auto rows = std::count(series.body.begin(), series.body.end(), '\n');

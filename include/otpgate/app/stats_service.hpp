@@ -28,6 +28,8 @@ struct Figures {
 struct SeriesPoint {
   std::int64_t start_ms = 0;
   analytics::Funnel funnel;
+  // the network signals' indicators (analytics::signal_indicators) in the bucket, by event time
+  std::map<std::string, std::int64_t> signals;
 };
 
 struct BrandStats {

@@ -61,11 +61,30 @@ std::string bound_label(const std::array<int, N>& bounds, double seconds) {
   return "inf";
 }
 
-// The indicators counted by event time (e:<name>), in the order the API lists them.
-inline constexpr std::array<std::string_view, 12> indicators = {
-    "wrong_codes", "rate_limited",      "prefix_blocked",  "locked",
-    "unlocked",    "refused_line_type", "refused_country", "send_failures",
-    "undelivered", "resends",           "support_calls",   "anomalies"};
+// The network signals' indicators, counted on a created event, or a refused one, that carries
+// them (sim_swap / kyc set): creates that asked any signal, then per signal its checks and what
+// they found (docs/analytics.md). Also the CSVs' signal columns.
+inline constexpr std::array<std::string_view, 11> signal_indicators = {
+    "signal_checks",    "sim_swap_checks", "sim_swaps",           "sim_swap_errors",
+    "kyc_checks",       "kyc_mismatches",  "kyc_errors",          "flagged",
+    "refused_sim_swap", "refused_kyc",     "refused_signal_error"};
+// The indicators counted by event time (e:<name>), in the order the API lists them: these, then
+// the network signals'.
+inline constexpr std::array<std::string_view, 23> indicators = [] {
+  constexpr std::array<std::string_view, 12> activity = {
+      "wrong_codes", "rate_limited",      "prefix_blocked",  "locked",
+      "unlocked",    "refused_line_type", "refused_country", "send_failures",
+      "undelivered", "resends",           "support_calls",   "anomalies"};
+  std::array<std::string_view, activity.size() + signal_indicators.size()> all{};
+  std::size_t i = 0;
+  for (std::string_view name : activity) all[i++] = name;
+  for (std::string_view name : signal_indicators) all[i++] = name;
+  return all;
+}();
+// The checks a signal indicator is a share of (its rate per 1,000 checks: swaps among the
+// creates that asked for a SIM swap check, ...); nullopt for the checks themselves and for
+// every other indicator.
+std::optional<std::string_view> checks_of(std::string_view indicator);
 // The kinds of rate_limited (e:rate_limited|<kind>).
 inline constexpr std::array<std::string_view, 5> limit_kinds = {"phone", "ip", "prefix", "brand",
                                                                 "prefix_anomaly"};

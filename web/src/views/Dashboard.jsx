@@ -8,7 +8,7 @@ import { ErrorNote, Loading, TableScroll, ViewHeading, downloadText } from '../c
 import { Chart } from '../Chart.jsx';
 import { resolveRange, toLocalInput } from '../lib/timerange.js';
 import { toCsv, csvFileName } from '../lib/csv.js';
-import { CountTable, Breakdown, Fraud, Alerts, Overview } from './DashboardSections.jsx';
+import { CountTable, Breakdown, Fraud, Signals, Alerts, Overview } from './DashboardSections.jsx';
 import { formatNumber, formatPercent, formatDecimal, formatSeconds, formatTime } from '../lib/format.js';
 
 const FUNNEL_MAIN = ['started', 'sent', 'delivered', 'approved'];
@@ -219,6 +219,7 @@ function StatsBody({ stats, alerts, brand, t, lang }) {
       <Breakdown id="purpose" title={t('dashboard.byPurpose')} rows={stats.by_purpose} keyField="purpose" brand={brand} stats={stats} t={t} lang={lang} />
 
       <Fraud stats={stats} brand={brand} t={t} lang={lang} />
+      <Signals stats={stats} brand={brand} t={t} lang={lang} />
       <Alerts alerts={alerts} fallback={stats.alerts} t={t} lang={lang} />
     </>
   );

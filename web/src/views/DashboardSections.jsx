@@ -8,6 +8,14 @@ import { formatNumber, formatPercent, formatDecimal, formatSeconds, formatTime }
 
 const INDICATORS = ['wrong_codes', 'rate_limited', 'prefix_blocked', 'locked', 'unlocked', 'refused_line_type',
   'refused_country', 'send_failures', 'undelivered', 'resends', 'support_calls', 'anomalies'];
+// The network signals' indicators (docs/analytics.md), each with the checks it is a share of
+// (null: a count of checks, shown against the starts).
+const SIGNALS = [
+  ['signal_checks', null], ['sim_swap_checks', null], ['sim_swaps', 'sim_swap_checks'],
+  ['sim_swap_errors', 'sim_swap_checks'], ['refused_sim_swap', 'sim_swap_checks'], ['kyc_checks', null],
+  ['kyc_mismatches', 'kyc_checks'], ['kyc_errors', 'kyc_checks'], ['refused_kyc', 'kyc_checks'],
+  ['flagged', 'signal_checks'], ['refused_signal_error', 'signal_checks'],
+];
 const OUTCOME_COLUMNS = ['started', 'sent', 'delivered', 'approved', 'failed', 'cancelled', 'send_failed'];
 
 export function CountTable({ title, head, counts, t, lang }) {
@@ -114,6 +122,59 @@ export function Fraud({ stats, brand, t, lang }) {
   );
 }
 
+// SIM swap and KYC checks: each finding per 1,000 of the checks that could find it, against the
+// market's (null while the other brands made too few such checks), and per 1,000 started.
+export function Signals({ stats, brand, t, lang }) {
+  const fraud = stats.fraud ?? {};
+  const rows = SIGNALS.filter(([k]) => fraud[k]).map(([k, checks]) => ({ key: k, checks, ...fraud[k] }));
+  const above = (r) => r.checks && r.count > 0 && r.market_per_1000_checked != null
+    && r.per_1000_checked > 2 * r.market_per_1000_checked;
+  const csv = () => toCsv([
+    ['indicator', 'count', 'per_1000_checked', 'market_per_1000_checked', 'per_1000', 'market_per_1000'],
+    ...rows.map((r) => [r.key, r.count, r.per_1000_checked ?? null, r.market_per_1000_checked ?? null,
+      r.per_1000, r.market_per_1000]),
+  ]);
+  return (
+    <section aria-labelledby="signals-h">
+      <h2 id="signals-h">{t('dashboard.signals')}</h2>
+      {fraud.signal_checks?.count ? null : <p data-testid="signals-none">{t('signals.none')}</p>}
+      <TableScroll label={t('dashboard.signals')}>
+        <table data-testid="signals">
+          <thead>
+            <tr>
+              <th scope="col">{t('dashboard.indicator')}</th>
+              <th scope="col">{t('dashboard.count')}</th>
+              <th scope="col">{t('signals.perChecked')}</th>
+              <th scope="col">{t('signals.marketPerChecked')}</th>
+              <th scope="col">{t('dashboard.per1000')}</th>
+              <th scope="col">{t('dashboard.marketPer1000')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
+                <th scope="row">
+                  {t(`indicator.${r.key}`)}
+                  {r.checks ? <span class="of-checks"> ({t(`signals.of.${r.checks}`)})</span> : null}
+                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
+                </th>
+                <td data-field="count">{formatNumber(lang, r.count)}</td>
+                <td data-field="per_1000_checked">{r.checks ? formatDecimal(lang, r.per_1000_checked, 1) : '–'}</td>
+                <td data-field="market_per_1000_checked">{r.checks ? formatDecimal(lang, r.market_per_1000_checked, 1) : '–'}</td>
+                <td data-field="per_1000">{formatDecimal(lang, r.per_1000, 1)}</td>
+                <td data-field="market_per_1000">{formatDecimal(lang, r.market_per_1000, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, 'signals', stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: t('dashboard.signals') })}
+      </button>
+    </section>
+  );
+}
+
 export function Alerts({ alerts, fallback, t, lang }) {
   const open = alerts?.open ?? fallback ?? [];
   const recent = alerts?.recent ?? [];
@@ -185,6 +246,7 @@ export function Overview({ data, t, lang, onDownload }) {
               <th scope="col">{t('rate.conversion')}</th>
               <th scope="col">{t('rate.delivery')}</th>
               <th scope="col">{t('indicator.wrong_codes')} ({t('dashboard.per1000')})</th>
+              <th scope="col">{t('indicator.sim_swaps')} ({t('signals.perChecked')})</th>
             </tr>
           </thead>
           <tbody>
@@ -195,6 +257,7 @@ export function Overview({ data, t, lang, onDownload }) {
                 <td>{formatPercent(lang, r.rates?.conversion)}</td>
                 <td>{formatPercent(lang, r.rates?.delivery)}</td>
                 <td>{formatDecimal(lang, r.fraud?.wrong_codes?.per_1000, 1)}</td>
+                <td data-field="sim_swaps_per_1000_checked">{formatDecimal(lang, r.fraud?.sim_swaps?.per_1000_checked, 1)}</td>
               </tr>
             ))}
           </tbody>
