@@ -83,7 +83,7 @@ json verification() {
     "resend_available_at": "2026-11-22T10:00:30.000Z",
     "attempts_left": 5, "sends_left": 2,
     "delivery": {"status": "accepted", "gateway": "file", "message_id": "file-17"},
-    "order": null, "metadata": null})");
+    "order": null, "metadata": null, "signals": null})");
 }
 
 std::vector<std::string> answer(const std::string& method, const std::string& path, int status,
@@ -263,6 +263,14 @@ TEST_CASE("openapi validator: the schema keywords", "[integration][openapi]") {
 TEST_CASE("openapi validator: wrong answers are problems", "[integration][openapi]") {
   const std::string get = "/v1/verifications/vf_k3x7mq2w7ab5c6d7e2f3g4h5i6j7k2l3m4n5";
   CHECK_VALID(answer("GET", get, 200, verification()));
+  // The network signals' results as signals_to_json writes them; never the customer's values.
+  json signalled = verification();
+  signalled["signals"] = json::parse(R"({"sim_swap": {"result": "swapped"}, "kyc": {"result":
+      "mismatch", "fields": {"given_name": {"match": "false", "score": 40}, "birthdate":
+      {"match": "not_available"}}}, "flagged": true})");
+  CHECK_VALID(answer("GET", get, 200, signalled));
+  signalled["signals"]["kyc"]["fields"]["given_name"]["value"] = "Ada";
+  CHECK_PROBLEM(answer("GET", get, 200, signalled), "value");
 
   json v = verification();
   v["attempts_left"] = "5";
