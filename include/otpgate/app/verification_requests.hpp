@@ -37,6 +37,11 @@ struct StartRequest {
   std::string reason;                          // support_call: why, for the audit log
   std::optional<std::string> idempotency_key;  // the header as sent, if present
   std::string fingerprint;  // the parsed request (keys sorted), for idempotent replays
+  // CAMARA send-code (docs/camara.md): the key's own brand (the route table admits no
+  // all-brands key), never a PSD2 brand (no order to bind the code to), the caller's `message_text` sent
+  // instead of the brand's template, and the phone's earlier send-code superseded once sent.
+  bool camara = false;
+  std::string message_text;  // "" or the caller's text with {{code}} (validated by the edge)
 };
 
 struct VerificationRequestsDeps {
