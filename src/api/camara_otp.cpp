@@ -167,17 +167,16 @@ task<http::Response> send_code(http::Request& req, const ApiKey& key, Verificati
   if (auto problem = camara::message_problem(request.message_text)) co_return invalid(*problem);
   const Caller caller = caller_of(key);
   const Answer a = co_await v.start(caller, request);
-  http::Response r = a.error == errc::ok && a.record
-                         ? json_response(200, {{"authenticationId",
-                                                camara::authentication_id(a.record->id)}})
-                         : render_answer_error(a, false);
+  http::Response r =
+      a.error == errc::ok && a.record
+          ? json_response(200, {{"authenticationId", camara::authentication_id(a.record->id)}})
+          : render_answer_error(a, false);
   if (const auto phone = PhoneNumber::parse_e164(request.phone_number))
     r.log_phone_masked = phone->masked();
   co_return r;
 }
 
-task<http::Response> validate_code(http::Request& req, const ApiKey& key,
-                                   VerificationRequests& v) {
+task<http::Response> validate_code(http::Request& req, const ApiKey& key, VerificationRequests& v) {
   auto body = spec_body(req, {"authenticationId", "code"});
   if (auto* bad = std::get_if<http::Response>(&body)) co_return std::move(*bad);
   const json& j = std::get<json>(body);

@@ -266,11 +266,10 @@ TEST_CASE("role matrix: every endpoint, role and brand boundary", "[e2e][roles]"
   for (const auto& e : endpoints) {
     const std::set<std::string> admitted = e.only.empty() ? table_roles(e.operation) : e.only;
     // A route of one brand's key (CAMARA's) refuses every all-brands key.
-    const bool one_brand = std::any_of(otpgate::api::routes().begin(),
-                                       otpgate::api::routes().end(), [&](const auto& route) {
-                                         return route.operation == e.operation &&
-                                                route.one_brand_key;
-                                       });
+    const auto table = otpgate::api::routes();
+    const bool one_brand = std::any_of(table.begin(), table.end(), [&](const auto& route) {
+      return route.operation == e.operation && route.one_brand_key;
+    });
     REQUIRE_FALSE(admitted.empty());
     for (const auto& role : roles) {
       const bool allowed = admitted.count(role) > 0;

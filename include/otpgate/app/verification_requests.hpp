@@ -38,8 +38,9 @@ struct StartRequest {
   std::optional<std::string> idempotency_key;  // the header as sent, if present
   std::string fingerprint;  // the parsed request (keys sorted), for idempotent replays
   // CAMARA send-code (docs/camara.md): the key's own brand (the route table admits no
-  // all-brands key), never a PSD2 brand (no order to bind the code to), the caller's `message_text` sent
-  // instead of the brand's template, and the phone's earlier send-code superseded once sent.
+  // all-brands key), never a PSD2 brand (no order to bind the code to), the caller's
+  // message_text sent instead of the brand's template, and the phone's earlier send-code
+  // superseded once this one is sent.
   bool camara = false;
   std::string message_text;  // "" or the caller's text with {{code}} (validated by the edge)
 };

@@ -15,8 +15,8 @@ TEST_CASE("an authenticationId is the checkout id without vf_ and names it back"
   REQUIRE(verification_of(auth));
   CHECK(*verification_of(auth) == id);
   // A support call's id has no authenticationId; texts no send-code answered name nothing.
-  CHECK(authentication_id(VerificationId::make("abcdefghij", std::string(26, 'k'),
-                                               Purpose::support_call))
+  CHECK(authentication_id(
+            VerificationId::make("abcdefghij", std::string(26, 'k'), Purpose::support_call))
             .empty());
   CHECK_FALSE(verification_of("vf_abcdefghij" + std::string(23, 'k')));
   CHECK_FALSE(verification_of(auth.substr(1)));

@@ -38,7 +38,8 @@ TEST_CASE("camara_supersede.lua decides as decide_supersede, step by step",
       {.name = "an earlier approved one stays approved", .latest_approved = true},
       {.name = "an earlier one already past its expiry", .latest_expires = t0 + 1'500},
       {.name = "a tie goes to the newer call", .newer_created = t0},
-      {.name = "a later created latest wins a race", .latest_created = t0 + 5'000,
+      {.name = "a later created latest wins a race",
+       .latest_created = t0 + 5'000,
        .latest_expires = t0 + 305'000},
   };
   for (const Case& c : cases) {
@@ -57,8 +58,8 @@ TEST_CASE("camara_supersede.lua decides as decide_supersede, step by step",
       REQUIRE(first);
       CHECK(first.value() == camara::Superseded::none);
       if (c.latest_approved) {
-        auto approved = f.run(f.store.check(id_of(*latest), nordwind, right_mac, right_mac,
-                                            c.latest_created + 1));
+        auto approved = f.run(
+            f.store.check(id_of(*latest), nordwind, right_mac, right_mac, c.latest_created + 1));
         REQUIRE(approved);
         REQUIRE(approved.value().result == CheckResult::approved);
       }
@@ -88,8 +89,8 @@ TEST_CASE("camara_supersede.lua decides as decide_supersede, step by step",
     };
     expiry_after(newer, newer_before, camara::Superseded::newer);
     if (latest) expiry_after(*latest, *before, camara::Superseded::latest);
-    const std::string holder = test::redis_cli(test::shared_redis_port(),
-                                               {"GET", RedisKeys::camara_latest(tag)});
+    const std::string holder =
+        test::redis_cli(test::shared_redis_port(), {"GET", RedisKeys::camara_latest(tag)});
     const std::string expected =
         want.newer_becomes_latest ? newer.record.id.str() : latest->record.id.str();
     CHECK(holder.find(expected) != std::string::npos);
