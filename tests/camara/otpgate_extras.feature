@@ -158,3 +158,10 @@ Feature: otpgate's own checks of one-time-password-sms 1.1.1
     Then the response property "$.status" is 200
     And the code of that SMS validates
     And the phone number admits one more send-code and then answers "ONE_TIME_PASSWORD_SMS.MAX_OTP_CODES_EXCEEDED"
+
+  @otpgate_log_hygiene
+  Scenario: otpgate's log holds no message text and no unmasked phone number
+    Given the request body property "$.message" is set to "Log check {{code}} zebra-quartz"
+    When the HTTP "POST" request is sent
+    Then the response property "$.status" is 200
+    And otpgate's log holds no message text and no phone number this run sent to

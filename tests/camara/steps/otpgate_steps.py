@@ -228,3 +228,17 @@ def step_limit_left(context, code):
     assert send_code(context, phone).status == 200
     a = send_code(context, phone)
     assert a.status == 403 and a.json()["code"] == code, a.body
+
+
+@then(r"otpgate's log holds no message text and no phone number this run sent to")
+def step_log_hygiene(context):
+    with open(context.log_path) as f:
+        log = f.read()
+    assert "zebra-quartz" not in log and "Cool App" not in log
+    phones = set()
+    with open(context.outbox) as f:
+        phones = {json.loads(line)["to"] for line in f if line.strip()}
+    assert phones, "nothing was sent"
+    leaked = [p for p in phones if p in log]
+    assert not leaked, "unmasked numbers in the log: %d" % len(leaked)
+    assert "*****" in log  # the masked form is there: the log was written
