@@ -29,6 +29,20 @@ constexpr Route keyed(std::string_view method, std::string_view path, std::strin
   return Route{method, path, operation, handler, Access::api_key, roles, false, denied};
 }
 
+// A CAMARA one-time-password-sms operation: a shop key of one brand (docs/camara.md).
+constexpr Route camara_otp(std::string_view path, std::string_view operation, Handler handler) {
+  return Route{"POST",
+               path,
+               operation,
+               handler,
+               Access::api_key,
+               {shop},
+               false,
+               "The one-time-password-sms API needs an API key with the shop role.",
+               true,
+               Contract::camara_otp};
+}
+
 constexpr std::string_view tpl = "/v1/brands/{brand}/templates/{locale}";
 
 constexpr auto table = std::to_array<Route>({
@@ -80,6 +94,9 @@ constexpr auto table = std::to_array<Route>({
           {analyst, admin}, stats_denied),
     Route{"GET", "/v1/stats", "getMarketStats", Handler::market_stats, Access::api_key,
           Roles{analyst, admin}, true, stats_denied},
+    camara_otp("/one-time-password-sms/v1/send-code", "sendCode", Handler::camara_send_code),
+    camara_otp("/one-time-password-sms/v1/validate-code", "validateCode",
+               Handler::camara_validate_code),
 });
 
 // Matches path against a template segment by segment; a {name} segment takes any non-empty one.

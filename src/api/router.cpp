@@ -1,6 +1,7 @@
 #include "otpgate/api/router.hpp"
 
 #include "otpgate/api/caller_api.hpp"
+#include "otpgate/api/camara_otp.hpp"
 #include "otpgate/api/errors.hpp"
 #include "otpgate/api/metrics_endpoint.hpp"
 #include "otpgate/api/openapi.hpp"
@@ -76,6 +77,9 @@ task<http::Response> Router::admit(http::Request& req, const RouteMatch& m) {
     co_return m.allow.empty() ? error_response(errc::not_found, "No such route.")
                               : method_not_allowed(m.allow);
   const Route& route = *m.route;
+  // CAMARA's x-correlator rule holds for every answer of its routes, a 401 included.
+  if (route.contract == Contract::camara_otp)
+    if (auto bad = adopt_camara_correlator(req)) co_return std::move(*bad);
   if (route.access != Access::api_key) {
     http::Response r = co_await serve_open(req, m);
     co_return r;
@@ -87,6 +91,10 @@ task<http::Response> Router::admit(http::Request& req, const RouteMatch& m) {
   if (route.all_brands_key && key->brand != "*")
     co_return error_response(errc::permission_denied,
                              "This route needs an all-brands (*) API key.");
+  if (route.one_brand_key && key->brand == "*")
+    co_return error_response(errc::permission_denied,
+                             "This route needs an API key of one brand: an all-brands (*) key "
+                             "cannot choose the brand it acts for.");
   if (const auto brand = m.param("brand"); !brand.empty() && !key->covers_brand(brand))
     co_return error_response(errc::permission_denied, "This API key is not valid for that brand.");
   http::Response r = co_await serve(req, m, *key);
@@ -133,6 +141,11 @@ task<http::Response> Router::serve(http::Request& req, const RouteMatch& m, cons
     case Handler::resend_verification:
     case Handler::cancel_verification: {
       http::Response r = co_await on_verification(req, key, m.param("id"), action_of(h));
+      co_return r;
+    }
+    case Handler::camara_send_code:
+    case Handler::camara_validate_code: {
+      http::Response r = co_await serve_camara_otp(h, req, key, ctx_.verifications);
       co_return r;
     }
     case Handler::brand_stats:

@@ -47,6 +47,10 @@ std::optional<Answer> brand_preconditions(const Brand& brand, const StartRequest
                    "This brand has no support_call SMS text for its languages, so it offers no "
                    "support calls.",
                    "purpose");
+  if (brand.psd2_dynamic_linking && request.camara)
+    return refused(errc::permission_denied,
+                   "This brand requires PSD2 dynamic linking (a code bound to an order), and "
+                   "send-code cannot carry an order: use POST /v1/verifications.");
   if (brand.psd2_dynamic_linking && request.purpose == Purpose::checkout)
     if (const auto term = missing_psd2_term(request.order)) {
       const std::string field = "order." + std::string(*term);
@@ -86,6 +90,7 @@ std::variant<CreateCommand, Answer> VerificationRequests::admit(const Caller& ca
                        .idempotency_key = request.idempotency_key.value_or(""),
                        .body = request.fingerprint,
                        .purpose = request.purpose,
+                       .message_text = request.message_text,
                        .customer = request.customer};
 }
 
@@ -94,7 +99,13 @@ task<Answer> VerificationRequests::start(const Caller& caller, const StartReques
   auto admitted = admit(caller, request, *brands);
   if (auto* bad = std::get_if<Answer>(&admitted)) co_return std::move(*bad);
   const CreateCommand& cmd = std::get<CreateCommand>(admitted);
-  const Answer a = co_await d_.service.create(cmd);
+  Answer a = co_await d_.service.create(cmd);
+  if (request.camara && a.error == errc::ok && a.record) {
+    // Sent: from here on the phone's earlier send-code of the brand answers expired. When this
+    // call fails, the caller hears the store's error (the earlier code may still be valid).
+    auto superseded = co_await d_.service.supersede_camara(*a.record);
+    if (!superseded) a = Answer{.error = to_errc(superseded.error()), .brand = a.record->brand};
+  }
   if (caller.support) {
     const SupportAction what{.action = request.purpose == Purpose::support_call
                                            ? "support_call.start"

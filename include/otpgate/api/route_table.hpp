@@ -1,6 +1,8 @@
-// The native API's routes, in one list. Dispatch (Router), the access log's and the metrics'
-// route names, the role checks, the role-matrix test and the OpenAPI document (docs/openapi.json,
-// compared with this list both ways by a test) all read it; a route exists when it is here.
+// otpgate's routes, in one list. Dispatch (Router), the access log's and the metrics' route
+// names, the role checks, the role-matrix test and the contracts all read it; a route exists
+// when it is here. Each route names its contract: the native API's document (docs/openapi.json)
+// or the vendored CAMARA definition (specs/camara/...), each compared with this list both ways
+// by tests/e2e/openapi_test.cpp.
 #pragma once
 
 #include "otpgate/core/api_keys.hpp"
@@ -42,7 +44,15 @@ enum class Handler {
   brand_stats,
   brand_alerts,
   market_stats,
+  camara_send_code,      // POST /one-time-password-sms/v1/send-code (api/camara_otp.hpp)
+  camara_validate_code,  // POST /one-time-password-sms/v1/validate-code
 };
+
+// The document a route is specified by: docs/openapi.json, or CAMARA one-time-password-sms
+// 1.1.1 (specs/camara/one-time-password-sms/code/API_definitions/one-time-password-sms.yaml,
+// whose paths are below camara_otp_base), which also rules its x-correlator and error bodies.
+enum class Contract { native, camara_otp };
+inline constexpr std::string_view camara_otp_base = "/one-time-password-sms/v1";
 
 // How a caller is recognised: not at all, by the SMS vendor's signature (checked by the
 // handler), or by an API key (checked before the handler, with the route's roles).
@@ -74,6 +84,10 @@ struct Route {
   Roles roles;                  // api_key: the key needs one of them
   bool all_brands_key = false;  // api_key: only a key for every brand ("*")
   std::string_view denied;      // the 403 message for a key with none of the roles
+  // api_key: never a key for every brand ("*"); the route acts for the key's one brand and has
+  // no way to name another.
+  bool one_brand_key = false;
+  Contract contract = Contract::native;
 };
 
 std::span<const Route> routes();

@@ -39,6 +39,12 @@ struct StartRequest {
   std::string fingerprint;  // the parsed request (keys sorted), for idempotent replays
   // The checkout's customer for KYC Match (never logged or stored; see CreateCommand).
   std::optional<Customer> customer;
+  // CAMARA send-code (docs/camara.md): the key's own brand (the route table admits no
+  // all-brands key), never a PSD2 brand (no order to bind the code to), the caller's
+  // message_text sent instead of the brand's template, and the phone's earlier send-code
+  // superseded once this one is sent.
+  bool camara = false;
+  std::string message_text;  // "" or the caller's text with {{code}} (validated by the edge)
 };
 
 struct VerificationRequestsDeps {

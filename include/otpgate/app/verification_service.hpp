@@ -133,6 +133,10 @@ class VerificationService {
                       const RetryKey& retry = {});
   task<Answer> cancel(const VerificationId& id, const std::string& brand,
                       const RetryKey& retry = {});
+  // CAMARA send-code: r (created and sent) supersedes its phone's earlier send-code verification
+  // of the brand, which expires now (VerificationStore::supersede_camara; defined in
+  // src/app/camara_supersede.cpp).
+  task<result<camara::Superseded>> supersede_camara(const VerificationRecord& r);
   // A gateway's delivery report (its signature already checked): updates the verification's
   // delivery state, emits delivered/undelivered, and performs the brand's one automatic
   // failover resend when the report claims it. errc::not_found: no such verification (any more).

@@ -2,6 +2,7 @@
 // call, decided by the same rules as the core's. Production: store/redis/redis_store.hpp.
 #pragma once
 
+#include "otpgate/core/camara_otp.hpp"
 #include "otpgate/core/errc.hpp"
 #include "otpgate/core/types.hpp"
 #include "otpgate/core/verification.hpp"
@@ -232,6 +233,12 @@ class VerificationStore {
     if (failed) co_return *failed;
     co_return dropped;
   }
+  // CAMARA send-code: `newer` (stored and sent) becomes its phone's newest CAMARA verification
+  // of its brand, and the one it supersedes expires now, in one atomic step (decide_supersede,
+  // core/camara_otp.hpp). What was superseded: none, the earlier newest, or `newer` itself (an
+  // earlier created one of a race stays the newest).
+  virtual task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
+                                                            std::int64_t now_ms) = 0;
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

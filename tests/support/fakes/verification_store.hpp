@@ -57,6 +57,9 @@ class FakeVerificationStore final : public VerificationStore {
   task<result<bool>> forget_first_send(const VerificationId& id) override;
   task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
                                                                    std::int64_t now_ms) override;
+  // decide_supersede (core/camara_otp.hpp) on the records (verification_store_camara.cpp).
+  task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
+                                                    std::int64_t now_ms) override;
   bool ready() const override { return ready_; }
 
   // What the store holds, for assertions.
@@ -85,6 +88,8 @@ class FakeVerificationStore final : public VerificationStore {
   // The index of creates whose first send may be left unsent: id -> deadline (create notes
   // every create before it runs).
   std::map<std::string, std::int64_t> unsent;
+  // The newest CAMARA verification id of each phone tag (supersede_camara).
+  std::map<std::string, std::string> camara_latest;
 
   // Operations ("create", "record_delivery", ...) that answer this error, once each, and
   // change nothing.

@@ -32,6 +32,8 @@ extern const std::string_view expire;
 // A create's first send: its note in the index of unsent sends, and its deadline.
 extern const std::string_view index_unsent;
 extern const std::string_view send_deadline;
+// CAMARA send-code: the phone's newest CAMARA verification, the one it supersedes expired.
+extern const std::string_view camara_supersede;
 // Limits: a send's brand-wide admission (the brand's slot: IP, range and brand limits and the
 // SMS pumping watch in one call).
 extern const std::string_view admit_brand;

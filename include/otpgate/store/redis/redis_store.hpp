@@ -21,6 +21,8 @@ struct RedisKeys {
   // The phone's newest verification ids (a list, newest first, recent_kept long), written by
   // the create script: the support lookup's index (store/redis/subscriber_store.hpp).
   static std::string recent(std::string_view tag);
+  // The id of the phone's newest CAMARA send-code verification (lua/camara_supersede.lua).
+  static std::string camara_latest(std::string_view tag);
   static constexpr std::size_t recent_kept = 50;
   // The creates whose first send may be left unsent: one sorted set of ids (its own slot),
   // scored by the send's deadline, noted before each create runs and read by the sweep.
@@ -78,6 +80,9 @@ class RedisStore final : public VerificationStore {
   task<result<std::size_t>> forget_first_sends(const std::vector<VerificationId>& ids) override;
   task<result<std::optional<VerificationRecord>>> end_overdue_send(const VerificationId& id,
                                                                    std::int64_t now_ms) override;
+  // One camara_supersede.lua call (src/store/redis/camara_supersede.cpp).
+  task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
+                                                    std::int64_t now_ms) override;
   bool ready() const override;
 
  private:
