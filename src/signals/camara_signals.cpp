@@ -2,7 +2,7 @@
 
 #include "otpgate/core/types.hpp"
 #include "otpgate/signals/camara_protocol.hpp"
-#include "otpgate/util/log.hpp"
+#include "otpgate/util/log_limit.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -33,15 +33,19 @@ double seconds_since(steady::time_point start) {
   return std::chrono::duration<double>(steady::now() - start).count();
 }
 
+// A failing operator fails every query: rate-limited, shared by all io threads.
+log::limited failure_lines;
+
 // Never the customer, the token or the body: the operator, the api, the result, the masked
 // number and the HTTP status.
 void log_failure(const OperatorState& op, Api api, const std::string& phone, const Exchange& e) {
-  log::write(log::level::warn, "network signal failed",
-             {{"operator", op.config.id},
-              {"api", to_string(api)},
-              {"result", to_string(*e.failure)},
-              {"status", e.status},
-              {"phone", masked(phone)}});
+  failure_lines.write(log::level::warn, "network signal failed", [&] {
+    return nlohmann::json{{"operator", op.config.id},
+                          {"api", to_string(api)},
+                          {"result", to_string(*e.failure)},
+                          {"status", e.status},
+                          {"phone", masked(phone)}};
+  });
 }
 
 }  // namespace
