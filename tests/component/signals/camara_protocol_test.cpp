@@ -2,6 +2,7 @@
 // answers read, every spec-breaking answer an operator_error, keys without customer data.
 #include "otpgate/signals/camara_protocol.hpp"
 #include "otpgate/signals/result_cache.hpp"
+#include "otpgate/signals/token_cache.hpp"
 
 #include "otpgate/crypto/digest.hpp"
 

@@ -124,7 +124,7 @@ TEST_CASE("operators config: a brand naming an unknown operator is refused", "[c
   b.signals.sim_swap = SimSwapPolicy{.operator_id = "telco-de"};
   brands.emplace("acme", b);
   CHECK_NOTHROW(check_signal_operators(brands, ops, "ops.json"));
-  brands["acme"].signals.kyc = KycPolicy{.operator_id = "telco-fr"};
+  brands.at("acme").signals.kyc = KycPolicy{.operator_id = "telco-fr"};
   try {
     check_signal_operators(brands, ops, "ops.json");
     FAIL("no error");
