@@ -73,8 +73,9 @@ struct ThreadState {
         gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
                                   metrics::process())),
         dispatcher(gateways, catalog, clock, random),
-        network_signals(signals_shared ? std::make_unique<signals::CamaraSignals>(http, *signals_shared)
-                                       : nullptr),
+        network_signals(signals_shared
+                            ? std::make_unique<signals::CamaraSignals>(http, *signals_shared)
+                            : nullptr),
         service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
                             keyring, cfg.retention_ms, cfg.redis.command_timeout.count(),
                             network_signals.get()}),

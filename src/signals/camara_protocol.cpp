@@ -12,11 +12,11 @@ namespace {
 using json = nlohmann::json;
 
 HttpRequest json_post(std::string url, const json& body) {
-  return HttpRequest{.method = "POST",
-                     .url = std::move(url),
-                     .headers = {{"Content-Type", "application/json"},
-                                 {"Accept", "application/json"}},
-                     .body = body.dump()};
+  return HttpRequest{
+      .method = "POST",
+      .url = std::move(url),
+      .headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
+      .body = body.dump()};
 }
 
 std::optional<json> object_of(const std::string& body) {
@@ -70,8 +70,8 @@ HttpRequest kyc_request(const OperatorConfig& op, const std::string& phone_e164,
 
 HttpRequest token_request(const OperatorConfig& op) {
   // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined for Basic.
-  const std::string basic = crypto::base64_encode(url_encode(op.client_id) + ":" +
-                                                  url_encode(op.client_secret.reveal()));
+  const std::string basic =
+      crypto::base64_encode(url_encode(op.client_id) + ":" + url_encode(op.client_secret.reveal()));
   FormFields form{{"grant_type", "client_credentials"}};
   if (!op.scope.empty()) form.emplace_back("scope", op.scope);
   return HttpRequest{.method = "POST",
@@ -130,8 +130,7 @@ std::variant<Token, SignalFailure> parse_token(const std::string& body) {
 
 SendOutcome circuit_outcome(std::optional<SignalFailure> failure, int status) {
   if (!failure) return SendOutcome::accepted;
-  if (*failure == SignalFailure::timeout || *failure == SignalFailure::unreachable ||
-      status >= 500)
+  if (*failure == SignalFailure::timeout || *failure == SignalFailure::unreachable || status >= 500)
     return SendOutcome::transient;
   return SendOutcome::permanent;
 }

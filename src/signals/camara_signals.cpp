@@ -50,8 +50,7 @@ void log_failure(const OperatorState& op, Api api, const std::string& phone, con
 
 }  // namespace
 
-SignalsShared::SignalsShared(const OperatorCatalog& operators, const Clock& clock)
-    : clock_(clock) {
+SignalsShared::SignalsShared(const OperatorCatalog& operators, const Clock& clock) : clock_(clock) {
   for (const auto& [id, config] : operators)
     operators_.emplace(id, std::make_unique<OperatorState>(config, clock));
   register_signal_metrics();
@@ -99,8 +98,7 @@ task<SignalAnswers> CamaraSignals::query(const SignalQuery& q) {
   // Both calls start before either is awaited: they overlap (Boost 1.74 has no parallel_group).
   join->pending = (q.sim_swap ? 1 : 0) + (q.kyc ? 1 : 0);
   if (q.sim_swap)
-    boost::asio::co_spawn(ex, run_sim_swap(join, q.phone_e164, *q.sim_swap),
-                          boost::asio::detached);
+    boost::asio::co_spawn(ex, run_sim_swap(join, q.phone_e164, *q.sim_swap), boost::asio::detached);
   if (q.kyc) boost::asio::co_spawn(ex, run_kyc(join, q.phone_e164, *q.kyc), boost::asio::detached);
   while (join->pending > 0) {
     boost::system::error_code ec;

@@ -76,8 +76,8 @@ task<TokenCache::Result> TokenCache::fetch(HttpClient& http, Deadline deadline) 
     const HttpTimeouts timeouts{.total = left, .connect = std::min(left, HttpTimeouts{}.connect)};
     auto r = co_await http.perform(request, timeouts);
     if (!r) {
-      out = r.error() == errc::gateway_timeout ? SignalFailure::timeout
-                                                : SignalFailure::unreachable;
+      out =
+          r.error() == errc::gateway_timeout ? SignalFailure::timeout : SignalFailure::unreachable;
     } else if (auto f = failure_of_status(r.value().status)) {
       // RFC 6749 §5.2: a refused client answers 400 or 401.
       out = *f == SignalFailure::rejected ? SignalFailure::unauthorized : *f;

@@ -53,8 +53,8 @@ long long number(const json& o, const Where& at, const std::string& field, long 
   if (!o.contains(field)) return fallback;
   const json& v = o[field];
   if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > max)
-    at.fail(field, "must be a whole number from " + std::to_string(min) + " to " +
-                       std::to_string(max));
+    at.fail(field,
+            "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   return v.get<long long>();
 }
 

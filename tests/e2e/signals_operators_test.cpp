@@ -29,13 +29,12 @@ struct TempDir {
 // An operators file in dir naming the fake operator.
 std::string operators_file(const std::string& dir, const FakeOperator& fake) {
   const std::string path = dir + "/operators.json";
-  std::ofstream(path) << nlohmann::json{
-      {"operators",
-       {{"fake-op",
-         {{"base_url", fake.base_url()},
-          {"token_url", fake.token_url()},
-          {"client_id", fake.options().client_id},
-          {"client_secret_env", "E2E_OPERATOR_SECRET"}}}}}};
+  std::ofstream(path) << nlohmann::json{{"operators",
+                                         {{"fake-op",
+                                           {{"base_url", fake.base_url()},
+                                            {"token_url", fake.token_url()},
+                                            {"client_id", fake.options().client_id},
+                                            {"client_secret_env", "E2E_OPERATOR_SECRET"}}}}}};
   return path;
 }
 

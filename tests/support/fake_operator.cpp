@@ -74,7 +74,8 @@ struct FakeOperator::State {
 
 FakeOperator::FakeOperator(Options options)
     : options_(std::move(options)), state_(std::make_unique<State>()) {
-  server_ = std::make_unique<FakeHttpServer>([this](const RecordedRequest& r) { return handle(r); });
+  server_ =
+      std::make_unique<FakeHttpServer>([this](const RecordedRequest& r) { return handle(r); });
 }
 
 FakeOperator::~FakeOperator() {
@@ -155,8 +156,7 @@ FakeReply token_reply(const RecordedRequest& r, const FakeOperator::Options& o,
   const auto decoded =
       auth.rfind("Basic ", 0) == 0 ? crypto::base64_decode(auth.substr(6)) : std::nullopt;
   const std::string expected = url_encode(o.client_id) + ":" + url_encode(o.client_secret);
-  if (!decoded || *decoded != expected)
-    return json_reply(401, {{"error", "invalid_client"}});
+  if (!decoded || *decoded != expected) return json_reply(401, {{"error", "invalid_client"}});
   const auto form = form_decode(r.body);
   if (!form || std::find(form->begin(), form->end(),
                          std::pair<std::string, std::string>("grant_type", "client_credentials")) ==
@@ -185,11 +185,11 @@ json kyc_answer(const json& request, const FakeOperator::KycRecord& record) {
 
 FakeReply FakeOperator::handle(const RecordedRequest& r) {
   const std::string path = r.target.substr(0, r.target.find('?'));
-  const std::optional<Endpoint> endpoint =
-      path == token_path      ? std::optional(Endpoint::token)
-      : path == sim_swap_path ? std::optional(Endpoint::sim_swap)
-      : path == kyc_path      ? std::optional(Endpoint::kyc)
-                              : std::nullopt;
+  const std::optional<Endpoint> endpoint = path == token_path ? std::optional(Endpoint::token)
+                                           : path == sim_swap_path
+                                               ? std::optional(Endpoint::sim_swap)
+                                           : path == kyc_path ? std::optional(Endpoint::kyc)
+                                                              : std::nullopt;
   std::lock_guard lock(state_->mutex);
   if (!endpoint) {
     state_->problems.push_back(r.method + " " + r.target + ": not an endpoint of the operator");
@@ -198,8 +198,8 @@ FakeReply FakeOperator::handle(const RecordedRequest& r) {
   ++state_->calls[*endpoint];
   if (*endpoint != Endpoint::token) {
     const std::string doc_path = *endpoint == Endpoint::kyc ? "/match" : "/check";
-    for (auto& p : spec(*endpoint).validate_request(r.method, doc_path,
-                                                    r.header("content-type"), r.body))
+    for (auto& p :
+         spec(*endpoint).validate_request(r.method, doc_path, r.header("content-type"), r.body))
       state_->problems.push_back(p);
   }
   FakeReply reply = answer(*endpoint, r);

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   // Blocked before the server's thread starts, so only sigwait below sees them.
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  FakeOperator fake(FakeOperator::Options{.client_id = "otpgate-demo",
-                                          .client_secret = "demo-secret"});
+  FakeOperator fake(
+      FakeOperator::Options{.client_id = "otpgate-demo", .client_secret = "demo-secret"});
   fake.load_demo_table();
   fake.set_delay(FakeOperator::Endpoint::sim_swap, std::chrono::milliseconds(delay_ms));
   fake.set_delay(FakeOperator::Endpoint::kyc, std::chrono::milliseconds(delay_ms));

@@ -66,8 +66,7 @@ class CamaraSignals final : public NetworkSignals {
 
  private:
   struct Join;
-  task<void> run_sim_swap(std::shared_ptr<Join> join, std::string phone,
-                          SignalQuery::SimSwap ask);
+  task<void> run_sim_swap(std::shared_ptr<Join> join, std::string phone, SignalQuery::SimSwap ask);
   task<void> run_kyc(std::shared_ptr<Join> join, std::string phone, SignalQuery::Kyc ask);
   task<SimSwapAnswer> sim_swap(OperatorState& op, const std::string& phone, int max_age);
   task<KycAnswer> kyc(OperatorState& op, const std::string& phone, const Customer& customer);

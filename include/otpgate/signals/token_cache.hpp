@@ -44,10 +44,10 @@ class TokenCache {
   const OperatorConfig& op_;
   const Clock& clock_;
   mutable std::mutex mutex_;
-  std::string token_;             // "" when none
+  std::string token_;               // "" when none
   std::int64_t refresh_at_ms_ = 0;  // the token is used until then (Clock time)
   bool fetching_ = false;
-  std::uint64_t generation_ = 0;  // fetches finished
+  std::uint64_t generation_ = 0;               // fetches finished
   std::optional<SignalFailure> last_failure_;  // of the last fetch finished
   std::uint64_t fetches_ = 0;
   // Threads waiting for the fetch: each one's timer, cancelled on its own executor when it ends.

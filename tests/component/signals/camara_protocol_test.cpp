@@ -83,15 +83,15 @@ TEST_CASE("camara: KYC answers", "[signals]") {
   CHECK_FALSE(parse_kyc(R"({"givenNameMatch": "true", "givenNameMatchScore": 87})", customer)
                   .fields[0]
                   .score);
-  for (const char* bad : {"", "[]", R"({"givenNameMatch": true})",
-                          R"({"givenNameMatch": "yes"})",
+  for (const char* bad : {"", "[]", R"({"givenNameMatch": true})", R"({"givenNameMatch": "yes"})",
                           R"({"givenNameMatch": "false", "givenNameMatchScore": 100})",
                           R"({"givenNameMatch": "false", "givenNameMatchScore": "80"})"})
     CHECK(parse_kyc(bad, customer).failure == SignalFailure::operator_error);
 }
 
 TEST_CASE("camara: token answers", "[signals]") {
-  const auto t = parse_token(R"({"access_token": "abc", "token_type": "bearer", "expires_in": 3600})");
+  const auto t =
+      parse_token(R"({"access_token": "abc", "token_type": "bearer", "expires_in": 3600})");
   REQUIRE(std::holds_alternative<Token>(t));
   CHECK(std::get<Token>(t).expires_in_ms == 3'600'000);
   for (const char* bad : {"{}", R"({"access_token": "abc", "token_type": "mac"})",
@@ -109,7 +109,8 @@ TEST_CASE("camara: cache keys hold no customer data and differ per customer", "[
   const Customer other{{{KycField::given_name, "Erik"}, {KycField::birthdate, "a1964-08-12"}}};
   CHECK(kyc_key("telco", "+4915112300001", other) != key);
   CHECK(kyc_key("telco", "+4915112300001", customer) == key);
-  CHECK(sim_swap_key("telco", "+4915112300001", 240) != sim_swap_key("telco", "+4915112300001", 24));
+  CHECK(sim_swap_key("telco", "+4915112300001", 240) !=
+        sim_swap_key("telco", "+4915112300001", 24));
 }
 
 TEST_CASE("camara: the answer cache expires and stays bounded", "[signals]") {
@@ -117,7 +118,7 @@ TEST_CASE("camara: the answer cache expires and stays bounded", "[signals]") {
   cache.put("a", SimSwapAnswer{.swapped = true}, 1000, 100);
   CHECK(std::get<SimSwapAnswer>(*cache.find("a", 1099)).swapped);
   CHECK_FALSE(cache.find("a", 1100));
-  cache.put("b", SimSwapAnswer{}, 1000, 500);                  // until 1500
+  cache.put("b", SimSwapAnswer{}, 1000, 500);                 // until 1500
   cache.put("c", SimSwapAnswer{.swapped = true}, 1200, 400);  // full: "a" expired, goes
   CHECK(cache.size() == 2);
   CHECK(cache.find("b", 1200));

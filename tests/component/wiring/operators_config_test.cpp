@@ -92,8 +92,7 @@ TEST_CASE("operators config: bad URLs numbers and unknown fields", "[config][sig
   CHECK(error_of(doc) == "ops.json: field /operators/telco-de/client_secret: unknown field");
   doc = good();
   doc["operators"]["telco-de"]["circuit"]["open_seconds"] = 3;
-  CHECK(error_of(doc) ==
-        "ops.json: field /operators/telco-de/circuit/open_seconds: unknown field");
+  CHECK(error_of(doc) == "ops.json: field /operators/telco-de/circuit/open_seconds: unknown field");
   doc = good();
   doc["operators"]["telco-de"]["timeout_ms"] = 0;
   CHECK(error_of(doc) ==

@@ -99,8 +99,7 @@ TEST_CASE("signals: a failed trial opens the circuit again and rejections do not
   CHECK(fake.calls(E::sim_swap) == 9);
 }
 
-TEST_CASE("signals: answers are cached per number and customer and failures are not",
-          "[signals]") {
+TEST_CASE("signals: answers are cached per number and customer and failures are not", "[signals]") {
   FakeOperator fake;
   fake.load_demo_table();
   auto config = operator_config(fake);
@@ -175,8 +174,8 @@ TEST_CASE("signals: log lines name the operator and a masked number and no custo
   log::set_repeat_interval(milliseconds(10'000));
   CHECK(logs.find("network signal failed") != std::string::npos);
   CHECK(logs.find("+49151*****002") != std::string::npos);
-  for (const char* secret : {"Erika", "Mustermann", "erika@example.com", "berlin",
-                             "+4915112300002", "tok-", "operator-secret"})
+  for (const char* secret : {"Erika", "Mustermann", "erika@example.com", "berlin", "+4915112300002",
+                             "tok-", "operator-secret"})
     CHECK(logs.find(secret) == std::string::npos);
 }
 

@@ -30,8 +30,7 @@ TEST_CASE("signals: SIM swap answers swapped within maxAge and not swapped other
   CHECK(fake.request_problems().empty());
 }
 
-TEST_CASE("signals: KYC match maps true false not_available and scores per field",
-          "[signals]") {
+TEST_CASE("signals: KYC match maps true false not_available and scores per field", "[signals]") {
   FakeOperator fake;
   fake.load_demo_table();
   SignalsRig rig(operator_config(fake));
@@ -95,11 +94,13 @@ TEST_CASE("signals: one token serves many calls", "[signals]") {
 struct IoThread {
   IoThread(signals::SignalsShared& shared, const SignalQuery& q, int n) : adapter(http, shared) {
     for (int i = 0; i < n; ++i)
-      boost::asio::co_spawn(ioc, adapter.query(q), [this, n](std::exception_ptr e, SignalAnswers a) {
-        if (!e && a.sim_swap && !a.sim_swap->failure) ++ok;
-        // The pool's idle timer would keep run() going: stop once every query answered.
-        if (++done == n) ioc.stop();
-      });
+      boost::asio::co_spawn(ioc, adapter.query(q),
+                            [this, n](std::exception_ptr e, SignalAnswers a) {
+                              if (!e && a.sim_swap && !a.sim_swap->failure) ++ok;
+                              // The pool's idle timer would keep run() going: stop once every query
+                              // answered.
+                              if (++done == n) ioc.stop();
+                            });
   }
   boost::asio::io_context ioc;
   gateways::CurlMulti http{ioc};
