@@ -41,9 +41,9 @@ void TokenCache::drop(const std::string& token) {
 }
 
 task<TokenCache::Result> TokenCache::get(HttpClient& http, Deadline deadline) {
+  const auto executor = co_await boost::asio::this_coro::executor;
   for (;;) {
-    auto timer =
-        std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor);
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor);
     std::uint64_t seen = 0;
     {
       std::lock_guard lock(mutex_);

@@ -202,14 +202,18 @@ FakeReply FakeOperator::handle(const RecordedRequest& r) {
          spec(*endpoint).validate_request(r.method, doc_path, r.header("content-type"), r.body))
       state_->problems.push_back(p);
   }
-  FakeReply reply = answer(*endpoint, r);
+  // A scripted failure replaces the answer: a token endpoint that fails issues no token.
+  const auto fault = state_->take_fault(*endpoint);
+  FakeReply reply =
+      fault && (fault->status != 0 || fault->hang)
+          ? camara_error(fault->status ? fault->status : 500, "SCRIPTED", "a scripted failure")
+          : answer(*endpoint, r);
+  if (fault) {
+    reply.hang = fault->hang;
+    reply.delay = fault->delay;
+  }
   const auto delay = state_->delays.find(*endpoint);
   if (delay != state_->delays.end()) reply.delay = std::max(reply.delay, delay->second);
-  if (const auto f = state_->take_fault(*endpoint)) {
-    if (f->status != 0) reply = camara_error(f->status, "SCRIPTED", "a scripted failure");
-    reply.hang = f->hang;
-    reply.delay = std::max(reply.delay, f->delay);
-  }
   return reply;
 }
 

@@ -81,6 +81,7 @@ TEST_CASE("signals: the circuit opens after N failures and closes after a good t
   CHECK_FALSE(rig.kyc("+4915112300002", erika()).failure);
   CHECK(fake.calls(E::sim_swap) == 4);
   CHECK(fake.calls(E::kyc) == 1);
+  CHECK(fake.request_problems().empty());
 }
 
 TEST_CASE("signals: a failed trial opens the circuit again and rejections do not count",
@@ -97,6 +98,7 @@ TEST_CASE("signals: a failed trial opens the circuit again and rejections do not
   CHECK(rig.sim_swap("+4915112300002").failure == SignalFailure::operator_error);  // trial
   CHECK(rig.sim_swap("+4915112300002").failure == SignalFailure::circuit_open);
   CHECK(fake.calls(E::sim_swap) == 9);
+  CHECK(fake.request_problems().empty());
 }
 
 TEST_CASE("signals: answers are cached per number and customer and failures are not", "[signals]") {
@@ -120,6 +122,7 @@ TEST_CASE("signals: answers are cached per number and customer and failures are 
   rig.clock.advance(60'000);
   CHECK(rig.sim_swap("+4915112300001").swapped);
   CHECK(fake.calls(E::sim_swap) == 4);  // expired: asked again
+  CHECK(fake.request_problems().empty());
 }
 
 TEST_CASE("signals: the two calls of one query overlap", "[signals]") {
@@ -136,6 +139,7 @@ TEST_CASE("signals: the two calls of one query overlap", "[signals]") {
   CHECK_FALSE(a.kyc->failure);
   // Both requests were received before either was answered.
   CHECK(fake.server().max_concurrent() == 2);
+  CHECK(fake.request_problems().empty());
 }
 
 // Runs f with stderr redirected into a pipe; returns what it wrote.

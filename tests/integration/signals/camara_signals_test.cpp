@@ -88,6 +88,7 @@ TEST_CASE("signals: one token serves many calls", "[signals]") {
   CHECK(fake.calls(E::token) == 1);
   CHECK(fake.calls(E::sim_swap) == 5);
   CHECK(rig.op().tokens.fetches() == 1);
+  CHECK(fake.request_problems().empty());
 }
 
 // Runs `n` overlapping queries on its own io thread and adapter, on the shared operator state.
@@ -125,6 +126,7 @@ TEST_CASE("signals: io threads that miss the token at once share one fetch", "[s
   CHECK(b.ok == 3);
   CHECK(fake.calls(E::token) == 1);
   CHECK(fake.calls(E::sim_swap) == 6);
+  CHECK(fake.request_problems().empty());
 }
 
 TEST_CASE("signals: a token is fetched again shortly before it expires", "[signals]") {
@@ -152,6 +154,7 @@ TEST_CASE("signals: a 401 drops the token and the call is retried once with a fr
   CHECK(a.swapped);
   CHECK(fake.calls(E::token) == 2);
   CHECK(fake.calls(E::sim_swap) == 3);  // one, then the refused one and its retry
+  CHECK(fake.request_problems().empty());
 }
 
 TEST_CASE("signals: wrong client credentials are unauthorized", "[signals]") {
