@@ -23,6 +23,7 @@
 #include "otpgate/http/server.hpp"
 #include "otpgate/metrics/metered.hpp"
 #include "otpgate/metrics/otpgate_metrics.hpp"
+#include "otpgate/signals/camara_signals.hpp"
 #include "otpgate/store/redis/audit_log.hpp"
 #include "otpgate/store/redis/redis_analytics.hpp"
 #include "otpgate/store/redis/redis_limiter.hpp"
@@ -35,6 +36,7 @@
 #include "otpgate/util/system_clock.hpp"
 #include "otpgate/wiring/brand_reloader.hpp"
 #include "otpgate/wiring/config.hpp"
+#include "otpgate/wiring/operators_config.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -61,7 +63,7 @@ struct ThreadState {
               BrandRegistry& brands, const KeyDirectory& keys, const Keyring& keyring,
               const Clock& clock, const gateways::GatewayCatalog& catalog,
               const std::vector<std::string>& gateway_names, const console::Files& console,
-              std::function<bool()> ready)
+              std::function<bool()> ready, signals::SignalsShared* signals_shared)
       : redis(ioc, cfg.redis),
         store(redis),
         limits(redis),
@@ -71,8 +73,12 @@ struct ThreadState {
         gateways(metrics::metered(gateways::create(gateway_names, catalog, http, cfg.gateways),
                                   metrics::process())),
         dispatcher(gateways, catalog, clock, random),
+        network_signals(signals_shared
+                            ? std::make_unique<signals::CamaraSignals>(http, *signals_shared)
+                            : nullptr),
         service(ServiceDeps{brands, store, limits, metered_events, dispatcher, clock, random,
-                            keyring, cfg.retention_ms, cfg.redis.command_timeout.count()}),
+                            keyring, cfg.retention_ms, cfg.redis.command_timeout.count(),
+                            network_signals.get()}),
         audit(redis),
         verifications(VerificationRequestsDeps{service, brands, phones, audit, clock, keyring}),
         report_reader(catalog),
@@ -134,6 +140,8 @@ struct ThreadState {
   gateways::CurlMulti http;
   std::map<std::string, std::unique_ptr<SmsGateway>> gateways;
   SmsDispatcher dispatcher;
+  // The operators' network signals on this thread's `http`; null without an operators file.
+  std::unique_ptr<signals::CamaraSignals> network_signals;
   VerificationService service;
   crypto::LibphonenumberParser phones;
   RedisAuditLog audit;
@@ -213,7 +221,10 @@ struct Shared {
         names(gateway_names(*brands.files(), catalog)),
         brand_count(brands.files()->size()),
         brand_ids(otpgate::brand_ids(*brands.files())),
-        console(console::load_files(cfg.console_dir)) {}
+        console(console::load_files(cfg.console_dir)),
+        signals(cfg.operators, clock) {
+    check_signal_operators(*brands.files(), cfg.operators, cfg.operators_file);
+  }
 
   const gateways::GatewayCatalog catalog;
   BrandRegistry brands;
@@ -226,6 +237,8 @@ struct Shared {
   const std::vector<std::string> brand_ids;
   // OTPGATE_CONSOLE_DIR, read once: no request reads the filesystem.
   const console::Loaded console;
+  // The operators' tokens, circuits and cached answers, shared by every thread's adapter.
+  signals::SignalsShared signals;
 };
 
 // The process's metrics: the brands and gateways they may name, the circuits' states.
@@ -268,6 +281,8 @@ int run() {
   (void)crypto::parse_phone("+4915112345678");
   Shared shared(cfg);
   const metrics::Registration circuits = export_metrics(shared);
+  const metrics::Registration signal_circuits =
+      shared.signals.export_circuit_states(metrics::registry());
   for (const auto& warning : shared.console.warnings) log::write(log::level::warn, warning);
 
   std::mutex states_mutex;
@@ -284,7 +299,8 @@ int run() {
   http::Server server(cfg.server, [&](boost::asio::io_context& ioc, unsigned i) {
     auto state = std::make_unique<ThreadState>(ioc, i, cfg, shared.brands, shared.keys,
                                                shared.keyring, shared.clock, shared.catalog,
-                                               shared.names, shared.console.files, ready);
+                                               shared.names, shared.console.files, ready,
+                                               cfg.operators.empty() ? nullptr : &shared.signals);
     api::Router& router = state->router;
     links[i].store(&state->redis);
     // A stop waits for the sends this thread still records in the background (a retry would

@@ -2,6 +2,7 @@
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
 #include "otpgate/util/log.hpp"
+#include "otpgate/wiring/operators_config.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -20,6 +21,7 @@ void reload_brands(const AppConfig& cfg, const gateways::GatewayCatalog& catalog
                    const std::vector<std::string>& instantiated, BrandRegistry& registry) {
   try {
     BrandCatalog next = load_brands(cfg.brands_dir, cfg.templates_dir, &catalog);
+    check_signal_operators(next, cfg.operators, cfg.operators_file);
     for (const auto& [id, b] : next)
       for (const auto& g : b.gateways)
         if (std::find(instantiated.begin(), instantiated.end(), g) == instantiated.end())

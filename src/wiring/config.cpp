@@ -2,6 +2,7 @@
 
 #include "otpgate/core/json_schema.hpp"
 #include "otpgate/core/template_lint.hpp"
+#include "otpgate/wiring/operators_config.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -265,6 +266,8 @@ AppConfig config_from_env() {
   c.console_dir = env_or("OTPGATE_CONSOLE_DIR", c.console_dir);
   c.gateways.outbox_path = env_or("OTPGATE_SMS_OUTBOX", c.gateways.outbox_path);
   c.gateways_file = env_or("OTPGATE_GATEWAYS_FILE", "");
+  c.operators_file = env_or("OTPGATE_OPERATORS_FILE", "");
+  c.operators = load_operators(c.operators_file, gateways::process_env);
   c.retention_ms = env_number("OTPGATE_RETENTION_SECONDS", 86'400, 60, 2'592'000) * 1000;
   const std::string level = env_or("OTPGATE_LOG_LEVEL", "info");
   const std::map<std::string, log::level> levels = {{"debug", log::level::debug},

@@ -36,6 +36,14 @@ class OpenApiValidator {
                                              const std::string& content_type,
                                              const std::string& body) const;
 
+  // Problems of one request a client sent (empty: it is what the document says), for fakes of
+  // the APIs otpgate calls (the operators' CAMARA APIs): path is relative to the document's
+  // server ("/check"). An operation the document does not list is a problem; a JSON body is
+  // validated against the operation's requestBody schema (openapi_requests.cpp).
+  std::vector<std::string> validate_request(const std::string& method, const std::string& path,
+                                            const std::string& content_type,
+                                            const std::string& body) const;
+
   // "METHOD /path/{template}" of every operation, sorted.
   std::vector<std::string> routes() const;
   // The operation a request reaches: "POST /v1/verifications/{id}/check", or "" when the

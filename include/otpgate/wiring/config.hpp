@@ -9,6 +9,7 @@
 #include "otpgate/gateways/registry.hpp"
 #include "otpgate/http/server.hpp"
 #include "otpgate/redis/connection.hpp"
+#include "otpgate/signals/operators.hpp"
 #include "otpgate/util/log.hpp"
 
 #include <chrono>
@@ -40,6 +41,10 @@ struct AppConfig {
   std::string console_dir = "web/dist";
   gateways::GatewaySettings gateways;      // OTPGATE_SMS_OUTBOX
   std::string gateways_file;               // OTPGATE_GATEWAYS_FILE ("" = only file and log)
+  // OTPGATE_OPERATORS_FILE ("" = none): the operators of the network signals, parsed with their
+  // client secrets from the environment (wiring/operators_config.hpp, docs/signals.md).
+  std::string operators_file;
+  signals::OperatorCatalog operators;
   std::int64_t retention_ms = 86'400'000;  // OTPGATE_RETENTION_SECONDS
   std::size_t events_max_len = 1'000'000;  // OTPGATE_EVENTS_MAX_LEN, per brand stream
   // OTPGATE_EVENTS_RETENTION_HOURS: a brand's stream drops entries older than this, and an idle
