@@ -54,6 +54,7 @@ struct FakeOperator::State {
   mutable std::mutex mutex;
   std::map<std::string, std::optional<int>> sim_swaps;
   std::map<std::string, KycRecord> kyc;
+  std::optional<KycRecord> anyone;  // answer_unknown_numbers: the record of every other number
   std::map<Endpoint, std::vector<Fault>> faults;  // front first
   std::map<Endpoint, Fault> always;               // fail(..., times < 0)
   std::map<Endpoint, std::chrono::milliseconds> delays;
@@ -100,6 +101,11 @@ void FakeOperator::set_sim_swap(const std::string& phone, std::optional<int> hou
 void FakeOperator::set_kyc(const std::string& phone, KycRecord record) {
   std::lock_guard lock(state_->mutex);
   state_->kyc[phone] = std::move(record);
+}
+
+void FakeOperator::answer_unknown_numbers(KycRecord record) {
+  std::lock_guard lock(state_->mutex);
+  state_->anyone = std::move(record);
 }
 
 void FakeOperator::load_demo_table() {
@@ -233,12 +239,16 @@ FakeReply FakeOperator::answer(Endpoint endpoint, const RecordedRequest& r) {
   const std::string phone = body["phoneNumber"].get<std::string>();
   if (endpoint == Endpoint::sim_swap) {
     const auto it = state_->sim_swaps.find(phone);
+    if (it == state_->sim_swaps.end() && state_->anyone)
+      return json_reply(200, {{"swapped", false}});
     if (it == state_->sim_swaps.end())
       return camara_error(404, "IDENTIFIER_NOT_FOUND", "the phone number is not known");
     const int max_age = body.value("maxAge", 240);
     return json_reply(200, {{"swapped", it->second.has_value() && *it->second <= max_age}});
   }
   const auto it = state_->kyc.find(phone);
+  if (it == state_->kyc.end() && state_->anyone)
+    return json_reply(200, kyc_answer(body, *state_->anyone));
   if (it == state_->kyc.end())
     return camara_error(404, "IDENTIFIER_NOT_FOUND", "the phone number is not known");
   return json_reply(200, kyc_answer(body, it->second));

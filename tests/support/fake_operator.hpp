@@ -58,6 +58,9 @@ class FakeOperator {
   // The table. A number it does not know answers 404 IDENTIFIER_NOT_FOUND.
   void set_sim_swap(const std::string& phone, std::optional<int> swapped_hours_ago);
   void set_kyc(const std::string& phone, KycRecord record);
+  // Numbers not in the table are known from now on: never swapped, with this KYC record (the
+  // benchmark's any-number operator).
+  void answer_unknown_numbers(KycRecord record);
   // The numbers of docs/signals.md's demo table.
   void load_demo_table();
 

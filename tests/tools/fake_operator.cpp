@@ -3,12 +3,15 @@
 // demo of scripts/run. Serves the demo table of docs/signals.md ("The fake operator"), client id
 // "otpgate-demo" and secret "demo-secret", tokens valid for an hour; answers the APIs after
 // DELAY_MS milliseconds. Prints its port, then serves until SIGTERM or SIGINT.
-//   usage: otpgate_fake_operator [DELAY_MS]   (default 0)
+// With "any", every number outside the table is known too: never swapped, KYC record Erika
+// Mustermann (scripts/bench-signals).
+//   usage: otpgate_fake_operator [DELAY_MS [any]]   (default 0)
 #include "support/fake_operator.hpp"
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 int main(int argc, char** argv) {
   using otpgate::test::FakeOperator;
@@ -22,6 +25,8 @@ int main(int argc, char** argv) {
   FakeOperator fake(
       FakeOperator::Options{.client_id = "otpgate-demo", .client_secret = "demo-secret"});
   fake.load_demo_table();
+  if (argc > 2 && std::string_view(argv[2]) == "any")
+    fake.answer_unknown_numbers({{"givenName", {"Erika", 70}}, {"familyName", {"Mustermann", 80}}});
   fake.set_delay(FakeOperator::Endpoint::sim_swap, std::chrono::milliseconds(delay_ms));
   fake.set_delay(FakeOperator::Endpoint::kyc, std::chrono::milliseconds(delay_ms));
   std::printf("%u\n", static_cast<unsigned>(fake.port()));
