@@ -180,16 +180,13 @@ task<Answer> VerificationService::create(const CreateCommand& cmd) {
     if (!bound) co_return error_answer(errc::permission_denied);
     binding = std::move(*bound);
   }
-  // The operator's network, last of the refusals (it costs a call): a refusal stores and sends
-  // nothing; a create let through keeps what the signals said.
-  const SignalVerdict verdict = co_await ask_signals(cmd);
-  if (verdict.refuse) {
-    emit_refused(cmd, verdict.reason, &verdict.results);
-    co_return error_answer(*verdict.refuse);
-  }
   const std::int64_t now = d_.clock.now_ms();
   NewVerification v = draft(cmd, binding, now);
-  if (!verdict.results.empty()) v.record.signals = verdict.results;
+  // The operator's network, last of the refusals (it costs a call): a refusal stores and sends
+  // nothing; a create let through keeps what the signals said.
+  const SignalGate gate = co_await screen(cmd, v);
+  if (gate.refused) co_return *gate.refused;
+  if (gate.results) v.record.signals = gate.results;
   // The phone's slot first (replay, lock, the phone's limits, the record), then the brand's
   // (IP, range and brand limits, the pumping watch) for a create the phone's slot stored: the
   // brand's budgets and the pumping watch count only sends that go out. When the brand's slot

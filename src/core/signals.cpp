@@ -123,8 +123,8 @@ std::optional<std::string> customer_value_problem(KycField f, std::string_view v
         return "must be an email address such as \"name@example.com\"";
       break;
     case KycField::country:
-      if (value.size() != 2 || !std::all_of(value.begin(), value.end(),
-                                             [](char c) { return c >= 'A' && c <= 'Z'; }))
+      if (value.size() != 2 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
         return "must be an ISO 3166-1 alpha-2 code such as \"DE\"";
       break;
     case KycField::gender:

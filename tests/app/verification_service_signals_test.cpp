@@ -23,10 +23,14 @@ void require_kyc(ServiceWorld& w, std::vector<KycField> must, int min, SignalAct
   w.publish();
 }
 
-CreateCommand with_customer(ServiceWorld& w) {
-  CreateCommand cmd = w.command();
+CreateCommand with_customer_to(ServiceWorld& w, const std::string& phone) {
+  CreateCommand cmd = w.command(phone);
   cmd.customer = Customer{{{KycField::given_name, "Ada"}, {KycField::family_name, "Lovelace"}}};
   return cmd;
+}
+
+CreateCommand with_customer(ServiceWorld& w) {
+  return with_customer_to(w, "+4915112345678");
 }
 
 std::size_t sms_sent(ServiceWorld& w) {
@@ -148,7 +152,8 @@ TEST_CASE("kyc passes the customer to the operator and keeps only the results",
   CHECK(a.record->signals->kyc_fields[0].score == 61);
   CHECK(w.events.last(EventType::created)->kyc == "match");
   // The customer's values are nowhere in the record or the events.
-  const std::string stored = signals_to_json(*w.store.records.at(a.record->id.str()).signals).dump();
+  const std::string stored =
+      signals_to_json(*w.store.records.at(a.record->id.str()).signals).dump();
   CHECK(stored.find("Ada") == std::string::npos);
   CHECK(stored.find("Lovelace") == std::string::npos);
   for (const Event& e : w.events.events)
@@ -160,9 +165,9 @@ TEST_CASE("kyc passes the customer to the operator and keeps only the results",
 
 TEST_CASE("a kyc mismatch blocks or flags by the policy", "[app][service][signals]") {
   ServiceWorld w;
-  w.signals.kyc = KycAnswer{.fields = {{KycField::given_name, KycMatch::yes, std::nullopt},
-                                       {KycField::family_name, KycMatch::not_available,
-                                        std::nullopt}}};
+  w.signals.kyc =
+      KycAnswer{.fields = {{KycField::given_name, KycMatch::yes, std::nullopt},
+                           {KycField::family_name, KycMatch::not_available, std::nullopt}}};
   SECTION("block") {
     require_kyc(w, {KycField::family_name}, 0, SignalAction::block);
     const Answer a = w.create(with_customer(w));
@@ -209,7 +214,46 @@ TEST_CASE("the caller's own text is sent with the code and no autofill line",
   REQUIRE(a.error == errc::ok);
   const std::string code = w.code_of(a);
   REQUIRE(w.gateways["alpha"].sent.size() == 1);
-  CHECK(w.gateways["alpha"].sent[0].text.reveal() ==
-        "Your code: " + code + ". Again: " + code);
+  CHECK(w.gateways["alpha"].sent[0].text.reveal() == "Your code: " + code + ". Again: " + code);
   CHECK(w.store.records.at(a.record->id.str()).message_text == cmd.message_text);
+}
+
+TEST_CASE("a retry with a known Idempotency-Key is answered by the store without asking again",
+          "[app][service][signals]") {
+  ServiceWorld w;
+  require_sim_swap(w, SignalAction::block, SignalOnError::deny);
+  CreateCommand cmd = w.command();
+  cmd.idempotency_key = "order-9";
+  cmd.body = R"({"phone_number":"+4915112345678"})";
+  const Answer first = w.create(cmd);
+  REQUIRE(first.error == errc::ok);
+  CHECK(w.signals.asked.size() == 1);
+  // The operator is gone now, and on_error is deny: the replay still answers as the first did.
+  w.signals.sim_swap = SimSwapAnswer{.failure = SignalFailure::unreachable};
+  const Answer again = w.create(cmd);
+  CHECK(again.error == errc::ok);
+  CHECK(again.replayed);
+  CHECK(w.signals.asked.size() == 1);
+  // Another body under the key is a conflict, not a signal's refusal.
+  cmd.body = R"({"phone_number":"+4915112345678","customer":{"given_name":"X"}})";
+  CHECK(w.create(cmd).error == errc::idempotency_conflict);
+  CHECK(w.signals.asked.size() == 1);
+  CHECK(sms_sent(w) == 1);
+}
+
+TEST_CASE("refused creates spend the probe budget so the answers are no oracle",
+          "[app][service][signals]") {
+  ServiceWorld w;
+  w.brand.limits.phone_per_10_minutes.count = 3;
+  require_kyc(w, {KycField::family_name}, 0, SignalAction::block);
+  w.signals.kyc = KycAnswer{.fields = {{KycField::family_name, KycMatch::no, 10}}};
+  for (int i = 0; i < 3; ++i) CHECK(w.create(with_customer(w)).error == errc::identity_mismatch);
+  const Answer limited = w.create(with_customer(w));
+  CHECK(limited.error == errc::too_many_requests);
+  CHECK(limited.limit == "phone");
+  CHECK(limited.retry_after_ms > 0);
+  CHECK(w.signals.asked.size() == 3);  // the fourth was not asked
+  CHECK(w.events.last(EventType::rate_limited)->limit == "phone");
+  // Another number has its own budget.
+  CHECK(w.create(with_customer_to(w, "+4915112345679")).error == errc::identity_mismatch);
 }

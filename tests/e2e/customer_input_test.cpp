@@ -69,7 +69,8 @@ TEST_CASE("valid customer data is accepted and kept nowhere", "[e2e][signals]") 
   CHECK(r.json()["signals"].is_null());
   CHECK(r.body.find(marker) == std::string::npos);
   const std::string id = r.json()["id"];
-  const HttpResponse read = http_get(p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())});
+  const HttpResponse read =
+      http_get(p.base_url() + "/v1/verifications/" + id, {bearer(shop_key())});
   CHECK(read.body.find(marker) == std::string::npos);
   CHECK(p.log_text().find(marker) == std::string::npos);
   CHECK(redis_keys_containing(marker) == 0);

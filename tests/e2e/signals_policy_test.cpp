@@ -53,8 +53,8 @@ struct SignalsWorld {
 
   void add(const std::string& policy, const json& signals) {
     std::string id = unique_brand_now("sig");
-    json brand = {{"display_name", "Signals"}, {"sender_id", "Signals"},
-                  {"locales", {"en"}},         {"default_locale", "en"},
+    json brand = {{"display_name", "Signals"},   {"sender_id", "Signals"},
+                  {"locales", {"en"}},           {"default_locale", "en"},
                   {"allowed_countries", {"DE"}}, {"gateways", {"file"}},
                   {"signals", signals}};
     brands.add(id, brand.dump());
@@ -66,8 +66,7 @@ struct SignalsWorld {
                       const json& customer = nullptr) {
     json body = {{"phone_number", phone}};
     if (!customer.is_null()) body["customer"] = customer;
-    return http_post_json(p->base_url() + "/v1/verifications", body,
-                          {bearer(brands.key(policy))});
+    return http_post_json(p->base_url() + "/v1/verifications", body, {bearer(brands.key(policy))});
   }
 
   // A number the operator knows, its SIM changed that many hours ago (nullopt: never).
@@ -128,9 +127,15 @@ TEST_CASE("the operator failing follows on_error and the token is refetched once
           "[e2e][signals]") {
   SignalsWorld w;
   const std::string phone = w.swapped(2);
-  SECTION("500") { w.op.fail(Endpoint::sim_swap, {.status = 500}, 2); }
-  SECTION("a hang past the deadline") { w.op.fail(Endpoint::sim_swap, {.hang = true}, 2); }
-  SECTION("401 even with a fresh token") { w.op.fail(Endpoint::sim_swap, {.status = 401}, 4); }
+  SECTION("500") {
+    w.op.fail(Endpoint::sim_swap, {.status = 500}, 2);
+  }
+  SECTION("a hang past the deadline") {
+    w.op.fail(Endpoint::sim_swap, {.hang = true}, 2);
+  }
+  SECTION("401 even with a fresh token") {
+    w.op.fail(Endpoint::sim_swap, {.status = 401}, 4);
+  }
   // allow: sent anyway, the failure kept as an error.
   const HttpResponse allowed = w.create("swap_block", phone);
   REQUIRE(allowed.status == 201);
@@ -176,9 +181,9 @@ TEST_CASE("kyc results map to the policy and the customer's data is kept nowhere
           "[e2e][signals]") {
   SignalsWorld w;
   const std::string phone = fresh_phone();
-  w.op.set_kyc(phone, {{"givenName", {"Ada", 40}},
-                       {"familyName", {"Lovelace", 60}},
-                       {"postalCode", {"10115"}}});
+  w.op.set_kyc(
+      phone,
+      {{"givenName", {"Ada", 40}}, {"familyName", {"Lovelace", 60}}, {"postalCode", {"10115"}}});
   const std::string marker = unique_brand_now("kq");
   SECTION("all match: both pass") {
     const HttpResponse r = w.create("kyc_flag", phone, ada);
@@ -218,4 +223,48 @@ TEST_CASE("kyc results map to the policy and the customer's data is kept nowhere
   CHECK(w.p->log_text().find("Lovelace") == std::string::npos);
   CHECK(redis_keys_containing(marker) == 0);
   CHECK(w.events("kyc_flag").find("Lovelace") == std::string::npos);
+}
+
+TEST_CASE("a retry under its Idempotency-Key answers as the first request whatever the operator",
+          "[e2e][signals]") {
+  SignalsWorld w;
+  const std::string phone = fresh_phone();
+  w.op.set_kyc(phone, {{"familyName", {"Lovelace", 60}}, {"givenName", {"Ada", 40}}});
+  w.op.set_sim_swap(phone, std::nullopt);
+  const auto create = [&](const std::string& policy, const json& customer) {
+    return http_post_json(w.p->base_url() + "/v1/verifications",
+                          {{"phone_number", phone}, {"customer", customer}},
+                          {bearer(w.brands.key(policy)), {"Idempotency-Key", "order-51"}});
+  };
+  const HttpResponse first = create("swap_deny", ada);
+  REQUIRE(first.status == 201);
+  // The operator fails now and the brand denies on error: the retry still gets its verification.
+  w.op.fail(Endpoint::sim_swap, {.status = 500}, -1);
+  const HttpResponse again = create("swap_deny", ada);
+  REQUIRE(again.status == 200);
+  CHECK(again.header("idempotent-replayed") == "true");
+  CHECK(again.json()["id"] == first.json()["id"]);
+  // Other customer data under the same key is another request: 409, not a signal's answer.
+  json other = ada;
+  other["family_name"] = "Byron";
+  require_error(create("swap_deny", other), 409, "IDEMPOTENCY_KEY_REUSED");
+  CHECK(w.op.calls(Endpoint::sim_swap) == 1);
+  CHECK(w.sms(phone) == 1);
+}
+
+TEST_CASE("refused creates are rate limited so the operator's answers are no oracle",
+          "[e2e][signals]") {
+  SignalsWorld w;
+  const std::string phone = fresh_phone();
+  w.op.set_kyc(phone, {{"familyName", {"Lovelace", 60}}, {"birthdate", {"1815-12-10"}}});
+  json probe = {{"family_name", "Byron"}};
+  // The brand's phone limit: 5 sends per 10 minutes (brand_from_json's default).
+  for (int i = 0; i < 5; ++i)
+    require_error(w.create("kyc_block", phone, probe), 403, "IDENTITY_MISMATCH");
+  const HttpResponse limited = w.create("kyc_block", phone, probe);
+  require_error(limited, 429, "TOO_MANY_REQUESTS");
+  CHECK(limited.json()["limit"] == "phone");
+  CHECK(!limited.header("retry-after").empty());
+  CHECK(w.op.calls(Endpoint::kyc) == 5);
+  CHECK(w.sms(phone) == 0);
 }

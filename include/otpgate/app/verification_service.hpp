@@ -241,9 +241,16 @@ class VerificationService {
   // signal refused it.
   void emit_refused(const CreateCommand& cmd, std::string reason,
                     const SignalResults* signals = nullptr);
-  // The brand's network signals for a create (verification_signals.cpp): what its policy
-  // decides from the operator's answers; nothing asked when the policy asks nothing.
-  task<SignalVerdict> ask_signals(const CreateCommand& cmd);
+  // The brand's network signals for the create drafted as v (verification_signals.cpp): a
+  // refusal to answer, or the results to keep (none when nothing was asked).
+  struct SignalGate {
+    std::optional<Answer> refused;
+    std::optional<SignalResults> results;
+  };
+  task<SignalGate> screen(const CreateCommand& cmd, const NewVerification& v);
+  // The probe budget a create spends before the operator is asked: the brand's phone limits
+  // and its IP limit, counted apart from the sends' (so refused creates count too).
+  SendAdmission probe_admission(const CreateCommand& cmd, const NewVerification& v) const;
   // The brand's enabled per-phone rates (the create script takes their token).
   static std::vector<Rate> phone_rates(const Brand& brand);
   // The brand-wide part of admitting a send to r's phone (client_ip "" skips the IP limit; a

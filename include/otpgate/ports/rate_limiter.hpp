@@ -39,6 +39,9 @@ struct RateSubject {
   // destination prefix ("+49151"); brand: "".
   std::string id;
   std::vector<Rate> rates;  // enabled ones only; one event counts against all of them
+  // A phone's probe budget (network signals asked before a create, docs/signals.md): counted on
+  // the brand's slot, apart from the phone's sends, which the create counts on the phone's slot.
+  bool probe = false;
 };
 
 // The brand-wide part of admitting one send (ip, prefix and brand limits, the pumping watch),

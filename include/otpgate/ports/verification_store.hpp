@@ -239,6 +239,10 @@ class VerificationStore {
   // earlier created one of a race stays the newest).
   virtual task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
                                                             std::int64_t now_ms) = 0;
+  // Whether v's Idempotency-Key (v.idempotency_key, under v.tag) has an entry: an earlier
+  // request with it was stored, so create answers from it (a replay, a conflict, a request still
+  // running) and asks nothing new. A read, no change.
+  virtual task<result<bool>> idempotency_known(const NewVerification& v) = 0;
   // Whether the store can serve requests now (for /readyz).
   virtual bool ready() const = 0;
 };

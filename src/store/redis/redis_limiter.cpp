@@ -21,6 +21,7 @@ std::string RedisKeys::rate(const RateSubject& subject, const Rate& rate) {
   const std::string brand_slot = "otp:{brand:" + subject.brand + "}:rl:";
   switch (subject.scope) {
     case LimitScope::phone:
+      if (subject.probe) return brand_slot + "probe:" + subject.id + ":" + period;
       return "otp:{" + subject.id + "}:rl:" + period;
     case LimitScope::ip:
       return brand_slot + "ip:" + subject.id + ":" + period;
@@ -110,7 +111,10 @@ result<AdmissionVerdict> admission_verdict(const result<Reply>& reply) {
                             .retry_after_ms = ms};
   if (what != "limited" || r.elements.size() != 3) return errc::store_protocol;
   static const std::map<std::string, LimitScope, std::less<>> scopes = {
-      {"ip", LimitScope::ip}, {"prefix", LimitScope::prefix}, {"brand", LimitScope::brand}};
+      {"phone", LimitScope::phone},
+      {"ip", LimitScope::ip},
+      {"prefix", LimitScope::prefix},
+      {"brand", LimitScope::brand}};
   const auto scope = scopes.find(r.elements[1].str);
   if (scope == scopes.end()) return errc::store_protocol;
   return AdmissionVerdict{.what = K::limited, .scope = scope->second, .retry_after_ms = ms};

@@ -210,6 +210,13 @@ task<result<bool>> RedisStore::undo_create(const NewVerification& v, std::int64_
   co_return true;
 }
 
+task<result<bool>> RedisStore::idempotency_known(const NewVerification& v) {
+  std::vector<std::string> cmd = {"EXISTS", idempotency_key_of(v)};
+  auto reply = co_await conn_.command(std::move(cmd));
+  if (!reply) co_return reply.error();
+  co_return reply.value().type == Reply::kind::integer&& reply.value().integer > 0;
+}
+
 task<result<std::optional<VerificationRecord>>> RedisStore::get(const VerificationId& id) {
   std::vector<std::string> cmd = {"HGETALL", RedisKeys::record(id)};
   auto reply = co_await conn_.command(std::move(cmd));
@@ -366,8 +373,13 @@ void delivery_call(const VerificationId& id, const std::string& brand, const Del
   keys.push_back(RedisKeys::record(id));
   if (!u.idempotency_key.empty())
     keys.push_back(RedisKeys::idempotency(id.tag(), u.idempotency_key));
-  args = {brand,       std::to_string(now_ms), u.gateway, u.accepted ? "1" : "0",
-          u.first_send ? "1" : "0", u.message_id, u.resend_claim};
+  args = {brand,
+          std::to_string(now_ms),
+          u.gateway,
+          u.accepted ? "1" : "0",
+          u.first_send ? "1" : "0",
+          u.message_id,
+          u.resend_claim};
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // it): both lines are captured from stderr and compared without their timestamps.
 #include "otpgate/util/log_line.hpp"
 
+#include "support/captured_stderr.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -10,26 +12,9 @@
 #include <cstdio>
 #include <string>
 
-namespace {
+using otpgate::test::captured_stderr;
 
-// Runs f with stderr redirected into a pipe; returns what it wrote.
-template <class F>
-std::string captured_stderr(F&& f) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const int saved = ::dup(STDERR_FILENO);
-  ::dup2(fds[1], STDERR_FILENO);
-  f();
-  ::dup2(saved, STDERR_FILENO);
-  ::close(saved);
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  return out;
-}
+namespace {
 
 // The line without the value of "ts" (the two lines were written a moment apart).
 std::string without_ts(std::string text) {

@@ -1,6 +1,7 @@
 // The adapter when the operator fails: deadlines, the circuit breaker, the cache, overlapping
 // calls, what its logs leave out, and the requests it sends checked against the specs.
 #include "signals_fixture.hpp"
+#include "support/captured_stderr.hpp"
 
 #include "otpgate/util/log_limit.hpp"
 
@@ -140,25 +141,6 @@ TEST_CASE("signals: the two calls of one query overlap", "[signals]") {
   // Both requests were received before either was answered.
   CHECK(fake.server().max_concurrent() == 2);
   CHECK(fake.request_problems().empty());
-}
-
-// Runs f with stderr redirected into a pipe; returns what it wrote.
-template <class F>
-std::string captured_stderr(F&& f) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const int saved = ::dup(STDERR_FILENO);
-  ::dup2(fds[1], STDERR_FILENO);
-  f();
-  ::dup2(saved, STDERR_FILENO);
-  ::close(saved);
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  return out;
 }
 
 TEST_CASE("signals: log lines name the operator and a masked number and no customer data",

@@ -10,8 +10,9 @@ bool FakeRateLimiter::failing(errc& e) {
 }
 
 std::string GcraBook::key(const RateSubject& subject, const Rate& rate) {
-  return std::string(to_string(subject.scope)) + "|" + subject.brand + "|" + subject.id + "|" +
-         std::to_string(rate.period_ms);
+  // A probe budget is counted apart from the sends' (as the Redis limiter keys it).
+  return std::string(to_string(subject.scope)) + (subject.probe ? "+probe" : "") + "|" +
+         subject.brand + "|" + subject.id + "|" + std::to_string(rate.period_ms);
 }
 
 std::optional<std::int64_t> GcraBook::tat(const RateSubject& subject, const Rate& rate) const {

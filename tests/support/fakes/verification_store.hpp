@@ -60,6 +60,9 @@ class FakeVerificationStore final : public VerificationStore {
   // decide_supersede (core/camara_otp.hpp) on the records (verification_store_camara.cpp).
   task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
                                                     std::int64_t now_ms) override;
+  task<result<bool>> idempotency_known(const NewVerification& v) override {
+    co_return idempotency.count(v.idempotency_key) > 0;
+  }
   bool ready() const override { return ready_; }
 
   // What the store holds, for assertions.

@@ -8,14 +8,17 @@ using namespace otpgate;
 namespace {
 
 SimSwapPolicy sim_swap_policy(SignalAction action, SignalOnError on_error) {
-  return SimSwapPolicy{.operator_id = "op", .max_age_hours = 48, .action = action,
-                       .on_error = on_error};
+  return SimSwapPolicy{
+      .operator_id = "op", .max_age_hours = 48, .action = action, .on_error = on_error};
 }
 
 KycPolicy kyc_policy(std::vector<KycField> must, int min, SignalAction action,
                      SignalOnError on_error = SignalOnError::allow) {
-  return KycPolicy{.operator_id = "op", .must_match = std::move(must), .min_matches = min,
-                   .action = action, .on_error = on_error};
+  return KycPolicy{.operator_id = "op",
+                   .must_match = std::move(must),
+                   .min_matches = min,
+                   .action = action,
+                   .on_error = on_error};
 }
 
 KycAnswer kyc_answer(std::vector<KycFieldResult> fields) {
@@ -162,9 +165,8 @@ TEST_CASE("the first refusal stands and a refused create is not flagged", "[unit
   SignalPolicy p;
   p.sim_swap = sim_swap_policy(SignalAction::flag, SignalOnError::allow);
   p.kyc = kyc_policy({KycField::given_name}, 0, SignalAction::block);
-  const SignalAnswers a{
-      .sim_swap = swapped(true),
-      .kyc = kyc_answer({{KycField::given_name, KycMatch::no, 42}})};
+  const SignalAnswers a{.sim_swap = swapped(true),
+                        .kyc = kyc_answer({{KycField::given_name, KycMatch::no, 42}})};
   const auto v = decide_signals(p, a);
   CHECK(v.refuse == errc::identity_mismatch);
   CHECK_FALSE(v.results.flagged);

@@ -83,6 +83,7 @@ class RedisStore final : public VerificationStore {
   // One camara_supersede.lua call (src/store/redis/camara_supersede.cpp).
   task<result<camara::Superseded>> supersede_camara(const VerificationRecord& newer,
                                                     std::int64_t now_ms) override;
+  task<result<bool>> idempotency_known(const NewVerification& v) override;
   bool ready() const override;
 
  private:
