@@ -1,6 +1,7 @@
 #include "otpgate/wiring/config.hpp"
 
 #include "otpgate/core/json_schema.hpp"
+#include "otpgate/core/strict_json.hpp"
 #include "otpgate/core/template_lint.hpp"
 #include "otpgate/wiring/operators_config.hpp"
 
@@ -65,9 +66,7 @@ std::string read_file(const fs::path& p) {
 }
 
 json read_json(const fs::path& p) {
-  json j = json::parse(read_file(p), nullptr, false);
-  if (j.is_discarded()) throw ConfigError(p.string() + ": is not valid JSON");
-  return j;
+  return parse_config_json(read_file(p), p.string());
 }
 
 Secret<std::string> load_secret() {
@@ -240,6 +239,14 @@ std::vector<std::string> attach_templates(std::map<std::string, Template>& texts
 }
 
 }  // namespace
+
+json parse_config_json(const std::string& text, const std::string& file) {
+  StrictJson parsed = parse_strict_json(text);
+  if (parsed.duplicate_key)
+    throw ConfigError(file + ": the key '" + *parsed.duplicate_key + "' appears twice");
+  if (parsed.value.is_discarded()) throw ConfigError(file + ": is not valid JSON");
+  return std::move(parsed.value);
+}
 
 AppConfig config_from_env() {
   AppConfig c;

@@ -123,9 +123,7 @@ signals::OperatorCatalog load_operators(const std::string& file, const gateways:
   if (!in) throw ConfigError(file + ": cannot be read");
   std::stringstream ss;
   ss << in.rdbuf();
-  const json doc = json::parse(ss.str(), nullptr, false);
-  if (doc.is_discarded()) throw ConfigError(file + ": is not valid JSON");
-  return parse_operators(doc, file, env);
+  return parse_operators(parse_config_json(ss.str(), file), file, env);
 }
 
 void check_signal_operators(const BrandCatalog& brands, const signals::OperatorCatalog& operators,

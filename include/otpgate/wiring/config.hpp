@@ -12,6 +12,8 @@
 #include "otpgate/signals/operators.hpp"
 #include "otpgate/util/log.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -64,6 +66,10 @@ struct AppConfig {
 
 // Reads the OTPGATE_* environment variables (see docs/configuration.md).
 AppConfig config_from_env();
+
+// A configuration file's JSON text, parsed strictly (core/strict_json.hpp): not JSON, or a key
+// twice in one object, is a ConfigError naming the file (and the key).
+nlohmann::json parse_config_json(const std::string& text, const std::string& file);
 
 // The SMS gateways: file and log, plus those of the gateways file (docs/gateways.md) when one is
 // named, with ${NAME} references resolved from env.

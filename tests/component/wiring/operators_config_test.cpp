@@ -6,6 +6,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -133,4 +137,24 @@ TEST_CASE("operators config: a brand naming an unknown operator is refused", "[c
   }
   CHECK_THROWS_WITH(check_signal_operators(brands, {}, ""),
                     Catch::Contains("no OTPGATE_OPERATORS_FILE is set"));
+}
+
+TEST_CASE("operators config: a key twice in the file is an error", "[config][signals]") {
+  char tmpl[] = "/tmp/otpgate-ops-XXXXXX";
+  const int fd = ::mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  const std::string path = tmpl;
+  std::string text = good().dump();
+  // The first operator's client id given twice: the last one must not silently win.
+  text.insert(text.find("\"client_id\""), "\"client_id\":\"other\",");
+  std::ofstream(path) << text;
+  std::string error = "(no error)";
+  try {
+    load_operators(path, env);
+  } catch (const ConfigError& e) {
+    error = e.what();
+  }
+  std::remove(path.c_str());
+  CHECK(error == path + ": the key 'operators.other.client_id' appears twice");
 }
