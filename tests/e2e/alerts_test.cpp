@@ -87,7 +87,9 @@ TEST_CASE("a burst of wrong codes opens an alert, evented and signed to the webh
   for (const auto& x : open["open"]) {
     if (x["id"] != "wrong_codes") continue;
     CHECK(x["state"] == "open");
-    CHECK(x["count"].get<int>() >= 6);
+    // The monitor may judge the window between the fifth and the sixth wrong code: it opens at
+    // min_events (5), whatever came after.
+    CHECK(x["count"].get<int>() >= 5);
     CHECK(x["value"].get<double>() > 3 * x["reference"].get<double>());
     CHECK(x["closed_at"].is_null());
   }
