@@ -4,6 +4,7 @@
 #include "otpgate/core/ascii.hpp"
 #include "otpgate/core/camara_otp.hpp"
 #include "otpgate/core/strict_json.hpp"
+#include "otpgate/core/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -138,13 +139,6 @@ std::optional<http::Response> required_string(const json& body, const std::strin
   return std::nullopt;
 }
 
-std::size_t code_points(std::string_view utf8) {
-  std::size_t n = 0;
-  for (unsigned char c : utf8)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 Caller caller_of(const ApiKey& key) {
   return Caller{.key_id = key.id, .brand = key.brand, .support = key.has_role(Role::support)};
 }
@@ -183,10 +177,10 @@ task<http::Response> validate_code(http::Request& req, const ApiKey& key, Verifi
   std::string authentication_id;
   std::string code;
   if (auto bad = required_string(j, "authenticationId", authentication_id)) co_return *bad;
-  if (code_points(authentication_id) > camara::authentication_id_max)
+  if (utf8_code_points(authentication_id) > camara::authentication_id_max)
     co_return invalid("Property 'authenticationId' must have at most 36 characters.");
   if (auto bad = required_string(j, "code", code)) co_return *bad;
-  if (code_points(code) > 10) co_return invalid("Property 'code' must have at most 10 characters.");
+  if (utf8_code_points(code) > 10) co_return invalid("Property 'code' must have at most 10 characters.");
   const auto id = camara::verification_of(authentication_id);
   if (!id) co_return render_answer_error(Answer{.error = errc::not_found}, true);
   const Caller caller = caller_of(key);

@@ -1,18 +1,11 @@
 #include "otpgate/core/camara_otp.hpp"
 
+#include "otpgate/core/utf8.hpp"
+
 namespace otpgate::camara {
 namespace {
 
 constexpr std::string_view checkout_prefix = "vf_";
-
-// Code points of valid UTF-8 (continuation bytes are not counted); the JSON parser has already
-// refused invalid UTF-8.
-std::size_t code_points(std::string_view utf8) {
-  std::size_t n = 0;
-  for (unsigned char c : utf8)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 }  // namespace
 
@@ -27,7 +20,7 @@ std::optional<VerificationId> verification_of(std::string_view authentication_id
 }
 
 std::optional<std::string> message_problem(std::string_view utf8) {
-  if (code_points(utf8) > message_max_chars)
+  if (utf8_code_points(utf8) > message_max_chars)
     return "Property 'message' must have at most 160 characters.";
   if (utf8.find("{{code}}") == std::string_view::npos)
     return "Property 'message' must contain the label {{code}} where the code goes.";

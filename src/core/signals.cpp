@@ -1,6 +1,7 @@
 #include "otpgate/core/signals.hpp"
 
 #include "otpgate/core/template_lint.hpp"
+#include "otpgate/core/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -108,9 +109,7 @@ bool email_address(std::string_view s) {
 }  // namespace
 
 std::optional<std::string> customer_value_problem(KycField f, std::string_view value) {
-  const auto code_points = std::count_if(value.begin(), value.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  });
+  const std::size_t code_points = utf8_code_points(value);
   if (code_points < 1 || code_points > 256) return "must have 1 to 256 characters";
   if (!safe_sms_value(value))
     return "must be one line of text without control or direction characters";
