@@ -3,11 +3,17 @@
 --   BENCH_API_KEY    bearer key (required)
 --   BENCH_POOL_FILE  when set, up to BENCH_POOL_SIZE (default 2000) ids of created
 --                    verifications are written there, one a line, for check.lua
+--   BENCH_PHONES     when set and above 0, the numbers come from a pool of that many
+--                    (+4915190 and 6 digits: returning customers, for scripts/bench-signals)
+--   BENCH_CUSTOMER   1: each body also carries a customer for KYC Match
 -- Prints the count of each response status at the end (to stdout, prefixed "status").
 
 local api_key = os.getenv("BENCH_API_KEY") or error("BENCH_API_KEY is not set")
 local pool_file = os.getenv("BENCH_POOL_FILE")
 local pool_size = tonumber(os.getenv("BENCH_POOL_SIZE") or "2000")
+local phones = tonumber(os.getenv("BENCH_PHONES") or "0")
+local customer = os.getenv("BENCH_CUSTOMER") == "1"
+  and ',"customer":{"given_name":"Erika","family_name":"Mustermann"}' or ""
 
 local threads = {}
 local thread_count = 0
@@ -31,8 +37,10 @@ function init(args)
 end
 
 function request()
-  local phone = string.format("+49151%08d", math.random(0, 99999999))
-  return wrk.format("POST", "/v1/verifications", headers, '{"phone_number":"' .. phone .. '"}')
+  local phone = phones > 0 and string.format("+4915190%06d", math.random(0, phones - 1))
+    or string.format("+49151%08d", math.random(0, 99999999))
+  return wrk.format("POST", "/v1/verifications", headers,
+    '{"phone_number":"' .. phone .. '"' .. customer .. '}')
 end
 
 function response(status, headers, body)
