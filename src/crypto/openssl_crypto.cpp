@@ -91,9 +91,15 @@ Digest OpensslKeyring::mac(KeyPurpose purpose, std::string_view data) const {
 }
 
 std::string sha256_hex(std::string_view data) {
+  // Fetched once: EVP_sha256() made every call look the algorithm up again (each request's API
+  // key is hashed). A fetched method is immutable and may be shared by threads.
+  static const EVP_MD* const sha256 = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
   Digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, sha256, nullptr);
   return to_hex(out);
 }
 
