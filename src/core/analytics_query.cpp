@@ -57,6 +57,23 @@ std::string format_rfc3339(std::int64_t ms) {
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (m <= 2);
+  // Years of four digits, every time otpgate keeps, written digit by digit: snprintf was a fifth
+  // of rendering a verification's answer.
+  if (y >= 0 && y <= 9999) {
+    std::string out = "0000-00-00T00:00:00.000Z";
+    const auto put = [&out](std::size_t end, std::int64_t value) {
+      for (std::size_t i = end; value > 0; value /= 10)
+        out[--i] = static_cast<char>('0' + value % 10);
+    };
+    put(4, y);
+    put(7, m);
+    put(10, d);
+    put(13, in_day / 3'600'000);
+    put(16, in_day / 60'000 % 60);
+    put(19, in_day / 1000 % 60);
+    put(23, in_day % 1000);
+    return out;
+  }
   char buf[160];
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),

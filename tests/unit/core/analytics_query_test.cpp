@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
+
 using namespace otpgate;
 using namespace otpgate::analytics;
 
@@ -29,6 +32,27 @@ TEST_CASE("RFC 3339 times parse with offsets and fractions, anything else is ref
   CHECK(format_rfc3339(t0 + 123) == "2025-12-03T10:00:00.123Z");
   CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
   CHECK(format_rfc3339(951'782'400'000) == "2000-02-29T00:00:00.000Z");
+}
+
+TEST_CASE("format_rfc3339 pads every field and agrees with gmtime across the years",
+          "[unit][analytics]") {
+  CHECK(format_rfc3339(-62'135'596'800'000 + 1) == "0001-01-01T00:00:00.001Z");
+  CHECK(format_rfc3339(-30'610'224'000'000 + 3'723'004) == "1000-01-01T01:02:03.004Z");
+  CHECK(format_rfc3339(253'402'300'799'999) == "9999-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(1'796'406'814'045) == "2026-12-04T17:53:34.045Z");
+  // Against the C library's calendar, every 997,001 s + 7 ms from 1970 to past 2100.
+  for (std::int64_t ms = 0; ms < 4'200'000'000'000; ms += 997'001'007) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char want[96];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    INFO(ms);
+    REQUIRE(format_rfc3339(ms) == want);
+  }
 }
 
 TEST_CASE("a stats query defaults to the last 24 h by hour, aligned to buckets",
