@@ -37,6 +37,13 @@ http::Response json_response(unsigned status, const nlohmann::json& body) {
   return r;
 }
 
+http::Response json_text_response(unsigned status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 http::Response method_not_allowed(std::string_view allow) {
   http::Response r;
   r.status = 405;

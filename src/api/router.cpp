@@ -46,7 +46,8 @@ Caller caller_of(const ApiKey& key) {
 
 http::Response Router::render(const Answer& a, unsigned success_status) const {
   const std::int64_t now = ctx_.clock.now_ms();
-  if (a.error == errc::ok) return json_response(success_status, verification_json(*a.record, now));
+  if (a.error == errc::ok)
+    return json_text_response(success_status, verification_json_text(*a.record, now));
   nlohmann::json details = nlohmann::json::object();
   if (a.attempts_left >= 0) details["attempts_left"] = a.attempts_left;
   if (!a.limit.empty()) details["limit"] = a.limit;

@@ -22,6 +22,8 @@ http::Response invalid_argument(std::string_view field, std::string_view message
 
 // A JSON success response (invalid UTF-8 in strings is replaced, never thrown).
 http::Response json_response(unsigned status, const nlohmann::json& body);
+// An answer whose JSON is already text.
+http::Response json_text_response(unsigned status, std::string body);
 
 // 405 with the Allow header RFC 9110 requires: the methods the path does take ("GET, HEAD").
 http::Response method_not_allowed(std::string_view allow);

@@ -60,7 +60,9 @@ class Router {
 // Milliseconds since the epoch as "2026-11-22T13:27:55.123Z".
 std::string rfc3339(std::int64_t ms);
 
-// The verification as returned to callers: masked phone, never the code or its MAC.
+// The verification as returned to callers: masked phone, never the code or its MAC. The text is
+// the answer's body; the document the same, for an error's details.
+std::string verification_json_text(const VerificationRecord& r, std::int64_t now_ms);
 nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms);
 
 }  // namespace otpgate::api
