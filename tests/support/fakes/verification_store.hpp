@@ -2,7 +2,7 @@
 // apply_check / apply_resend / apply_cancel, core/phone_lock.hpp, core/rate_limit.hpp
 // gcra_admit): a second executable reading of what the Lua scripts of src/store/redis/lua do
 // (create, undo_create, check, resend, undo_resend, cancel, delivery, report, expire,
-// send_deadline, index_unsent), without Redis.
+// send_deadline) and the create's note in the index of unsent first sends, without Redis.
 // Single-threaded; every call completes without suspending.
 #pragma once
 

@@ -29,8 +29,7 @@ extern const std::string_view cancel;
 extern const std::string_view delivery;
 extern const std::string_view report;
 extern const std::string_view expire;
-// A create's first send: its note in the index of unsent sends, and its deadline.
-extern const std::string_view index_unsent;
+// A create's first send left unsent at its deadline (the index of unsent first sends).
 extern const std::string_view send_deadline;
 // CAMARA send-code: the phone's newest CAMARA verification, the one it supersedes expired.
 extern const std::string_view camara_supersede;

@@ -87,9 +87,9 @@ class RedisStore final : public VerificationStore {
   bool ready() const override;
 
  private:
-  // The call that notes a create's id in the index of unsent first sends, due at due_ms.
-  static redis::Call note_unsent(const VerificationId& id, std::int64_t due_ms,
-                                 std::int64_t ttl_ms);
+  // The calls that note a create's id in the index of unsent first sends, due at due_ms.
+  static std::vector<redis::Call> note_unsent(const VerificationId& id, std::int64_t due_ms,
+                                              std::int64_t ttl_ms);
 
   redis::Connection& conn_;
 };

@@ -1,7 +1,7 @@
 // create.lua's claim of an unsent first send and send_deadline.lua, compared step by step with
 // the core's rules (core/first_send.hpp) on a real redis-server: the same verdicts, the same
 // record, the same deadline (the record's sd). And the create's note in the index of unsent
-// sends (index_unsent.lua), pipelined with its script.
+// sends (plain commands), pipelined with its script, and the TTL it keeps.
 //
 // Store calls are never made inside CHECK/REQUIRE: Catch2 v2 may evaluate the expression twice.
 #include "otpgate/core/first_send.hpp"
@@ -233,4 +233,39 @@ TEST_CASE("a create's note and script leave together: both run before either rep
   conn.stop();
   ioc.restart();
   ioc.run_for(1s);
+}
+
+TEST_CASE("a create keeps the index of unsent first sends at least its retention, never shorter",
+          "[integration][store][first-send]") {
+  // The index is one key shared by every test on this Redis: the TTLs set here are all long
+  // enough that a parallel test's entries do not expire because of this one.
+  StoreFixture f;
+  const auto ttl = [] {
+    return std::stoll(test::redis_cli(test::shared_redis_port(), {"PTTL", RedisKeys::unsent()}));
+  };
+  const auto set_ttl = [](const std::string& ms) {
+    test::redis_cli(test::shared_redis_port(), {"PEXPIRE", RedisKeys::unsent(), ms});
+  };
+  const std::int64_t retention = make_verification(fresh_tag()).retention_ms;
+  REQUIRE(retention >= 20'000);
+  const std::int64_t slack = 5'000;  // the time this test takes, generously
+
+  // Without a TTL (an index someone made persistent): the create gives it one.
+  REQUIRE(f.run(f.store.create(make_verification(fresh_tag()), t0)));
+  test::redis_cli(test::shared_redis_port(), {"PERSIST", RedisKeys::unsent()});
+  REQUIRE(ttl() == -1);
+  REQUIRE(f.run(f.store.create(make_verification(fresh_tag()), t0)));
+  CHECK(ttl() > retention - slack);
+  CHECK(ttl() <= retention);
+
+  // A shorter TTL is lengthened to the retention.
+  set_ttl(std::to_string(retention / 2));
+  REQUIRE(f.run(f.store.create(make_verification(fresh_tag()), t0)));
+  CHECK(ttl() > retention - slack);
+
+  // A longer one stays.
+  set_ttl(std::to_string(retention * 10));
+  REQUIRE(f.run(f.store.create(make_verification(fresh_tag()), t0)));
+  CHECK(ttl() > retention * 9);
+  set_ttl(std::to_string(retention));
 }
