@@ -10,6 +10,9 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -53,13 +56,35 @@ EVP_MAC_CTX* keyed_hmac(std::span<const std::uint8_t> key) {
   return ctx;
 }
 
+// This thread's copies of one keyring's keyed contexts: made once (EVP_MAC_CTX_dup) and set back
+// to the key's initial state for every MAC (EVP_MAC_init without a key), instead of a copy made
+// and freed per MAC. A thread keeps the contexts of the keyring it used last; `owner` is that
+// keyring's serial (never an address, which a later keyring may reuse).
+struct ThreadContexts {
+  std::uint64_t owner = 0;
+  std::array<EVP_MAC_CTX*, 5> ctx{};
+  ThreadContexts() = default;
+  ThreadContexts(const ThreadContexts&) = delete;
+  ThreadContexts& operator=(const ThreadContexts&) = delete;
+  ~ThreadContexts() { clear(); }
+  void clear() {
+    for (auto& c : ctx) {
+      EVP_MAC_CTX_free(c);
+      c = nullptr;
+    }
+  }
+};
+
+std::atomic<std::uint64_t> keyring_serials{0};
+
 }  // namespace
 
 void OpensslKeyring::ctx_free::operator()(evp_mac_ctx_st* ctx) const {
   EVP_MAC_CTX_free(ctx);
 }
 
-OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret) {
+OpensslKeyring::OpensslKeyring(const Secret<std::string>& server_secret)
+    : serial_(++keyring_serials) {
   static constexpr const char* labels[] = {"otpgate/v1/phone-tag", "otpgate/v1/code-derivation",
                                            "otpgate/v1/code-check", "otpgate/v1/idempotency",
                                            "otpgate/v1/rate-limit"};
@@ -78,14 +103,28 @@ Digest OpensslKeyring::mac(KeyPurpose purpose, std::string_view data) const {
   const auto i = static_cast<std::size_t>(purpose);
   // The template is only read (EVP_MAC_CTX_dup takes it const), so threads can share it.
   if (keyed_[i]) {
-    std::unique_ptr<EVP_MAC_CTX, ctx_free> ctx(EVP_MAC_CTX_dup(keyed_[i].get()));
+    thread_local ThreadContexts mine;
+    if (mine.owner != serial_) {
+      mine.clear();
+      mine.owner = serial_;
+    }
+    EVP_MAC_CTX*& ctx = mine.ctx[i];
+    bool ready = false;
+    if (ctx == nullptr) {
+      ctx = EVP_MAC_CTX_dup(keyed_[i].get());
+      ready = ctx != nullptr;
+    } else {
+      ready = EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1;  // the key set again, as dup'd
+    }
     Digest out{};
     std::size_t len = 0;
-    if (ctx &&
-        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                       data.size()) == 1 &&
-        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) == 1 && len == out.size())
+    if (ready &&
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ==
+            1 &&
+        EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size())
       return out;
+    EVP_MAC_CTX_free(ctx);  // in an unknown state: the next MAC makes a fresh copy
+    ctx = nullptr;
   }
   return hmac_sha256(keys_[i].reveal(), data);
 }

@@ -7,6 +7,7 @@
 #include "otpgate/ports/signer.hpp"
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,7 +31,7 @@ class OpensslKeyring final : public Keyring {
   OpensslKeyring(const OpensslKeyring&) = delete;
   OpensslKeyring& operator=(const OpensslKeyring&) = delete;
 
-  // Thread-safe: each call works on its own copy of the purpose's keyed context.
+  // Thread-safe: each thread works on its own copy of the purpose's keyed context.
   Digest mac(KeyPurpose purpose, std::string_view data) const override;
 
  private:
@@ -38,10 +39,13 @@ class OpensslKeyring final : public Keyring {
     void operator()(evp_mac_ctx_st* ctx) const;
   };
   std::array<Secret<Digest>, 5> keys_;
-  // Per purpose, an HMAC context with its key already set, copied (EVP_MAC_CTX_dup) per call:
-  // the one-shot HMAC() fetched the algorithms by name and keyed a new context every time, five
-  // times per create. Null when OpenSSL could not make one; mac() then uses HMAC().
+  // Per purpose, an HMAC context with its key already set, copied (EVP_MAC_CTX_dup) once per
+  // thread and reset per call: the one-shot HMAC() fetched the algorithms by name and keyed a new
+  // context every time, five times per create. Null when OpenSSL could not make one; mac() then
+  // uses HMAC().
   std::array<std::unique_ptr<evp_mac_ctx_st, ctx_free>, 5> keyed_;
+  // Tells this keyring's per-thread copies from an earlier keyring's (openssl_crypto.cpp).
+  std::uint64_t serial_;
 };
 
 // HMAC-SHA256 under the caller's key, lower-case hex (the alert webhooks' signatures).

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include <string>
 #include <thread>
 #include <utility>
@@ -48,6 +50,24 @@ TEST_CASE("keyring: each purpose's MAC under its derived key", "[unit][keyring]"
       CHECK(keys.mac(purpose, data) == expected(secret, label, data));
       CHECK(keys.mac(purpose, data) == keys.mac(purpose, data));  // the template is unchanged
     }
+  }
+}
+
+TEST_CASE("keyring: keyrings used in turn on one thread each MAC under its own keys",
+          "[unit][keyring]") {
+  const std::string a(32, 'a'), b(32, 'b');
+  const crypto::OpensslKeyring first{Secret<std::string>(a)};
+  const crypto::OpensslKeyring second{Secret<std::string>(b)};
+  for (int round = 0; round < 3; ++round) {
+    CHECK(first.mac(KeyPurpose::phone_tag, "x") == expected(a, "otpgate/v1/phone-tag", "x"));
+    CHECK(second.mac(KeyPurpose::phone_tag, "x") == expected(b, "otpgate/v1/phone-tag", "x"));
+    CHECK(first.mac(KeyPurpose::code_check, "y") == expected(a, "otpgate/v1/code-check", "y"));
+  }
+  // A keyring made where an earlier one was (the same address, likely) has its own keys.
+  for (const std::string& secret : {std::string(40, 'c'), std::string(40, 'd')}) {
+    auto made = std::make_unique<crypto::OpensslKeyring>(Secret<std::string>(secret));
+    CHECK(made->mac(KeyPurpose::idempotency, "z") ==
+          expected(secret, "otpgate/v1/idempotency", "z"));
   }
 }
 
