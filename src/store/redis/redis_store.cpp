@@ -4,8 +4,12 @@
 
 #include "otpgate/core/first_send.hpp"
 #include "otpgate/store/redis/redis_scripts.hpp"
+#include "otpgate/util/log_limit.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 
 namespace otpgate {
 
@@ -126,12 +130,13 @@ task<result<CreateOutcome>> RedisStore::create(const NewVerification& v, std::in
   calls.push_back(redis::Call::eval(scripts::cached(scripts::create), keys, args));
   auto replies = co_await conn_.pipeline(calls);
   if (!replies) co_return replies.error();
-  for (std::size_t i = 0; i + 1 < replies.value().size(); ++i) {
-    const Reply& noted = replies.value()[i];
-    if (!noted.is_error()) continue;
+  if (const auto failed = note_failure(replies.value())) {
     // The create may have run unnoted (the same fault, out of memory say, usually refuses it
     // too): the answer is an error, which an idempotent retry finishes (a claim of its send).
-    scripts::log_script_error(noted.str);
+    static log::limited lines;  // Redis refusing it would fail every create
+    lines.write(log::level::error, "redis note of an unsent first send failed", [&] {
+      return nlohmann::json{{"error", *failed}};
+    });
     co_return errc::store_protocol;
   }
   auto t = decode(replies.value().back());
@@ -143,13 +148,27 @@ std::vector<redis::Call> RedisStore::note_unsent(const VerificationId& id, std::
                                                  std::int64_t ttl_ms) {
   // The index (one key, its own slot) scored by the send's deadline, read by the sweep that ends
   // overdue first sends (send_deadline.lua). Its TTL is kept at least ttl_ms: NX sets it on an
-  // index without one (ZADD just made it), GT lengthens a shorter one. Plain commands: a script
-  // doing the same cost Redis about twice as much (docs/benchmarks.md).
+  // index without one (ZADD just made it), GT lengthens a shorter one. One transaction, as the
+  // script it replaces was one step; plain commands: the script cost Redis about twice as much
+  // (docs/benchmarks.md).
   const std::string key = RedisKeys::unsent();
   const std::string ttl = std::to_string(ttl_ms);
-  return {redis::Call::command({"ZADD", key, std::to_string(due_ms), id.str()}),
+  return {redis::Call::command({"MULTI"}),
+          redis::Call::command({"ZADD", key, std::to_string(due_ms), id.str()}),
           redis::Call::command({"PEXPIRE", key, ttl, "NX"}),
-          redis::Call::command({"PEXPIRE", key, ttl, "GT"})};
+          redis::Call::command({"PEXPIRE", key, ttl, "GT"}), redis::Call::command({"EXEC"})};
+}
+
+std::optional<std::string> RedisStore::note_failure(const std::vector<Reply>& replies) {
+  // MULTI's OK, three QUEUED and EXEC's three results, the create's reply last.
+  if (replies.size() != 6) return "unexpected replies";
+  for (std::size_t i = 0; i < 5; ++i)
+    if (replies[i].is_error()) return replies[i].str;
+  const Reply& done = replies[4];
+  if (done.type != Reply::kind::array || done.elements.size() != 3) return "transaction not run";
+  for (const Reply& r : done.elements)
+    if (r.is_error()) return r.str;
+  return std::nullopt;
 }
 
 task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::int64_t now_ms,

@@ -6,7 +6,9 @@
 #include "otpgate/ports/verification_store.hpp"
 #include "otpgate/redis/connection.hpp"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace otpgate {
 
@@ -90,6 +92,8 @@ class RedisStore final : public VerificationStore {
   // The calls that note a create's id in the index of unsent first sends, due at due_ms.
   static std::vector<redis::Call> note_unsent(const VerificationId& id, std::int64_t due_ms,
                                               std::int64_t ttl_ms);
+  // What went wrong with the note, from the create's replies (the note's first, then create's).
+  static std::optional<std::string> note_failure(const std::vector<redis::Reply>& replies);
 
   redis::Connection& conn_;
 };

@@ -8,6 +8,7 @@
 #include "otpgate/store/redis/redis_store.hpp"
 
 #include "support/fault_proxy.hpp"
+#include "support/redis_server.hpp"
 #include "support/store_fixture.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -268,4 +269,37 @@ TEST_CASE("a create keeps the index of unsent first sends at least its retention
   REQUIRE(f.run(f.store.create(make_verification(fresh_tag()), t0)));
   CHECK(ttl() > retention * 9);
   set_ttl(std::to_string(retention));
+}
+
+TEST_CASE(
+    "a note Redis refuses answers an error, with the create it ran alongside left to the sweep",
+    "[integration][store][first-send]") {
+  // A private Redis: the index key is made a string, which every other test's note would hit.
+  test::RedisServer server;
+  server.cli({"SET", RedisKeys::unsent(), "not a sorted set"});
+  asio::io_context ioc;
+  redis::Config config = test::ConnectedRedis::config();
+  config.port = server.port();
+  redis::Connection conn(ioc, config);
+  conn.start();
+  const auto until = [&](const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    return done();
+  };
+  REQUIRE(until([&] { return conn.connected(); }));
+  RedisStore store(conn);
+  const auto v = make_verification(fresh_tag());
+  std::optional<result<CreateOutcome>> created;
+  asio::co_spawn(ioc, test::detail::capture(store.create(v, t0), created), asio::detached);
+  REQUIRE(until([&] { return created.has_value(); }));
+  REQUIRE_FALSE(created->has_value());
+  CHECK(created->error() == make_error_code(errc::store_protocol));
+  // ZADD failed inside the transaction (WRONGTYPE); the create, written after it, ran
+  // (architecture.md, "A create's faults": an idempotent retry finishes it).
+  CHECK(server.cli({"GET", RedisKeys::unsent()}) == "not a sorted set");
+  CHECK(server.cli({"EXISTS", RedisKeys::record(id_of(v))}) == "1");
+  conn.stop();
+  ioc.restart();
+  ioc.run_for(1s);
 }
