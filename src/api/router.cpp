@@ -52,9 +52,9 @@ http::Response Router::render(const Answer& a, unsigned success_status) const {
   if (a.attempts_left >= 0) details["attempts_left"] = a.attempts_left;
   if (!a.limit.empty()) details["limit"] = a.limit;
   if (!a.field.empty()) details["field"] = a.field;
-  if (a.record && a.error != errc::not_found)
-    details["verification"] = verification_json(*a.record, now);
   http::Response r = error_response(a.error, a.message, details);
+  if (a.record && a.error != errc::not_found)
+    append_verification(r.body, verification_json_text(*a.record, now));
   if (a.retry_after_ms > 0) set_retry_after(r, a.retry_after_ms);
   return r;
 }

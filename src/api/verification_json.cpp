@@ -131,8 +131,15 @@ std::string verification_json_text(const VerificationRecord& r, std::int64_t now
   return out;
 }
 
-nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms) {
-  return nlohmann::json::parse(verification_json_text(r, now_ms));
+void append_verification(std::string& error_body, std::string_view verification) {
+  // "verification" sorts after every other key of an error body (attempts_left, code, field,
+  // limit, message, status): added last, the body is the dump of the whole document.
+  if (error_body.size() < 2 || error_body.back() != '}') return;
+  error_body.pop_back();
+  if (error_body.size() > 1) error_body.push_back(',');
+  error_body.append("\"verification\":");
+  error_body.append(verification);
+  error_body.push_back('}');
 }
 
 }  // namespace otpgate::api

@@ -60,9 +60,9 @@ class Router {
 // Milliseconds since the epoch as "2026-11-22T13:27:55.123Z".
 std::string rfc3339(std::int64_t ms);
 
-// The verification as returned to callers: masked phone, never the code or its MAC. The text is
-// the answer's body; the document the same, for an error's details.
+// The verification as returned to callers: masked phone, never the code or its MAC; JSON text.
 std::string verification_json_text(const VerificationRecord& r, std::int64_t now_ms);
-nlohmann::json verification_json(const VerificationRecord& r, std::int64_t now_ms);
+// Adds it to an error's body (an object from error_response) as its "verification" member.
+void append_verification(std::string& error_body, std::string_view verification);
 
 }  // namespace otpgate::api

@@ -2,6 +2,7 @@
 // the bytes nlohmann's dump of the same document gives (keys sorted, no spaces, escapes, invalid
 // UTF-8 replaced), as the answers were when the document was built and dumped; and the fields
 // must say what the record says.
+#include "otpgate/api/errors.hpp"
 #include "otpgate/api/router.hpp"
 #include "otpgate/core/order.hpp"
 #include "otpgate/core/signals.hpp"
@@ -70,7 +71,23 @@ TEST_CASE("verification answer: the fields of a pending verification, in dump's 
   CHECK(j["metadata"].is_null());
   CHECK(j["signals"].is_null());
   CHECK(j.size() == 16);
-  CHECK(api::verification_json(r, t0 + 1'000) == j);
+}
+
+TEST_CASE("verification answer: an error's body with the verification, in dump's form",
+          "[component][api]") {
+  const VerificationRecord r = pending_record();
+  const std::string verification = api::verification_json_text(r, t0 + 1'000);
+  for (const json& details : {json::object(), json{{"attempts_left", 3}},
+                              json{{"attempts_left", 0}, {"field", "code"}, {"limit", "phone"}}}) {
+    http::Response answer = api::error_response(errc::code_invalid, "Wrong code \"x\"", details);
+    api::append_verification(answer.body, verification);
+    INFO(answer.body);
+    CHECK(answer.body == canonical(answer.body));  // "verification" sorts last
+    const json j = json::parse(answer.body);
+    CHECK(j["code"] == "CODE_INVALID");
+    CHECK(j["verification"] == json::parse(verification));
+    for (const auto& [key, value] : details.items()) CHECK(j[key] == value);
+  }
 }
 
 TEST_CASE("verification answer: finished, with order, metadata, signals and odd strings",
