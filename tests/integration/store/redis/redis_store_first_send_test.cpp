@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <optional>
 
 using namespace otpgate;
@@ -58,6 +59,33 @@ void same_record(const VerificationRecord& stored, const VerificationRecord& cor
   CHECK(stored.delivery_status == core.delivery_status);
   CHECK(stored.finished_ms == core.finished_ms);
 }
+
+// A store on its own connection and io_context, to a given port, run by hand: until() runs the
+// loop until a condition holds (at most 5 s).
+struct OwnStore {
+  explicit OwnStore(unsigned short port, std::chrono::milliseconds timeout = 1s) {
+    redis::Config config = test::ConnectedRedis::config();
+    config.port = port;
+    config.command_timeout = timeout;
+    config.heartbeat = 60s;
+    conn = std::make_unique<redis::Connection>(ioc, config);
+    conn->start();
+    store = std::make_unique<RedisStore>(*conn);
+  }
+  ~OwnStore() {
+    conn->stop();
+    ioc.restart();
+    ioc.run_for(1s);
+  }
+  bool until(const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
+    return done();
+  }
+  asio::io_context ioc;
+  std::unique_ptr<redis::Connection> conn;
+  std::unique_ptr<RedisStore> store;
+};
 
 }  // namespace
 
@@ -201,20 +229,8 @@ TEST_CASE("a create's note and script leave together: both run before either rep
   // Replies held between Redis and the store: Redis runs what it receives, the store reads
   // nothing. A create that waited for its note's reply would never send its script.
   test::FaultProxy proxy(test::shared_redis_port());
-  asio::io_context ioc;
-  redis::Config config = test::ConnectedRedis::config();
-  config.port = proxy.port();
-  config.command_timeout = 5s;
-  config.heartbeat = 60s;
-  redis::Connection conn(ioc, config);
-  conn.start();
-  const auto until = [&](const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
-    return done();
-  };
-  REQUIRE(until([&] { return conn.connected(); }));
-  RedisStore store(conn);
+  OwnStore own(proxy.port(), 5s);
+  REQUIRE(own.until([&] { return own.conn->connected(); }));
   const auto v = make_verification(fresh_tag());
   const auto stored = [&] {
     return test::redis_cli(test::shared_redis_port(), {"EXISTS", RedisKeys::record(id_of(v))}) ==
@@ -223,17 +239,14 @@ TEST_CASE("a create's note and script leave together: both run before either rep
 
   proxy.hold_replies();
   std::optional<result<CreateOutcome>> created;
-  asio::co_spawn(ioc, test::detail::capture(store.create(v, t0), created), asio::detached);
-  CHECK(until(stored));
+  asio::co_spawn(own.ioc, test::detail::capture(own.store->create(v, t0), created), asio::detached);
+  CHECK(own.until(stored));
   CHECK(indexed(id_of(v)));
   CHECK_FALSE(created.has_value());
   proxy.pass();
-  REQUIRE(until([&] { return created.has_value(); }));
+  REQUIRE(own.until([&] { return created.has_value(); }));
   REQUIRE(created->has_value());
   CHECK(created->value().what == CreateOutcome::kind::created);
-  conn.stop();
-  ioc.restart();
-  ioc.run_for(1s);
 }
 
 TEST_CASE("a create keeps the index of unsent first sends at least its retention, never shorter",
@@ -277,29 +290,16 @@ TEST_CASE(
   // A private Redis: the index key is made a string, which every other test's note would hit.
   test::RedisServer server;
   server.cli({"SET", RedisKeys::unsent(), "not a sorted set"});
-  asio::io_context ioc;
-  redis::Config config = test::ConnectedRedis::config();
-  config.port = server.port();
-  redis::Connection conn(ioc, config);
-  conn.start();
-  const auto until = [&](const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < end) ioc.run_one_for(10ms);
-    return done();
-  };
-  REQUIRE(until([&] { return conn.connected(); }));
-  RedisStore store(conn);
+  OwnStore own(server.port());
+  REQUIRE(own.until([&] { return own.conn->connected(); }));
   const auto v = make_verification(fresh_tag());
   std::optional<result<CreateOutcome>> created;
-  asio::co_spawn(ioc, test::detail::capture(store.create(v, t0), created), asio::detached);
-  REQUIRE(until([&] { return created.has_value(); }));
+  asio::co_spawn(own.ioc, test::detail::capture(own.store->create(v, t0), created), asio::detached);
+  REQUIRE(own.until([&] { return created.has_value(); }));
   REQUIRE_FALSE(created->has_value());
   CHECK(created->error() == make_error_code(errc::store_protocol));
   // ZADD failed inside the transaction (WRONGTYPE); the create, written after it, ran
   // (architecture.md, "A create's faults": an idempotent retry finishes it).
   CHECK(server.cli({"GET", RedisKeys::unsent()}) == "not a sorted set");
   CHECK(server.cli({"EXISTS", RedisKeys::record(id_of(v))}) == "1");
-  conn.stop();
-  ioc.restart();
-  ioc.run_for(1s);
 }
