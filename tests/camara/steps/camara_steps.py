@@ -199,16 +199,20 @@ def step_two_sends(context):
     context.sends = [first, second]
 
 
-@given(r'request body property "\$\.authenticationId" is set to the value got for the first '
-       r'send-code request')
-def step_auth_first(context):
-    use_sent(context, *context.sends[0])
+# "first" in the spec's scenarios, "second" in otpgate's own (otpgate_extras.feature).
+SEND_ORDER = {"first": 0, "second": 1}
 
 
-@given(r'the request body property "\$\.code" is set to the received in the SMS for this first '
-       r'request')
-def step_code_first(context):
-    context.request_body["code"] = context.sends[0][1]
+@given(r'request body property "\$\.authenticationId" is set to the value got for the '
+       r'(?P<which>first|second) send-code request')
+def step_auth_nth(context, which):
+    use_sent(context, *context.sends[SEND_ORDER[which]])
+
+
+@given(r'the request body property "\$\.code" is set to the received in the SMS for this '
+       r'(?P<which>first|second) request')
+def step_code_nth(context, which):
+    context.request_body["code"] = context.sends[SEND_ORDER[which]][1]
 
 
 @given(r'a validate-code has been succesfully performed for a authenticationId')

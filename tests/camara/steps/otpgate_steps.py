@@ -11,7 +11,7 @@ from behave import given, then, use_step_matcher
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from camara_client import (SEND_CODE, VALIDATE_CODE, call, code_of, other_code,  # noqa: E402
-                           lock_phone, outbox_sms, send_code, shop_headers, use_sent,
+                           lock_phone, outbox_sms, send_code, shop_headers,
                            validate)
 from camara_support import fresh_mobile  # noqa: E402
 
@@ -102,18 +102,6 @@ def step_other_brands_id(context):
 @given(r'the request body property "\$\.authenticationId" is set to 37 characters')
 def step_long_id(context):
     context.request_body["authenticationId"] = "a" * 37
-
-
-@given(r'request body property "\$\.authenticationId" is set to the value got for the second '
-       r'send-code request')
-def step_auth_second(context):
-    use_sent(context, *context.sends[1])
-
-
-@given(r'the request body property "\$\.code" is set to the received in the SMS for this second '
-       r'request')
-def step_code_second(context):
-    context.request_body["code"] = context.sends[1][1]
 
 
 @given(r'two send-code requests for the same phone number were sent at once')
