@@ -72,6 +72,45 @@ export function Breakdown({ id, title, rows, keyField, brand, stats, t, lang, la
   );
 }
 
+// A table of indicators against the market (Fraud, Signals): one row per indicator, marked when
+// it is over twice the market's; the CSV has the same columns, raw.
+function IndicatorTable({ id, title, columns, rows, above, label, stats, brand, t, children }) {
+  const csv = () => toCsv([
+    ['indicator', ...columns.map((c) => c.key)],
+    ...rows.map((r) => [r.key, ...columns.map((c) => c.csv(r))]),
+  ]);
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{title}</h2>
+      {children}
+      <TableScroll label={title}>
+        <table data-testid={id}>
+          <thead>
+            <tr>
+              <th scope="col">{t('dashboard.indicator')}</th>
+              {columns.map((c) => <th scope="col" key={c.key}>{c.head}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
+                <th scope="row">
+                  {label(r)}
+                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
+                </th>
+                {columns.map((c) => <td data-field={c.key} key={c.key}>{c.cell(r)}</td>)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, id, stats.from, stats.to))}>
+        {t('dashboard.downloadTable', { table: title })}
+      </button>
+    </section>
+  );
+}
+
 export function Fraud({ stats, brand, t, lang }) {
   const fraud = stats.fraud ?? {};
   const rows = [
@@ -83,42 +122,14 @@ export function Fraud({ stats, brand, t, lang }) {
     })),
   ];
   const above = (r) => r.market_per_1000 !== null && r.market_per_1000 !== undefined && r.per_1000 > 2 * r.market_per_1000 && r.count > 0;
-  const csv = () => toCsv([
-    ['indicator', 'count', 'per_1000', 'market_per_1000'],
-    ...rows.map((r) => [r.key, r.count, r.per_1000, r.market_per_1000]),
-  ]);
+  const columns = [
+    { key: 'count', head: t('dashboard.count'), cell: (r) => formatNumber(lang, r.count), csv: (r) => r.count },
+    { key: 'per_1000', head: t('dashboard.per1000'), cell: (r) => formatDecimal(lang, r.per_1000, 1), csv: (r) => r.per_1000 },
+    { key: 'market_per_1000', head: t('dashboard.marketPer1000'), cell: (r) => formatDecimal(lang, r.market_per_1000, 1), csv: (r) => r.market_per_1000 },
+  ];
   return (
-    <section aria-labelledby="fraud-h">
-      <h2 id="fraud-h">{t('dashboard.fraud')}</h2>
-      <TableScroll label={t('dashboard.fraud')}>
-        <table data-testid="fraud">
-          <thead>
-            <tr>
-              <th scope="col">{t('dashboard.indicator')}</th>
-              <th scope="col">{t('dashboard.count')}</th>
-              <th scope="col">{t('dashboard.per1000')}</th>
-              <th scope="col">{t('dashboard.marketPer1000')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
-                <th scope="row">
-                  {r.label}
-                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
-                </th>
-                <td>{formatNumber(lang, r.count)}</td>
-                <td>{formatDecimal(lang, r.per_1000, 1)}</td>
-                <td>{formatDecimal(lang, r.market_per_1000, 1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, 'fraud', stats.from, stats.to))}>
-        {t('dashboard.downloadTable', { table: t('dashboard.fraud') })}
-      </button>
-    </section>
+    <IndicatorTable id="fraud" title={t('dashboard.fraud')} columns={columns} rows={rows} above={above}
+      label={(r) => r.label} stats={stats} brand={brand} t={t} />
   );
 }
 
@@ -129,49 +140,25 @@ export function Signals({ stats, brand, t, lang }) {
   const rows = SIGNALS.filter(([k]) => fraud[k]).map(([k, checks]) => ({ key: k, checks, ...fraud[k] }));
   const above = (r) => r.checks && r.count > 0 && r.market_per_1000_checked != null
     && r.per_1000_checked > 2 * r.market_per_1000_checked;
-  const csv = () => toCsv([
-    ['indicator', 'count', 'per_1000_checked', 'market_per_1000_checked', 'per_1000', 'market_per_1000'],
-    ...rows.map((r) => [r.key, r.count, r.per_1000_checked ?? null, r.market_per_1000_checked ?? null,
-      r.per_1000, r.market_per_1000]),
-  ]);
+  const checked = (field) => (r) => (r.checks ? formatDecimal(lang, r[field], 1) : '–');
+  const columns = [
+    { key: 'count', head: t('dashboard.count'), cell: (r) => formatNumber(lang, r.count), csv: (r) => r.count },
+    { key: 'per_1000_checked', head: t('signals.perChecked'), cell: checked('per_1000_checked'), csv: (r) => r.per_1000_checked ?? null },
+    { key: 'market_per_1000_checked', head: t('signals.marketPerChecked'), cell: checked('market_per_1000_checked'), csv: (r) => r.market_per_1000_checked ?? null },
+    { key: 'per_1000', head: t('dashboard.per1000'), cell: (r) => formatDecimal(lang, r.per_1000, 1), csv: (r) => r.per_1000 },
+    { key: 'market_per_1000', head: t('dashboard.marketPer1000'), cell: (r) => formatDecimal(lang, r.market_per_1000, 1), csv: (r) => r.market_per_1000 },
+  ];
+  const label = (r) => (
+    <>
+      {t(`indicator.${r.key}`)}
+      {r.checks ? <span class="of-checks"> ({t(`signals.of.${r.checks}`)})</span> : null}
+    </>
+  );
   return (
-    <section aria-labelledby="signals-h">
-      <h2 id="signals-h">{t('dashboard.signals')}</h2>
+    <IndicatorTable id="signals" title={t('dashboard.signals')} columns={columns} rows={rows} above={above}
+      label={label} stats={stats} brand={brand} t={t}>
       {fraud.signal_checks?.count ? null : <p data-testid="signals-none">{t('signals.none')}</p>}
-      <TableScroll label={t('dashboard.signals')}>
-        <table data-testid="signals">
-          <thead>
-            <tr>
-              <th scope="col">{t('dashboard.indicator')}</th>
-              <th scope="col">{t('dashboard.count')}</th>
-              <th scope="col">{t('signals.perChecked')}</th>
-              <th scope="col">{t('signals.marketPerChecked')}</th>
-              <th scope="col">{t('dashboard.per1000')}</th>
-              <th scope="col">{t('dashboard.marketPer1000')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key} data-indicator={r.key} class={above(r) ? 'hot' : undefined}>
-                <th scope="row">
-                  {t(`indicator.${r.key}`)}
-                  {r.checks ? <span class="of-checks"> ({t(`signals.of.${r.checks}`)})</span> : null}
-                  {above(r) ? <span class="tag">{t('dashboard.aboveMarket')}</span> : null}
-                </th>
-                <td data-field="count">{formatNumber(lang, r.count)}</td>
-                <td data-field="per_1000_checked">{r.checks ? formatDecimal(lang, r.per_1000_checked, 1) : '–'}</td>
-                <td data-field="market_per_1000_checked">{r.checks ? formatDecimal(lang, r.market_per_1000_checked, 1) : '–'}</td>
-                <td data-field="per_1000">{formatDecimal(lang, r.per_1000, 1)}</td>
-                <td data-field="market_per_1000">{formatDecimal(lang, r.market_per_1000, 1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      <button type="button" onClick={() => downloadText(csv(), csvFileName(brand, 'signals', stats.from, stats.to))}>
-        {t('dashboard.downloadTable', { table: t('dashboard.signals') })}
-      </button>
-    </section>
+    </IndicatorTable>
   );
 }
 
