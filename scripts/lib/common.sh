@@ -19,7 +19,7 @@
 
 OTPGATE_BASE_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libboost-dev
   libhiredis-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev catch2
-  libphonenumber-dev libjemalloc-dev zlib1g-dev redis-server redis-tools curl)
+  libphonenumber-dev libre2-dev libjemalloc-dev zlib1g-dev redis-server redis-tools curl)
 
 otpgate_root() {
   (cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -1,18 +1,13 @@
 #include "otpgate/crypto/phone_parser.hpp"
 
+#include "number_types.hpp"
+
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cstdint>
 #include <string>
 #include <unordered_map>
-
-// libphonenumber's compiled-in metadata, the bytes PhoneNumberUtil itself loads: exported by the
-// library, declared in a header it does not install (metadata.h).
-namespace i18n::phonenumbers {
-int metadata_size();
-const void* metadata_get();
-}  // namespace i18n::phonenumbers
 
 namespace otpgate::crypto {
 
@@ -48,12 +43,8 @@ struct TrunkPrefix {
 const std::unordered_map<int, TrunkPrefix>& trunk_prefixes() {
   static const auto table = [] {
     std::unordered_map<int, TrunkPrefix> out;
-    i18n::phonenumbers::PhoneMetadataCollection all;
-    if (!all.ParseFromArray(i18n::phonenumbers::metadata_get(),
-                            i18n::phonenumbers::metadata_size()))
-      return out;
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-    for (const auto& region : all.metadata()) {
+    for (const auto& region : phone_metadata().metadata()) {
       std::string main;
       util.GetRegionCodeForCountryCode(region.country_code(), &main);
       if (main != region.id()) continue;
@@ -133,12 +124,10 @@ std::optional<ParsedPhone> parse_phone(std::string_view e164) {
   // Validity is the type lookup: IsValidNumber is GetNumberType(number) != UNKNOWN (both find the
   // region's metadata and match the same type patterns), so asking both matched every pattern
   // twice. tests/component/crypto/phone_parser_types_test.cpp holds the equivalence for every
-  // region's examples.
-  const auto type = util.GetNumberType(*parsed);
+  // region's examples, and region_and_type's answers equal to libphonenumber's.
+  auto [region, type] = region_and_type(*parsed);
   if (type == PhoneNumberUtil::UNKNOWN) return std::nullopt;
-  std::string region;
-  util.GetRegionCodeForNumber(*parsed, &region);
-  return ParsedPhone{*number, region, line_type_of(type)};
+  return ParsedPhone{*number, std::move(region), line_type_of(type)};
 }
 
 }  // namespace otpgate::crypto

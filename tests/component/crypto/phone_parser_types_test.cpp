@@ -7,10 +7,13 @@
 // every region's patterns, and the numbers Parse would strip a national prefix from.
 #include "otpgate/crypto/phone_parser.hpp"
 
+#include "crypto/number_types.hpp"
+
 #include <catch2/catch.hpp>
 #include <phonenumbers/phonenumberutil.h>
 
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -145,4 +148,50 @@ TEST_CASE("phone parser: countries that share a calling code", "[unit][phone_par
   REQUIRE(international_freephone);
   CHECK(international_freephone->country == "001");
   CHECK(international_freephone->line_type == LineType::other);
+}
+
+TEST_CASE("number types: every pattern of libphonenumber's metadata compiles under RE2",
+          "[unit][phone_parser]") {
+  REQUIRE(otpgate::crypto::phone_metadata().metadata_size() > 200);
+  CHECK(otpgate::crypto::patterns_re2_refuses().empty());
+}
+
+// region_and_type against GetRegionCodeForNumber and GetNumberType directly, on parsed numbers
+// (valid or not): the examples and their variants, and random national numbers of every length
+// under every calling code.
+TEST_CASE("number types: libphonenumber's region and type for every region and random numbers",
+          "[unit][phone_parser]") {
+  std::vector<i18n::phonenumbers::PhoneNumber> numbers;
+  for (const auto& e164 : inputs()) {
+    i18n::phonenumbers::PhoneNumber n;
+    if (util().Parse(e164, "ZZ", &n) == PhoneNumberUtil::NO_PARSING_ERROR) numbers.push_back(n);
+  }
+  std::mt19937_64 random(20261204);
+  for (int code = 1; code < 1000; ++code) {
+    std::string region;
+    util().GetRegionCodeForCountryCode(code, &region);
+    if (region == "ZZ") continue;
+    for (int length = 2; length <= 15; ++length)
+      for (int i = 0; i < 20; ++i) {
+        i18n::phonenumbers::PhoneNumber n;
+        n.set_country_code(code);
+        std::string digits(std::to_string(1 + random() % 9));
+        while (static_cast<int>(digits.size()) < length) digits += char('0' + random() % 10);
+        n.set_national_number(std::stoull(digits));
+        numbers.push_back(n);
+      }
+  }
+  REQUIRE(numbers.size() > 150000);
+  std::size_t typed = 0;
+  for (const auto& n : numbers) {
+    std::string want_region;
+    util().GetRegionCodeForNumber(n, &want_region);
+    const auto want_type = util().GetNumberType(n);
+    const auto got = otpgate::crypto::region_and_type(n);
+    INFO("+" << n.country_code() << " " << n.national_number());
+    REQUIRE(got.region == want_region);
+    REQUIRE(got.type == want_type);
+    if (got.type != PhoneNumberUtil::UNKNOWN) ++typed;
+  }
+  CHECK(typed > 10000);  // both sides of the patterns were exercised
 }
