@@ -30,9 +30,13 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   local function rate(count, tau, elapsed)
     return count / (tau * (1 - math.exp(-elapsed / tau)))
   end
-  local since = tonumber(redis.call('GET', since_key) or '')
-  if not since then since = now end
-  redis.call('SET', since_key, string.format('%.0f', since), 'PX', ttl)
+  -- Read and renewed in one call (GETEX: the stored value stays as it was written); written only
+  -- when the watch starts.
+  local since = tonumber(redis.call('GETEX', since_key, 'PX', ttl) or '')
+  if not since then
+    since = now
+    redis.call('SET', since_key, string.format('%.0f', since), 'PX', ttl)
+  end
   local h = redis.call('HMGET', prefix_key, 'r', 'b', 't', 'u')
   local blocked_until = tonumber(h[4]) or 0
   if blocked_until > now then return 'blocked', blocked_until - now end

@@ -192,8 +192,11 @@ TEST_CASE("the pumping keys live on the brand's slot, on a TTL", "[integration][
   }
   // The brand's first send is kept, not moved by later ones.
   const std::string since = cli({"GET", RedisKeys::pumping_since(brand, digits)});
+  cli({"PEXPIRE", RedisKeys::pumping_since(brand, digits), "60000"});
   (void)f.watch(brand, "+43664", p, now + 5000);
   CHECK(cli({"GET", RedisKeys::pumping_since(brand, digits)}) == since);
+  // ... and its TTL renewed by each send (three baselines again).
+  CHECK(std::stoll(cli({"PTTL", RedisKeys::pumping_since(brand, digits)})) > 6 * hour - minute);
 }
 
 TEST_CASE("200 concurrent sends to a new prefix: exactly min_sends - 1 pass, one trips",
