@@ -228,16 +228,8 @@ RegionAndType region_and_type(const i18n::phonenumbers::PhoneNumber& number) {
 
 std::vector<std::string> patterns_re2_refuses() {
   std::vector<std::string> out;
-  const auto check = [&](const PhoneMetadata& m, const std::string& pattern) {
-    if (!pattern.empty() && !compile(pattern)->ok()) out.push_back(m.id() + ": " + pattern);
-  };
-  for (const PhoneMetadata& m : phone_metadata().metadata()) {
-    check(m, m.general_desc().national_number_pattern());
-    check(m, m.fixed_line().national_number_pattern());
-    check(m, m.mobile().national_number_pattern());
-    for (const Special& s : kSpecial) check(m, (m.*s.desc)().national_number_pattern());
-    if (m.has_leading_digits()) check(m, m.leading_digits());
-  }
+  for (const PhoneMetadata& m : phone_metadata().metadata())
+    if (!Patterns(m).ok()) out.push_back(m.id() + " " + std::to_string(m.country_code()));
   return out;
 }
 

@@ -28,8 +28,8 @@ struct RegionAndType {
 // compiled on the first number of that region.
 RegionAndType region_and_type(const i18n::phonenumbers::PhoneNumber& number);
 
-// The patterns RE2 refused to compile ("region: pattern"), for the test that holds them empty: a
-// region with one is answered by libphonenumber itself.
+// The regions and entities ("DE 49", "001 800") with a pattern RE2 refused to compile, for the
+// test that holds them empty: such a region is answered by libphonenumber itself.
 std::vector<std::string> patterns_re2_refuses();
 
 }  // namespace otpgate::crypto
