@@ -162,14 +162,7 @@ std::vector<redis::Call> RedisStore::note_unsent(const VerificationId& id, std::
 std::optional<std::string> RedisStore::note_failure(const std::vector<Reply>& replies) {
   // MULTI's OK, a QUEUED per command and EXEC's results (an array), the create's reply last.
   if (replies.size() < 2) return "unexpected replies";
-  const std::size_t exec = replies.size() - 2;
-  for (std::size_t i = 0; i <= exec; ++i)
-    if (replies[i].is_error()) return replies[i].str;
-  const Reply& done = replies[exec];
-  if (done.type != Reply::kind::array) return "transaction not run";
-  for (const Reply& r : done.elements)
-    if (r.is_error()) return r.str;
-  return std::nullopt;
+  return store_calls::transaction_failure(replies, replies.size() - 2);
 }
 
 task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::int64_t now_ms,
