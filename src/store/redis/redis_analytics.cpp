@@ -32,66 +32,37 @@ std::string AnalyticsKeys::bucket(std::string_view brand, an::Granularity g,
 
 RecordEventsCall record_events_call(std::span<const Event> events, const StreamBounds& bounds,
                                     bool counters) {
-  const std::string stream = AnalyticsKeys::events(events.front().brand);
-  const std::string max_len = std::to_string(bounds.max_len);
   RecordEventsCall call;
-  call.calls.reserve(events.size() + 3);
-  call.calls.push_back(redis::Call::command({"MULTI"}));
+  call.keys.push_back(AnalyticsKeys::events(events.front().brand));
   std::int64_t newest = 0;
-  for (const Event& e : events) {
-    newest = std::max(newest, e.at_ms);
-    const auto fields = event_fields(e);
-    std::vector<std::string> xadd = {"XADD", stream, "MAXLEN", "~", max_len, "*"};
-    xadd.reserve(xadd.size() + 2 * fields.size());
-    for (const auto& [k, v] : fields) {
-      xadd.push_back(k);
-      xadd.push_back(v);
-    }
-    call.calls.push_back(redis::Call::command(std::move(xadd)));
-  }
+  for (const Event& e : events) newest = std::max(newest, e.at_ms);
   const std::int64_t retention_ms = std::max<std::int64_t>(1, bounds.retention.count());
-  std::vector<std::string> keys = {stream};
-  std::vector<std::string> args = {std::to_string(std::max<std::int64_t>(0, newest - retention_ms)),
-                                   std::to_string(retention_ms)};
-  if (counters) {
-    for (const auto& [tile, adds] : an::aggregate_increments(events)) {
-      const an::GranularityInfo& g = an::info(tile.granularity);
-      keys.push_back(AnalyticsKeys::bucket(events.front().brand, tile.granularity, tile.start_ms));
-      args.push_back(std::to_string(tile.start_ms + g.bucket_ms + g.retention_ms));
-      args.push_back(adds.last_start > 0 ? std::to_string(adds.last_start) : std::string());
-      args.push_back(std::to_string(adds.counts.size()));
-      for (const auto& [field, n] : adds.counts) {
-        args.push_back(field);
-        args.push_back(std::to_string(n));
-      }
+  call.args.push_back(std::to_string(bounds.max_len));
+  call.args.push_back(std::to_string(std::max<std::int64_t>(0, newest - retention_ms)));
+  call.args.push_back(std::to_string(retention_ms));
+  call.args.push_back(std::to_string(events.size()));
+  for (const Event& e : events) {
+    const auto fields = event_fields(e);
+    call.args.push_back(std::to_string(2 * fields.size()));
+    for (const auto& [k, v] : fields) {
+      call.args.push_back(k);
+      call.args.push_back(v);
     }
   }
-  call.calls.push_back(redis::Call::eval(scripts::cached(scripts::record_events), keys, args));
-  call.calls.push_back(redis::Call::command({"EXEC"}));
-  call.keys = std::move(keys);
-  call.args = std::move(args);
+  if (!counters) return call;
+  for (const auto& [tile, adds] : an::aggregate_increments(events)) {
+    const an::GranularityInfo& g = an::info(tile.granularity);
+    call.keys.push_back(
+        AnalyticsKeys::bucket(events.front().brand, tile.granularity, tile.start_ms));
+    call.args.push_back(std::to_string(tile.start_ms + g.bucket_ms + g.retention_ms));
+    call.args.push_back(adds.last_start > 0 ? std::to_string(adds.last_start) : std::string());
+    call.args.push_back(std::to_string(adds.counts.size()));
+    for (const auto& [field, n] : adds.counts) {
+      call.args.push_back(field);
+      call.args.push_back(std::to_string(n));
+    }
+  }
   return call;
-}
-
-task<std::optional<std::string>> record_events(redis::Connection& conn,
-                                               const RecordEventsCall& call) {
-  auto replies = co_await conn.pipeline(call.calls);
-  if (!replies) co_return replies.error().message();
-  std::vector<Reply>& r = replies.value();
-  // MULTI's OK, a QUEUED per XADD and the script call, then EXEC's answers, the script's last.
-  // A script Redis lost (a restart, SCRIPT FLUSH) answers NOSCRIPT there, after the entries
-  // were appended: their counters then go in a call of their own, which loads it again.
-  const bool noscript = !r.empty() && r.back().type == Reply::kind::array &&
-                        !r.back().elements.empty() && r.back().elements.back().is_error() &&
-                        r.back().elements.back().str.starts_with("NOSCRIPT");
-  if (noscript) r.back().elements.pop_back();
-  if (auto failed = store_calls::transaction_failure(r, r.empty() ? 0 : r.size() - 1))
-    co_return failed;
-  if (!noscript) co_return std::nullopt;
-  auto counted = co_await conn.eval(scripts::cached(scripts::record_events), call.keys, call.args);
-  if (!counted) co_return counted.error().message();
-  if (counted.value().is_error()) co_return counted.value().str;
-  co_return std::nullopt;
 }
 
 namespace {
@@ -149,9 +120,10 @@ void RedisEventSink::State::append(std::vector<Event> events) {
       ioc,
       [self = shared_from_this(), call = record_events_call(events, bounds, counters),
        brand = events.front().brand, n = events.size()]() -> task<void> {
-        const auto failed = co_await record_events(self->conn, call);
+        auto r =
+            co_await self->conn.eval(scripts::cached(scripts::record_events), call.keys, call.args);
         self->in_flight -= n;
-        if (failed) self->log_lost(brand, n, "redis");
+        if (!r || r.value().is_error()) self->log_lost(brand, n, "redis");
       },
       boost::asio::detached);
 }

@@ -162,7 +162,14 @@ std::vector<redis::Call> RedisStore::note_unsent(const VerificationId& id, std::
 std::optional<std::string> RedisStore::note_failure(const std::vector<Reply>& replies) {
   // MULTI's OK, a QUEUED per command and EXEC's results (an array), the create's reply last.
   if (replies.size() < 2) return "unexpected replies";
-  return store_calls::transaction_failure(replies, replies.size() - 2);
+  const std::size_t exec = replies.size() - 2;
+  for (std::size_t i = 0; i <= exec; ++i)
+    if (replies[i].is_error()) return replies[i].str;
+  const Reply& done = replies[exec];
+  if (done.type != Reply::kind::array) return "transaction not run";
+  for (const Reply& r : done.elements)
+    if (r.is_error()) return r.str;
+  return std::nullopt;
 }
 
 task<result<std::vector<VerificationId>>> RedisStore::overdue_first_sends(std::int64_t now_ms,

@@ -31,18 +31,6 @@ result<Transition> decode(const Reply& r) {
   return t;
 }
 
-std::optional<std::string> transaction_failure(const std::vector<Reply>& replies,
-                                               std::size_t exec) {
-  if (exec >= replies.size()) return "unexpected replies";
-  for (std::size_t i = 0; i <= exec; ++i)
-    if (replies[i].is_error()) return replies[i].str;
-  const Reply& done = replies[exec];
-  if (done.type != Reply::kind::array) return "transaction not run";
-  for (const Reply& r : done.elements)
-    if (r.is_error()) return r.str;
-  return std::nullopt;
-}
-
 task<result<Transition>> run_script(redis::Connection& conn, std::string_view source,
                                     const std::vector<std::string>& keys,
                                     const std::vector<std::string>& args) {

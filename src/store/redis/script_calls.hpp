@@ -53,12 +53,6 @@ task<result<bool>> flag_script(redis::Connection& conn, std::string_view source,
                                const std::vector<std::string>& keys,
                                const std::vector<std::string>& args);
 
-// What went wrong in a MULTI ... EXEC written as pipeline calls, from their replies: MULTI's OK,
-// a QUEUED per command, then EXEC's array at replies[exec] (nullopt: every command ran without
-// an error reply).
-std::optional<std::string> transaction_failure(const std::vector<redis::Reply>& replies,
-                                               std::size_t exec);
-
 // The script's result name as R, with the record it returned.
 template <class R>
 result<std::pair<R, VerificationRecord>> outcome(Transition& t,

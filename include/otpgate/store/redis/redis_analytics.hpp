@@ -1,5 +1,5 @@
 // Analytics on Redis: the event sink that appends events in batches and adds their counters in
-// one transaction per brand and batch on the brand's slot, and the reader of the bucket counters.
+// one script call per brand and batch on the brand's slot, and the reader of the bucket counters.
 #pragma once
 
 #include "otpgate/ports/alert_store.hpp"
@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,25 +37,19 @@ struct StreamBounds {
   std::chrono::milliseconds retention;
 };
 
-// The calls that record a batch of one brand's events, exposed for tests: one transaction
-// (MULTI, an XADD per event in order, scripts::record_events bounding the stream and adding the
-// counters summed per bucket and field, EXEC), written as one pipeline; keys and args are the
-// script's. events: not empty, all of one brand. counters false: the events alone
-// (OTPGATE_ANALYTICS=off).
+// The script call that appends a batch of one brand's events, in order, and adds their counters
+// summed per bucket and field (arguments of scripts::record_events), exposed for tests. events:
+// not empty, all of one brand. counters false: the events alone (OTPGATE_ANALYTICS=off).
 struct RecordEventsCall {
-  std::vector<redis::Call> calls;
   std::vector<std::string> keys;
   std::vector<std::string> args;
 };
 RecordEventsCall record_events_call(std::span<const Event> events, const StreamBounds& bounds,
                                     bool counters = true);
-// Runs the calls: nullopt when every one ran, else what went wrong.
-task<std::optional<std::string>> record_events(redis::Connection& conn,
-                                               const RecordEventsCall& call);
 
 // Appends events in batches, one per turn of its io_context: the first event published after a
 // flush posts the next flush, so every event published by the handlers already queued goes with
-// it, and a batch that reaches max_batch goes at once. A flush makes one transaction per brand
+// it, and a batch that reaches max_batch goes at once. A flush makes one script call per brand
 // in the batch (the stream and the buckets share the brand's slot), not waited for by anyone.
 // One per io thread, used from that thread only: no locks.
 class RedisEventSink final : public EventSink {

@@ -1,25 +1,28 @@
--- The second half of recording a batch of one brand's events. The first is the XADDs before
--- this call in the same MULTI/EXEC (redis_analytics.cpp), which append the events to the brand's
--- stream in order: a stream entry passed through Lua cost Redis about twice what the plain
--- command does. This call bounds the stream and adds the batch's counters to the analytics
--- buckets, once per bucket and field, by the batch's total. It only adds what it is given:
--- which counters an event adds is core/analytics.cpp's rule (increments_for), summed per bucket
--- by core/analytics_batch.cpp (aggregate_increments).
+-- A batch of one brand's events: each appended to the brand's stream in order, and their
+-- counters added to the analytics buckets once per bucket and field, by the batch's total. It
+-- only adds what it is given: which counters an event adds is core/analytics.cpp's rule
+-- (increments_for), summed per bucket by core/analytics_batch.cpp (aggregate_increments).
 -- KEYS: stream, then the buckets the batch adds to (all on the brand's slot).
--- ARGV: the oldest stream entry kept (ms: the newest event's time minus the retention), the
--- stream's TTL (ms: the retention); then per bucket, in KEYS order: its expiry time (ms), its
--- newest start ("" = none), field count m and m pairs (field, amount)
--- -> the number of buckets
+-- ARGV: stream max length, the oldest stream entry kept (ms: the newest event's time minus the
+-- retention), the stream's TTL (ms: the retention), event count n; then per event: its stream
+-- argument count s and the s arguments (field value ...); then per bucket, in KEYS order: its
+-- expiry time (ms), its newest start ("" = none), field count m and m pairs (field, amount)
+-- -> n
 
--- Bounded in time as well as length (XADD's MAXLEN ~): entries older than the retention go
--- (whole nodes at a time: '~'), and a brand that falls idle gets no more appends to trim it, so
--- the key expires a retention after its last event, when every entry in it is older than that.
-redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local i = 5
+for _ = 1, tonumber(ARGV[4]) do
+  local s = tonumber(ARGV[i])
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, i + 1, i + s))
+  i = i + 1 + s
+end
+-- Bounded in time as well as length: entries older than the retention go (whole nodes at a
+-- time: '~'), and a brand that falls idle gets no more appends to trim it, so the key expires
+-- a retention after its last event, when every entry in it is older than that.
+redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 -- A bucket expires at its end plus the granularity's retention. A field this call creates
 -- answers its own amount to HINCRBY, so the expiry is set then (and whenever c:last moves),
 -- not on every batch.
-local i = 3
 for k = 2, #KEYS do
   local expiry, last, m = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   i = i + 3
@@ -36,4 +39,4 @@ for k = 2, #KEYS do
   end
   if fresh then redis.call('PEXPIREAT', KEYS[k], expiry) end
 end
-return #KEYS - 1
+return tonumber(ARGV[4])

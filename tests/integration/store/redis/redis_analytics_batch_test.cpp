@@ -137,8 +137,10 @@ struct BatchFixture : test::ConnectedRedis {
   }
   void as_batch(const std::vector<Event>& events) {
     const RecordEventsCall call = record_events_call(events, bounds);
-    const auto failed = test::run_sync(ioc, record_events(conn, call));
-    REQUIRE(failed == std::nullopt);
+    auto r = test::run_sync(
+        ioc, conn.eval(scripts::cached(scripts::record_events), call.keys, call.args));
+    REQUIRE(r.has_value());
+    REQUIRE(!r.value().is_error());
   }
   Written written(const std::string& brand) {
     Written w;
