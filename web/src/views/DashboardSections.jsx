@@ -111,6 +111,17 @@ function IndicatorTable({ id, title, columns, rows, above, label, stats, brand, 
   );
 }
 
+// The columns every indicator table has: the brand's count, per 1,000 started, and the market's.
+function countColumn(t, lang) {
+  return { key: 'count', head: t('dashboard.count'), cell: (r) => formatNumber(lang, r.count), csv: (r) => r.count };
+}
+function perStartedColumns(t, lang) {
+  return [
+    { key: 'per_1000', head: t('dashboard.per1000'), cell: (r) => formatDecimal(lang, r.per_1000, 1), csv: (r) => r.per_1000 },
+    { key: 'market_per_1000', head: t('dashboard.marketPer1000'), cell: (r) => formatDecimal(lang, r.market_per_1000, 1), csv: (r) => r.market_per_1000 },
+  ];
+}
+
 export function Fraud({ stats, brand, t, lang }) {
   const fraud = stats.fraud ?? {};
   const rows = [
@@ -122,11 +133,7 @@ export function Fraud({ stats, brand, t, lang }) {
     })),
   ];
   const above = (r) => r.market_per_1000 !== null && r.market_per_1000 !== undefined && r.per_1000 > 2 * r.market_per_1000 && r.count > 0;
-  const columns = [
-    { key: 'count', head: t('dashboard.count'), cell: (r) => formatNumber(lang, r.count), csv: (r) => r.count },
-    { key: 'per_1000', head: t('dashboard.per1000'), cell: (r) => formatDecimal(lang, r.per_1000, 1), csv: (r) => r.per_1000 },
-    { key: 'market_per_1000', head: t('dashboard.marketPer1000'), cell: (r) => formatDecimal(lang, r.market_per_1000, 1), csv: (r) => r.market_per_1000 },
-  ];
+  const columns = [countColumn(t, lang), ...perStartedColumns(t, lang)];
   return (
     <IndicatorTable id="fraud" title={t('dashboard.fraud')} columns={columns} rows={rows} above={above}
       label={(r) => r.label} stats={stats} brand={brand} t={t} />
@@ -142,11 +149,10 @@ export function Signals({ stats, brand, t, lang }) {
     && r.per_1000_checked > 2 * r.market_per_1000_checked;
   const checked = (field) => (r) => (r.checks ? formatDecimal(lang, r[field], 1) : '–');
   const columns = [
-    { key: 'count', head: t('dashboard.count'), cell: (r) => formatNumber(lang, r.count), csv: (r) => r.count },
+    countColumn(t, lang),
     { key: 'per_1000_checked', head: t('signals.perChecked'), cell: checked('per_1000_checked'), csv: (r) => r.per_1000_checked ?? null },
     { key: 'market_per_1000_checked', head: t('signals.marketPerChecked'), cell: checked('market_per_1000_checked'), csv: (r) => r.market_per_1000_checked ?? null },
-    { key: 'per_1000', head: t('dashboard.per1000'), cell: (r) => formatDecimal(lang, r.per_1000, 1), csv: (r) => r.per_1000 },
-    { key: 'market_per_1000', head: t('dashboard.marketPer1000'), cell: (r) => formatDecimal(lang, r.market_per_1000, 1), csv: (r) => r.market_per_1000 },
+    ...perStartedColumns(t, lang),
   ];
   const label = (r) => (
     <>
