@@ -1,5 +1,6 @@
 #include "asio_adapter.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <hiredis/async.h>
 
@@ -12,6 +13,11 @@ namespace {
 using boost::asio::posix::stream_descriptor;
 
 // Watches hiredis' socket for readiness and calls redisAsyncHandleRead/Write.
+//
+// Writes on a connected socket do not wait for readiness: the commands a turn of the io_context
+// submits are written together by one posted flush, once the handlers queued before it have run
+// (a socket whose buffer has room is writable, and waiting to be told so cost an epoll_ctl and
+// an epoll_wait per batch). Only what the socket did not take waits for writability.
 //
 // Lifetime: hiredis holds one strong reference through ev.data (`self_`), every in-flight
 // async_wait holds another. cleanup() drops hiredis' reference, so when hiredis frees the
@@ -49,6 +55,26 @@ class watcher : public std::enable_shared_from_this<watcher> {
 
   void set_write(bool on) {
     want_write_ = on;
+    if (on && !flushing_ && !writing_ && (ac_->c.flags & REDIS_CONNECTED) != 0)
+      return schedule_flush();
+    arm();
+  }
+
+  // hiredis asks for a write per command: one flush writes them all.
+  void schedule_flush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  }
+
+  void flush() {
+    flush_posted_ = false;
+    if (!ac_ || !want_write_) return;
+    // What the socket does not take asks again (set_write while flushing_): that waits.
+    flushing_ = true;
+    redisAsyncHandleWrite(ac_);
+    flushing_ = false;
+    // hiredis may have freed the context inside the call above (detach() ran): arm() checks.
     arm();
   }
 
@@ -68,7 +94,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
   void arm() {
     if (!ac_) return;
     if (want_read_ && !reading_) wait(stream_descriptor::wait_read, reading_);
-    if (want_write_ && !writing_) wait(stream_descriptor::wait_write, writing_);
+    if (want_write_ && !writing_ && !flush_posted_) wait(stream_descriptor::wait_write, writing_);
   }
 
   void wait(stream_descriptor::wait_type type, bool& in_flight) {
@@ -96,6 +122,8 @@ class watcher : public std::enable_shared_from_this<watcher> {
   bool want_write_ = false;
   bool reading_ = false;
   bool writing_ = false;
+  bool flush_posted_ = false;
+  bool flushing_ = false;
 };
 
 }  // namespace

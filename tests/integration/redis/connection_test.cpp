@@ -59,6 +59,35 @@ TEST_CASE("command round trip: strings, binary data, integer, nil, error, nested
   });
 }
 
+TEST_CASE("a batch larger than the socket takes is written in parts, each reply in order",
+          "[integration][redis]") {
+  // Commands are written by one flush per turn without waiting for writability; what the socket
+  // does not take (tens of megabytes here) waits for it, and nothing is lost or reordered.
+  run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
+    Connection conn(ioc, config_for(otpgate::test::shared_redis_port()));
+    const auto up = co_await connect(conn);
+    REQUIRE(up);
+    std::vector<otpgate::redis::Call> calls;
+    std::vector<std::string> values;
+    for (char c : std::string("abcd")) {
+      values.emplace_back(std::size_t{8} << 20, c);
+      calls.push_back(otpgate::redis::Call::command(argv("SET", key(std::string("big-") + c), values.back())));
+    }
+    for (char c : std::string("abcd"))
+      calls.push_back(otpgate::redis::Call::command(argv("STRLEN", key(std::string("big-") + c))));
+    calls.push_back(otpgate::redis::Call::command(argv("GET", key("big-d"))));
+    const auto replies = co_await conn.pipeline(calls);
+    REQUIRE(replies);
+    REQUIRE(replies.value().size() == 9);
+    for (std::size_t i = 0; i < 4; ++i) CHECK(replies.value()[i].str == "OK");
+    for (std::size_t i = 4; i < 8; ++i) CHECK(replies.value()[i].integer == (8 << 20));
+    CHECK(replies.value()[8].str == values.back());
+    for (char c : std::string("abcd"))
+      co_await conn.command(argv("DEL", key(std::string("big-") + c)));
+    CHECK(conn.connected());
+  });
+}
+
 TEST_CASE("eval uses EVALSHA, falls back to EVAL after SCRIPT FLUSH and re-caches",
           "[integration][redis]") {
   run_bounded([](asio::io_context& ioc) -> asio::awaitable<void> {
