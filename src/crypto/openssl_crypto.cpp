@@ -10,6 +10,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -18,11 +19,39 @@
 
 namespace otpgate::crypto {
 
-void OpensslRandom::fill(std::span<std::uint8_t> out) {
-  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+namespace {
+
+void rand_bytes(std::uint8_t* out, std::size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
     std::fputs("otpgate: RAND_bytes failed; refusing to continue without a CSPRNG\n", stderr);
     std::abort();
   }
+}
+
+// This thread's unused RAND_bytes output. A create needs 17 bytes, and every RAND_bytes call
+// costs a getpid() system call (OpenSSL's fork check), so bytes are drawn a block at a time and
+// handed out once each. The block is CSPRNG output like any other, kept in the process's memory
+// as the DRBG's own state is; otpgate never forks, and a child would not inherit threads.
+struct RandomPool {
+  static constexpr std::size_t size = 512;
+  std::array<std::uint8_t, size> bytes{};
+  std::size_t used = size;
+  ~RandomPool() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+}  // namespace
+
+void OpensslRandom::fill(std::span<std::uint8_t> out) {
+  thread_local RandomPool pool;
+  if (out.size() > RandomPool::size / 4) return rand_bytes(out.data(), out.size());
+  if (RandomPool::size - pool.used < out.size()) {
+    rand_bytes(pool.bytes.data(), RandomPool::size);
+    pool.used = 0;
+  }
+  std::copy_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.used), out.size(), out.begin());
+  // Handed out once: wiped where it lay.
+  OPENSSL_cleanse(pool.bytes.data() + pool.used, out.size());
+  pool.used += out.size();
 }
 
 std::string OpensslSigner::hmac_sha256_hex(std::string_view key, std::string_view data) const {
