@@ -8,7 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace otpgate;
 
@@ -44,4 +48,32 @@ TEST_CASE("the tests' signer signs as the OpenSSL signer", "[crypto]") {
     const std::string body = R"({"type":"alert.opened"})";
     CHECK(fake.hmac_sha256_hex(key, body) == real.hmac_sha256_hex(key, body));
   }
+}
+
+TEST_CASE("OpensslRandom hands out no bytes twice, across its blocks and threads", "[crypto]") {
+  // Its bytes are drawn from RAND_bytes a block at a time per thread (a getpid() per call saved):
+  // a piece handed out twice would repeat ids. 136-bit pieces colliding by chance: never.
+  const auto draw = [](std::set<std::string>& seen, std::size_t pieces) {
+    crypto::OpensslRandom random;
+    std::size_t repeated = 0;
+    for (std::size_t i = 0; i < pieces; ++i) {
+      std::array<std::uint8_t, 17> piece{};
+      random.fill(piece);
+      if (!seen.emplace(piece.begin(), piece.end()).second) ++repeated;
+      // Odd sizes and one larger than a pool's share in between, so blocks end mid-piece.
+      std::vector<std::uint8_t> odd(i % 7 == 0 ? 300 : i % 5);
+      random.fill(odd);
+    }
+    return repeated;
+  };
+  std::set<std::string> main_seen;
+  CHECK(draw(main_seen, 2000) == 0);
+  std::set<std::string> other_seen;
+  std::size_t other_repeated = 0;
+  std::thread other([&] { other_repeated = draw(other_seen, 2000); });
+  other.join();
+  CHECK(other_repeated == 0);
+  std::size_t shared = 0;
+  for (const auto& p : other_seen) shared += main_seen.count(p);
+  CHECK(shared == 0);
 }
