@@ -3,12 +3,14 @@
 #include "otpgate/redis/connection.hpp"
 
 #include "link.hpp"
+#include "otpgate/redis/resp.hpp"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,45 +40,47 @@ std::function<void(Result)> make_completion(Handler&& handler) {
 }
 
 // Completion signature void(result<Reply>): failures are values, so use_awaitable never throws.
-// Arguments are taken by reference: a by-value parameter of class type would be a temporary of
+// The call is taken by reference: a by-value parameter of class type would be a temporary of
 // the caller's co_await expression, which g++ 12 may destroy twice (GCC PR 100611). The
 // initiation gets a pointer, not a copy: use_awaitable runs it while the awaiting coroutine,
-// whose frame holds args, is suspended in this very co_await, and submit() copies nothing but
-// the command name.
+// whose frame holds the call, is suspended in this very co_await, and submit() hands its
+// encoding to hiredis, which copies it.
 template <class Token>
-auto async_submit(const std::weak_ptr<detail::link>& weak, const std::vector<std::string>& args,
-                  Token&& token) {
+auto async_submit(const std::weak_ptr<detail::link>& weak, const Call& call, Token&& token) {
   return asio::async_initiate<Token, void(result<Reply>)>(
-      [](auto handler, const std::weak_ptr<detail::link>& weak,
-         const std::vector<std::string>* args) {
+      [](auto handler, const std::weak_ptr<detail::link>& weak, const Call* call) {
         auto done = make_completion(std::move(handler));
-        if (auto self = weak.lock()) return self->submit(*args, std::move(done));
+        if (auto self = weak.lock()) return self->submit(call->wire, call->name, std::move(done));
         done(errc::store_unavailable);  // the Connection is gone
       },
-      token, weak, &args);
-}
-
-// The coroutines hold the link weakly: a caller still suspended when its Connection is
-// destroyed gets store_unavailable instead of touching freed state.
-asio::awaitable<result<Reply>> run_command(std::weak_ptr<detail::link> weak,
-                                           std::vector<std::string> args) {
-  auto reply = co_await async_submit(weak, args, asio::use_awaitable);
-  co_return reply;
+      token, weak, &call);
 }
 
 bool is_noscript(const result<Reply>& r) {
   return r && r.value().is_error() && r.value().str.rfind("NOSCRIPT", 0) == 0;
 }
 
-// The script by pointer: its source (kilobytes) is copied only for the rare EVAL, not per call.
-asio::awaitable<result<Reply>> run_eval(std::weak_ptr<detail::link> weak,
-                                        std::vector<std::string> args, const Script* script) {
-  auto first = co_await async_submit(weak, args, asio::use_awaitable);
-  if (!is_noscript(first)) co_return first;
-  // Not cached (Redis restarted, SCRIPT FLUSH, failover): EVAL runs it and caches it again.
-  args[0] = "EVAL";
-  args[1] = script->source;
-  auto second = co_await async_submit(weak, args, asio::use_awaitable);
+// A script call Redis did not have (restart, SCRIPT FLUSH, failover) made EVAL, which runs it
+// and caches it again: its source in place of the SHA-1, the rest of the encoding as it was.
+void as_eval(Call& call) {
+  const std::string_view rest = std::string_view(call.wire).substr(call.shared);
+  std::string wire(header_size(call.count) + bulk_size(4) +
+                       bulk_size(call.script->source.size()) + rest.size(),
+                   '\0');
+  char* p = put_bulk(put_bulk(put_header(wire.data(), call.count), "EVAL"), call.script->source);
+  std::memcpy(p, rest.data(), rest.size());
+  call.wire = std::move(wire);
+  call.name = "EVAL";
+}
+
+// The coroutines hold the link weakly: a caller still suspended when its Connection is
+// destroyed gets store_unavailable instead of touching freed state. A script's source
+// (kilobytes) is copied only for the rare EVAL, not per call.
+asio::awaitable<result<Reply>> run_call(std::weak_ptr<detail::link> weak, Call call) {
+  auto first = co_await async_submit(weak, call, asio::use_awaitable);
+  if (call.script == nullptr || !is_noscript(first)) co_return first;
+  as_eval(call);
+  auto second = co_await async_submit(weak, call, asio::use_awaitable);
   co_return second;
 }
 
@@ -98,26 +102,26 @@ struct gathered {
   std::function<void(std::vector<result<Reply>>)> finish;
 };
 
-// Submits every argv in one go, before anything can run in between: one connection, in order,
+// Submits every call in one go, before anything can run in between: one connection, in order,
 // all in hiredis' output buffer before it writes any. Completes once, with every result.
 template <class Token>
 auto async_submit_all(const std::weak_ptr<detail::link>& weak,
-                      const std::vector<const std::vector<std::string>*>& argvs, Token&& token) {
+                      const std::vector<const Call*>& calls, Token&& token) {
   return asio::async_initiate<Token, void(std::vector<result<Reply>>)>(
       [](auto handler, const std::weak_ptr<detail::link>& weak,
-         const std::vector<const std::vector<std::string>*>* argvs) {
+         const std::vector<const Call*>* calls) {
         auto all = std::make_shared<gathered>(
-            argvs->size(), make_completion<std::vector<result<Reply>>>(std::move(handler)));
+            calls->size(), make_completion<std::vector<result<Reply>>>(std::move(handler)));
         const auto self = weak.lock();
-        for (std::size_t i = 0; i < argvs->size(); ++i) {
+        for (std::size_t i = 0; i < calls->size(); ++i) {
           detail::link::completion done = [all, i](result<Reply> r) { all->set(i, std::move(r)); };
           if (self)
-            self->submit(*(*argvs)[i], std::move(done));
+            self->submit((*calls)[i]->wire, (*calls)[i]->name, std::move(done));
           else
             done(errc::store_unavailable);  // the Connection is gone
         }
       },
-      token, weak, &argvs);
+      token, weak, &calls);
 }
 
 // The pipeline's answer from its calls' results: every reply, or the error that says what may
@@ -150,41 +154,49 @@ result<std::vector<Reply>> pipeline_answer(std::vector<result<Reply>>& results) 
 asio::awaitable<result<std::vector<Reply>>> run_pipeline(std::weak_ptr<detail::link> weak,
                                                          std::vector<Call> calls) {
   if (calls.empty()) co_return std::vector<Reply>{};  // nothing would ever complete
-  std::vector<const std::vector<std::string>*> argvs;
-  for (const Call& c : calls) argvs.push_back(&c.argv);
-  auto results = co_await async_submit_all(weak, argvs, asio::use_awaitable);
+  std::vector<const Call*> sent;
+  for (const Call& c : calls) sent.push_back(&c);
+  auto results = co_await async_submit_all(weak, sent, asio::use_awaitable);
   // Scripts Redis did not have (restart, SCRIPT FLUSH, failover): EVAL, together, in order.
   std::vector<std::size_t> again;
   for (std::size_t i = 0; i < calls.size(); ++i)
     if (calls[i].script != nullptr && is_noscript(results[i])) again.push_back(i);
   if (again.empty()) co_return pipeline_answer(results);
-  argvs.clear();
+  sent.clear();
   for (const std::size_t i : again) {
-    calls[i].argv[0] = "EVAL";
-    calls[i].argv[1] = calls[i].script->source;
-    argvs.push_back(&calls[i].argv);
+    as_eval(calls[i]);
+    sent.push_back(&calls[i]);
   }
-  auto second = co_await async_submit_all(weak, argvs, asio::use_awaitable);
+  auto second = co_await async_submit_all(weak, sent, asio::use_awaitable);
   for (std::size_t k = 0; k < again.size(); ++k) results[again[k]] = std::move(second[k]);
   co_return pipeline_answer(results);
 }
 
 }  // namespace
 
-Call Call::command(std::vector<std::string> args) {
-  return Call{.argv = std::move(args)};
+Call Call::command(const std::vector<std::string>& args) {
+  Call call;
+  if (args.empty()) return call;  // sends nothing: submit() answers invalid_argument
+  append_command(call.wire, args);
+  call.name = args.front();
+  return call;
 }
 
 Call Call::eval(const Script& script, const std::vector<std::string>& keys,
                 const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1);
-  argv.push_back(std::to_string(keys.size()));
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  return Call{.argv = std::move(argv), .script = &script};
+  Call call{.name = "EVALSHA", .script = &script, .count = 3 + keys.size() + args.size()};
+  const std::string numkeys = std::to_string(keys.size());
+  std::size_t size = header_size(call.count) + bulk_size(7) + bulk_size(script.sha1.size()) +
+                     bulk_size(numkeys.size());
+  for (const auto& k : keys) size += bulk_size(k.size());
+  for (const auto& a : args) size += bulk_size(a.size());
+  call.wire.resize(size);
+  char* p = put_bulk(put_bulk(put_header(call.wire.data(), call.count), "EVALSHA"), script.sha1);
+  call.shared = static_cast<std::size_t>(p - call.wire.data());
+  p = put_bulk(p, numkeys);
+  for (const auto& k : keys) p = put_bulk(p, k);
+  for (const auto& a : args) p = put_bulk(p, a);
+  return call;
 }
 
 Connection::Connection(boost::asio::io_context& ioc, Config config)
@@ -207,13 +219,13 @@ bool Connection::connected() const {
 }
 
 boost::asio::awaitable<result<Reply>> Connection::command(const std::vector<std::string>& args) {
-  return run_command(impl_, args);
+  return run_call(impl_, Call::command(args));
 }
 
 boost::asio::awaitable<result<Reply>> Connection::eval(const Script& script,
                                                        const std::vector<std::string>& keys,
                                                        const std::vector<std::string>& args) {
-  return run_eval(impl_, Call::eval(script, keys, args).argv, &script);
+  return run_call(impl_, Call::eval(script, keys, args));
 }
 
 boost::asio::awaitable<result<std::vector<Reply>>> Connection::pipeline(

@@ -9,7 +9,6 @@
 #include "link.hpp"
 
 #include "otpgate/metrics/otpgate_metrics.hpp"
-#include "otpgate/redis/resp.hpp"
 #include "otpgate/util/log.hpp"
 #include "reply_copy.hpp"
 
@@ -85,13 +84,13 @@ void link::arm_heartbeat() {
     auto self = w.lock();
     if (ec || !self || self->state_ == state::stopped) return;
     if (self->state_ == state::ready && self->pending_.empty())
-      self->submit({"PING"}, [](result<Reply>) {});
+      self->submit("*1\r\n$4\r\nPING\r\n", "PING", [](result<Reply>) {});
     self->arm_heartbeat();
   });
 }
 
-void link::submit(const std::vector<std::string>& args, completion done) {
-  if (args.empty()) return done(errc::invalid_argument);
+void link::submit(std::string_view wire, std::string_view command, completion done) {
+  if (wire.empty()) return done(errc::invalid_argument);
   if (state_ != state::ready || ctx_ == nullptr) {
     count_unavailable();
     return done(errc::store_unavailable);
@@ -99,17 +98,15 @@ void link::submit(const std::vector<std::string>& args, completion done) {
   const std::uint64_t id = ++next_id_;
   // The id travels as privdata: no pointer that could dangle once the context is gone.
   void* privdata = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-  // Encoded here (resp.hpp) into a buffer the link reuses; hiredis copies it into its output
-  // buffer.
-  wire_.clear();
-  append_command(wire_, args);
-  if (redisAsyncFormattedCommand(ctx_, &link::reply_cb, privdata, wire_.data(), wire_.size()) !=
+  // Encoded by the caller (redis::Call); hiredis copies it into its output buffer.
+  if (redisAsyncFormattedCommand(ctx_, &link::reply_cb, privdata, wire.data(), wire.size()) !=
       REDIS_OK) {
     count_unavailable();
     return done(errc::store_unavailable);
   }
   const auto now = clock::now();
-  pending_.push_back({id, now, now + config_.command_timeout, args[0], std::move(done)});
+  pending_.push_back(
+      {id, now, now + config_.command_timeout, std::string(command), std::move(done)});
   arm_command_timer(pending_.back().deadline);
 }
 

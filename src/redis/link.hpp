@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct redisAsyncContext;
@@ -45,8 +46,9 @@ class link : public std::enable_shared_from_this<link> {
   void stop();
   // Safe from any thread: /readyz asks every io thread's link.
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
-  // Sends args, or fails at once with store_unavailable when not ready.
-  void submit(const std::vector<std::string>& args, completion done);
+  // Sends a command's RESP encoding (resp.hpp; `command` is its first argument, the metrics'
+  // label), or fails at once with store_unavailable when not ready.
+  void submit(std::string_view wire, std::string_view command, completion done);
 
  private:
   enum class state { idle, connecting, handshaking, ready, backoff, stopped };
@@ -122,7 +124,6 @@ class link : public std::enable_shared_from_this<link> {
   std::deque<pending> pending_;         // ctx_'s commands, in the order hiredis answers them
   std::vector<retired> retired_;        // usually empty; a few after timeouts, for drain_window
   std::uint64_t next_id_ = 0;
-  std::string wire_;  // submit()'s encoding buffer, reused: its capacity stays
 };
 
 }  // namespace otpgate::redis::detail

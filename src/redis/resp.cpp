@@ -1,7 +1,6 @@
 #include "otpgate/redis/resp.hpp"
 
 #include <charconv>
-#include <cstddef>
 #include <cstring>
 
 namespace otpgate::redis {
@@ -17,7 +16,8 @@ std::size_t digits_of(std::size_t n) {
 }
 
 // "<prefix><n>\r\n" at p; returns the end.
-char* put_header(char* p, char prefix, std::size_t n, std::size_t digits) {
+char* put_line(char* p, char prefix, std::size_t n) {
+  const std::size_t digits = digits_of(n);
   *p++ = prefix;
   std::to_chars(p, p + digits, n);
   p += digits;
@@ -28,23 +28,36 @@ char* put_header(char* p, char prefix, std::size_t n, std::size_t digits) {
 
 }  // namespace
 
+std::size_t header_size(std::size_t count) {
+  return 3 + digits_of(count);
+}
+
+std::size_t bulk_size(std::size_t length) {
+  return 5 + digits_of(length) + length;
+}
+
+char* put_header(char* at, std::size_t count) {
+  return put_line(at, '*', count);
+}
+
+char* put_bulk(char* at, std::string_view arg) {
+  char* p = put_line(at, '$', arg.size());
+  std::memcpy(p, arg.data(), arg.size());
+  p += arg.size();
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
 // The exact size first, then one resize and plain stores: an event's call has about 60
-// arguments, and growing the string header by header cost more than the copying.
+// arguments, and growing the string argument by argument cost more than the copying.
 void append_command(std::string& out, const std::vector<std::string>& args) {
-  const std::size_t count_digits = digits_of(args.size());
-  std::size_t size = 3 + count_digits;
-  for (const auto& a : args) size += 5 + digits_of(a.size()) + a.size();
+  std::size_t size = header_size(args.size());
+  for (const auto& a : args) size += bulk_size(a.size());
   const std::size_t start = out.size();
   out.resize(start + size);
-  char* p = out.data() + start;
-  p = put_header(p, '*', args.size(), count_digits);
-  for (const auto& a : args) {
-    p = put_header(p, '$', a.size(), digits_of(a.size()));
-    std::memcpy(p, a.data(), a.size());
-    p += a.size();
-    *p++ = '\r';
-    *p++ = '\n';
-  }
+  char* p = put_header(out.data() + start, args.size());
+  for (const auto& a : args) p = put_bulk(p, a);
 }
 
 }  // namespace otpgate::redis

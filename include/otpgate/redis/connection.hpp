@@ -25,6 +25,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,16 +59,20 @@ struct Script {
   std::string sha1;  // lower-case hex
 };
 
-// One call of Connection::pipeline: a command, or a script call (EVALSHA, EVAL after NOSCRIPT).
+// One command or script call (EVALSHA, EVAL after NOSCRIPT), encoded once when it is made:
+// what Connection::pipeline sends, and what command() and eval() make of their arguments.
 struct Call {
   // args as for Connection::command.
-  static Call command(std::vector<std::string> args);
-  // As Connection::eval; the script must outlive the pipeline (the scripts table's entries do).
+  static Call command(const std::vector<std::string>& args);
+  // As Connection::eval; the script must outlive the call (the scripts table's entries do).
   static Call eval(const Script& script, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args);
 
-  std::vector<std::string> argv;   // what is sent: the command, or EVALSHA sha numkeys keys args
+  std::string wire;                // the RESP encoding: the command, or EVALSHA sha numkeys keys args
+  std::string name;                // its first argument ("EVALSHA"): the metrics' command label
   const Script* script = nullptr;  // a script call's script (its source, for EVAL)
+  std::size_t count = 0;           // a script call's argument count
+  std::size_t shared = 0;          // where its numkeys starts in wire: EVAL sends the same from there
 };
 
 class Connection {
