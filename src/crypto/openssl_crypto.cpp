@@ -31,7 +31,8 @@ void rand_bytes(std::uint8_t* out, std::size_t n) {
 // This thread's unused RAND_bytes output. A create needs 17 bytes, and every RAND_bytes call
 // costs a getpid() system call (OpenSSL's fork check), so bytes are drawn a block at a time and
 // handed out once each. The block is CSPRNG output like any other, kept in the process's memory
-// as the DRBG's own state is; otpgate never forks, and a child would not inherit threads.
+// as the DRBG's own state is. Not fork-safe (a child would start with a copy of the forking
+// thread's pool: that is what OpenSSL's check is for), and otpgate never forks.
 struct RandomPool {
   static constexpr std::size_t size = 512;
   std::array<std::uint8_t, size> bytes{};

@@ -68,11 +68,13 @@ struct Call {
   static Call eval(const Script& script, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args);
 
-  std::string wire;                // the RESP encoding: the command, or EVALSHA sha numkeys keys args
+  // The RESP encoding (resp.hpp): the command, or EVALSHA sha numkeys keys... args...
+  std::string wire;
   std::string name;                // its first argument ("EVALSHA"): the metrics' command label
   const Script* script = nullptr;  // a script call's script (its source, for EVAL)
   std::size_t count = 0;           // a script call's argument count
-  std::size_t shared = 0;          // where its numkeys starts in wire: EVAL sends the same from there
+  // Where a script call's numkeys starts in wire: EVAL sends the same bytes from there on.
+  std::size_t shared = 0;
 };
 
 class Connection {

@@ -68,9 +68,9 @@ TEST_CASE("resp: a Call is encoded once as hiredis encodes its arguments", "[uni
   // EVAL, after NOSCRIPT, sends the source in the SHA-1's place and the rest from `shared` on.
   argv[0] = "EVAL";
   argv[1] = script.source;
-  CHECK(hiredis_format(argv).substr(hiredis_format(argv).size() -
-                                    (eval.wire.size() - eval.shared)) ==
-        eval.wire.substr(eval.shared));
+  const std::string as_eval = hiredis_format(argv);
+  const std::string shared = eval.wire.substr(eval.shared);
+  CHECK(as_eval.substr(as_eval.size() - shared.size()) == shared);
   CHECK(eval.wire.substr(eval.shared).rfind("$1\r\n2\r\n", 0) == 0);
 
   const Call command = Call::command({"ZADD", "otp:{unsent}:creates", "17", "vf_x"});

@@ -71,7 +71,8 @@ TEST_CASE("a batch larger than the socket takes is written in parts, each reply 
     std::vector<std::string> values;
     for (char c : std::string("abcd")) {
       values.emplace_back(std::size_t{8} << 20, c);
-      calls.push_back(otpgate::redis::Call::command(argv("SET", key(std::string("big-") + c), values.back())));
+      calls.push_back(
+          otpgate::redis::Call::command(argv("SET", key(std::string("big-") + c), values.back())));
     }
     for (char c : std::string("abcd"))
       calls.push_back(otpgate::redis::Call::command(argv("STRLEN", key(std::string("big-") + c))));

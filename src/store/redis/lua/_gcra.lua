@@ -1,6 +1,7 @@
 -- GCRA over the keys of one slot, all or nothing: mirrors gcra_admit (core/rate_limit.cpp).
--- Numbers are written with %.0f: tostring would use %.14g, enough for a millisecond epoch but
--- not guaranteed for every value. The rates' keys are consecutive KEYS[first_key ...], their
+-- Times are whole milliseconds, written with %d: Lua 5.1 formats it through a C long (64 bits
+-- here), exact where tostring's %.14g is not guaranteed, and the same digits as %.0f without
+-- printf's floating-point path (%.0f cost Redis several times more per number). The rates' keys are consecutive KEYS[first_key ...], their
 -- interval_ms and burst consecutive ARGV (one pair per rate, `stride` ARGV apart).
 
 -- The stored TATs of KEYS[first_key ...] (count keys; false where none), in one MGET.
@@ -43,8 +44,8 @@ end
 local function gcra_commit(first_key, tats, now)
   for i = 1, #tats do
     local tat = tats[i]
-    redis.call('SET', KEYS[first_key + i - 1], string.format('%.0f', tat), 'PX',
-               string.format('%.0f', tat - now))
+    redis.call('SET', KEYS[first_key + i - 1], string.format('%d', tat), 'PX',
+               string.format('%d', tat - now))
   end
 end
 
@@ -58,7 +59,7 @@ local function gcra_refund(rates, now)
       if back <= now then
         redis.call('DEL', r[1])
       else
-        redis.call('SET', r[1], string.format('%.0f', back), 'PX', string.format('%.0f', back - now))
+        redis.call('SET', r[1], string.format('%d', back), 'PX', string.format('%d', back - now))
       end
     end
   end

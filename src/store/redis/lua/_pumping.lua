@@ -1,5 +1,6 @@
 -- SMS pumping: mirrors pumping_admit (core/pumping.cpp) for one brand and destination prefix.
--- Counts are written with %.17g: a double survives the round trip exactly. The keys are the
+-- Counts are written with %.17g: a double survives the round trip exactly. Times (whole
+-- milliseconds) with %d, as _gcra.lua writes them. The keys are the
 -- brand's watching-since key, the prefix's hash and the brand's hash of all prefixes (one slot);
 -- every call renews their TTL (ttl_ms).
 
@@ -16,11 +17,11 @@ local function pumping_load(key, now, window, baseline)
   return pumping_decay(redis.call('HMGET', key, 'r', 'b', 't', 'u'), now, window, baseline)
 end
 
--- now_s: now as %.0f writes it; a blocked_until of 0 is written '0', as %.0f writes it.
+-- now_s: now as %d writes it; a blocked_until of 0 is written '0', as %d writes it.
 local function pumping_store(key, now_s, recent, base, blocked_until, ttl)
   redis.call('HSET', key, 'r', string.format('%.17g', recent), 'b',
              string.format('%.17g', base), 't', now_s, 'u',
-             blocked_until == 0 and '0' or string.format('%.0f', blocked_until))
+             blocked_until == 0 and '0' or string.format('%d', blocked_until))
   redis.call('PEXPIRE', key, ttl)
 end
 
@@ -35,7 +36,7 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   local since = tonumber(redis.call('GETEX', since_key, 'PX', ttl) or '')
   if not since then
     since = now
-    redis.call('SET', since_key, string.format('%.0f', since), 'PX', ttl)
+    redis.call('SET', since_key, string.format('%d', since), 'PX', ttl)
   end
   local h = redis.call('HMGET', prefix_key, 'r', 'b', 't', 'u')
   local blocked_until = tonumber(h[4]) or 0
@@ -51,7 +52,7 @@ local function pumping_watch(since_key, prefix_key, all_key, now, window, baseli
   if rest_base >= min_sends and rest_recent > 0 then
     rest_growth = rate(rest_recent, window, elapsed) / rate(rest_base, baseline, elapsed)
   end
-  local now_s = string.format('%.0f', now)
+  local now_s = string.format('%d', now)
   if recent + 1.5 >= min_sends and growth > factor * math.max(1, rest_growth) then
     pumping_store(prefix_key, now_s, recent, base, now + block, ttl)
     pumping_store(all_key, now_s, all_recent, all_base, 0, ttl)
