@@ -55,7 +55,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
 
   void set_write(bool on) {
     want_write_ = on;
-    if (on && !flushing_ && !writing_ && (ac_->c.flags & REDIS_CONNECTED) != 0)
+    if (on && !in_write_ && !writing_ && (ac_->c.flags & REDIS_CONNECTED) != 0)
       return schedule_flush();
     arm();
   }
@@ -70,12 +70,17 @@ class watcher : public std::enable_shared_from_this<watcher> {
   void flush() {
     flush_posted_ = false;
     if (!ac_ || !want_write_) return;
-    // What the socket does not take asks again (set_write while flushing_): that waits.
-    flushing_ = true;
-    redisAsyncHandleWrite(ac_);
-    flushing_ = false;
+    write_now();
     // hiredis may have freed the context inside the call above (detach() ran): arm() checks.
     arm();
+  }
+
+  // What the socket does not take, hiredis asks to write again (set_write while in_write_):
+  // that waits for writability rather than trying again at once.
+  void write_now() {
+    in_write_ = true;
+    redisAsyncHandleWrite(ac_);
+    in_write_ = false;
   }
 
   // Called by hiredis right before it frees the context and closes the fd.
@@ -110,7 +115,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
     if (!ac_ || ec == boost::asio::error::operation_aborted) return;
     // Other errors: let hiredis find out from read(2)/write(2) and disconnect.
     if (read && want_read_) redisAsyncHandleRead(ac_);
-    if (!read && want_write_) redisAsyncHandleWrite(ac_);
+    if (!read && want_write_) write_now();
     // hiredis may have freed the context inside the call above (detach() ran): arm() checks.
     arm();
   }
@@ -123,7 +128,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
   bool reading_ = false;
   bool writing_ = false;
   bool flush_posted_ = false;
-  bool flushing_ = false;
+  bool in_write_ = false;
 };
 
 }  // namespace

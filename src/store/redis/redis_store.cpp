@@ -153,7 +153,9 @@ std::vector<redis::Call> RedisStore::note_unsent(const VerificationId& id, std::
   // more commands per create): written back to back on one connection, Redis runs them in this
   // order, and the order alone keeps the index from expiring between the ZADD and its TTL. GT
   // comes first, so an index about to expire is lengthened before the id goes in; one the ZADD
-  // creates has no TTL, so nothing can expire it before NX gives it one.
+  // creates has no TTL, so nothing can expire it before NX gives it one. A connection lost after
+  // Redis read the ZADD and before the NX leaves an index without a TTL until the next create's
+  // NX (as a sweep's ZADD of a claimed send can): it is drained by the sweep all the same.
   const std::string key = RedisKeys::unsent();
   const std::string ttl = std::to_string(ttl_ms);
   return {redis::Call::command({"PEXPIRE", key, ttl, "GT"}),
