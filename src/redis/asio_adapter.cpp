@@ -20,7 +20,7 @@ using boost::asio::posix::stream_descriptor;
 // an epoll_wait per batch). Only what the socket did not take waits for writability.
 //
 // Lifetime: hiredis holds one strong reference through ev.data (`self_`), every in-flight
-// async_wait holds another. cleanup() drops hiredis' reference, so when hiredis frees the
+// async_wait and a posted flush hold another. cleanup() drops hiredis' reference, so when hiredis frees the
 // context from inside redisAsyncHandleRead (peer closed, connect failed) the watcher survives
 // until the handler that is still on the stack returns.
 class watcher : public std::enable_shared_from_this<watcher> {

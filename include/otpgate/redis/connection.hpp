@@ -93,12 +93,12 @@ class Connection {
 
   // Sends one command. Redis error replies are returned as Reply{kind::error}, not as errors;
   // errors are reserved for "no answer" (store_unavailable, store_timeout, store_protocol).
-  // Takes a reference (copied before the first suspension): see docs/architecture.md on
+  // Takes a reference (encoded, a redis::Call, before it returns): see docs/architecture.md on
   // temporaries in co_await expressions.
   boost::asio::awaitable<result<Reply>> command(const std::vector<std::string>& args);
 
-  // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT. Keys and args are copied
-  // before the first suspension; the script is not (its source is kilobytes), so it must outlive
+  // EVALSHA script keys... args..., with EVAL fallback on NOSCRIPT. Keys and args are encoded
+  // before it returns; the script is not copied (its source is kilobytes), so it must outlive
   // the awaitable: the scripts table's entries live as long as the process, and a caller that
   // co_awaits eval(...) in one expression keeps even a temporary alive long enough.
   boost::asio::awaitable<result<Reply>> eval(const Script& script,
