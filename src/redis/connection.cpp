@@ -186,16 +186,11 @@ Call Call::eval(const Script& script, const std::vector<std::string>& keys,
                 const std::vector<std::string>& args) {
   Call call{.name = "EVALSHA", .script = &script, .count = 3 + keys.size() + args.size()};
   const std::string numkeys = std::to_string(keys.size());
-  std::size_t size = header_size(call.count) + bulk_size(7) + bulk_size(script.sha1.size()) +
-                     bulk_size(numkeys.size());
-  for (const auto& k : keys) size += bulk_size(k.size());
-  for (const auto& a : args) size += bulk_size(a.size());
-  call.wire.resize(size);
+  call.wire.resize(header_size(call.count) + bulk_size(7) + bulk_size(script.sha1.size()) +
+                   bulk_size(numkeys.size()) + bulks_size(keys) + bulks_size(args));
   char* p = put_bulk(put_bulk(put_header(call.wire.data(), call.count), "EVALSHA"), script.sha1);
   call.shared = static_cast<std::size_t>(p - call.wire.data());
-  p = put_bulk(p, numkeys);
-  for (const auto& k : keys) p = put_bulk(p, k);
-  for (const auto& a : args) p = put_bulk(p, a);
+  put_bulks(put_bulks(put_bulk(p, numkeys), keys), args);
   return call;
 }
 

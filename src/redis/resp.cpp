@@ -49,15 +49,23 @@ char* put_bulk(char* at, std::string_view arg) {
   return p;
 }
 
+std::size_t bulks_size(const std::vector<std::string>& args) {
+  std::size_t size = 0;
+  for (const auto& a : args) size += bulk_size(a.size());
+  return size;
+}
+
+char* put_bulks(char* at, const std::vector<std::string>& args) {
+  for (const auto& a : args) at = put_bulk(at, a);
+  return at;
+}
+
 // The exact size first, then one resize and plain stores: an event's call has about 60
 // arguments, and growing the string argument by argument cost more than the copying.
 void append_command(std::string& out, const std::vector<std::string>& args) {
-  std::size_t size = header_size(args.size());
-  for (const auto& a : args) size += bulk_size(a.size());
   const std::size_t start = out.size();
-  out.resize(start + size);
-  char* p = put_header(out.data() + start, args.size());
-  for (const auto& a : args) p = put_bulk(p, a);
+  out.resize(start + header_size(args.size()) + bulks_size(args));
+  put_bulks(put_header(out.data() + start, args.size()), args);
 }
 
 }  // namespace otpgate::redis

@@ -23,5 +23,8 @@ std::size_t header_size(std::size_t count);
 std::size_t bulk_size(std::size_t length);
 char* put_header(char* at, std::size_t count);
 char* put_bulk(char* at, std::string_view arg);
+// bulk_size and put_bulk over a list of arguments.
+std::size_t bulks_size(const std::vector<std::string>& args);
+char* put_bulks(char* at, const std::vector<std::string>& args);
 
 }  // namespace otpgate::redis
